@@ -1,0 +1,1 @@
+"""The ``meterai`` command: one module per command group, each with ``register()``."""

@@ -1,0 +1,23 @@
+"""The CLI's boundary: a ``MeteraiError`` becomes words and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+from meterai.errors import InputError, MeteraiError, UsageError
+from meterai.i18n import _
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_REJECTED = 3
+
+
+def exit_code_for(exc: MeteraiError) -> int:
+    if isinstance(exc, UsageError):
+        return EXIT_USAGE
+    if isinstance(exc, InputError):
+        return EXIT_REJECTED
+    return EXIT_FAILED
+
+
+def describe(exc: MeteraiError) -> str:
+    return _("Error: {message}").format(message=exc.user_message())

@@ -1,0 +1,84 @@
+"""Entry point of ``meterai``: global options, then one subcommand per group."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from meterai import i18n
+from meterai.cli import errors as cli_errors
+from meterai.cli.context import CliContext
+from meterai.errors import MeteraiError, UsageError
+from meterai.i18n import _
+from meterai.settings import resolve_paths
+
+Handler = Callable[[argparse.Namespace, CliContext], int]
+
+# Each group module exposes ``register(subparsers)`` and sets ``func`` on its parsers.
+GROUPS = ("add", "status", "types")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so usage errors speak our language."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(_("Usage error: {detail}"), detail=message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="meterai",
+        description=_("Stamp PDF documents with e-Meterai, offline-tolerant."),
+    )
+    parser.add_argument("--data-dir", help=_("where the outbox and documents live"))
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, help=_("language of messages"))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in GROUPS:
+        module = __import__(f"meterai.cli.{name}", fromlist=["register"])
+        module.register(sub)
+    return parser
+
+
+def _preselect_language(argv: Sequence[str]) -> None:
+    """Pick the language before argparse builds its help texts."""
+    lang = None
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+    if lang not in i18n.LANGUAGES:
+        lang = i18n.language_from_environment()
+    i18n.set_language(lang)
+
+
+def run(argv: Sequence[str], ctx_factory: Callable[[str | None], CliContext] | None = None) -> int:
+    argv = list(argv)
+    _preselect_language(argv)
+    ctx: CliContext | None = None
+    try:
+        args = build_parser().parse_args(argv)
+        paths = resolve_paths(args.data_dir)
+        ctx = ctx_factory(args.data_dir) if ctx_factory else CliContext(paths=paths)
+        handler: Handler = args.func
+        return handler(args, ctx)
+    except MeteraiError as exc:
+        print(cli_errors.describe(exc), file=sys.stderr)
+        return cli_errors.exit_code_for(exc)
+    except KeyboardInterrupt:
+        print(_("Interrupted; the outbox is intact."), file=sys.stderr)
+        return 130
+    finally:
+        if ctx is not None:
+            ctx.close()
+
+
+def main() -> NoReturn:
+    sys.exit(run(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""The one exception tree of Meterai Desk.
+
+Every failure a user can meet is a ``MeteraiError`` with a stable ``code`` and a
+message id marked for translation; ``str()`` is English for logs, and
+``user_message()`` is in the current language. Verdicts (pre-flight findings, a
+verification report) are data, not exceptions.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from meterai.i18n import N_, _
+
+
+class MeteraiError(Exception):
+    """Root of every expected failure; bugs stay builtin exceptions."""
+
+    code: ClassVar[str] = "error"
+    template: ClassVar[str] = N_("Something went wrong: {detail}")
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, template: str | None = None, **params: Any) -> None:
+        self.params = params
+        if template is not None:
+            self.template = template
+        super().__init__(self._format(self.template))
+
+    def _format(self, text: str) -> str:
+        try:
+            return text.format(**self.params)
+        except (KeyError, IndexError, ValueError):
+            return text
+
+    def user_message(self) -> str:
+        """The message in the current language, with its parameters filled in."""
+        return self._format(_(self.template))
+
+
+class InputError(MeteraiError):
+    code = "input"
+    template = N_("The input was rejected: {detail}")
+
+
+class UsageError(InputError):
+    code = "usage"
+    template = N_("{detail}")
+
+
+class PdfRejected(InputError):
+    """A document failed pre-flight; ``findings`` says why."""
+
+    code = "pdf_rejected"
+    template = N_("{file}: {reason}")
+
+
+class PlacementError(InputError):
+    code = "placement"
+    template = N_("The stamp does not fit: {detail}")
+
+
+class IllegalTransition(MeteraiError):
+    code = "illegal_transition"
+    template = N_("Request {request_id} cannot go from {from_state} to {to_state}.")
+
+
+class RequestNotFound(InputError):
+    code = "request_not_found"
+    template = N_("There is no request {request_id} in the outbox.")
+
+
+class ProviderError(MeteraiError):
+    code = "provider"
+    template = N_("The stamping service failed: {detail}")
+
+
+class ProviderUnavailable(ProviderError):
+    code = "provider_unavailable"
+    template = N_("The stamping service cannot be reached: {detail}")
+    retryable = True
+
+
+class ProviderRejected(ProviderError):
+    code = "provider_rejected"
+    template = N_("The stamping service refused the request (code {provider_code}): {detail}")
+
+
+class BalanceExhausted(ProviderError):
+    code = "balance_exhausted"
+    template = N_("The account has no stamps left. Top up the balance, then retry.")
+
+
+class AuthExpired(ProviderError):
+    code = "auth_expired"
+    template = N_("The login to the stamping service has expired.")
+    retryable = True
+
+
+class AuthFailed(ProviderError):
+    code = "auth_failed"
+    template = N_("The stamping service refused the user name or password.")
+
+
+class SigningError(MeteraiError):
+    code = "signing"
+    template = N_("Signing failed: {detail}")
+
+
+class VerificationError(MeteraiError):
+    code = "verification"
+    template = N_("The stamped file could not be checked: {detail}")
+
+
+class StoreError(MeteraiError):
+    code = "store"
+    template = N_("The local database failed: {detail}")
+
+
+class StoreCorrupt(StoreError):
+    code = "store_corrupt"
+    template = N_(
+        "The local database {path} is damaged ({detail}). It was left untouched; "
+        "restore a backup or move it aside."
+    )
+
+
+class StoreLocked(StoreError):
+    code = "store_locked"
+    template = N_("The local database {path} is in use by another program. Close it and retry.")
+    retryable = True
+
+
+class MigrationError(StoreError):
+    code = "store_too_new"
+    template = N_(
+        "The local database {path} was written by a newer version of Meterai Desk "
+        "(schema {found}, this version knows {known}). It was left untouched; update the app."
+    )
+
+
+class ConfigError(MeteraiError):
+    code = "config"
+    template = N_("The settings file {path} cannot be read: {detail}")
+
+
+class Cancelled(MeteraiError):
+    code = "cancelled"
+    template = N_("Cancelled.")

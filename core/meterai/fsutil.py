@@ -1,0 +1,101 @@
+"""Crash-safe file writes: temp file in the same folder, fsync, rename, fsync the folder.
+
+A reader (or the next start after a power cut) sees either the old file or the
+complete new one, never a torn one. Temp files carry a recognisable prefix so
+the next open can sweep the ones a crash left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+TEMP_PREFIX = ".meterai-tmp-"
+_CHUNK = 1 << 20
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename inside ``path`` durable (a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_chunks(dest: Path, chunks: Iterable[bytes], *, mode: int = 0o644) -> int:
+    """Write ``chunks`` to ``dest`` atomically and durably; returns the bytes written."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=dest.parent)
+    tmp = Path(tmp_name)
+    written = 0
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+                written += len(chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(dest.parent)
+    return written
+
+
+def atomic_write_bytes(dest: Path, data: bytes, *, mode: int = 0o644) -> None:
+    atomic_write_chunks(dest, [data], mode=mode)
+
+
+def read_chunks(fh: BinaryIO, size: int = _CHUNK) -> Iterable[bytes]:
+    while chunk := fh.read(size):
+        yield chunk
+
+
+def atomic_copy(src: Path, dest: Path, *, mode: int = 0o644) -> int:
+    with src.open("rb") as fh:
+        return atomic_write_chunks(dest, read_chunks(fh), mode=mode)
+
+
+def sweep_temp_files(folder: Path) -> int:
+    """Remove temp files a crash left in ``folder``; returns how many."""
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    for leftover in folder.glob(TEMP_PREFIX + "*"):
+        leftover.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def copy_no_overwrite(src: Path, dest_dir: Path, name: str) -> Path:
+    """Copy ``src`` into ``dest_dir`` as ``name``, adding `` (2)`` etc. rather than overwrite."""
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    stem, suffix = os.path.splitext(name)
+    candidate = dest_dir / name
+    n = 2
+    while True:
+        try:
+            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            candidate = dest_dir / f"{stem} ({n}){suffix}"
+            n += 1
+            continue
+        os.close(fd)
+        break
+    try:
+        atomic_copy(src, candidate)
+    except BaseException:
+        candidate.unlink(missing_ok=True)
+        raise
+    return candidate

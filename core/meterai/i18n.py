@@ -1,0 +1,97 @@
+"""One gettext catalogue for the core and the GUI, Indonesian by default.
+
+Message ids are English. The Indonesian catalogue is kept as ``.po`` files (one per
+area, all in the ``meterai`` domain) and compiled in memory with Babel on first
+use, so no binary ``.mo`` ever needs to be committed or built before the app runs.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import locale
+import os
+import threading
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+LOCALE_DIR = Path(__file__).with_name("locale")
+
+_lock = threading.Lock()
+_current = DEFAULT_LANGUAGE
+_listeners: list[Callable[[str], None]] = []
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> gettext.NullTranslations:
+    """Compile every ``.po`` of ``lang`` into one translations object (cached)."""
+    if lang == "en":
+        return gettext.NullTranslations()
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    merged = Catalog(locale=lang, domain="meterai")
+    for po in sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as fh:
+            for message in read_po(fh, locale=lang):
+                if message.id and message.string:
+                    merged.add(message.id, message.string, context=message.context)
+    buf = io.BytesIO()
+    write_mo(buf, merged)
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+def language_from_environment() -> str:
+    """English only when the environment asks for it; Indonesian otherwise."""
+    explicit = os.environ.get("METERAI_LANG")
+    if explicit in LANGUAGES:
+        return explicit
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(var, "")
+        if value:
+            return "en" if value.lower().startswith("en") else DEFAULT_LANGUAGE
+    try:
+        code = locale.getlocale()[0] or ""
+    except ValueError:
+        code = ""
+    return "en" if code.lower().startswith("en") else DEFAULT_LANGUAGE
+
+
+def set_language(lang: str) -> None:
+    """Switch the process language at run time and tell listeners (the GUI re-applies texts)."""
+    global _current
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}; expected one of {LANGUAGES}")
+    with _lock:
+        _current = lang
+        listeners = list(_listeners)
+    for listener in listeners:
+        listener(lang)
+
+
+def current_language() -> str:
+    return _current
+
+
+def on_language_change(listener: Callable[[str], None]) -> None:
+    with _lock:
+        _listeners.append(listener)
+
+
+def _(message: str) -> str:
+    """Translate ``message`` into the current language."""
+    return translations(_current).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_current).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction; translated later, when it is shown."""
+    return message

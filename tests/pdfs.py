@@ -1,0 +1,103 @@
+"""Real PDFs made on the fly for tests (pikepdf/qpdf writes them, so they are well-formed)."""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import pikepdf
+
+A4 = (595.0, 842.0)
+
+
+def _page_content(width: float, height: float, label: str) -> bytes:
+    return (
+        f"BT /F1 24 Tf 72 {height - 100:.1f} Td ({label}) Tj ET\n"
+        f"0 0 1 RG 2 w 36 36 {width - 72:.1f} {height - 72:.1f} re S\n"
+    ).encode("latin-1")
+
+
+def make_pdf(
+    path: Path,
+    *,
+    pages: int = 1,
+    size: tuple[float, float] = A4,
+    rotate: int = 0,
+    cropbox: Sequence[float] | None = None,
+    version: str = "1.7",
+    image_bytes: int = 0,
+) -> Path:
+    """Write a PDF with ``pages`` text pages; ``image_bytes`` adds an incompressible image.
+
+    The image is random noise stored with /FlateDecode so the file really is about that
+    large and a downsampling fix has something to do.
+    """
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                           BaseFont=pikepdf.Name.Helvetica)
+    )
+    image = _noise_image(pdf, image_bytes) if image_bytes else None
+    width, height = size
+    for i in range(pages):
+        content = _page_content(width, height, f"Page {i + 1}")
+        resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+        if image is not None and i == 0:
+            resources.XObject = pikepdf.Dictionary(Im0=image)
+            content += f"q {width - 144:.1f} 0 0 {height - 144:.1f} 72 72 cm /Im0 Do Q\n".encode()
+        page = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=[0, 0, width, height],
+            Contents=pdf.make_stream(content),
+            Resources=resources,
+        )
+        if rotate:
+            page.Rotate = rotate
+        if cropbox is not None:
+            page.CropBox = list(cropbox)
+        pdf.pages.append(pikepdf.Page(page))
+    pdf.save(path, force_version=version, fix_metadata_version=False)
+    return path
+
+
+def _noise_image(pdf: pikepdf.Pdf, approx_bytes: int) -> pikepdf.Object:
+    side = max(8, int((approx_bytes / 3) ** 0.5))
+    raw = os.urandom(side * side * 3)
+    stream = pdf.make_stream(zlib.compress(raw, 1))
+    stream.Type = pikepdf.Name.XObject
+    stream.Subtype = pikepdf.Name.Image
+    stream.Width = side
+    stream.Height = side
+    stream.ColorSpace = pikepdf.Name.DeviceRGB
+    stream.BitsPerComponent = 8
+    stream.Filter = pikepdf.Name.FlateDecode
+    return stream
+
+
+def make_encrypted(path: Path, password: str = "secret") -> Path:
+    src = make_pdf(path.with_suffix(".plain.pdf"))
+    with pikepdf.open(src) as pdf:
+        pdf.save(path, encryption=pikepdf.Encryption(owner=password, user=password))
+    src.unlink()
+    return path
+
+
+def make_zero_pages(path: Path) -> Path:
+    pdf = pikepdf.new()
+    pdf.save(path)
+    return path
+
+
+def make_garbage(path: Path, size: int = 4096) -> Path:
+    path.write_bytes(os.urandom(size))
+    return path
+
+
+def make_truncated(path: Path, keep: float = 0.6) -> Path:
+    full = make_pdf(path.with_suffix(".full.pdf"), pages=3)
+    data = full.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    full.unlink()
+    return path
