@@ -22,9 +22,8 @@ class MeteraiError(Exception):
 
     def __init__(self, template: str | None = None, **params: Any) -> None:
         self.params = params
-        if template is not None:
-            self.template = template
-        super().__init__(self._format(self.template))
+        self.message_id = template if template is not None else type(self).template
+        super().__init__(self._format(self.message_id))
 
     def _format(self, text: str) -> str:
         try:
@@ -34,7 +33,7 @@ class MeteraiError(Exception):
 
     def user_message(self) -> str:
         """The message in the current language, with its parameters filled in."""
-        return self._format(_(self.template))
+        return self._format(_(self.message_id))
 
 
 class InputError(MeteraiError):

@@ -1,0 +1,135 @@
+"""``meterai status``, ``show`` and ``cancel``: reading and withdrawing requests."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from typing import Any
+
+from meterai.cli.context import CliContext
+from meterai.cli.errors import EXIT_FAILED, EXIT_OK
+from meterai.i18n import N_, _
+from meterai.outbox.states import State
+from meterai.outbox.store import RequestRow
+
+STATUS_FIELDS = (
+    "id",
+    "file",
+    "sha256",
+    "state",
+    "attempts",
+    "last_error",
+    "next_attempt_at",
+    "sn",
+    "doc_type",
+    "page_index",
+    "rect",
+    "output_path",
+    "customer",
+)
+
+
+def register(sub: Any) -> None:
+    status = sub.add_parser("status", help=_("list every request in the outbox"))
+    status.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    status.set_defaults(func=run_status)
+
+    show = sub.add_parser("show", help=_("one request and its journal"))
+    show.add_argument("id", type=int, help=_("request id"))
+    show.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    show.set_defaults(func=run_show)
+
+    cancel = sub.add_parser("cancel", help=_("withdraw a request before a serial number is bought"))
+    cancel.add_argument("id", type=int, help=_("request id"))
+    cancel.set_defaults(func=run_cancel)
+
+
+def _stamp(ts: float | None) -> str:
+    return "-" if ts is None else datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def status_json(row: RequestRow) -> dict[str, Any]:
+    body = row.as_json()
+    return {key: body.get(key, list(row.rect) if key == "rect" else None) for key in STATUS_FIELDS}
+
+
+def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
+    outbox = ctx.outbox()
+    if args.json:
+        # Streamed row by row so a 10,000-request outbox never sits in memory at once.
+        ctx.out.write("[")
+        for i, row in enumerate(_iter_rows(ctx)):
+            ctx.out.write(("," if i else "") + "\n  " + json.dumps(status_json(row)))
+        ctx.out.write("\n]\n")
+        return EXIT_OK
+    if outbox.count() == 0:
+        ctx.print(_("The outbox is empty."))
+        return EXIT_OK
+    header = (_("ID"), _("State"), _("Tries"), _("Serial number"), _("File"), _("Reason"))
+    ctx.print("  ".join(header))
+    attention = 0
+    for row in _iter_rows(ctx):
+        attention += row.state == State.NEEDS_ATTENTION
+        reason = row.last_error or ""
+        if row.next_attempt_at and row.state not in (State.DONE, State.CANCELLED):
+            reason = f"{reason} ({_('next try')} {_stamp(row.next_attempt_at)})".strip()
+        ctx.print(
+            f"{row.id:>4}  {state_label(row.state):<14}  {row.attempts:>3}  "
+            f"{row.sn or '-':<22}  {row.file_name}  {reason}"
+        )
+    return EXIT_FAILED if attention else EXIT_OK
+
+
+def _iter_rows(ctx: CliContext, page: int = 500) -> Any:
+    outbox = ctx.outbox()
+    offset = 0
+    while batch := outbox.requests(limit=page, offset=offset):
+        yield from batch
+        offset += len(batch)
+
+
+STATE_LABELS = {
+    State.DRAFT: N_("draft"),
+    State.QUEUED: N_("queued"),
+    State.UPLOADED: N_("uploaded"),
+    State.NUMBERING: N_("numbering"),
+    State.NUMBERED: N_("numbered"),
+    State.STAMPED: N_("stamped"),
+    State.DOWNLOADED: N_("downloaded"),
+    State.VERIFIED: N_("verified"),
+    State.DONE: N_("done"),
+    State.NEEDS_ATTENTION: N_("needs attention"),
+    State.CANCELLED: N_("cancelled"),
+}
+
+
+def state_label(state: State) -> str:
+    """The state's name in the current language (the JSON keeps the stable English name)."""
+    return _(STATE_LABELS[state])
+
+
+def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
+    outbox = ctx.outbox()
+    row = outbox.get(args.id)
+    journal = outbox.journal(args.id)
+    if args.json:
+        body = status_json(row)
+        body["journal"] = [vars(j) for j in journal]
+        ctx.print(json.dumps(body, indent=2))
+        return EXIT_OK
+    for key, value in status_json(row).items():
+        shown = state_label(row.state) if key == "state" else value
+        ctx.print(f"{key:>16}: {'-' if shown is None else shown}")
+    ctx.print()
+    ctx.print(_("Journal:"))
+    for entry in journal:
+        src = entry.from_state or "-"
+        ctx.print(f"  {_stamp(entry.at)}  {src} -> {entry.to_state}  {entry.detail or ''}")
+    return EXIT_OK
+
+
+def run_cancel(args: argparse.Namespace, ctx: CliContext) -> int:
+    row = ctx.outbox().cancel(args.id)
+    ctx.print(_("cancelled {id} {file}").format(id=row.id, file=row.file_name))
+    return EXIT_OK

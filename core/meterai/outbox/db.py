@@ -1,0 +1,131 @@
+"""Opening the SQLite file safely, and the one way to write to it (``atomic``).
+
+Plain ``sqlite3`` is used for the connection and transactions because sqlite-utils'
+own ``atomic()`` starts a deferred ``BEGIN``; a writer must take the write lock up
+front (``BEGIN IMMEDIATE``) or two engines can deadlock upgrading their read locks.
+sqlite-utils is used inside these transactions for schema and inserts (it nests as
+savepoints).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from meterai.errors import MigrationError, StoreCorrupt, StoreError, StoreLocked
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 5000
+EXPECTED_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "busy_timeout": BUSY_TIMEOUT_MS}
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a file that is not SQLite before SQLite gets a chance to write to it."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as fh:
+        head = fh.read(len(SQLITE_MAGIC))
+    if head != SQLITE_MAGIC:
+        raise StoreCorrupt(path=str(path), detail="not an SQLite database")
+
+
+def _translate(exc: sqlite3.Error, path: Path) -> StoreError:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return StoreLocked(path=str(path))
+    if isinstance(exc, sqlite3.DatabaseError) and (
+        "malformed" in text or "not a database" in text or "corrupt" in text
+    ):
+        return StoreCorrupt(path=str(path), detail=str(exc))
+    return StoreError(detail=str(exc))
+
+
+def open_connection(
+    path: Path, *, max_version: int | None = None, check_integrity: bool = True
+) -> sqlite3.Connection:
+    """Open ``path`` with the pragmas we rely on, read back, or raise a ``StoreError``.
+
+    Everything that can refuse the file (header, schema too new, integrity) runs before
+    the first pragma that writes, so a refused file is left byte-for-byte untouched.
+    """
+    _check_header(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise _translate(exc, path) from exc
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if max_version is not None and version > max_version:
+            raise MigrationError(path=str(path), found=version, known=max_version)
+        if check_integrity:
+            _integrity_check(conn, path)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        _verify_pragmas(conn, path)
+    except sqlite3.Error as exc:
+        conn.close()
+        raise _translate(exc, path) from exc
+    except StoreError:
+        conn.close()
+        raise
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def _integrity_check(conn: sqlite3.Connection, path: Path) -> None:
+    rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+    if rows != ["ok"]:
+        raise StoreCorrupt(path=str(path), detail="; ".join(str(r) for r in rows[:3]))
+
+
+def read_pragmas(conn: sqlite3.Connection) -> dict[str, object]:
+    return {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in EXPECTED_PRAGMAS}
+
+
+def _verify_pragmas(conn: sqlite3.Connection, path: Path) -> None:
+    """A build default or a read-only medium can silently refuse a pragma: check it took."""
+    actual = read_pragmas(conn)
+    if str(actual["journal_mode"]).lower() != "wal":
+        raise StoreError(detail=f"{path}: journal_mode is {actual['journal_mode']}, not WAL")
+    wrong = {k: v for k, v in actual.items() if k != "journal_mode" and v != EXPECTED_PRAGMAS[k]}
+    if wrong:
+        raise StoreError(detail=f"{path}: pragmas not applied: {wrong}")
+
+
+@contextlib.contextmanager
+def atomic(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One transaction (``BEGIN IMMEDIATE``), or a savepoint when already inside one."""
+    if conn.in_transaction:
+        name = f"sp_{secrets.token_hex(8)}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        conn.execute(f"RELEASE SAVEPOINT {name}")
+        return
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise StoreLocked(path="outbox") from exc
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

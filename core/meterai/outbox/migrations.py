@@ -1,0 +1,161 @@
+"""Forward-only schema migrations, recorded in ``PRAGMA user_version``.
+
+Each step runs in its own transaction together with the version bump, so a crash
+mid-migration leaves the previous version intact. A file from a newer version is
+refused before anything is written to it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+from meterai.errors import MigrationError
+from meterai.outbox.db import atomic
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def _v1_initial(db: sqlite_utils.Database) -> None:
+    db.table("documents").create(
+        {
+            "sha256": str,
+            "size": int,
+            "page_count": int,
+            "pdf_version": str,
+            "original_name": str,
+            "fixes": str,
+            "added_at": float,
+        },
+        pk="sha256",
+    )
+    db.table("requests").create(
+        {
+            "id": int,
+            "state": str,
+            "doc_sha256": str,
+            "file_name": str,
+            "source_path": str,
+            "doc_type": str,
+            "page_index": int,
+            "rect_x1": float,
+            "rect_y1": float,
+            "rect_x2": float,
+            "rect_y2": float,
+            "nodoc": str,
+            "tgldoc": str,
+            "nilaidoc": int,
+            "out_dir": str,
+            "created_at": float,
+            "updated_at": float,
+            "attempts": int,
+            "next_attempt_at": float,
+            "last_error": str,
+            "provider_file_id": str,
+            "sn": str,
+            "numbering_tag": str,
+            "stamped_path": str,
+            "output_path": str,
+        },
+        pk="id",
+        not_null={"state", "doc_sha256", "created_at", "updated_at", "attempts"},
+        defaults={"attempts": 0},
+        foreign_keys=[("doc_sha256", "documents", "sha256")],
+    )
+    db.table("journal").create(
+        {
+            "id": int,
+            "request_id": int,
+            "from_state": str,
+            "to_state": str,
+            "at": float,
+            "detail": str,
+        },
+        pk="id",
+        not_null={"request_id", "to_state", "at"},
+        foreign_keys=[("request_id", "requests", "id")],
+    )
+    db.table("provider_cache").create(
+        {"key": str, "value": str, "fetched_at": float}, pk="key", not_null={"value"}
+    )
+
+
+def _v2_serials_identity_guards(db: sqlite_utils.Database) -> None:
+    """Serial numbers get their own table (orphans must outlive requests), plus kiosk and
+    identity fields, the due-query index, and a trigger that makes queued requests immutable."""
+    requests = db.table("requests")
+    for column in ("customer", "namejidentitas", "noidentitas", "namedipungut", "profile"):
+        requests.add_column(column, str)
+    requests.create_index(["state", "next_attempt_at"], index_name="requests_due")
+    requests.create_index(["sn"], index_name="requests_sn", unique=True)
+    requests.create_index(["numbering_tag"], index_name="requests_tag", unique=True)
+    db.table("journal").create_index(["request_id"], index_name="journal_request")
+    db.table("serials").create(
+        {
+            "sn": str,
+            "request_id": int,
+            "tag": str,
+            "source": str,
+            "found_at": float,
+            "reassigned_at": float,
+        },
+        pk="sn",
+        not_null={"found_at"},
+    )
+    frozen = ", ".join(
+        [
+            "doc_sha256",
+            "file_name",
+            "doc_type",
+            "page_index",
+            "rect_x1",
+            "rect_y1",
+            "rect_x2",
+            "rect_y2",
+            "nodoc",
+            "tgldoc",
+            "nilaidoc",
+            "customer",
+        ]
+    )
+    db.execute(
+        f"""
+        CREATE TRIGGER requests_immutable_after_queue
+        BEFORE UPDATE OF {frozen} ON requests
+        WHEN OLD.state != 'draft'
+        BEGIN
+            SELECT RAISE(ABORT, 'a queued request is immutable');
+        END
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_serials_identity_guards)
+LATEST = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def check_not_newer(conn: sqlite3.Connection, path: Path) -> None:
+    found = schema_version(conn)
+    if found > LATEST:
+        raise MigrationError(path=str(path), found=found, known=LATEST)
+
+
+def migrate(conn: sqlite3.Connection, path: Path, *, target: int = LATEST) -> int:
+    """Apply every step above the file's version up to ``target``; returns the new version."""
+    check_not_newer(conn, path)
+    db = sqlite_utils.Database(conn)
+    version = schema_version(conn)
+    while version < target:
+        with atomic(conn):
+            if schema_version(conn) == version:
+                MIGRATIONS[version](db)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+        version = schema_version(conn)
+    return version

@@ -1,0 +1,374 @@
+"""The outbox API: enqueue, move between states, record failures, and read.
+
+Every state change is one transaction that updates the request and appends its
+journal row, so the journal always explains the state. A request is read back
+inside the same transaction that changes it: the check of the current state and
+the write cannot be separated by another writer.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from meterai.errors import IllegalTransition, InputError, RequestNotFound
+from meterai.fsutil import sweep_temp_files
+from meterai.i18n import N_
+from meterai.outbox.db import atomic, open_connection
+from meterai.outbox.migrations import LATEST, migrate
+from meterai.outbox.states import ACTIVE, CANCELLABLE, State, can_move
+from meterai.settings import Paths
+
+# Fields the engine may change as a request moves; everything else is fixed at queue time.
+MUTABLE_FIELDS = frozenset(
+    {
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "provider_file_id",
+        "sn",
+        "numbering_tag",
+        "stamped_path",
+        "output_path",
+        "source_path",
+        "out_dir",
+        "profile",
+    }
+)
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """What the user confirmed: a stored document, where the stamp goes, and its description."""
+
+    doc_sha256: str
+    file_name: str
+    doc_type: str
+    page_index: int
+    rect: tuple[float, float, float, float]
+    source_path: str | None = None
+    nodoc: str | None = None
+    tgldoc: str | None = None
+    nilaidoc: int | None = None
+    out_dir: str | None = None
+    customer: str | None = None
+    namejidentitas: str | None = None
+    noidentitas: str | None = None
+    namedipungut: str | None = None
+    profile: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    id: int
+    state: State
+    doc_sha256: str
+    file_name: str
+    source_path: str | None
+    doc_type: str
+    page_index: int
+    rect_x1: float
+    rect_y1: float
+    rect_x2: float
+    rect_y2: float
+    nodoc: str | None
+    tgldoc: str | None
+    nilaidoc: int | None
+    out_dir: str | None
+    created_at: float
+    updated_at: float
+    attempts: int
+    next_attempt_at: float | None
+    last_error: str | None
+    provider_file_id: str | None
+    sn: str | None
+    numbering_tag: str | None
+    stamped_path: str | None
+    output_path: str | None
+    customer: str | None
+    namejidentitas: str | None
+    noidentitas: str | None
+    namedipungut: str | None
+    profile: str | None
+
+    @property
+    def rect(self) -> tuple[float, float, float, float]:
+        return (self.rect_x1, self.rect_y1, self.rect_x2, self.rect_y2)
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> RequestRow:
+        values = {f.name: row[f.name] for f in fields(cls)}
+        values["state"] = State(values["state"])
+        return cls(**values)
+
+    def as_json(self) -> dict[str, Any]:
+        body = {f.name: getattr(self, f.name) for f in fields(self)}
+        body["state"] = str(self.state)
+        body["file"] = self.file_name
+        body["sha256"] = self.doc_sha256
+        return body
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    id: int
+    request_id: int
+    from_state: str | None
+    to_state: str
+    at: float
+    detail: str | None
+
+
+class NotCancellable(InputError):
+    code = "not_cancellable"
+    template = N_(
+        "Request {request_id} is {state}: it can no longer be cancelled, because a "
+        "serial number may already be bought for it."
+    )
+
+
+class Outbox:
+    """One SQLite connection to the outbox; open one per thread."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, clock: Any = time.time) -> None:
+        self.conn = conn
+        self.path = path
+        self._clock = clock
+
+    @classmethod
+    def open(cls, paths: Paths, *, check_integrity: bool = True) -> Outbox:
+        conn = open_connection(paths.database, max_version=LATEST, check_integrity=check_integrity)
+        migrate(conn, paths.database)
+        for folder in (paths.docs_dir, paths.stamped_dir):
+            sweep_temp_files(folder)
+        return cls(conn, paths.database)
+
+    @classmethod
+    def open_path(cls, database: Path) -> Outbox:
+        conn = open_connection(database, max_version=LATEST)
+        migrate(conn, database)
+        return cls(conn, database)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # --- documents -----------------------------------------------------------------
+
+    def add_document(
+        self,
+        sha256: str,
+        *,
+        size: int,
+        page_count: int,
+        pdf_version: str,
+        original_name: str,
+        fixes: Sequence[str] = (),
+    ) -> None:
+        with atomic(self.conn):
+            sqlite_utils.Database(self.conn).table("documents").insert(
+                {
+                    "sha256": sha256,
+                    "size": size,
+                    "page_count": page_count,
+                    "pdf_version": pdf_version,
+                    "original_name": original_name,
+                    "fixes": json.dumps(list(fixes)),
+                    "added_at": self._clock(),
+                },
+                ignore=True,
+            )
+
+    # --- requests ------------------------------------------------------------------
+
+    def enqueue(self, new: NewRequest, *, detail: str | None = None) -> RequestRow:
+        """Accept a request: from this commit on it is never lost and never changes."""
+        now = self._clock()
+        record = {k: v for k, v in vars(new).items() if k != "rect"}
+        record.update(
+            dict(zip(("rect_x1", "rect_y1", "rect_x2", "rect_y2"), new.rect, strict=True))
+        )
+        record.update(state=str(State.QUEUED), created_at=now, updated_at=now, attempts=0)
+        with atomic(self.conn):
+            cursor = self.conn.execute(
+                f"INSERT INTO requests ({', '.join(record)}) "
+                f"VALUES ({', '.join('?' for _ in record)})",
+                list(record.values()),
+            )
+            request_id = int(cursor.lastrowid or 0)
+            self._journal(request_id, None, State.QUEUED, now, detail)
+            return self._get(request_id)
+
+    def transition(
+        self,
+        request_id: int,
+        to: State,
+        *,
+        detail: str | None = None,
+        expect: State | None = None,
+        **updates: Any,
+    ) -> RequestRow:
+        """Move a request to ``to`` in one transaction with its journal row.
+
+        ``expect`` guards against acting on a stale read: the move only happens if the
+        request is still in that state.
+        """
+        bad = set(updates) - MUTABLE_FIELDS
+        if bad:
+            raise ValueError(f"fields {sorted(bad)} are fixed once a request is queued")
+        with atomic(self.conn):
+            current = self._get(request_id)
+            if (expect is not None and current.state != expect) or not can_move(current.state, to):
+                raise IllegalTransition(
+                    request_id=request_id, from_state=current.state, to_state=to
+                )
+            now = self._clock()
+            self._update(request_id, {"state": str(to), "updated_at": now, **updates})
+            self._journal(request_id, current.state, to, now, detail)
+            return self._get(request_id)
+
+    def note(self, request_id: int, detail: str, **updates: Any) -> RequestRow:
+        """Record a fact about a request that does not change its state (with a journal row)."""
+        bad = set(updates) - MUTABLE_FIELDS
+        if bad:
+            raise ValueError(f"fields {sorted(bad)} are fixed once a request is queued")
+        with atomic(self.conn):
+            current = self._get(request_id)
+            now = self._clock()
+            self._update(request_id, {"updated_at": now, **updates})
+            self._journal(request_id, current.state, current.state, now, detail)
+            return self._get(request_id)
+
+    def record_failure(
+        self, request_id: int, error: str, *, next_attempt_at: float | None
+    ) -> RequestRow:
+        """Count a failed attempt and schedule the next one, journalled."""
+        with atomic(self.conn):
+            current = self._get(request_id)
+            return self.note(
+                request_id,
+                f"attempt failed: {error}",
+                attempts=current.attempts + 1,
+                last_error=error,
+                next_attempt_at=next_attempt_at,
+            )
+
+    def cancel(self, request_id: int, *, detail: str = "cancelled by the user") -> RequestRow:
+        with atomic(self.conn):
+            current = self._get(request_id)
+            allowed = current.state in CANCELLABLE or (
+                current.state == State.NEEDS_ATTENTION
+                and current.sn is None
+                and current.numbering_tag is None
+            )
+            if not allowed:
+                raise NotCancellable(request_id=request_id, state=current.state)
+            return self.transition(request_id, State.CANCELLED, detail=detail)
+
+    # --- reading -------------------------------------------------------------------
+
+    def get(self, request_id: int) -> RequestRow:
+        return self._get(request_id)
+
+    def requests(
+        self,
+        *,
+        states: Iterable[State] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[RequestRow]:
+        sql, params = self._filter(states)
+        sql = f"SELECT * FROM requests{sql} ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return [RequestRow.from_row(r) for r in self.conn.execute(sql, params)]
+
+    def count(self, *, states: Iterable[State] | None = None) -> int:
+        sql, params = self._filter(states)
+        return int(self.conn.execute(f"SELECT count(*) FROM requests{sql}", params).fetchone()[0])
+
+    def due(self, now: float | None = None, *, limit: int = 100) -> list[RequestRow]:
+        """Requests the engine should attempt now, the longest-waiting first."""
+        now = self._clock() if now is None else now
+        placeholders = ", ".join("?" for _ in ACTIVE)
+        rows = self.conn.execute(
+            f"SELECT * FROM requests WHERE state IN ({placeholders}) "
+            "AND coalesce(next_attempt_at, 0) <= ? "
+            "ORDER BY coalesce(next_attempt_at, 0), id LIMIT ?",
+            [*map(str, ACTIVE), now, limit],
+        )
+        return [RequestRow.from_row(r) for r in rows]
+
+    def next_due_at(self) -> float | None:
+        placeholders = ", ".join("?" for _ in ACTIVE)
+        row = self.conn.execute(
+            "SELECT min(coalesce(next_attempt_at, 0)) FROM requests "
+            f"WHERE state IN ({placeholders})",
+            [*map(str, ACTIVE)],
+        ).fetchone()
+        return None if row[0] is None else float(row[0])
+
+    def journal(self, request_id: int) -> list[JournalEntry]:
+        self._get(request_id)
+        rows = self.conn.execute(
+            "SELECT * FROM journal WHERE request_id = ? ORDER BY id", [request_id]
+        )
+        return [JournalEntry(**dict(r)) for r in rows]
+
+    def find_by_sha(self, sha256: str) -> list[RequestRow]:
+        rows = self.conn.execute(
+            "SELECT * FROM requests WHERE doc_sha256 = ? ORDER BY id", [sha256]
+        )
+        return [RequestRow.from_row(r) for r in rows]
+
+    # --- cached provider data ------------------------------------------------------
+
+    def cache_put(self, key: str, value: Any) -> None:
+        with atomic(self.conn):
+            self.conn.execute(
+                "INSERT INTO provider_cache (key, value, fetched_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
+                "fetched_at = excluded.fetched_at",
+                [key, json.dumps(value), self._clock()],
+            )
+
+    def cache_get(self, key: str) -> Any | None:
+        row = self.conn.execute("SELECT value FROM provider_cache WHERE key = ?", [key]).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    # --- internals -----------------------------------------------------------------
+
+    def _get(self, request_id: int) -> RequestRow:
+        row = self.conn.execute("SELECT * FROM requests WHERE id = ?", [request_id]).fetchone()
+        if row is None:
+            raise RequestNotFound(request_id=request_id)
+        return RequestRow.from_row(row)
+
+    def _update(self, request_id: int, values: Mapping[str, Any]) -> None:
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        self.conn.execute(
+            f"UPDATE requests SET {assignments} WHERE id = ?", [*values.values(), request_id]
+        )
+
+    def _journal(
+        self, request_id: int, src: State | None, dst: State, at: float, detail: str | None
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO journal (request_id, from_state, to_state, at, detail) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [request_id, None if src is None else str(src), str(dst), at, detail],
+        )
+
+    @staticmethod
+    def _filter(states: Iterable[State] | None) -> tuple[str, list[Any]]:
+        if states is None:
+            return "", []
+        chosen = [str(s) for s in states]
+        return f" WHERE state IN ({', '.join('?' for _ in chosen)})", chosen

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from meterai.errors import IllegalTransition, MigrationError, StoreCorrupt, StoreLocked
+from meterai.outbox import NewRequest, Outbox, State
+from meterai.outbox.db import read_pragmas
+from meterai.outbox.migrations import LATEST, MIGRATIONS, migrate, schema_version
+from meterai.outbox.store import NotCancellable
+from meterai.settings import Paths
+
+SHA = "ab" * 32
+
+
+def _new(**overrides: object) -> NewRequest:
+    base: dict[str, object] = dict(
+        doc_sha256=SHA, file_name="cv.pdf", doc_type="3", page_index=0, rect=(400, 40, 472, 112)
+    )
+    base.update(overrides)
+    return NewRequest(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def outbox(paths: Paths) -> Outbox:
+    box = Outbox.open(paths)
+    box.add_document(SHA, size=10, page_count=1, pdf_version="1.7", original_name="cv.pdf")
+    return box
+
+
+def test_pragmas_are_read_back(outbox: Outbox) -> None:
+    assert read_pragmas(outbox.conn) == {
+        "journal_mode": "wal",
+        "synchronous": 2,
+        "busy_timeout": 5000,
+    }
+
+
+def test_transition_updates_and_journals_in_one_go(outbox: Outbox) -> None:
+    row = outbox.enqueue(_new())
+    row = outbox.transition(row.id, State.UPLOADED, provider_file_id="f-1", detail="up")
+    assert (row.state, row.provider_file_id) == (State.UPLOADED, "f-1")
+    moves = [(j.from_state, j.to_state, j.detail) for j in outbox.journal(row.id)]
+    assert moves == [(None, "queued", None), ("queued", "uploaded", "up")]
+
+
+def test_illegal_move_is_rejected_and_changes_nothing(outbox: Outbox) -> None:
+    row = outbox.enqueue(_new())
+    with pytest.raises(IllegalTransition):
+        outbox.transition(row.id, State.STAMPED)
+    assert outbox.get(row.id).state == State.QUEUED
+    assert len(outbox.journal(row.id)) == 1
+
+
+def test_stale_expectation_is_rejected(outbox: Outbox) -> None:
+    row = outbox.enqueue(_new())
+    outbox.transition(row.id, State.UPLOADED)
+    with pytest.raises(IllegalTransition):
+        outbox.transition(row.id, State.NUMBERING, expect=State.QUEUED)
+
+
+def test_queued_request_is_immutable(outbox: Outbox) -> None:
+    row = outbox.enqueue(_new())
+    with pytest.raises(ValueError):
+        outbox.transition(row.id, State.UPLOADED, doc_type="2")
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+        outbox.conn.execute("UPDATE requests SET rect_x1 = 0 WHERE id = ?", [row.id])
+
+
+def test_cancel_only_before_numbered(outbox: Outbox) -> None:
+    early = outbox.enqueue(_new())
+    assert outbox.cancel(early.id).state == State.CANCELLED
+    late = outbox.enqueue(_new())
+    outbox.transition(late.id, State.UPLOADED)
+    outbox.transition(late.id, State.NUMBERING, numbering_tag="t-1")
+    with pytest.raises(NotCancellable):
+        outbox.cancel(late.id)
+    outbox.transition(late.id, State.NEEDS_ATTENTION)
+    with pytest.raises(NotCancellable):
+        outbox.cancel(late.id)
+
+
+def test_due_orders_by_next_attempt(outbox: Outbox) -> None:
+    a = outbox.enqueue(_new())
+    b = outbox.enqueue(_new())
+    c = outbox.enqueue(_new())
+    outbox.record_failure(a.id, "timeout", next_attempt_at=50.0)
+    outbox.record_failure(b.id, "timeout", next_attempt_at=10.0)
+    outbox.record_failure(c.id, "timeout", next_attempt_at=500.0)
+    assert [r.id for r in outbox.due(now=100.0)] == [b.id, a.id]
+    assert outbox.get(b.id).attempts == 1
+
+
+def test_migrates_forward_from_version_1(paths: Paths) -> None:
+    from meterai.outbox.db import open_connection
+
+    conn = open_connection(paths.database)
+    migrate(conn, paths.database, target=1)
+    assert schema_version(conn) == 1
+    conn.execute(
+        "INSERT INTO documents (sha256, size, page_count, pdf_version, original_name, fixes,"
+        " added_at) VALUES (?, 1, 1, '1.7', 'old.pdf', '[]', 0)",
+        [SHA],
+    )
+    conn.execute(
+        "INSERT INTO requests (state, doc_sha256, file_name, doc_type, page_index, rect_x1,"
+        " rect_y1, rect_x2, rect_y2, created_at, updated_at, attempts)"
+        " VALUES ('queued', ?, 'old.pdf', '3', 0, 1, 2, 3, 4, 0, 0, 0)",
+        [SHA],
+    )
+    conn.close()
+    box = Outbox.open(paths)
+    assert schema_version(box.conn) == LATEST == len(MIGRATIONS)
+    (row,) = box.requests()
+    assert (row.file_name, row.state, row.customer) == ("old.pdf", State.QUEUED, None)
+    with pytest.raises(sqlite3.IntegrityError):
+        box.conn.execute("UPDATE requests SET doc_type = 'x'")
+
+
+def test_newer_schema_is_refused_untouched(paths: Paths) -> None:
+    Outbox.open(paths).close()
+    conn = sqlite3.connect(paths.database)
+    conn.execute(f"PRAGMA user_version = {LATEST + 1}")
+    conn.close()
+    before = paths.database.read_bytes()
+    with pytest.raises(MigrationError) as info:
+        Outbox.open(paths)
+    assert "newer" in str(info.value)
+    assert paths.database.read_bytes() == before
+
+
+def test_garbage_database_is_refused_untouched(paths: Paths) -> None:
+    paths.data_dir.mkdir(parents=True)
+    paths.database.write_bytes(b"this is not sqlite" * 100)
+    before = paths.database.read_bytes()
+    with pytest.raises(StoreCorrupt):
+        Outbox.open(paths)
+    assert paths.database.read_bytes() == before
+
+
+def test_damaged_pages_are_refused(paths: Paths) -> None:
+    box = Outbox.open(paths)
+    box.add_document(SHA, size=1, page_count=1, pdf_version="1.7", original_name="x")
+    for _ in range(300):
+        box.enqueue(_new())
+    box.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    box.close()
+    data = bytearray(paths.database.read_bytes())
+    page = 4096
+    for offset in range(page * 2, len(data) - page, page):
+        data[offset + 10 : offset + 200] = b"\xff" * 190
+    paths.database.write_bytes(bytes(data))
+    with pytest.raises(StoreCorrupt):
+        Outbox.open(paths)
+
+
+def test_locked_database_gives_a_clear_error(paths: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    box = Outbox.open(paths)  # type: ignore[arg-type]
+    blocker = sqlite3.connect(box.path, isolation_level=None, timeout=0)
+    blocker.execute("BEGIN EXCLUSIVE")
+    monkeypatch.setattr("meterai.outbox.db.BUSY_TIMEOUT_MS", 50)
+    box.conn.execute("PRAGMA busy_timeout = 50")
+    with pytest.raises(StoreLocked):
+        box.enqueue(_new())
+    blocker.execute("ROLLBACK")
+    blocker.close()
