@@ -1,0 +1,43 @@
+"""Start the GUI: language, data dir, the task runner, the main window."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from meterai import i18n
+from meterai.errors import MeteraiError
+from meterai.settings import load_settings, resolve_paths
+from meterai_desk.main_window import MainWindow
+from meterai_desk.tasks import TaskRunner
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="meterai-desk")
+    parser.add_argument("--data-dir")
+    parser.add_argument("--lang", choices=i18n.LANGUAGES)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Meterai Desk")
+    paths = resolve_paths(args.data_dir)
+    try:
+        settings = load_settings(paths)
+    except MeteraiError as exc:
+        QMessageBox.critical(None, "Meterai Desk", exc.user_message())
+        return 1
+    i18n.set_language(args.lang or settings.language or i18n.language_from_environment())
+    tasks = TaskRunner(paths)
+    window = MainWindow(paths, tasks)
+    window.show()
+    return int(app.exec())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole check, as CI runs it: lint, types, architecture contract, then the test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+export QT_QPA_PLATFORM=offscreen
+echo "== ruff"; .venv/bin/ruff check . && .venv/bin/ruff format --check .
+echo "== mypy --strict (core)"; .venv/bin/mypy
+echo "== import contracts"; .venv/bin/lint-imports
+echo "== pytest"; .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from meterai import i18n
+from meterai.outbox import NewRequest, Outbox
+from meterai.settings import Paths
+from meterai_desk.main_window import MainWindow
+from meterai_desk.tasks import TaskRunner
+from meterai_desk.widgets.outbox_view import PAGE
+
+SHA = "ef" * 32
+
+
+def _fill(paths: Paths, count: int) -> None:
+    box = Outbox.open(paths)
+    box.add_document(SHA, size=1, page_count=1, pdf_version="1.7", original_name="a.pdf")
+    for i in range(count):
+        box.enqueue(
+            NewRequest(
+                doc_sha256=SHA,
+                file_name=f"doc-{i}.pdf",
+                doc_type="3",
+                page_index=0,
+                rect=(400, 40, 472, 112),
+            )
+        )
+    box.close()
+
+
+def _window(qtbot: QtBot, paths: Paths) -> MainWindow:
+    window = MainWindow(paths, TaskRunner(paths))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def test_lists_the_outbox(qtbot: QtBot, paths: Paths) -> None:
+    _fill(paths, 3)
+    window = _window(qtbot, paths)
+    model = window.outbox_model
+    qtbot.waitUntil(lambda: model.rowCount() == 3)
+    assert model.index(1, 1).data() == "doc-1.pdf"
+    assert model.index(1, 2).data() == i18n._("queued")
+    window.close()
+
+
+def test_pages_rows_in_lazily(qtbot: QtBot, paths: Paths) -> None:
+    _fill(paths, PAGE * 2 + 10)
+    window = _window(qtbot, paths)
+    model = window.outbox_model
+    qtbot.waitUntil(lambda: model.total == PAGE * 2 + 10)
+    assert model.rowCount() == PAGE
+    window.outbox_view.scrollToBottom()
+    qtbot.waitUntil(lambda: model.rowCount() > PAGE)
+    while model.canFetchMore():
+        model.fetchMore()
+        qtbot.waitUntil(lambda: not model._loading)
+    assert model.rowCount() == PAGE * 2 + 10
+    window.close()
