@@ -13,7 +13,7 @@ import locale
 import os
 import threading
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 LANGUAGES = ("id", "en")
@@ -25,7 +25,7 @@ _current = DEFAULT_LANGUAGE
 _listeners: list[Callable[[str], None]] = []
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(lang: str) -> gettext.NullTranslations:
     """Compile every ``.po`` of ``lang`` into one translations object (cached)."""
     if lang == "en":

@@ -46,6 +46,6 @@ class MainWindow(QMainWindow):
             self.retranslate()
         super().changeEvent(event)
 
-    def closeEvent(self, event: object) -> None:  # noqa: D102
+    def closeEvent(self, event: object) -> None:
         self.tasks.shutdown()
         super().closeEvent(event)  # type: ignore[arg-type]
