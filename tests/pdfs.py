@@ -102,3 +102,112 @@ def make_truncated(path: Path, keep: float = 0.6) -> Path:
     path.write_bytes(data[: int(len(data) * keep)])
     full.unlink()
     return path
+
+
+def make_restricted(path: Path, owner_password: str = "owner") -> Path:
+    """Encrypted with an owner password only: it opens without a password, but is encrypted."""
+    src = make_pdf(path.with_suffix(".plain.pdf"))
+    with pikepdf.open(src) as pdf:
+        pdf.save(path, encryption=pikepdf.Encryption(owner=owner_password, user=""))
+    src.unlink()
+    return path
+
+
+def make_broken_startxref(path: Path, pages: int = 2, version: str = "1.7") -> Path:
+    """Every object intact, but ``startxref`` points nowhere: a reader must rebuild the index."""
+    data = make_pdf(path, pages=pages, version=version).read_bytes()
+    cut = data.rindex(b"startxref")
+    path.write_bytes(data[:cut] + b"startxref\n999999\n%%EOF\n")
+    return path
+
+
+def make_truncated_xref(path: Path, pages: int = 2) -> Path:
+    """Cut inside the cross-reference table: every object survives, the index and trailer do not."""
+    data = make_pdf(path, pages=pages).read_bytes()
+    path.write_bytes(data[: data.rindex(b"\nxref") + 30])
+    return path
+
+
+def _self_signed_signer() -> object:
+    """A throwaway signer for documents that must arrive already signed."""
+    import datetime as dt
+
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Applicant")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    der_key = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    asn1_cert = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    return signers.SimpleSigner(
+        signing_cert=asn1_cert,
+        signing_key=asn1_keys.PrivateKeyInfo.load(der_key),
+        cert_registry=SimpleCertificateStore.from_certs([asn1_cert]),
+    )
+
+
+def make_signed(
+    path: Path, *, certify: bool = False, tamper: bool = False, modify_after: bool = False
+) -> Path:
+    """A PDF the applicant already signed: certified (DocMDP), tampered, or edited after."""
+    import io
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    plain = make_pdf(path.with_suffix(".plain.pdf"))
+    writer = IncrementalPdfFileWriter(io.BytesIO(plain.read_bytes()))
+    meta = signers.PdfSignatureMetadata(
+        field_name="Applicant",
+        certify=certify,
+        docmdp_permissions=fields.MDPPerm.NO_CHANGES if certify else fields.MDPPerm.FILL_FORMS,
+    )
+    out = io.BytesIO()
+    signers.sign_pdf(writer, meta, signer=_self_signed_signer(), output=out)  # type: ignore[arg-type]
+    data = out.getvalue()
+    plain.unlink()
+    if tamper:
+        data = data.replace(b"595", b"594", 1)
+    if modify_after:
+        w = IncrementalPdfFileWriter(io.BytesIO(data))
+        stream = w.add_object(
+            __import__("pyhanko.pdf_utils.generic", fromlist=["StreamObject"]).StreamObject(
+                stream_data=b"0 0 1 rg 100 100 50 50 re f"
+            )
+        )
+        w.add_stream_to_page(0, stream)
+        buf = io.BytesIO()
+        w.write(buf)
+        data = buf.getvalue()
+    path.write_bytes(data)
+    return path
+
+
+def make_padded(path: Path, padding_bytes: int) -> Path:
+    """A large PDF without any image: random bytes in a stream only the catalogue points to."""
+    make_pdf(path)
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        pdf.Root.Padding = pdf.make_stream(os.urandom(padding_bytes))
+        pdf.save(path)
+    return path

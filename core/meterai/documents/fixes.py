@@ -1,0 +1,266 @@
+"""Fixes for what pre-flight finds: each writes a new file and never touches the original.
+
+The original stays the user's; the fixed copy is what gets queued, and pre-flight
+runs again on it, so a fix is trusted only as far as a fresh check says. Fixes that
+change nothing visible (repair, normalise) run without asking; downsampling
+changes how images look, so it runs only when the user asks for it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+from PIL import Image
+
+from meterai.documents import targets
+from meterai.documents.errors import NOTHING_TO_COMPRESS, CannotFit
+from meterai.documents.preflight import Fix, PreflightReport, preflight
+from meterai.documents.recovery import open_recovered
+from meterai.documents.text import ByteSize
+from meterai.fsutil import TEMP_PREFIX, fsync_dir
+
+AUTOMATIC_FIXES = frozenset(fix for fix in Fix if fix.automatic)
+
+_LADDER: tuple[tuple[int, int | None], ...] = (
+    (85, None),
+    (75, None),
+    (75, 2000),
+    (65, 1600),
+    (60, 1240),
+    (50, 1000),
+    (40, 800),
+)
+"""(JPEG quality, longest side in pixels), gentlest first.
+
+800 px on an A4 page is about 70 dpi: the lowest at which typed text stays legible,
+so the ladder stops there rather than hand over an unreadable document.
+"""
+
+_MIN_PIXELS = 64 * 64
+"""Icons and logos: re-encoding them saves nothing and blurs them."""
+
+
+@dataclass(frozen=True)
+class FixResult:
+    """The file to stamp, the fixes that made it, and its fresh pre-flight."""
+
+    path: Path
+    applied: tuple[Fix, ...]
+    report: PreflightReport
+
+
+def normalise_version(src: Path, dest: Path) -> Path:
+    """Re-save as PDF 1.7, so the provider uploads our bytes instead of rewriting them."""
+    _require_distinct(src, dest)
+    with pikepdf.open(src) as pdf:
+        _save(pdf, dest, min_version=targets.NORMALISED_VERSION)
+    return dest
+
+
+def repair(src: Path, dest: Path) -> Path:
+    """Re-save through qpdf, which writes a fresh cross-reference table."""
+    _require_distinct(src, dest)
+    with open_recovered(src) as pdf:
+        _save(pdf, dest)
+    return dest
+
+
+def downsample_images(src: Path, dest: Path, max_bytes: int) -> Path:
+    """Re-encode images as JPEG, step by step, until the file is at most ``max_bytes``.
+
+    Raises ``CannotFit`` when even the last step is too big. Each step is sized from
+    the encoded images before anything is written, so only a step that should fit
+    costs a full save.
+    """
+    _require_distinct(src, dest)
+    size = src.stat().st_size
+    with pikepdf.open(src) as pdf:
+        images = {image.objgen: image for image in _reencodable_images(pdf)}
+        stored = {objgen: len(image.read_raw_bytes()) for objgen, image in images.items()}
+        if not stored:
+            raise CannotFit(NOTHING_TO_COMPRESS, size=ByteSize(size), limit=ByteSize(max_bytes))
+        other_bytes = size - sum(stored.values())
+        smallest = size
+        for quality, max_side in _LADDER:
+            encoded = {
+                objgen: _encode(image, stored[objgen], quality, max_side)
+                for objgen, image in images.items()
+            }
+            estimate = other_bytes + sum(
+                len(jpeg.data) if jpeg else stored[objgen] for objgen, jpeg in encoded.items()
+            )
+            smallest = min(smallest, estimate)
+            if estimate <= max_bytes and _write_replaced(src, dest, encoded, max_bytes):
+                return dest
+    raise CannotFit(size=ByteSize(smallest), limit=ByteSize(max_bytes))
+
+
+def apply_fixes(
+    path: Path,
+    report: PreflightReport,
+    workdir: Path,
+    *,
+    allow: Collection[Fix] = AUTOMATIC_FIXES,
+) -> FixResult:
+    """Apply each allowed fix the report offers, re-checking after every one.
+
+    A fix is applied at most once: if the fresh report still offers it, it did not
+    help, and the finding is left for the user to see.
+    """
+    current, applied = path, list[Fix]()
+    while (fix := _next_fix(report, allow, applied)) is not None:
+        dest = _fresh_path(workdir, f"{path.stem}.{fix}")
+        try:
+            _run_fix(fix, current, dest, report)
+        except BaseException:
+            dest.unlink(missing_ok=True)
+            raise
+        applied.append(fix)
+        current, report = dest, preflight(dest, report.target)
+    return FixResult(current, tuple(applied), report)
+
+
+def apply_auto_fixes(
+    path: Path, report: PreflightReport, workdir: Path
+) -> tuple[Path, tuple[Fix, ...]]:
+    """The fixes that change no visible content: the path to stamp and what was applied."""
+    result = apply_fixes(path, report, workdir)
+    return result.path, result.applied
+
+
+def _next_fix(report: PreflightReport, allow: Collection[Fix], applied: list[Fix]) -> Fix | None:
+    return next((f for f in report.fixes if f in allow and f not in applied), None)
+
+
+def _run_fix(fix: Fix, src: Path, dest: Path, report: PreflightReport) -> None:
+    if fix is Fix.REPAIR:
+        repair(src, dest)
+    elif fix is Fix.NORMALISE:
+        normalise_version(src, dest)
+    else:
+        downsample_images(src, dest, targets.target_named(report.target).budget)
+
+
+def _fresh_path(folder: Path, stem: str) -> Path:
+    """Claim a new name in ``folder``, so two fixes of same-named files never collide."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f"{stem}.", suffix=".pdf", dir=folder)
+    os.close(fd)
+    return Path(name)
+
+
+def _require_distinct(src: Path, dest: Path) -> None:
+    """The original is never written: a caller passing it as ``dest`` has a bug."""
+    if dest.exists() and src.exists() and os.path.samefile(src, dest):
+        raise ValueError(f"a fix must not overwrite its source: {src}")
+
+
+def _save(
+    pdf: pikepdf.Pdf, dest: Path, *, min_version: str = "", max_bytes: int | None = None
+) -> bool:
+    """Save through a temp file, fsync, rename and fsync the folder (as fsutil does).
+
+    With ``max_bytes``, a result that turns out larger is dropped (False) and
+    ``dest`` is left as it was.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=dest.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pdf.save(fh, min_version=min_version)
+            fh.flush()
+            os.fsync(fh.fileno())
+            fits = max_bytes is None or fh.tell() <= max_bytes
+        if fits:
+            os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    if fits:
+        fsync_dir(dest.parent)
+    return fits
+
+
+@dataclass(frozen=True)
+class _Jpeg:
+    data: bytes
+    width: int
+    height: int
+    gray: bool
+
+
+def _reencodable_images(pdf: pikepdf.Pdf) -> list[pikepdf.Stream]:
+    """Every 8-bit image worth re-encoding, wherever it is used, each once.
+
+    Masks are left alone: stencil masks are 1-bit and soft masks must keep their
+    exact values, and a /Decode array would need remapping after decoding.
+    """
+    masks = {
+        mask.objgen
+        for obj in _image_streams(pdf)
+        for key in (pikepdf.Name.SMask, pikepdf.Name.Mask)
+        if isinstance(mask := obj.get(key), pikepdf.Stream)
+    }
+    return [
+        image
+        for image in _image_streams(pdf)
+        if image.objgen not in masks
+        and not image.get(pikepdf.Name.ImageMask, False)
+        and image.get(pikepdf.Name.Decode) is None
+        and image.get(pikepdf.Name.BitsPerComponent) == 8
+        and int(image.get(pikepdf.Name.Width, 0)) * int(image.get(pikepdf.Name.Height, 0))
+        >= _MIN_PIXELS
+    ]
+
+
+def _image_streams(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Stream]:
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream) and obj.get(pikepdf.Name.Subtype) == pikepdf.Name.Image:
+            yield obj
+
+
+def _encode(
+    image: pikepdf.Stream, stored_size: int, quality: int, max_side: int | None
+) -> _Jpeg | None:
+    """The image as JPEG, or None when that is not smaller (or pikepdf cannot decode it)."""
+    try:
+        picture = pikepdf.PdfImage(image).as_pil_image()
+    except (pikepdf.PikepdfError, NotImplementedError, OSError, ValueError):
+        return None
+    picture = picture if picture.mode in ("L", "RGB") else picture.convert("RGB")
+    if max_side is not None and max(picture.size) > max_side:
+        picture.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    picture.save(buf, "JPEG", quality=quality, optimize=True)
+    if buf.tell() >= stored_size:
+        return None
+    return _Jpeg(buf.getvalue(), picture.width, picture.height, picture.mode == "L")
+
+
+def _write_replaced(
+    src: Path, dest: Path, encoded: dict[tuple[int, int], _Jpeg | None], max_bytes: int
+) -> bool:
+    """Write ``src`` with the images replaced; keep it only if it really fits."""
+    with pikepdf.open(src) as pdf:
+        for objgen, jpeg in encoded.items():
+            if jpeg is not None:
+                _replace_image(pdf.get_object(objgen), jpeg)
+        return _save(pdf, dest, max_bytes=max_bytes)
+
+
+def _replace_image(stream: pikepdf.Object, jpeg: _Jpeg) -> None:
+    stream.write(jpeg.data, filter=pikepdf.Name.DCTDecode, decode_parms=None)
+    stream.Width = jpeg.width
+    stream.Height = jpeg.height
+    stream.BitsPerComponent = 8
+    stream.ColorSpace = pikepdf.Name.DeviceGray if jpeg.gray else pikepdf.Name.DeviceRGB
+    for key in (pikepdf.Name.DecodeParms, pikepdf.Name.Intent):
+        if key in stream:
+            del stream[key]
