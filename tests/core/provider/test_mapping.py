@@ -1,0 +1,492 @@
+"""The classification table: every way a call can fail, and what the engine is told."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import io
+import json
+
+import httpx
+import pytest
+
+from meterai.errors import (
+    AuthExpired,
+    AuthFailed,
+    BalanceExhausted,
+    ProviderRejected,
+    ProviderUnavailable,
+)
+from meterai.provider import (
+    ConnectionStalled,
+    ErrorKind,
+    LoginRefused,
+    MalformedResponse,
+    NoBalance,
+    ProviderClient,
+    ProviderFailure,
+    ResultNotFound,
+    ServiceBusy,
+    ServiceUnreachable,
+    SigningParams,
+    SigningRetry,
+    StampingRejected,
+    StampRequestFields,
+    TokenExpired,
+    UnknownFailure,
+    kind_of,
+)
+from meterai.provider.mapping import parse_retry_after
+
+from .conftest import FakeProvider, ok
+
+NOW = 1_700_000_000.0
+FIELDS = StampRequestFields(
+    idfile="f1", namadoc="4b", namafile="tag-1.pdf", nodoc="tag-1", tgldoc=dt.date(2025, 1, 2)
+)
+PARAMS = SigningParams(
+    file_id="f1",
+    sn="SN1",
+    specimen="SN1.png",
+    page=1,
+    rect=(400.0, 40.0, 480.0, 120.0),
+    reason="Meterai",
+    location="Jakarta",
+)
+
+
+def raising(exc_type: type[httpx.TransportError]):  # type: ignore[no-untyped-def]
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise exc_type("boom", request=request)
+
+    return handler
+
+
+# --- transport errors ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("exc_type", "expected", "committed"),
+    [
+        (httpx.ConnectError, ServiceUnreachable, False),
+        (httpx.ConnectTimeout, ServiceUnreachable, False),
+        (httpx.PoolTimeout, ServiceUnreachable, False),
+        (httpx.ReadError, ServiceUnreachable, True),
+        (httpx.WriteError, ServiceUnreachable, True),
+        (httpx.RemoteProtocolError, ServiceUnreachable, True),
+        (httpx.ReadTimeout, ConnectionStalled, True),
+        (httpx.WriteTimeout, ConnectionStalled, True),
+    ],
+)
+def test_transport_errors_on_the_paid_call(
+    fake: FakeProvider,
+    client: ProviderClient,
+    exc_type: type[httpx.TransportError],
+    expected: type[ProviderFailure],
+    committed: bool,
+) -> None:
+    fake.route("POST", "/chanel/stampv2")(raising(exc_type))
+    with pytest.raises(expected) as info:
+        client.request_serial(FIELDS)
+    err = info.value
+    assert isinstance(err, ProviderUnavailable)
+    assert err.kind is ErrorKind.TRANSIENT and err.retryable
+    assert err.maybe_committed is committed
+    assert isinstance(err.__cause__, exc_type)
+
+
+def test_read_error_on_a_get_is_never_committed(fake: FakeProvider, client: ProviderClient) -> None:
+    fake.route("GET", "/jenisdoc")(raising(httpx.ReadError))
+    with pytest.raises(ServiceUnreachable) as info:
+        client.doc_types()
+    assert info.value.maybe_committed is False
+
+
+# --- HTTP status ----------------------------------------------------------------
+
+
+def test_500_on_a_post_is_transient_and_maybe_committed(
+    fake: FakeProvider, client: ProviderClient
+) -> None:
+    fake.route("POST", "/chanel/stampv2")(lambda r: httpx.Response(500, text="oops"))
+    with pytest.raises(ServiceBusy) as info:
+        client.request_serial(FIELDS)
+    assert info.value.kind is ErrorKind.TRANSIENT
+    assert info.value.maybe_committed is True
+    assert info.value.http_status == 500
+    assert info.value.retry_after is None
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_refusals_carry_retry_after_seconds_and_are_not_committed(
+    fake: FakeProvider, client: ProviderClient, status: int
+) -> None:
+    fake.route("POST", "/chanel/stampv2")(
+        lambda r: httpx.Response(status, headers={"Retry-After": "120"}, text="busy")
+    )
+    with pytest.raises(ServiceBusy) as info:
+        client.request_serial(FIELDS)
+    assert info.value.retry_after == 120
+    assert info.value.maybe_committed is False
+
+
+def test_retry_after_as_http_date(fake: FakeProvider, client: ProviderClient) -> None:
+    when = email.utils.formatdate(NOW + 90, usegmt=True)
+    fake.route("GET", "/jenisdoc")(lambda r: httpx.Response(429, headers={"Retry-After": when}))
+    with pytest.raises(ServiceBusy) as info:
+        client.doc_types()
+    assert info.value.retry_after == pytest.approx(90)
+
+
+def test_queue_position_from_body_or_header(fake: FakeProvider, client: ProviderClient) -> None:
+    fake.route("POST", "/chanel/stampv2")(
+        lambda r: httpx.Response(
+            503, headers={"Retry-After": "7"}, json={"statusCode": "99", "queuePosition": 12}
+        )
+    )
+    with pytest.raises(ServiceBusy) as info:
+        client.request_serial(FIELDS)
+    assert (info.value.queue_position, info.value.retry_after) == (12, 7)
+    fake.route("POST", "/chanel/stampv2")(
+        lambda r: httpx.Response(503, headers={"X-Queue-Position": "3"}, text="queued")
+    )
+    with pytest.raises(ServiceBusy) as info:
+        client.request_serial(FIELDS)
+    assert info.value.queue_position == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("120", 120.0),
+        (" 5 ", 5.0),
+        ("0", 0.0),
+        ("-3", 0.0),
+        (email.utils.formatdate(NOW + 30, usegmt=True), 30.0),
+        (email.utils.formatdate(NOW - 30, usegmt=True), 0.0),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+        ("soon", None),
+        ("", None),
+        (None, None),
+        ("nan", None),
+    ],
+)
+def test_parse_retry_after(value: str | None, expected: float | None) -> None:
+    assert parse_retry_after(value, lambda: NOW) == (
+        pytest.approx(expected) if expected is not None else None
+    )
+
+
+def test_other_4xx_is_unknown(fake: FakeProvider, client: ProviderClient) -> None:
+    fake.route("GET", "/jenisdoc")(lambda r: httpx.Response(403, json={"message": "forbidden"}))
+    with pytest.raises(UnknownFailure) as info:
+        client.doc_types()
+    assert info.value.kind is ErrorKind.UNKNOWN
+    assert info.value.http_status == 403
+
+
+# --- malformed answers ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"statusCode":"00","result":{"sn":"SN',  # truncated
+        b"<html>Gateway</html>",
+        b"[]",
+        b'{"statusCode":"00","result":{"filenameQR":"x.png"}}',  # no sn
+        b'{"result":{"sn":"SN1"}}',  # no status at all
+    ],
+)
+def test_malformed_answer_to_the_paid_call_is_transient_and_ambiguous(
+    fake: FakeProvider, client: ProviderClient, body: bytes
+) -> None:
+    fake.route("POST", "/chanel/stampv2")(lambda r: httpx.Response(200, content=body))
+    with pytest.raises(MalformedResponse) as info:
+        client.request_serial(FIELDS)
+    assert info.value.kind is ErrorKind.TRANSIENT
+    assert info.value.maybe_committed is True
+    assert isinstance(info.value, ProviderUnavailable)
+
+
+# --- provider codes -------------------------------------------------------------------
+
+
+def test_serial_success_and_body(fake: FakeProvider, client: ProviderClient) -> None:
+    sent: list[dict[str, object]] = []
+
+    @fake.route("POST", "/chanel/stampv2")
+    def serial(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return ok(result={"sn": "SN1", "filenameQR": "SN1.png", "image": "aGk="})
+
+    result = client.request_serial(FIELDS)
+    assert (result.sn, result.filename_qr) == ("SN1", "SN1.png")
+    assert sent[0]["namadoc"] == "4b" and sent[0]["isUpload"] is True
+    assert sent[0]["snOnly"] is False and sent[0]["tgldoc"] == "2025-01-02"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"statusCode": "02", "message": "gagal", "result": {"err": "Saldo Tidak Cukup"}},
+        {"statusCode": "05", "message": "saldo tidak cukup"},
+    ],
+)
+def test_no_balance(fake: FakeProvider, client: ProviderClient, body: dict[str, object]) -> None:
+    fake.route("POST", "/chanel/stampv2")(lambda r: httpx.Response(200, json=body))
+    with pytest.raises(NoBalance) as info:
+        client.request_serial(FIELDS)
+    assert isinstance(info.value, BalanceExhausted)
+    assert info.value.kind is ErrorKind.USER_ACTION
+    assert info.value.maybe_committed is False
+    assert not info.value.retryable
+
+
+def test_other_refusal_of_the_paid_call_is_unknown_and_not_committed(
+    fake: FakeProvider, client: ProviderClient
+) -> None:
+    fake.route("POST", "/chanel/stampv2")(
+        lambda r: httpx.Response(200, json={"statusCode": "90", "result": {"err": "namadoc"}})
+    )
+    with pytest.raises(UnknownFailure) as info:
+        client.request_serial(FIELDS)
+    assert info.value.provider_code == "90"
+    assert info.value.maybe_committed is False
+
+
+@pytest.mark.parametrize(
+    ("code", "expected", "kind"),
+    [
+        ("80", StampingRejected, ErrorKind.USER_ACTION),
+        ("81", StampingRejected, ErrorKind.USER_ACTION),
+        ("82", StampingRejected, ErrorKind.USER_ACTION),
+        ("83", StampingRejected, ErrorKind.USER_ACTION),
+        ("90", StampingRejected, ErrorKind.USER_ACTION),
+        ("92", SigningRetry, ErrorKind.SIGNING_RETRY),
+        ("97", SigningRetry, ErrorKind.SIGNING_RETRY),
+        ("70", UnknownFailure, ErrorKind.UNKNOWN),
+        ("91", UnknownFailure, ErrorKind.UNKNOWN),
+        ("95", UnknownFailure, ErrorKind.UNKNOWN),
+        ("", UnknownFailure, ErrorKind.UNKNOWN),
+    ],
+)
+def test_stamping_error_codes_on_http_200(
+    fake: FakeProvider,
+    client: ProviderClient,
+    code: str,
+    expected: type[ProviderFailure],
+    kind: ErrorKind,
+) -> None:
+    fake.route("POST", "/keystamp/adapter/docSigningZ")(
+        lambda r: httpx.Response(
+            200, json={"status": "False", "errorCode": code, "errorMessage": "gagal"}
+        )
+    )
+    with pytest.raises(expected) as info:
+        client.stamp(PARAMS)
+    assert info.value.kind is kind
+    assert isinstance(info.value, ProviderRejected)
+    assert kind_of(info.value) is kind
+
+
+def test_stamping_rejections_have_their_own_messages(
+    fake: FakeProvider, client: ProviderClient
+) -> None:
+    messages = set()
+    for code in ("80", "81", "82", "83"):
+        fake.route("POST", "/keystamp/adapter/docSigningZ")(
+            lambda r, code=code: httpx.Response(
+                200, json={"status": "False", "errorCode": code, "errorMessage": "x"}
+            )
+        )
+        with pytest.raises(StampingRejected) as info:
+            client.stamp(PARAMS)
+        messages.add(str(info.value))
+    assert len(messages) == 4
+
+
+def test_stamp_success_and_body(fake: FakeProvider, client: ProviderClient) -> None:
+    sent: list[dict[str, object]] = []
+
+    @fake.route("POST", "/keystamp/adapter/docSigningZ")
+    def sign(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json={"status": "True", "errorCode": "00", "urlFile": "u"})
+
+    retry = SigningParams(**{**PARAMS.__dict__, "retry": True})
+    assert client.stamp(retry).url_file == "u"
+    body = sent[0]
+    assert body["src"] == "/sharefolder/doc_f1.pdf"
+    assert body["dest"] == "/sharefolder/final_f1.pdf"
+    assert body["refToken"] == "SN1" and body["retryFlag"] == "1"
+    assert body["spesimenPath"] == "/sharefolder/SN1.png"
+    assert (body["visLLX"], body["visURY"], body["visSignaturePage"]) == (400.0, 120.0, 1)
+
+
+def test_no_balance_from_the_signing_adapter(fake: FakeProvider, client: ProviderClient) -> None:
+    fake.route("POST", "/keystamp/adapter/docSigningZ")(
+        lambda r: httpx.Response(
+            200, json={"status": "False", "errorCode": "99", "errorMessage": "Saldo Tidak Cukup"}
+        )
+    )
+    with pytest.raises(BalanceExhausted):
+        client.stamp(PARAMS)
+
+
+# --- auth -------------------------------------------------------------------------------
+
+
+def test_expired_token_logs_in_again_once_and_succeeds(
+    fake: FakeProvider, client: ProviderClient
+) -> None:
+    fake.route("GET", "/jenisdoc")(lambda r: ok(result=[{"id": 1, "kode": "4b", "nama": "x"}]))
+    assert client.doc_types()[0].kode == "4b"
+    fake.expire_all()
+    assert client.doc_types()[0].id == "1"
+    assert fake.logins == 2
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, json={"statusCode": "01"}),
+        httpx.Response(401, text="unauthorised"),
+        httpx.Response(200, json={"status": "False", "errorCode": "01", "statusCode": "01"}),
+    ],
+)
+def test_token_refused_twice_gives_auth_expired_after_one_relogin(
+    fake: FakeProvider, client: ProviderClient, answer: httpx.Response
+) -> None:
+    fake.route("POST", "/keystamp/adapter/docSigningZ")(lambda r: answer)
+    with pytest.raises(TokenExpired) as info:
+        client.stamp(PARAMS)
+    assert isinstance(info.value, AuthExpired)
+    assert info.value.kind is ErrorKind.AUTH
+    assert fake.logins == 2
+
+
+def test_login_refused(fake: FakeProvider, client: ProviderClient) -> None:
+    fake.password = "other"
+    with pytest.raises(LoginRefused) as info:
+        client.balance()
+    assert isinstance(info.value, AuthFailed)
+    assert info.value.kind is ErrorKind.AUTH
+    assert not info.value.retryable
+
+
+def test_login_is_sent_without_a_token_and_others_with_it(
+    fake: FakeProvider, client: ProviderClient
+) -> None:
+    fake.route("GET", "/jenisdoc")(lambda r: ok(result=[]))
+    client.doc_types()
+    login, call = fake.seen
+    assert "Authorization" not in login.headers
+    assert call.headers["Authorization"].startswith("Bearer eyJ")
+
+
+# --- variants ------------------------------------------------------------------------
+
+
+def test_balance_accepts_status_and_falls_back_to_get(
+    fake: FakeProvider, client: ProviderClient
+) -> None:
+    fake.route("POST", "/function/saldopos")(lambda r: httpx.Response(405))
+    fake.route("GET", "/function/saldopos")(
+        lambda r: httpx.Response(
+            200, json={"status": "00", "result": {"saldo": "7", "notstamp": 1}}
+        )
+    )
+    balance = client.balance()
+    assert (balance.saldo, balance.notstamp) == (7, 1)
+    client.balance()
+    assert [r.method for r in fake.seen if r.url.path == "/function/saldopos"] == [
+        "POST",
+        "GET",
+        "GET",
+    ]
+
+
+def test_sn_status_and_list(fake: FakeProvider, client: ProviderClient) -> None:
+    fake.route("GET", "/api/chanel/stamp/ext")(
+        lambda r: (
+            ok(
+                result={
+                    "total": 1,
+                    "data": [{"status": "NOTSTAMP", "file": "a.pdf", "tglupdate": "2025"}],
+                }
+            )
+            if r.url.params["filter"] == "SN1"
+            else ok(result={"total": 0, "data": []})
+        )
+    )
+    fake.route("GET", "/chanel/sale/stamp/ext/u-1")(
+        lambda r: ok(
+            result=[{"serialNumber": "SN1", "status": "STAMP", "noDoc": "tag-1", "namafile": "f"}]
+        )
+    )
+    status = client.sn_status("SN1")
+    assert status is not None and status.status == "NOTSTAMP"
+    assert client.sn_status("SN2") is None
+    entries = client.sn_list()
+    assert entries[0].sn == "SN1" and entries[0].nodoc == "tag-1"
+
+
+# --- download ----------------------------------------------------------------------
+
+
+def test_download_404_is_result_not_found(fake: FakeProvider, client: ProviderClient) -> None:
+    fake.route("GET", "/getfile3/final_f1.pdf")(lambda r: httpx.Response(404, json={}))
+    with pytest.raises(ResultNotFound) as info:
+        client.download("final_f1.pdf", io.BytesIO())
+    assert info.value.kind is ErrorKind.UNKNOWN
+
+
+def test_download_never_sends_the_token_to_a_foreign_host(
+    fake: FakeProvider, client: ProviderClient
+) -> None:
+    fake.route("GET", "/getfile3/final_f1.pdf")(
+        lambda r: httpx.Response(200, content=b"%PDF-1.7 data")
+    )
+    sink = io.BytesIO()
+    assert client.download("https://evil.example/x/final_f1.pdf", sink) == 13
+    assert fake.seen[-1].url.host == "fileupload.test"
+    assert sink.getvalue() == b"%PDF-1.7 data"
+
+
+def test_download_relogs_and_rewinds(fake: FakeProvider, client: ProviderClient) -> None:
+    fake.route("GET", "/getfile3/final_f1.pdf")(
+        lambda r: httpx.Response(200, content=b"%PDF-1.7 body")
+    )
+    sink = io.BytesIO()
+    client.download("https://fileupload.test/getfile3/final_f1.pdf", sink)
+    fake.expire_all()
+    sink = io.BytesIO(b"stale partial")
+    sink.seek(0)
+    client.download("/getfile3/final_f1.pdf", sink)
+    assert sink.getvalue() == b"%PDF-1.7 body"
+    assert fake.logins == 2
+
+
+def test_download_of_something_not_a_pdf_is_malformed(
+    fake: FakeProvider, client: ProviderClient
+) -> None:
+    fake.route("GET", "/getfile3/x.pdf")(lambda r: httpx.Response(200, content=b"<html>"))
+    with pytest.raises(MalformedResponse):
+        client.download("x.pdf", io.BytesIO())
+
+
+def test_kind_of_shared_base_classes() -> None:
+    assert kind_of(ProviderUnavailable(detail="x")) is ErrorKind.TRANSIENT
+    assert kind_of(AuthExpired()) is ErrorKind.AUTH
+    assert kind_of(BalanceExhausted()) is ErrorKind.USER_ACTION
+    assert kind_of(ProviderRejected(provider_code="1", detail="x")) is ErrorKind.UNKNOWN
+
+
+def test_plain_http_is_refused_except_on_loopback() -> None:
+    urls = dict.fromkeys(
+        ("backendservice", "stampv2", "fileupload", "stampservice"), "http://example.com"
+    )
+    with pytest.raises(ValueError, match="https"):
+        ProviderClient(urls)
+    ProviderClient({k: "http://127.0.0.1:9" for k in urls}).close()
