@@ -133,7 +133,20 @@ def _v2_serials_identity_guards(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_serials_identity_guards)
+def _v3_sync_facts(db: sqlite_utils.Database) -> None:
+    """What the sync engine must remember across crashes: whether a stamping call was ever
+    sent for the request's SN (so every later one carries ``retryFlag``), where the
+    provider put the result, and this installation's id (part of every purchase tag, so
+    recovery never adopts another device's serial numbers)."""
+    requests = db.table("requests")
+    requests.add_column("stamp_tries", int, not_null_default=0)
+    requests.add_column("result_url", str)
+    requests.add_column("waiting_reason", str)
+    db.table("meta").create({"key": str, "value": str}, pk="key", not_null={"value"})
+    db.execute("INSERT INTO meta (key, value) VALUES ('install_id', lower(hex(randomblob(6))))")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_serials_identity_guards, _v3_sync_facts)
 LATEST = len(MIGRATIONS)
 
 

@@ -55,6 +55,13 @@ TRANSITIONS: frozenset[tuple[State, State]] = frozenset(
         (S.DOWNLOADED, _ATTENTION),
         (S.VERIFIED, S.DONE),
         (S.VERIFIED, _ATTENTION),
+        # Recovery adopts a serial number the outbox had forgotten (a restored backup): the
+        # request jumps to where the provider says it is, instead of buying again.
+        (S.QUEUED, S.NUMBERED),
+        (S.QUEUED, S.STAMPED),
+        (S.UPLOADED, S.STAMPED),
+        (S.NUMBERING, S.STAMPED),
+        (_ATTENTION, S.NUMBERED),
         (_ATTENTION, S.QUEUED),
         (_ATTENTION, S.STAMPED),
         (_ATTENTION, S.DOWNLOADED),

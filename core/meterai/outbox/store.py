@@ -9,8 +9,10 @@ the write cannot be separated by another writer.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -40,6 +42,9 @@ MUTABLE_FIELDS = frozenset(
         "source_path",
         "out_dir",
         "profile",
+        "stamp_tries",
+        "result_url",
+        "waiting_reason",
     }
 )
 
@@ -97,6 +102,9 @@ class RequestRow:
     noidentitas: str | None
     namedipungut: str | None
     profile: str | None
+    stamp_tries: int
+    result_url: str | None
+    waiting_reason: str | None
 
     @property
     def rect(self) -> tuple[float, float, float, float]:
@@ -124,6 +132,15 @@ class JournalEntry:
     to_state: str
     at: float
     detail: str | None
+
+
+TAG_PATTERN = re.compile(r"mdk-[0-9a-f]{12}-[0-9a-f]{16}")
+
+
+def purchase_tag(install_id: str) -> str:
+    """A tag fixed at enqueue and sent with the paid call, so the provider's own list of
+    serial numbers says which request bought each one, even after the outbox forgot."""
+    return f"mdk-{install_id}-{uuid.uuid4().hex[:16]}"
 
 
 class NotCancellable(InputError):
@@ -196,6 +213,7 @@ class Outbox:
         )
         record.update(state=str(State.QUEUED), created_at=now, updated_at=now, attempts=0)
         with atomic(self.conn):
+            record["numbering_tag"] = purchase_tag(self.install_id())
             cursor = self.conn.execute(
                 f"INSERT INTO requests ({', '.join(record)}) "
                 f"VALUES ({', '.join('?' for _ in record)})",
@@ -265,7 +283,7 @@ class Outbox:
             allowed = current.state in CANCELLABLE or (
                 current.state == State.NEEDS_ATTENTION
                 and current.sn is None
-                and current.numbering_tag is None
+                and not self.was_in(request_id, State.NUMBERING)
             )
             if not allowed:
                 raise NotCancellable(request_id=request_id, state=current.state)
@@ -327,6 +345,124 @@ class Outbox:
             "SELECT * FROM requests WHERE doc_sha256 = ? ORDER BY id", [sha256]
         )
         return [RequestRow.from_row(r) for r in rows]
+
+    def entered_at(self, request_id: int, state: State) -> float | None:
+        """When the request last moved into ``state`` (notes within a state do not count)."""
+        row = self.conn.execute(
+            "SELECT max(at) FROM journal WHERE request_id = ? AND to_state = ?"
+            " AND (from_state IS NULL OR from_state != to_state)",
+            [request_id, str(state)],
+        ).fetchone()
+        return None if row[0] is None else float(row[0])
+
+    def was_in(self, request_id: int, state: State) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM journal WHERE request_id = ? AND to_state = ? LIMIT 1",
+            [request_id, str(state)],
+        ).fetchone()
+        return row is not None
+
+    def reschedule_waiting(self, now: float, spread: float, rng: Any) -> int:
+        """Connectivity is back: pull every backed-off request forward to a jittered 'soon'."""
+        placeholders = ", ".join("?" for _ in ACTIVE)
+        with atomic(self.conn):
+            ids = [
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT id FROM requests WHERE state IN ({placeholders}) "
+                    "AND next_attempt_at > ?",
+                    [*map(str, ACTIVE), now],
+                )
+            ]
+            for request_id in ids:
+                self.conn.execute(
+                    "UPDATE requests SET next_attempt_at = ?, attempts = 0 WHERE id = ?",
+                    [now + rng.uniform(0, spread), request_id],
+                )
+        return len(ids)
+
+    # --- serial numbers ------------------------------------------------------------
+
+    def install_id(self) -> str:
+        return str(
+            self.conn.execute("SELECT value FROM meta WHERE key = 'install_id'").fetchone()[0]
+        )
+
+    def record_serial(
+        self, sn: str, *, request_id: int | None, tag: str | None, source: str
+    ) -> None:
+        """Remember a serial number we know of; an existing owner is never overwritten."""
+        with atomic(self.conn):
+            self.conn.execute(
+                "INSERT INTO serials (sn, request_id, tag, source, found_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT(sn) DO UPDATE SET request_id = coalesce(serials.request_id,"
+                " excluded.request_id)",
+                [sn, request_id, tag, source, self._clock()],
+            )
+
+    def serial_snapshot(
+        self, states: Iterable[State]
+    ) -> tuple[dict[str, int | None], list[RequestRow]]:
+        """Known serial numbers and the live requests without one, read in ONE snapshot so a
+        purchase committed in between cannot look like an orphan."""
+        with atomic(self.conn):
+            owned: dict[str, int | None] = {
+                str(r[0]): r[1] for r in self.conn.execute("SELECT sn, request_id FROM serials")
+            }
+            for r in self.conn.execute("SELECT sn, id FROM requests WHERE sn IS NOT NULL"):
+                owned[str(r[0])] = int(r[1])
+            return owned, self.requests(states=states)
+
+    def record_orphan(self, sn: str, tag: str | None) -> bool:
+        """Record ``sn`` as owned by no request, unless a request holds it by now."""
+        with atomic(self.conn):
+            held = self.conn.execute(
+                "SELECT 1 FROM requests WHERE sn = ? UNION SELECT 1 FROM serials WHERE sn = ?",
+                [sn, sn],
+            ).fetchone()
+            if held:
+                return False
+            self.record_serial(sn, request_id=None, tag=tag, source="orphan")
+            return True
+
+    def orphans(self) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT sn FROM serials WHERE request_id IS NULL ORDER BY found_at, sn"
+        )
+        return [str(r[0]) for r in rows]
+
+    def claim_orphan(self, request_id: int) -> str | None:
+        """Give the oldest orphan serial number to ``request_id``, in one transaction."""
+        with atomic(self.conn):
+            row = self.conn.execute(
+                "SELECT sn FROM serials WHERE request_id IS NULL"
+                " AND sn NOT IN (SELECT sn FROM requests WHERE sn IS NOT NULL)"
+                " ORDER BY found_at, sn LIMIT 1"
+            ).fetchone()
+            if row is None:
+                return None
+            sn = str(row[0])
+            self.conn.execute("UPDATE serials SET request_id = ? WHERE sn = ?", [request_id, sn])
+            self.note(request_id, f"orphan serial number {sn} claimed", sn=sn)
+            return sn
+
+    def serial_needs_reassign(self, sn: str) -> bool:
+        row = self.conn.execute(
+            "SELECT source, reassigned_at FROM serials WHERE sn = ?", [sn]
+        ).fetchone()
+        return row is not None and row[0] != "bought" and row[1] is None
+
+    def mark_reassigned(self, sn: str) -> None:
+        with atomic(self.conn):
+            self.conn.execute(
+                "UPDATE serials SET reassigned_at = ? WHERE sn = ?", [self._clock(), sn]
+            )
+
+    def drop_serial(self, sn: str, request_id: int, detail: str) -> None:
+        """A claimed serial number turned out unusable: forget it and free the request."""
+        with atomic(self.conn):
+            self.conn.execute("DELETE FROM serials WHERE sn = ?", [sn])
+            self.note(request_id, detail, sn=None)
 
     # --- cached provider data ------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""Drives each accepted request through the provider's protocol: never burn, never twice."""

@@ -1,0 +1,485 @@
+"""The engine's decisions: one protocol step for one request at a time.
+
+Every step is: read the request, make at most one provider call outside any
+transaction, then commit the outcome as one transition. A crash between any two of
+those leaves a state from which the next step is safe:
+
+- the intent to buy (``numbering``) is committed before the paid call, and from
+  ``numbering`` the engine first asks the provider which serial numbers carry the
+  request's tag, so a lost answer is adopted, never bought again;
+- a serial number is stored in the same commit that leaves ``numbering``;
+- every stamping call after the first for a serial number carries ``retryFlag``,
+  and before a repeat the provider is asked whether the stamp already happened;
+- orphans (bought by us, owned by no request) are given to the next request
+  before anything new is bought.
+
+Clock, randomness, the provider and the store are passed in, so a seeded simulation
+drives exactly this code.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from meterai.errors import IllegalTransition, MeteraiError
+from meterai.fsutil import TEMP_PREFIX, copy_no_overwrite, fsync_dir
+from meterai.i18n import N_, _
+from meterai.outbox.db import atomic
+from meterai.outbox.states import State
+from meterai.outbox.store import TAG_PATTERN, Outbox, RequestRow
+from meterai.provider.errors import ErrorKind, ProviderFailure
+from meterai.sync.backoff import Backoff, Random
+from meterai.sync.events import (
+    BytesMoved,
+    NeedsAttention,
+    StateChanged,
+    Subscriber,
+    Waiting,
+    ignore,
+)
+from meterai.sync.ports import Provider, SerialInfo, SerialOrder, StampOrder
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+Point = Callable[[str], None]
+Verifier = Callable[[RequestRow, Path, Path], "Verdict"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    max_failures: int = 8
+    backoff: Backoff = field(default_factory=Backoff)
+    # After an ambiguous paid call, how long the provider may still be committing it.
+    reconcile_grace: float = 10.0
+    reason: str = "Meterai Desk"
+    location: str = "Indonesia"
+
+
+@dataclass
+class Session:
+    """What one run of the engine (one process) has learnt; shared by its workers.
+
+    No serial number is bought before one reconciliation has succeeded in this run:
+    the outbox may be an older copy (a restored backup) that forgot purchases which
+    the provider's list still shows.
+    """
+
+    reconciled: bool = False
+
+
+class StepCrash(BaseException):
+    """Raised by a simulation's protocol-point hook to model a crash at that point."""
+
+
+def _no_point(_name: str) -> None:
+    pass
+
+
+@dataclass
+class Engine:
+    outbox: Outbox
+    provider: Provider
+    docs_dir: Path
+    stamped_dir: Path
+    verifier: Verifier
+    clock: Clock
+    rng: Random
+    config: EngineConfig = field(default_factory=EngineConfig)
+    events: Subscriber = ignore
+    point: Point = _no_point
+    default_out_dir: Path | None = None
+    session: Session = field(default_factory=Session)
+
+    # --- entry points --------------------------------------------------------------
+
+    def step(self, request_id: int) -> State:
+        """Advance one request by one protocol step; returns its state afterwards."""
+        row = self.outbox.get(request_id)
+        handler = self._handlers().get(row.state)
+        if handler is None:
+            return row.state
+        try:
+            handler(row)
+        except ProviderFailure as exc:
+            self._failed(self.outbox.get(request_id), exc)
+        except StepCrash:
+            raise
+        except (MeteraiError, OSError) as exc:
+            self._failed(self.outbox.get(request_id), exc)
+        return self.outbox.get(request_id).state
+
+    def reconcile(self) -> ReconcileReport:
+        """Match the provider's serial numbers to requests by tag; record orphans.
+
+        Runs at start-up and whenever a request is found in ``numbering``: it is how a
+        lost answer, a crash after the paid call, or a restored older database is
+        repaired without buying again.
+        """
+        entries = self.provider.serials()
+        known, live = self.outbox.serial_snapshot(_MAY_HAVE_BOUGHT)
+        waiting = {r.numbering_tag: r for r in live if r.sn is None and r.numbering_tag}
+        prefix = f"mdk-{self.outbox.install_id()}-"
+        report = ReconcileReport()
+        # A stamped serial number is the one to adopt; any other for the same tag is spare.
+        for entry in sorted(entries, key=lambda e: not e.stamped):
+            tag = _tag_of(entry)
+            if entry.sn in known or tag is None or not tag.startswith(prefix):
+                continue
+            owner = waiting.pop(tag, None)
+            if owner is not None:
+                try:
+                    self._adopt(owner, entry)
+                except IllegalTransition:
+                    continue  # another worker settled this request meanwhile
+                report.adopted.append(entry.sn)
+            elif entry.stamped:
+                report.stamped_unknown.append(entry.sn)
+            elif self.outbox.record_orphan(entry.sn, tag):
+                report.orphans.append(entry.sn)
+        self.session.reconciled = True
+        return report
+
+    # --- the steps -----------------------------------------------------------------
+
+    def _handlers(self) -> dict[State, Callable[[RequestRow], None]]:
+        return {
+            State.QUEUED: self._upload,
+            State.UPLOADED: self._number,
+            State.NUMBERING: self._settle_numbering,
+            State.NUMBERED: self._stamp,
+            State.STAMPED: self._download,
+            State.DOWNLOADED: self._verify,
+            State.VERIFIED: self._export,
+        }
+
+    def _upload(self, row: RequestRow) -> None:
+        document = self.docs_dir / f"{row.doc_sha256}.pdf"
+        if not document.is_file():
+            self._attention(
+                row, N_("The local copy of the document is missing: {path}"), path=str(document)
+            )
+            return
+        self.point("upload:before_call")
+        file_id = self.provider.upload(document, self._progress(row.id, "upload"))
+        self.point("upload:after_call")
+        self._move(row, State.UPLOADED, "uploaded", provider_file_id=file_id)
+
+    def _number(self, row: RequestRow) -> None:
+        if row.sn is not None:
+            self._use_held_serial(row)
+            return
+        if not self.session.reconciled or self.outbox.was_in(row.id, State.NUMBERING):
+            # An earlier purchase may have happened: ask before buying again.
+            self.reconcile()
+            row = self.outbox.get(row.id)
+            if row.state != State.UPLOADED or row.sn is not None:
+                return
+        claimed = self.outbox.claim_orphan(row.id)
+        if claimed is not None:
+            self._use_held_serial(self.outbox.get(row.id))
+            return
+        self._buy(row)
+
+    def _use_held_serial(self, row: RequestRow) -> None:
+        assert row.sn is not None
+        if self.outbox.serial_needs_reassign(row.sn):
+            self.point("reassign:before_call")
+            self.provider.reassign_serial(
+                row.sn,
+                nodoc=self._nodoc(row),
+                doc_type=row.doc_type,
+                namafile=self._namafile(row),
+            )
+            self.point("reassign:after_call")
+            self.outbox.mark_reassigned(row.sn)
+        self._move(row, State.NUMBERED, f"uses serial number {row.sn}")
+
+    def _buy(self, row: RequestRow) -> None:
+        assert row.numbering_tag is not None
+        row = self._move(
+            row, State.NUMBERING, f"buying a serial number, tag {row.numbering_tag}", quiet=True
+        )
+        self.point("numbering:after_commit")
+        order = SerialOrder(
+            file_id=row.provider_file_id or "",
+            doc_type=row.doc_type,
+            namafile=self._namafile(row),
+            nodoc=self._nodoc(row),
+            tgldoc=row.tgldoc or "",
+            nilaidoc=row.nilaidoc or 10000,
+            namejidentitas=row.namejidentitas or "",
+            noidentitas=row.noidentitas or "",
+            namedipungut=row.namedipungut or "",
+        )
+        self.point("buy:before_call")
+        sn = self.provider.buy_serial(order)
+        self.point("buy:after_call")
+        self._record_bought(row, sn)
+
+    def _record_bought(self, row: RequestRow, sn: str) -> None:
+        with atomic(self.outbox.conn):
+            self.outbox.record_serial(sn, request_id=row.id, tag=row.numbering_tag, source="bought")
+            self._move(row, State.NUMBERED, f"serial number {sn}", sn=sn)
+        self.point("numbered:after_commit")
+
+    def _settle_numbering(self, row: RequestRow) -> None:
+        """The outcome of the paid call is unknown: the provider's list decides."""
+        self.reconcile()
+        row = self.outbox.get(row.id)
+        if row.state != State.NUMBERING:
+            return
+        last_try = self.outbox.entered_at(row.id, State.NUMBERING) or row.updated_at
+        if self.clock() - last_try < self.config.reconcile_grace:
+            self._wait(
+                row,
+                N_("Checking with the provider whether the serial number was bought"),
+                last_try + self.config.reconcile_grace,
+            )
+            return
+        self._move(
+            row,
+            State.UPLOADED,
+            "the provider has no serial number for this request's "
+            "tag: nothing was bought, it is safe to buy",
+            quiet=True,
+        )
+
+    def _stamp(self, row: RequestRow) -> None:
+        assert row.sn is not None
+        if row.provider_file_id is None:
+            self._move(row, State.QUEUED, "no uploaded file for this serial number: upload again")
+            return
+        # Asked every time, not only after a failed try: a restored older outbox cannot
+        # know that a stamp already happened, the provider can.
+        status = self.provider.serial_status(row.sn)
+        if status is not None and status.stamped:
+            url = status.file or self.provider.result_url(row.provider_file_id)
+            self._move(row, State.STAMPED, "the provider already stamped it", result_url=url)
+            return
+        row = self.outbox.note(row.id, "stamping call", stamp_tries=row.stamp_tries + 1)
+        self.point("stamp:before_call")
+        url = self.provider.stamp(
+            StampOrder(
+                file_id=row.provider_file_id or "",
+                sn=row.sn or "",
+                page=row.page_index + 1,
+                rect=row.rect,
+                retry=row.stamp_tries > 1,
+                reason=self.config.reason,
+                location=self.config.location,
+            )
+        )
+        self.point("stamp:after_call")
+        self._move(row, State.STAMPED, "stamped", result_url=url)
+
+    def _download(self, row: RequestRow) -> None:
+        url = row.result_url or self.provider.result_url(row.provider_file_id or "")
+        dest = self.stamped_dir / f"{row.id}.pdf"
+        self.point("download:before_call")
+        try:
+            self._download_to(dest, url, row.id)
+        except ProviderFailure as exc:
+            if exc.http_status in (404, 410):
+                self._attention(
+                    row,
+                    N_(
+                        "The provider no longer has the stamped file (results are deleted after "
+                        "about 72 hours). The stamp {sn} was used; contact the provider with this "
+                        "serial number. Nothing new will be bought."
+                    ),
+                    sn=row.sn or "",
+                )
+                return
+            raise
+        self.point("download:after_write")
+        self._move(row, State.DOWNLOADED, "downloaded", stamped_path=str(dest))
+
+    def _download_to(self, dest: Path, url: str, request_id: int) -> None:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f"{TEMP_PREFIX}{dest.name}")
+        try:
+            with tmp.open("wb") as sink:
+                self.provider.download(
+                    url, _PointSink(sink, self.point), self._progress(request_id, "download")
+                )
+                sink.flush()
+                os.fsync(sink.fileno())
+            os.replace(tmp, dest)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        fsync_dir(dest.parent)
+
+    def _verify(self, row: RequestRow) -> None:
+        stamped = Path(row.stamped_path or "")
+        original = self.docs_dir / f"{row.doc_sha256}.pdf"
+        if not stamped.is_file():
+            self._move(row, State.STAMPED, "the downloaded file is gone: download again")
+            return
+        verdict = self.verifier(row, stamped, original)
+        if verdict.ok:
+            self._move(row, State.VERIFIED, verdict.message)
+        else:
+            self._attention(
+                row,
+                N_(
+                    "The stamped file failed verification: {reason}. It is kept "
+                    "at {path} for inspection."
+                ),
+                reason=verdict.message,
+                path=str(stamped),
+            )
+
+    def _export(self, row: RequestRow) -> None:
+        out_dir = self._out_dir(row)
+        stem = Path(row.file_name).stem
+        target = copy_no_overwrite(Path(row.stamped_path or ""), out_dir, f"{stem}-emeterai.pdf")
+        self._move(row, State.DONE, f"saved as {target}", output_path=str(target))
+
+    # --- outcomes ------------------------------------------------------------------
+
+    def _move(
+        self, row: RequestRow, to: State, detail: str, *, quiet: bool = False, **updates: Any
+    ) -> RequestRow:
+        moved = self.outbox.transition(
+            row.id,
+            to,
+            detail=detail,
+            expect=row.state,
+            attempts=0,
+            last_error=None,
+            next_attempt_at=None,
+            waiting_reason=None,
+            **updates,
+        )
+        self.events(StateChanged(moved, str(row.state)))
+        return moved
+
+    def _attention(self, row: RequestRow, template: str, **params: Any) -> None:
+        english = template.format(**params)
+        moved = self.outbox.transition(
+            row.id,
+            State.NEEDS_ATTENTION,
+            detail=english,
+            expect=row.state,
+            last_error=english,
+            next_attempt_at=None,
+        )
+        self.events(StateChanged(moved, str(row.state)))
+        self.events(NeedsAttention(moved, _(template).format(**params)))
+
+    def _failed(self, row: RequestRow, exc: BaseException) -> None:
+        kind = exc.kind if isinstance(exc, ProviderFailure) else ErrorKind.TRANSIENT
+        message = exc.user_message() if isinstance(exc, MeteraiError) else str(exc)
+        english = str(exc)
+        if kind in (ErrorKind.USER_ACTION, ErrorKind.AUTH):
+            self._attention(row, "{message}", message=message)
+            return
+        attempts = row.attempts + 1
+        if attempts >= self.config.max_failures:
+            self._attention(
+                row,
+                N_(
+                    "Tried {count} times without success; the last error was: "
+                    "{error}. The serial number, if any, is kept. Retry when "
+                    "the service is back."
+                ),
+                count=attempts,
+                error=message,
+            )
+            return
+        retry_after = exc.retry_after if isinstance(exc, ProviderFailure) else None
+        until = self.clock() + self.config.backoff.delay(attempts, self.rng, retry_after)
+        self.outbox.record_failure(row.id, english, next_attempt_at=until)
+        queue = exc.queue_position if isinstance(exc, ProviderFailure) else None
+        self.events(Waiting(row.id, message, until, queue))
+
+    def _wait(self, row: RequestRow, reason: str, until: float) -> None:
+        self.outbox.note(row.id, f"waiting: {reason}", next_attempt_at=until, waiting_reason=reason)
+        self.events(Waiting(row.id, _(reason), until))
+
+    # --- helpers -------------------------------------------------------------------
+
+    def _adopt(self, owner: RequestRow, entry: SerialInfo) -> None:
+        self.outbox.record_serial(
+            entry.sn, request_id=owner.id, tag=owner.numbering_tag, source="bought"
+        )
+        detail = f"recovered serial number {entry.sn} from the provider's list"
+        if entry.stamped:
+            url = entry.file or self.provider.result_url(owner.provider_file_id or "")
+            to = State.STAMPED
+            self._move(owner, to, detail, sn=entry.sn, result_url=url)
+        elif owner.state == State.NEEDS_ATTENTION:
+            self.outbox.note(owner.id, detail, sn=entry.sn)
+        else:
+            self._move(owner, State.NUMBERED, detail, sn=entry.sn)
+
+    def _out_dir(self, row: RequestRow) -> Path:
+        if row.out_dir:
+            return Path(row.out_dir)
+        if row.source_path:
+            return Path(row.source_path).parent
+        return self.default_out_dir or self.stamped_dir
+
+    @staticmethod
+    def _namafile(row: RequestRow) -> str:
+        return f"{row.numbering_tag}_{Path(row.file_name).name}"[:120]
+
+    @staticmethod
+    def _nodoc(row: RequestRow) -> str:
+        return row.nodoc or str(row.numbering_tag)
+
+    def _progress(self, request_id: int, phase: str) -> Callable[[int, int], None]:
+        def report(done: int, total: int) -> None:
+            self.events(BytesMoved(request_id, phase, done, total))
+
+        return report
+
+
+# Live states in which a request may have bought a serial number the outbox does not know.
+_MAY_HAVE_BOUGHT = (State.QUEUED, State.UPLOADED, State.NUMBERING, State.NEEDS_ATTENTION)
+
+
+@dataclass
+class ReconcileReport:
+    adopted: list[str] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)
+    stamped_unknown: list[str] = field(default_factory=list)
+
+
+def _tag_of(entry: SerialInfo) -> str | None:
+    for text in (entry.namafile, entry.nodoc):
+        match = TAG_PATTERN.search(text or "")
+        if match:
+            return match.group(0)
+    return None
+
+
+class _PointSink:
+    """A file wrapper that fires the ``download:mid`` point once half-way through a download."""
+
+    def __init__(self, sink: BinaryIO, point: Point) -> None:
+        self._sink = sink
+        self._point = point
+        self._written = 0
+        self._fired = False
+
+    def write(self, data: bytes) -> int:
+        written = self._sink.write(data)
+        self._written += written
+        if not self._fired and self._written > 0:
+            self._fired = True
+            self._point("download:mid")
+        return written

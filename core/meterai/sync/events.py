@@ -1,0 +1,52 @@
+"""Events the engine reports: a plain callable receives them (the CLI prints, the GUI re-emits)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from meterai.outbox.store import RequestRow
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    row: RequestRow
+    from_state: str
+
+
+@dataclass(frozen=True)
+class BytesMoved:
+    request_id: int
+    phase: str  # "upload" or "download"
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A request will not be tried before ``until``; ``reason`` is shown to the user."""
+
+    request_id: int
+    reason: str
+    until: float
+    queue_position: int | None = None
+
+
+@dataclass(frozen=True)
+class NeedsAttention:
+    row: RequestRow
+    message: str
+
+
+@dataclass(frozen=True)
+class Connectivity:
+    online: bool
+    detail: str = ""
+
+
+Event = StateChanged | BytesMoved | Waiting | NeedsAttention | Connectivity
+Subscriber = Callable[[Event], None]
+
+
+def ignore(_event: Event) -> None:
+    """The default subscriber."""
