@@ -12,6 +12,8 @@ Kept in the package (not only in tests) so ``bench/torture.py`` can run 10,000 s
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import random
 import shutil
 import sqlite3
@@ -253,7 +255,7 @@ class _Sim:
         self.provider = provider
         self.result = result
         self.outbox = Outbox.open(self.paths)
-        self.outbox._clock = clock  # noqa: SLF001 - the simulation owns time
+        self.outbox._clock = clock
         self.backup: Path | None = None
         self.crash_rate = 0.0
         self.session = Session()
@@ -279,8 +281,6 @@ class _Sim:
 
     def add(self) -> None:
         body = f"%PDF-1.7\n% sim document {self.rng.random()}\n".encode()
-        import hashlib
-
         sha = hashlib.sha256(body).hexdigest()
         self.paths.docs_dir.mkdir(parents=True, exist_ok=True)
         (self.paths.docs_dir / f"{sha}.pdf").write_bytes(body)
@@ -301,15 +301,13 @@ class _Sim:
     def restart(self) -> None:
         self.outbox.close()
         self.outbox = Outbox.open(self.paths)
-        self.outbox._clock = self.clock  # noqa: SLF001
+        self.outbox._clock = self.clock
         self.session = Session()
         self._reconcile()
 
     def _reconcile(self) -> None:
-        try:
+        with contextlib.suppress(StepCrash, ServiceUnreachable, ServiceBusy, MalformedResponse):
             self.engine().reconcile()
-        except (StepCrash, ServiceUnreachable, ServiceBusy, MalformedResponse):
-            pass
 
     def take_backup(self) -> None:
         self.backup = self.paths.data_dir / "backup.sqlite3"

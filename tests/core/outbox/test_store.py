@@ -49,7 +49,7 @@ def test_transition_updates_and_journals_in_one_go(outbox: Outbox) -> None:
 def test_illegal_move_is_rejected_and_changes_nothing(outbox: Outbox) -> None:
     row = outbox.enqueue(_new())
     with pytest.raises(IllegalTransition):
-        outbox.transition(row.id, State.STAMPED)
+        outbox.transition(row.id, State.DONE)
     assert outbox.get(row.id).state == State.QUEUED
     assert len(outbox.journal(row.id)) == 1
 
