@@ -1,0 +1,272 @@
+"""Carrying out fault decisions on the wire, below the routes.
+
+A dropped connection must look to the client like a network failure (httpx
+raises ``RemoteProtocolError`` or ``ReadError``), never like an HTTP 500. ASGI
+has no "close without answering": if the app raises before responding, uvicorn
+sends a 500. So the sandbox runs uvicorn with a small subclass of its h11
+protocol that records each connection's transport by client address, and a drop
+aborts that transport directly. This is the one place where the sandbox needs
+more control than Starlette gives, and it stays a thin layer over uvicorn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import socket
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from meterai.sandbox.faults import TERMINAL, FaultPlan, Firing
+
+log = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+MALFORMED_BODY = b'{"statusCode": "00", "result": <html><body>502 Bad Gateway</body></html>'
+
+
+class ConnectionRegistry:
+    """Open transports by client address, so a fault can cut one without answering."""
+
+    def __init__(self) -> None:
+        self._transports: dict[tuple[str, int], asyncio.BaseTransport] = {}
+
+    def add(self, client: tuple[str, int], transport: asyncio.BaseTransport) -> None:
+        self._transports[client] = transport
+
+    def remove(self, client: tuple[str, int]) -> None:
+        self._transports.pop(client, None)
+
+    def abort(self, client: Any) -> bool:
+        transport = self._transports.get(tuple(client)) if client else None
+        if transport is None or not isinstance(transport, asyncio.WriteTransport):
+            return False
+        transport.abort()
+        return True
+
+
+def protocol_class(registry: ConnectionRegistry) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol, reporting its transports to ``registry``."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class DroppableH11Protocol(H11Protocol):
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            _no_delay(transport)
+            super().connection_made(transport)
+            if self.client:
+                registry.add((str(self.client[0]), int(self.client[1])), transport)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self.client:
+                registry.remove((str(self.client[0]), int(self.client[1])))
+            super().connection_lost(exc)
+
+    return DroppableH11Protocol
+
+
+def _no_delay(transport: asyncio.BaseTransport) -> None:
+    """Disable Nagle: asyncio only does so for sockets whose proto is TCP, and uvicorn
+    re-wraps a passed-in socket with proto 0, which cost 40 ms per keep-alive response."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class FaultMiddleware:
+    """Wraps the app; asks the plan what to do with each provider call, then does it."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        plan: FaultPlan,
+        registry: ConnectionRegistry,
+        endpoint_of: Callable[[str, str], str | None],
+    ) -> None:
+        self.app = app
+        self.plan = plan
+        self.registry = registry
+        self.endpoint_of = endpoint_of
+        self.stopping = asyncio.Event()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = None
+        if scope["type"] == "http":
+            endpoint = self.endpoint_of(scope["method"], scope["path"])
+        firings = self.plan.decide(endpoint) if endpoint else []
+        if not firings:
+            await self.app(scope, receive, send)
+            return
+        terminal: Firing | None = None
+        for firing in firings:
+            log.info("fault %s on %s (call %d)", firing.fault, endpoint, firing.call)
+            if firing.fault == "latency":
+                await asyncio.sleep(firing.delay)
+            elif firing.fault == "bandwidth":
+                bps = firing.rule_obj.bytes_per_second
+                receive, send = _throttled_receive(receive, bps), _throttled_send(send, bps)
+            elif firing.fault in TERMINAL:
+                terminal = firing
+        if terminal is None:
+            await self.app(scope, receive, send)
+        else:
+            await self._terminal(terminal, scope, receive, send)
+
+    async def _terminal(self, firing: Firing, scope: Scope, receive: Receive, send: Send) -> None:
+        rule = firing.rule_obj
+        if firing.fault == "drop_before_commit":
+            await _drain(receive)
+            await self._drop(scope, receive)
+        elif firing.fault == "drop_after_commit":
+            await self.app(scope, receive, _Captured().send)
+            await self._drop(scope, receive)
+        elif firing.fault == "http_error":
+            await _drain(receive)
+            error = {"statusCode": str(rule.status), "message": _reason(rule.status)}
+            await _json(send, rule.status, error, rule.retry_after)
+        elif firing.fault == "queue":
+            await _drain(receive)
+            retry = rule.retry_after if rule.retry_after is not None else 60
+            queued: dict[str, Any] = {
+                "statusCode": "503",
+                "message": "Antrian sedang penuh, silakan coba kembali nanti",
+                "queuePosition": firing.queue_position,
+                "retryAfter": retry,
+            }
+            extra = [(b"x-queue-position", str(firing.queue_position).encode())]
+            await _json(send, 503, queued, retry, extra)
+        elif firing.fault in ("malformed_json", "truncated_json"):
+            captured = _Captured()
+            await self.app(scope, receive, captured.send)
+            raw = captured.body()
+            raw = MALFORMED_BODY if firing.fault == "malformed_json" else raw[: len(raw) // 2]
+            await captured.replay(send, raw)
+        elif firing.fault == "hang":
+            await _drain(receive)
+            if await self._hang(receive, rule.seconds):
+                await self._drop(scope, receive)
+
+    async def _hang(self, receive: Receive, seconds: float) -> bool:
+        """Wait for the client to give up or the server to stop; True if we should drop."""
+        waiters = [
+            asyncio.ensure_future(receive()),
+            asyncio.ensure_future(self.stopping.wait()),
+        ]
+        try:
+            done, _ = await asyncio.wait(
+                waiters, timeout=seconds or None, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+        return waiters[0] not in done
+
+    async def _drop(self, scope: Scope, receive: Receive) -> None:
+        if not self.registry.abort(scope.get("client")):
+            raise RuntimeError("cannot drop the connection: unknown transport")
+        try:
+            async with asyncio.timeout(2):
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+        except TimeoutError:
+            pass
+
+
+class _Captured:
+    """Swallows the app's response so a fault can lose it or rewrite it."""
+
+    def __init__(self) -> None:
+        self.start: Message | None = None
+        self.chunks: list[bytes] = []
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.start = message
+        elif message["type"] == "http.response.body":
+            self.chunks.append(bytes(message.get("body", b"")))
+
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+    async def replay(self, send: Send, body: bytes) -> None:
+        status = self.start["status"] if self.start else 200
+        headers = [
+            (k, v)
+            for k, v in (self.start or {}).get("headers", [])
+            if k.lower() != b"content-length"
+        ]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+async def _drain(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+
+
+async def _json(
+    send: Send,
+    status: int,
+    body: dict[str, Any],
+    retry_after: int | None,
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    raw = json.dumps(body).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(raw)).encode()),
+        *(extra or []),
+    ]
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": raw})
+
+
+def _reason(status: int) -> str:
+    return {
+        429: "Too Many Requests",
+        500: "Internal Server Error",
+        502: "Bad Gateway",
+        503: "Service Unavailable",
+        504: "Gateway Timeout",
+    }[status]
+
+
+def _throttled_receive(receive: Receive, bps: int) -> Receive:
+    async def wrapped() -> Message:
+        message = await receive()
+        size = len(message.get("body", b""))
+        if size:
+            await asyncio.sleep(size / bps)
+        return message
+
+    return wrapped
+
+
+def _throttled_send(send: Send, bps: int) -> Send:
+    step = max(1, bps // 10)
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        body = bytes(message.get("body", b""))
+        more = message.get("more_body", False)
+        for offset in range(0, max(len(body), 1), step):
+            chunk = body[offset : offset + step]
+            last = offset + step >= len(body)
+            await send({"type": "http.response.body", "body": chunk, "more_body": more or not last})
+            await asyncio.sleep(len(chunk) / bps)
+
+    return wrapped

@@ -1,0 +1,111 @@
+"""The "METERAI ELEKTRONIK 10000" specimen, drawn locally with Pillow.
+
+The real stamp artwork belongs to Peruri and must not ship with the app, yet the
+GUI needs something recognisable to show where the stamp will land and the
+sandbox needs a visible appearance to sign with. Both draw the same picture from
+here, so what the user places is what the sandbox stamps. With a serial number
+the QR code and the number itself are filled in; without one the QR area is a
+placeholder.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+
+import qrcode
+from PIL import Image, ImageDraw, ImageFont
+
+_BACKGROUND = (253, 238, 244)
+_INK = (120, 20, 60)
+_ACCENT = (30, 60, 140)
+_PLACEHOLDER = (215, 200, 210)
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=max(6, size))
+
+
+def _centered(
+    draw: ImageDraw.ImageDraw,
+    text: str,
+    box: tuple[int, int, int, int],
+    size: int,
+    fill: tuple[int, int, int],
+) -> None:
+    font = _font(size)
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    x = box[0] + (box[2] - box[0] - (right - left)) // 2 - left
+    y = box[1] + (box[3] - box[1] - (bottom - top)) // 2 - top
+    draw.text((x, y), text, font=font, fill=fill)
+
+
+@lru_cache(maxsize=16)
+def _base(size_px: int) -> Image.Image:
+    """The parts that never change; cached because the sandbox stamps many times per size."""
+    s = size_px
+    img = Image.new("RGB", (s, s), _BACKGROUND)
+    draw = ImageDraw.Draw(img)
+    border = max(1, s // 40)
+    draw.rectangle((0, 0, s - 1, s - 1), outline=_INK, width=border)
+    draw.rectangle(
+        (border * 2, border * 2, s - 1 - border * 2, s - 1 - border * 2), outline=_ACCENT
+    )
+    _centered(draw, "METERAI", (0, int(s * 0.04), s, int(s * 0.14)), int(s * 0.085), _INK)
+    _centered(draw, "ELEKTRONIK", (0, int(s * 0.13), s, int(s * 0.22)), int(s * 0.075), _INK)
+    right = (int(s * 0.52), int(s * 0.30), int(s * 0.96), int(s * 0.50))
+    _centered(draw, "10000", right, int(s * 0.13), _ACCENT)
+    _centered(
+        draw, "SEPULUH", (right[0], int(s * 0.52), right[2], int(s * 0.59)), int(s * 0.05), _INK
+    )
+    _centered(
+        draw, "RIBU RUPIAH", (right[0], int(s * 0.59), right[2], int(s * 0.66)), int(s * 0.05), _INK
+    )
+    return img
+
+
+def _qr_box(size_px: int) -> tuple[int, int, int]:
+    """Left, top and side of the QR square."""
+    return int(size_px * 0.06), int(size_px * 0.25), int(size_px * 0.46)
+
+
+def specimen_image(size_px: int = 300, sn: str | None = None) -> Image.Image:
+    """A square stamp picture; with ``sn`` it carries that serial number's QR code."""
+    if size_px < 32:
+        raise ValueError(f"specimen size {size_px}px is too small to be legible")
+    img = _base(size_px).copy()
+    draw = ImageDraw.Draw(img)
+    left, top, side = _qr_box(size_px)
+    if sn is None:
+        draw.rectangle((left, top, left + side, top + side), fill=_PLACEHOLDER, outline=_INK)
+        _centered(draw, "QR", (left, top, left + side, top + side), int(side * 0.3), _INK)
+        label = "SPESIMEN"
+    else:
+        img.paste(_qr(sn, side), (left, top))
+        label = sn
+    _centered(
+        draw,
+        label,
+        (0, int(size_px * 0.80), size_px, int(size_px * 0.93)),
+        int(size_px * 0.05),
+        _INK,
+    )
+    return img
+
+
+def _qr(data: str, side: int) -> Image.Image:
+    code = qrcode.QRCode(border=1, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(data)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    modules = len(matrix)
+    small = Image.new("1", (modules, modules), 1)
+    small.putdata([0 if cell else 1 for row in matrix for cell in row])
+    return small.convert("RGB").resize((side, side), Image.Resampling.NEAREST)
+
+
+def specimen_png(size_px: int = 300, sn: str | None = None) -> bytes:
+    """The specimen as PNG bytes, for callers that only want a file or a pixmap."""
+    buf = io.BytesIO()
+    specimen_image(size_px, sn).save(buf, format="PNG")
+    return buf.getvalue()

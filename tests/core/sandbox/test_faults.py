@@ -1,0 +1,191 @@
+"""Every fault mode, seen from an httpx client with a fixed seed."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from meterai.sandbox.faults import FaultConfigError, FaultPlan
+from tests.core.sandbox.client import ApiClient
+from tests.pdfs import make_pdf
+
+DROPPED = (httpx.RemoteProtocolError, httpx.ReadError)
+
+
+def _rule(endpoint: str, fault: str, **extra: Any) -> dict[str, Any]:
+    return {"seed": 7, "rules": [{"endpoint": endpoint, "fault": fault, **extra}]}
+
+
+def _uploaded(api: ApiClient, tmp_path: Path) -> str:
+    up = api.upload(make_pdf(tmp_path / "a.pdf").read_bytes())
+    return str(up["id"])
+
+
+def test_drop_before_commit_loses_nothing(api: ApiClient, tmp_path: Path) -> None:
+    idfile = _uploaded(api, tmp_path)
+    api.faults(_rule("stampv2", "drop_before_commit", count=1))
+    with pytest.raises(DROPPED):
+        api.buy(idfile)
+    assert api.account()["spent"] == 0
+    assert api.buy(idfile).json()["statusCode"] == "00"  # count=1: the next call passes
+
+
+def test_drop_after_commit_spends_the_stamp(api: ApiClient, tmp_path: Path) -> None:
+    idfile = _uploaded(api, tmp_path)
+    api.faults(_rule("stampv2", "drop_after_commit", count=1))
+    with pytest.raises(DROPPED):
+        api.buy(idfile, "LOST-1")
+    (serial,) = api.account()["serials"]
+    assert (serial["nodoc"], serial["status"]) == ("LOST-1", "NOTSTAMP")
+    listed = api.http.get(f"/chanel/sale/stamp/ext/{api.user_id}", headers=api.auth).json()
+    assert [d["nodoc"] for d in listed["result"]["data"]] == ["LOST-1"]  # recovery can find it
+
+
+def test_drop_after_commit_on_stamping_then_retry(api: ApiClient, tmp_path: Path) -> None:
+    idfile = _uploaded(api, tmp_path)
+    sn = api.buy(idfile).json()["result"]["sn"]
+    api.faults(_rule("docSigningZ", "drop_after_commit", count=1))
+    with pytest.raises(DROPPED):
+        api.stamp(idfile, sn)
+    assert api.account()["serials"][0]["status"] == "STAMP"
+    assert api.stamp(idfile, sn, retry=True).json()["status"] == "True"
+
+
+@pytest.mark.parametrize("status", [500, 503, 429])
+def test_http_errors_with_retry_after(api: ApiClient, status: int) -> None:
+    api.faults(_rule("jenisdoc", "http_error", status=status, retry_after=7, count=2))
+    for _ in range(2):
+        r = api.http.get("/jenisdoc", headers=api.auth)
+        assert (r.status_code, r.headers["retry-after"]) == (status, "7")
+    assert api.http.get("/jenisdoc", headers=api.auth).status_code == 200
+
+
+def test_queue_mode_for_k_calls(api: ApiClient, tmp_path: Path) -> None:
+    idfile = _uploaded(api, tmp_path)
+    api.faults(_rule("stampv2", "queue", calls=3, retry_after=7200))
+    positions = []
+    for _ in range(3):
+        r = api.buy(idfile)
+        assert (r.status_code, r.headers["retry-after"]) == (503, "7200")
+        positions.append(r.json()["queuePosition"])
+    assert positions == [3, 2, 1]
+    assert api.buy(idfile).status_code == 200
+    assert api.account()["spent"] == 1
+
+
+def test_queue_mode_for_t_seconds(api: ApiClient) -> None:
+    api.faults(_rule("saldopos", "queue", seconds=0.4, retry_after=1))
+    first = api.http.get("/function/saldopos", headers=api.auth)
+    assert first.status_code == 503 and first.json()["queuePosition"] >= 1
+    assert api.http.get("/function/saldopos", headers=api.auth).status_code == 503
+    time.sleep(0.5)
+    assert api.http.get("/function/saldopos", headers=api.auth).status_code == 200
+
+
+def test_malformed_json(api: ApiClient) -> None:
+    api.faults(_rule("jenisdoc", "malformed_json"))
+    r = api.http.get("/jenisdoc", headers=api.auth)
+    assert r.status_code == 200
+    with pytest.raises(json.JSONDecodeError):
+        r.json()
+
+
+def test_truncated_json_after_the_effect(api: ApiClient, tmp_path: Path) -> None:
+    idfile = _uploaded(api, tmp_path)
+    api.faults(_rule("stampv2", "truncated_json"))
+    r = api.buy(idfile)
+    with pytest.raises(json.JSONDecodeError):
+        r.json()
+    assert r.text.startswith('{"statusCode":"00"')
+    assert api.account()["spent"] == 1
+
+
+def test_hang_until_the_client_gives_up(api: ApiClient) -> None:
+    api.faults(_rule("saldopos", "hang"))
+    with pytest.raises(httpx.ReadTimeout):
+        api.http.get("/function/saldopos", headers=api.auth, timeout=0.5)
+
+
+def test_hang_for_seconds_then_drop(api: ApiClient) -> None:
+    api.faults(_rule("saldopos", "hang", seconds=0.3))
+    started = time.monotonic()
+    with pytest.raises(DROPPED):
+        api.http.get("/function/saldopos", headers=api.auth, timeout=5)
+    assert time.monotonic() - started >= 0.3
+
+
+def test_latency(api: ApiClient) -> None:
+    api.faults(_rule("jenisdoc", "latency", seconds=0.3))
+    started = time.monotonic()
+    assert api.http.get("/jenisdoc", headers=api.auth).status_code == 200
+    assert time.monotonic() - started >= 0.3
+
+
+def test_bandwidth_both_ways(api: ApiClient, tmp_path: Path) -> None:
+    data = make_pdf(tmp_path / "img.pdf", image_bytes=100_000).read_bytes()
+    api.faults(_rule("uploaddoc2", "bandwidth", bytes_per_second=200_000))
+    started = time.monotonic()
+    up = api.upload(data)
+    assert time.monotonic() - started >= 0.8 * len(data) / 200_000
+    sn = api.buy(up["id"]).json()["result"]["sn"]
+    url = api.stamp(up["id"], sn).json()["urlFile"]
+    api.faults(_rule("getfile", "bandwidth", bytes_per_second=200_000))
+    started = time.monotonic()
+    body = api.download(url).content
+    assert time.monotonic() - started >= 0.8 * len(body) / 200_000
+
+
+def _pattern(api: ApiClient, seed: int) -> tuple[list[int], list[dict[str, Any]]]:
+    api.faults(
+        {
+            "seed": seed,
+            "rules": [
+                {"endpoint": "jenisdoc", "fault": "http_error", "status": 500, "probability": 0.5},
+                {
+                    "endpoint": "*",
+                    "fault": "latency",
+                    "seconds": 0.0,
+                    "jitter": 0.01,
+                    "probability": 0.3,
+                },
+            ],
+        }
+    )
+    codes = [api.http.get("/jenisdoc", headers=api.auth).status_code for _ in range(16)]
+    fired = api.http.get("/_sandbox/faults").json()["fired"]
+    return codes, fired
+
+
+def test_a_seed_replays_the_same_faults(api: ApiClient) -> None:
+    codes, fired = _pattern(api, 11)
+    assert 0 < codes.count(500) < 16
+    assert _pattern(api, 11) == (codes, fired)
+    assert _pattern(api, 12)[0] != codes
+
+
+def test_skip_and_count(api: ApiClient) -> None:
+    api.faults(_rule("jenisdoc", "http_error", status=500, skip=2, count=1))
+    codes = [api.http.get("/jenisdoc", headers=api.auth).status_code for _ in range(4)]
+    assert codes == [200, 200, 500, 200]
+
+
+def test_admin_api_rejects_bad_rules_and_appends(api: ApiClient) -> None:
+    bad = api.http.put("/_sandbox/faults", json=_rule("jenisdoc", "explode"))
+    assert bad.status_code == 400 and "explode" in bad.json()["error"]
+    added = api.http.post("/_sandbox/faults", json={"endpoint": "login", "fault": "hang"})
+    assert [r["fault"] for r in added.json()["rules"]] == ["hang"]
+    assert api.http.delete("/_sandbox/faults").json()["rules"] == []
+
+
+def test_plan_validation() -> None:
+    with pytest.raises(FaultConfigError):
+        FaultPlan.from_json({"rules": [{"endpoint": "nowhere", "fault": "hang"}]})
+    with pytest.raises(FaultConfigError):
+        FaultPlan.from_json({"rules": [{"endpoint": "login", "fault": "queue"}]})
+    with pytest.raises(FaultConfigError):
+        FaultPlan.from_json({"rules": [{"endpoint": "login", "fault": "hang", "oops": 1}]})
