@@ -1,0 +1,112 @@
+"""``meterai add``: pre-flight files and queue the good ones; never queue a bad one."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from meterai.cli.context import CliContext
+from meterai.cli.errors import EXIT_OK, EXIT_REJECTED, describe
+from meterai.documents import AUTOMATIC_FIXES, TARGETS, Fix
+from meterai.errors import InputError, MeteraiError, UsageError
+from meterai.i18n import _
+from meterai.intake import IntakeOptions, check_options, queue_file
+from meterai.placement import Rect
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("add", help=_("pre-flight PDF files and queue them for stamping"))
+    parser.add_argument("files", nargs="+", metavar="FILE", help=_("PDF files to stamp"))
+    parser.add_argument(
+        "--type",
+        required=True,
+        dest="doc_type",
+        metavar="KODE",
+        help=_("document type code (see: meterai types)"),
+    )
+    parser.add_argument("--page", default="last", help=_("page number from 1, or 'last'"))
+    parser.add_argument("--rect", help=_("stamp rectangle in PDF points: X1,Y1,X2,Y2"))
+    parser.add_argument("--nodoc", help=_("document number"))
+    parser.add_argument("--tgldoc", metavar="YYYY-MM-DD", help=_("document date"))
+    parser.add_argument("--nilaidoc", type=int, help=_("document value in rupiah"))
+    parser.add_argument("--out", metavar="DIR", help=_("where to save the stamped files"))
+    parser.add_argument(
+        "--target",
+        choices=sorted(TARGETS),
+        default="provider",
+        help=_("size budget to fit, e.g. sscasn (800 KB, A4)"),
+    )
+    parser.add_argument(
+        "--no-fix",
+        action="store_true",
+        help=_("refuse documents that need a fix instead of fixing a copy"),
+    )
+    parser.add_argument(
+        "--downsample",
+        action="store_true",
+        help=_("also allow shrinking images to fit the size budget"),
+    )
+    parser.set_defaults(func=run)
+
+
+def _options(args: argparse.Namespace) -> IntakeOptions:
+    fixes: set[Fix] = set() if args.no_fix else set(AUTOMATIC_FIXES)
+    if args.downsample and not args.no_fix:
+        fixes.add(Fix.DOWNSAMPLE)
+    page: str | int = args.page
+    if args.page != "last":
+        try:
+            page = int(args.page)
+        except ValueError as exc:
+            raise UsageError(_("--page takes a page number from 1, or 'last'.")) from exc
+    out = str(Path(args.out).expanduser().resolve()) if args.out else None
+    return IntakeOptions(
+        doc_type=args.doc_type,
+        page=page,
+        rect=Rect.parse(args.rect) if args.rect else None,
+        nodoc=args.nodoc,
+        tgldoc=args.tgldoc,
+        nilaidoc=args.nilaidoc,
+        out_dir=out,
+        target=args.target,
+        fixes=frozenset(fixes),
+    )
+
+
+def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    options = _options(args)
+    outbox = ctx.outbox()
+    check_options(outbox, options)
+    rejected = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            accepted = queue_file(outbox, ctx.paths, path, options)
+        except InputError as exc:
+            rejected += 1
+            ctx.warn(describe(exc))
+            continue
+        except MeteraiError:
+            raise
+        for fix in accepted.applied:
+            ctx.warn(
+                _("{file}: fixed a copy ({fix}); the original is untouched.").format(
+                    file=path.name, fix=_(fix_label(fix))
+                )
+            )
+        for finding in accepted.warnings:
+            ctx.warn(f"{path.name}: {finding.message()}")
+        ctx.print(f"queued {accepted.request.id} {path}")
+    return EXIT_REJECTED if rejected else EXIT_OK
+
+
+def fix_label(fix: Fix) -> str:
+    from meterai.i18n import N_
+
+    labels = {
+        Fix.REPAIR: N_("rebuilt the damaged structure"),
+        Fix.NORMALISE: N_("saved as PDF 1.7"),
+        Fix.DOWNSAMPLE: N_("shrank the images"),
+    }
+    return labels[fix]
