@@ -24,7 +24,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from meterai.errors import IllegalTransition, MeteraiError
 from meterai.fsutil import TEMP_PREFIX, copy_no_overwrite, fsync_dir
@@ -42,7 +42,7 @@ from meterai.sync.events import (
     Waiting,
     ignore,
 )
-from meterai.sync.ports import Provider, SerialInfo, SerialOrder, StampOrder
+from meterai.sync.ports import Progress, Provider, SerialInfo, SerialOrder, StampOrder
 
 log = logging.getLogger(__name__)
 
@@ -311,9 +311,7 @@ class Engine:
         tmp = dest.with_name(f"{TEMP_PREFIX}{dest.name}")
         try:
             with tmp.open("wb") as sink:
-                self.provider.download(
-                    url, _PointSink(sink, self.point), self._progress(request_id, "download")
-                )
+                self.provider.download(url, sink, self._download_progress(request_id))
                 sink.flush()
                 os.fsync(sink.fileno())
             os.replace(tmp, dest)
@@ -441,8 +439,22 @@ class Engine:
     def _nodoc(row: RequestRow) -> str:
         return row.nodoc or str(row.numbering_tag)
 
-    def _progress(self, request_id: int, phase: str) -> Callable[[int, int], None]:
-        def report(done: int, total: int) -> None:
+    def _download_progress(self, request_id: int) -> Progress:
+        """Progress that also fires the ``download:mid`` point once bytes are on disk."""
+        report = self._progress(request_id, "download")
+        fired = False
+
+        def on_progress(done: int, total: int | None) -> None:
+            nonlocal fired
+            if not fired and done > 0:
+                fired = True
+                self.point("download:mid")
+            report(done, total)
+
+        return on_progress
+
+    def _progress(self, request_id: int, phase: str) -> Progress:
+        def report(done: int, total: int | None) -> None:
             self.events(BytesMoved(request_id, phase, done, total))
 
         return report
@@ -465,21 +477,3 @@ def _tag_of(entry: SerialInfo) -> str | None:
         if match:
             return match.group(0)
     return None
-
-
-class _PointSink:
-    """A file wrapper that fires the ``download:mid`` point once half-way through a download."""
-
-    def __init__(self, sink: BinaryIO, point: Point) -> None:
-        self._sink = sink
-        self._point = point
-        self._written = 0
-        self._fired = False
-
-    def write(self, data: bytes) -> int:
-        written = self._sink.write(data)
-        self._written += written
-        if not self._fired and self._written > 0:
-            self._fired = True
-            self._point("download:mid")
-        return written

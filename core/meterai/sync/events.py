@@ -19,7 +19,7 @@ class BytesMoved:
     request_id: int
     phase: str  # "upload" or "download"
     done: int
-    total: int
+    total: int | None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int | None], None]
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,7 @@ class SimProvider:
         data = self.results[file_id]
         half = len(data) // 2
         sink.write(data[:half])
+        progress(half, len(data))
         if self.rng.random() < self.faults.lost_after_commit:
             raise ServiceUnreachable(detail="read", endpoint="getfile", maybe_committed=True)
         sink.write(data[half:])

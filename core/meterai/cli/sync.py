@@ -1,0 +1,159 @@
+"""``meterai sync``, ``retry`` and ``recover``: drive the outbox through the provider."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from datetime import datetime
+from typing import Any
+
+from meterai.cli.context import CliContext
+from meterai.cli.errors import EXIT_FAILED, EXIT_OK
+from meterai.cli.status import state_label
+from meterai.i18n import _
+from meterai.outbox.states import State
+from meterai.sync.events import (
+    BytesMoved,
+    Connectivity,
+    Event,
+    NeedsAttention,
+    StateChanged,
+    Waiting,
+)
+from meterai.sync.runner import SyncRunner
+
+
+def register(sub: Any) -> None:
+    sync = sub.add_parser(
+        "sync", help=_("send queued requests to the provider and collect results")
+    )
+    mode = sync.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help=_("stop when nothing is due (default)"))
+    mode.add_argument("--watch", action="store_true", help=_("keep running and syncing"))
+    sync.add_argument(
+        "--concurrency",
+        type=int,
+        default=2,
+        metavar="K",
+        help=_("requests in flight at once (1 to 8)"),
+    )
+    sync.set_defaults(func=run_sync)
+
+    retry = sub.add_parser("retry", help=_("send a request that needs attention again"))
+    retry.add_argument("id", type=int, help=_("request id"))
+    retry.set_defaults(func=run_retry)
+
+    recover = sub.add_parser(
+        "recover", help=_("reconcile with the provider: serial numbers bought but not used")
+    )
+    recover.set_defaults(func=run_recover)
+
+
+class LinePrinter:
+    """Plain progress lines: readable in a log file, a kiosk's terminal, or a pipe."""
+
+    def __init__(self, ctx: CliContext) -> None:
+        self.ctx = ctx
+        self._lock = threading.Lock()
+        self._last_percent: dict[int, int] = {}
+
+    def __call__(self, event: Event) -> None:
+        line = self._line(event)
+        if line:
+            with self._lock:
+                self.ctx.print(line)
+
+    def _line(self, event: Event) -> str | None:
+        if isinstance(event, StateChanged):
+            row = event.row
+            sn = f" {row.sn}" if row.sn else ""
+            return f"[{row.id}] {state_label(row.state)}{sn}  {row.file_name}"
+        if isinstance(event, Waiting):
+            when = datetime.fromtimestamp(event.until).strftime("%H:%M:%S")
+            queue = (
+                _(" (queue position {n})").format(n=event.queue_position)
+                if event.queue_position
+                else ""
+            )
+            return _("[{id}] waiting until {when}: {reason}{queue}").format(
+                id=event.request_id, when=when, reason=event.reason, queue=queue
+            )
+        if isinstance(event, NeedsAttention):
+            return _("[{id}] needs attention: {message}").format(
+                id=event.row.id, message=event.message
+            )
+        if isinstance(event, Connectivity):
+            return _("provider reachable") if event.online else _("provider unreachable")
+        if isinstance(event, BytesMoved) and event.total:
+            percent = int(100 * event.done / event.total) // 25 * 25
+            if self._last_percent.get(event.request_id) != percent:
+                self._last_percent[event.request_id] = percent
+                return f"[{event.request_id}] {event.phase} {percent}%"
+        return None
+
+
+def run_sync(args: argparse.Namespace, ctx: CliContext) -> int:
+    runner = SyncRunner(
+        ctx.paths, ctx.settings, concurrency=args.concurrency, events=LinePrinter(ctx)
+    )
+    if not args.watch:
+        summary = runner.run_once()
+        ctx.print(
+            _("{done} done, {attention} need attention").format(
+                done=summary.done, attention=summary.attention
+            )
+        )
+        attention = ctx.outbox().count(states=[State.NEEDS_ATTENTION])
+        return EXIT_FAILED if attention else EXIT_OK
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    runner.start()
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runner.stop()
+    print(_("Stopped; the outbox is intact."), file=sys.stderr)
+    return EXIT_OK
+
+
+def run_retry(args: argparse.Namespace, ctx: CliContext) -> int:
+    row = ctx.outbox().transition(
+        args.id,
+        State.QUEUED,
+        detail="retry requested by the user",
+        expect=State.NEEDS_ATTENTION,
+        attempts=0,
+        next_attempt_at=None,
+    )
+    ctx.print(_("queued again {id} {file}").format(id=row.id, file=row.file_name))
+    return EXIT_OK
+
+
+def run_recover(args: argparse.Namespace, ctx: CliContext) -> int:
+    runner = SyncRunner(ctx.paths, ctx.settings)
+    runner.open()
+    try:
+        report = runner._engine().reconcile()
+    finally:
+        runner.close()
+    box = ctx.outbox()
+    for sn in report.adopted:
+        ctx.print(_("recovered {sn}: attached to the request that bought it").format(sn=sn))
+    for sn in box.orphans():
+        ctx.print(
+            _("unused {sn}: will be given to the next request instead of buying").format(sn=sn)
+        )
+    for sn in report.stamped_unknown:
+        ctx.print(
+            _("stamped {sn}: bought by this app but not in the outbox (restored backup?)").format(
+                sn=sn
+            )
+        )
+    if not (report.adopted or box.orphans() or report.stamped_unknown):
+        ctx.print(_("Nothing to recover: every serial number is accounted for."))
+    return EXIT_OK

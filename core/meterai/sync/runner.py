@@ -1,0 +1,365 @@
+"""The engine with real I/O: worker threads, the provider over HTTPS, one runner per data dir.
+
+Each worker thread has its own outbox connection (SQLite connections are per thread)
+and its own ``Engine``; they share one provider client (thread-safe, single-flight
+login) and one ``Session``. A request is stepped by one worker at a time, and keeps
+being stepped while it makes progress, so concurrency K means K requests in flight.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import random
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Any
+
+from meterai import doctypes
+from meterai.errors import MeteraiError
+from meterai.i18n import N_
+from meterai.outbox.states import ACTIVE, State
+from meterai.outbox.store import Outbox, RequestRow
+from meterai.provider import ProviderClient
+from meterai.provider.errors import ProviderFailure
+from meterai.settings import SERVICES, Paths, Profile, Settings
+from meterai.sync.adapter import ClientProvider
+from meterai.sync.engine import Engine, EngineConfig, Session, Verdict
+from meterai.sync.events import Connectivity, Subscriber, ignore
+from meterai.verify import Expectation, load_trust_roots, verify_stamped
+
+log = logging.getLogger(__name__)
+
+CRASH_ENV = "METERAI_TEST_CRASH_AT"
+
+
+class SyncBusy(MeteraiError):
+    code = "sync_busy"
+    template = N_("Another Meterai Desk is already syncing this data folder ({path}).")
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    concurrency: int = 2
+    stall_timeout: float = 30.0
+    probe_interval: float = 30.0
+    engine: EngineConfig = field(default_factory=EngineConfig)
+
+
+@dataclass
+class Summary:
+    steps: int = 0
+    done: int = 0
+    attention: int = 0
+
+
+class SyncRunner:
+    def __init__(
+        self,
+        paths: Paths,
+        settings: Settings,
+        *,
+        concurrency: int = 2,
+        events: Subscriber = ignore,
+        config: RunnerConfig | None = None,
+    ) -> None:
+        self.paths = paths
+        self.settings = settings
+        self.config = replace(config or RunnerConfig(), concurrency=max(1, min(concurrency, 8)))
+        self._events = events
+        self._session = Session()
+        self._local = threading.local()
+        self._outboxes: list[Outbox] = []
+        self._cond = threading.Condition()
+        self._inflight: set[int] = set()
+        self._stopping = False
+        self._woken = False
+        self._online: bool | None = None
+        self._thread: threading.Thread | None = None
+        self._lock_file: IO[str] | None = None
+        self._sandbox: Any = None
+        self._client: ProviderClient | None = None
+        self._trust: list[Any] = []
+        self.balance: int | None = None
+        self._point = _crash_point_from_env()
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    def open(self) -> None:
+        """Take the data-dir lock and connect to the provider (starting the embedded sandbox)."""
+        self._lock_file = _take_lock(self.paths)
+        profile = self._connect_profile(self.settings.profile)
+        from meterai.credentials import credentials_for
+
+        self._client = ProviderClient.from_profile(
+            profile,
+            credentials=credentials_for(self.settings.profile),
+            stall_timeout=self.config.stall_timeout,
+        )
+        self._trust = load_trust_roots([Path(profile.ca_file)] if profile.ca_file else [])
+
+    def close(self) -> None:
+        for box in self._outboxes:
+            with contextlib.suppress(Exception):
+                box.close()
+        self._outboxes.clear()
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._sandbox is not None:
+            self._sandbox.stop()
+            self._sandbox = None
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+    def start(self) -> None:
+        """Drain in the background until ``stop()``: the GUI's and the kiosk's mode."""
+        self.open()
+        self._thread = threading.Thread(target=self._serve, name="meterai-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self.close()
+
+    def wake(self) -> None:
+        with self._cond:
+            self._woken = True
+            self._cond.notify_all()
+
+    def set_online(self, online: bool) -> None:
+        """Connectivity changed (the OS says so, or a probe did): back online resets backoff."""
+        was, self._online = self._online, online
+        if online and was is False:
+            rescheduled = self._outbox().reschedule_waiting(time.time(), 2.0, random.Random())
+            log.info("back online: %d waiting requests rescheduled", rescheduled)
+            self.wake()
+        if was != online:
+            self._events(Connectivity(online))
+
+    # --- draining ------------------------------------------------------------------
+
+    def run_once(self) -> Summary:
+        """Drain until nothing is due now (the CLI's ``sync --once``)."""
+        owns = self._client is None
+        if owns:
+            self.open()
+        try:
+            return self._drain(stop_when_idle=True)
+        finally:
+            if owns:
+                self.close()
+
+    def _serve(self) -> None:
+        try:
+            self._drain(stop_when_idle=False)
+        except Exception:
+            log.exception("sync runner stopped by an unexpected error")
+
+    def _drain(self, *, stop_when_idle: bool) -> Summary:
+        summary = Summary()
+        self._startup()
+        with ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="meterai-step") as pool:
+            last_probe = time.time()
+            while True:
+                submitted = self._dispatch(pool, summary)
+                with self._cond:
+                    if self._stopping:
+                        break
+                    if not submitted and not self._inflight:
+                        if stop_when_idle:
+                            break
+                        self._cond.wait(self._idle_timeout())
+                    elif not submitted:
+                        self._cond.wait(1.0)
+                    self._woken = False
+                if not stop_when_idle and time.time() - last_probe > self.config.probe_interval:
+                    self._probe()
+                    last_probe = time.time()
+            self._wait_inflight()
+        return summary
+
+    def _startup(self) -> None:
+        self._probe()
+        try:
+            self._engine().reconcile()
+        except (ProviderFailure, OSError) as exc:
+            log.info("reconciliation postponed: %s", exc)
+
+    def _probe(self) -> None:
+        """Is the provider reachable? Refreshes balance and the cached document types."""
+        assert self._client is not None
+        try:
+            self.balance = self._client.balance().saldo
+            types = self._client.doc_types()
+            self._outbox().cache_put(
+                doctypes.CACHE_KEY, [{"id": t.id, "kode": t.kode, "nama": t.nama} for t in types]
+            )
+        except (ProviderFailure, OSError) as exc:
+            self.set_online(False)
+            log.info("provider unreachable: %s", exc)
+            return
+        self.set_online(True)
+
+    def _dispatch(self, pool: ThreadPoolExecutor, summary: Summary) -> int:
+        free = self.config.concurrency - len(self._inflight)
+        if free <= 0:
+            return 0
+        due = [
+            r
+            for r in self._outbox().due(time.time(), limit=free + len(self._inflight))
+            if r.id not in self._inflight
+        ][:free]
+        for row in due:
+            with self._cond:
+                self._inflight.add(row.id)
+            future = pool.submit(self._work, row.id)
+            future.add_done_callback(self._finished(row.id, summary))
+        return len(due)
+
+    def _finished(self, request_id: int, summary: Summary) -> Callable[[Future[State]], None]:
+        def done(future: Future[State]) -> None:
+            with self._cond:
+                self._inflight.discard(request_id)
+                exc = future.exception()
+                if exc is not None:
+                    log.error("step of request %s failed", request_id, exc_info=exc)
+                else:
+                    state = future.result()
+                    summary.done += state == State.DONE
+                    summary.attention += state == State.NEEDS_ATTENTION
+                self._cond.notify_all()
+
+        return done
+
+    def _work(self, request_id: int) -> State:
+        """Keep stepping one request while it moves forward and is due."""
+        engine = self._engine()
+        while True:
+            before = engine.outbox.get(request_id)
+            state = engine.step(request_id)
+            after = engine.outbox.get(request_id)
+            moved = after.state != before.state and state in ACTIVE
+            if not moved or (after.next_attempt_at or 0) > time.time() or self._stopping:
+                return state
+
+    def _wait_inflight(self) -> None:
+        with self._cond:
+            while self._inflight:
+                self._cond.wait(1.0)
+
+    def _idle_timeout(self) -> float:
+        nxt = self._outbox().next_due_at()
+        wait = self.config.probe_interval if nxt is None else max(0.05, nxt - time.time())
+        return min(wait, self.config.probe_interval)
+
+    # --- per-thread parts ----------------------------------------------------------
+
+    def _outbox(self) -> Outbox:
+        box: Outbox | None = getattr(self._local, "outbox", None)
+        if box is None:
+            box = Outbox.open(self.paths, check_integrity=False)
+            self._local.outbox = box
+            self._outboxes.append(box)
+        return box
+
+    def _engine(self) -> Engine:
+        engine: Engine | None = getattr(self._local, "engine", None)
+        if engine is None:
+            assert self._client is not None
+            engine = Engine(
+                outbox=self._outbox(),
+                provider=ClientProvider(self._client),
+                docs_dir=self.paths.docs_dir,
+                stamped_dir=self.paths.stamped_dir,
+                verifier=self._verify,
+                clock=time.time,
+                rng=random.Random(),
+                config=self.config.engine,
+                events=self._events,
+                point=self._point,
+                session=self._session,
+            )
+            self._local.engine = engine
+        return engine
+
+    def _verify(self, row: RequestRow, stamped: Path, original: Path) -> Verdict:
+        report = verify_stamped(
+            stamped,
+            self._trust,
+            Expectation(
+                original=original, page_index=row.page_index, rect=row.rect, serial_number=row.sn
+            ),
+        )
+        return Verdict(report.ok, report.summary())
+
+    def _connect_profile(self, profile: Profile) -> Profile:
+        if not profile.embedded:
+            return profile
+        from meterai.sandbox import SandboxServer
+
+        self._sandbox = SandboxServer(self.paths.sandbox_dir)
+        base = self._sandbox.start()
+        return replace(
+            profile, base_urls={s: base for s in SERVICES}, ca_file=str(self._sandbox.ca_file)
+        )
+
+    def __enter__(self) -> SyncRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _take_lock(paths: Paths) -> IO[str]:
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    handle = (paths.data_dir / "sync.lock").open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        handle.close()
+        raise SyncBusy(path=str(paths.data_dir)) from exc
+    return handle
+
+
+def _crash_point_from_env() -> Callable[[str], None]:
+    """Test hook: ``METERAI_TEST_CRASH_AT=point[:n]`` SIGKILLs this process at the n-th hit.
+
+    Only the torture tests set it; without it the point is a no-op.
+    """
+    spec = os.environ.get(CRASH_ENV)
+    if not spec:
+        return lambda _name: None
+    name, _, nth = spec.partition(":")
+    remaining = [int(nth or "1")]
+
+    def point(hit: str) -> None:
+        if hit == name:
+            remaining[0] -= 1
+            if remaining[0] <= 0:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    return point
+
+
+@contextlib.contextmanager
+def running(paths: Paths, settings: Settings, **kwargs: Any) -> Iterator[SyncRunner]:
+    runner = SyncRunner(paths, settings, **kwargs)
+    runner.start()
+    try:
+        yield runner
+    finally:
+        runner.stop()
