@@ -17,7 +17,7 @@ from meterai.settings import resolve_paths
 Handler = Callable[[argparse.Namespace, CliContext], int]
 
 # Each group module exposes ``register(subparsers)`` and sets ``func`` on its parsers.
-GROUPS = ("add", "status", "types", "sync", "verify", "sandbox")
+GROUPS = ("add", "status", "types", "sync", "verify", "profile", "sandbox")
 
 
 class _Parser(argparse.ArgumentParser):

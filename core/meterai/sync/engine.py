@@ -351,6 +351,7 @@ class Engine:
     def _move(
         self, row: RequestRow, to: State, detail: str, *, quiet: bool = False, **updates: Any
     ) -> RequestRow:
+        self.point(f"commit:{to}:before")
         moved = self.outbox.transition(
             row.id,
             to,
@@ -362,6 +363,7 @@ class Engine:
             waiting_reason=None,
             **updates,
         )
+        self.point(f"commit:{to}:after")
         self.events(StateChanged(moved, str(row.state)))
         return moved
 
@@ -411,9 +413,14 @@ class Engine:
     # --- helpers -------------------------------------------------------------------
 
     def _adopt(self, owner: RequestRow, entry: SerialInfo) -> None:
-        self.outbox.record_serial(
-            entry.sn, request_id=owner.id, tag=owner.numbering_tag, source="bought"
-        )
+        """Attach a serial number found at the provider, in one transaction with the move."""
+        with atomic(self.outbox.conn):
+            self.outbox.record_serial(
+                entry.sn, request_id=owner.id, tag=owner.numbering_tag, source="bought"
+            )
+            self._adopt_move(owner, entry)
+
+    def _adopt_move(self, owner: RequestRow, entry: SerialInfo) -> None:
         detail = f"recovered serial number {entry.sn} from the provider's list"
         if entry.stamped:
             url = entry.file or self.provider.result_url(owner.provider_file_id or "")
