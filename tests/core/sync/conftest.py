@@ -1,0 +1,99 @@
+"""A real sandbox over HTTPS on loopback, and data dirs whose active profile points at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from meterai.intake import IntakeOptions, queue_file
+from meterai.outbox import Outbox
+from meterai.sandbox import SandboxServer
+from meterai.settings import SERVICES, Paths, Profile, Settings, resolve_paths, save_settings
+from meterai.sync.backoff import Backoff
+from meterai.sync.engine import EngineConfig
+from meterai.sync.runner import RunnerConfig
+from tests.pdfs import make_pdf
+
+FAST = RunnerConfig(
+    concurrency=4,
+    stall_timeout=3.0,
+    probe_interval=1.0,
+    engine=EngineConfig(max_failures=30, backoff=Backoff(0.2, 2.0), reconcile_grace=1.0),
+)
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    with SandboxServer(tmp_path_factory.mktemp("provider")) as server:
+        yield server
+
+
+class Admin:
+    def __init__(self, server: SandboxServer) -> None:
+        self.http = httpx.Client(base_url=server.base_url, verify=server.ssl_context(), timeout=30)
+
+    def reset(self) -> None:
+        assert self.http.post("/_sandbox/reset").status_code == 200
+
+    def faults(self, config: dict[str, Any]) -> None:
+        assert self.http.put("/_sandbox/faults", json=config).status_code == 200
+
+    def serials(self, user: str = "demo") -> list[dict[str, Any]]:
+        ledger = self.http.get("/_sandbox/ledger").json()
+        (account,) = [a for a in ledger["accounts"] if a["user"] == user]
+        return list(account["serials"])
+
+    def account(self, user: str = "demo") -> dict[str, Any]:
+        ledger = self.http.get("/_sandbox/ledger").json()
+        return next(a for a in ledger["accounts"] if a["user"] == user)
+
+
+@pytest.fixture
+def admin(provider: SandboxServer) -> Iterator[Admin]:
+    client = Admin(provider)
+    client.reset()
+    yield client
+    client.faults({})
+    client.http.close()
+
+
+def point_at(paths: Paths, server: SandboxServer) -> Settings:
+    """Make ``server`` the data dir's active profile, as ``meterai profile add/use`` would."""
+    settings = Settings()
+    settings.profiles["test"] = Profile(
+        name="test",
+        kind="sandbox",
+        base_urls={s: server.base_url for s in SERVICES},
+        ca_file=str(server.ca_file),
+        user="demo",
+    )
+    settings.active_profile = "test"
+    save_settings(paths, settings)
+    return settings
+
+
+@pytest.fixture
+def client_paths(tmp_path: Path, provider: SandboxServer) -> Paths:
+    paths = resolve_paths(tmp_path / "client")
+    point_at(paths, provider)
+    return paths
+
+
+def queue_documents(paths: Paths, count: int, folder: Path, *, pages: int = 1) -> list[int]:
+    folder.mkdir(parents=True, exist_ok=True)
+    box = Outbox.open(paths)
+    try:
+        ids = []
+        for i in range(count):
+            pdf = make_pdf(folder / f"doc-{i}.pdf", pages=pages)
+            accepted = queue_file(
+                box, paths, pdf, IntakeOptions(doc_type="3", out_dir=str(folder / "out"))
+            )
+            ids.append(accepted.request.id)
+        return ids
+    finally:
+        box.close()

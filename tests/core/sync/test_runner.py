@@ -1,0 +1,146 @@
+"""The runner against the real sandbox over HTTPS: stamps end up done, once, and verified."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from meterai.outbox import Outbox, State
+from meterai.sandbox import SandboxServer
+from meterai.settings import Paths, load_settings
+from meterai.sync.engine import Engine, Session
+from meterai.sync.runner import SyncRunner
+from meterai.verify import Expectation, load_trust_roots, verify_stamped
+from tests.core.sync.conftest import FAST, Admin, point_at, queue_documents
+
+
+def _drain(paths: Paths) -> None:
+    runner = SyncRunner(paths, load_settings(paths), concurrency=FAST.concurrency, config=FAST)
+    runner.run_once()
+
+
+def _assert_all_done_once(paths: Paths, admin: Admin, count: int, provider: SandboxServer) -> None:
+    box = Outbox.open(paths)
+    rows = box.requests()
+    box.close()
+    assert [r.state for r in rows] == [State.DONE] * count, [r.last_error for r in rows]
+    serials = admin.serials()
+    assert len(serials) == count
+    assert all(s["stamp_count"] == 1 for s in serials), serials
+    assert {r.sn for r in rows} == {s["sn"] for s in serials}
+    roots = load_trust_roots([provider.ca_file])
+    for row in rows:
+        original = paths.docs_dir / f"{row.doc_sha256}.pdf"
+        report = verify_stamped(
+            Path(row.output_path or ""),
+            roots,
+            Expectation(
+                original=original, page_index=row.page_index, rect=row.rect, serial_number=row.sn
+            ),
+        )
+        assert report.ok, report.summary()
+
+
+def test_three_documents_end_done_and_verified(
+    client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path
+) -> None:
+    queue_documents(client_paths, 3, tmp_path / "docs")
+    _drain(client_paths)
+    _assert_all_done_once(client_paths, admin, 3, provider)
+    assert sorted(p.name for p in (tmp_path / "docs" / "out").iterdir()) == [
+        "doc-0-emeterai.pdf",
+        "doc-1-emeterai.pdf",
+        "doc-2-emeterai.pdf",
+    ]
+
+
+def test_hostile_network_still_ends_each_stamp_once(
+    client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path
+) -> None:
+    """The issue's acceptance: queue mode, 30% of answers lost after commit, hangs, 64 kbit/s."""
+    admin.faults(
+        {
+            "seed": 11,
+            "rules": [
+                {"endpoint": "*", "fault": "bandwidth", "bytes_per_second": 8000},
+                {"endpoint": "*", "fault": "queue", "calls": 15, "retry_after": 1},
+                {"endpoint": "*", "fault": "drop_after_commit", "probability": 0.3},
+                {"endpoint": "stampv2", "fault": "hang", "count": 2},
+                {"endpoint": "docSigningZ", "fault": "hang", "count": 2},
+            ],
+        }
+    )
+    queue_documents(client_paths, 50, tmp_path / "docs")
+    deadline = time.monotonic() + 420
+    while time.monotonic() < deadline:
+        _drain(client_paths)
+        box = Outbox.open(client_paths)
+        pending = box.count(states=[s for s in State if s not in (State.DONE,)])
+        box.close()
+        if not pending:
+            break
+    admin.faults({})
+    _assert_all_done_once(client_paths, admin, 50, provider)
+
+
+def test_orphan_serial_is_reused_before_buying(
+    client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path
+) -> None:
+    box = Outbox.open(client_paths)
+    install = box.install_id()
+    box.close()
+    tag = f"mdk-{install}-{'ab' * 8}"
+    body = admin.http.post("/api/users/login", json={"user": "demo", "password": "demo"}).json()
+    token = body["token"]
+    up = admin.http.post(
+        "/uploaddoc2",
+        files={"file": ("x.pdf", b"%PDF-1.7\n%%EOF\n")},
+        data={"token": token},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    bought = admin.http.post(
+        "/chanel/stampv2",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "isUpload": True,
+            "idfile": up.json()["id"],
+            "namadoc": "3",
+            "namafile": f"{tag}_lost.pdf",
+            "nilaidoc": "10000",
+            "namejidentitas": "",
+            "noidentitas": "",
+            "namedipungut": "",
+            "snOnly": False,
+            "nodoc": tag,
+            "tgldoc": "2026-11-24",
+        },
+    ).json()
+    orphan = bought["result"]["sn"]
+    queue_documents(client_paths, 1, tmp_path / "docs")
+    _drain(client_paths)
+    _assert_all_done_once(client_paths, admin, 1, provider)
+    (serial,) = admin.serials()
+    assert serial["sn"] == orphan and serial["reassign_count"] == 1
+    assert admin.account()["spent"] == 1
+
+
+def test_result_deleted_by_provider_needs_attention_without_buying(
+    tmp_path: Path,
+) -> None:
+    with SandboxServer(tmp_path / "short", retention=0.5) as server:
+        paths = Paths(tmp_path / "client", tmp_path / "client")
+        point_at(paths, server)
+        (request_id,) = queue_documents(paths, 1, tmp_path / "docs")
+        runner = SyncRunner(paths, load_settings(paths), config=FAST)
+        runner.open()
+        try:
+            engine: Engine = runner._engine()
+            engine.session = Session(reconciled=True)
+            while engine.outbox.get(request_id).state != State.STAMPED:
+                engine.step(request_id)
+            time.sleep(1.2)
+            assert engine.step(request_id) == State.NEEDS_ATTENTION
+            row = engine.outbox.get(request_id)
+            assert row.sn and row.sn in (row.last_error or "")
+        finally:
+            runner.close()
