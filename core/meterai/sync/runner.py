@@ -50,6 +50,9 @@ class RunnerConfig:
     concurrency: int = 2
     stall_timeout: float = 30.0
     probe_interval: float = 30.0
+    # ``--once`` still waits for a request due within this many seconds (a short backoff,
+    # the reconciliation grace) rather than leaving it for the next run.
+    linger: float = 15.0
     engine: EngineConfig = field(default_factory=EngineConfig)
 
 
@@ -72,7 +75,8 @@ class SyncRunner:
     ) -> None:
         self.paths = paths
         self.settings = settings
-        self.config = replace(config or RunnerConfig(), concurrency=max(1, min(concurrency, 8)))
+        base = config or RunnerConfig(stall_timeout=_env_float("METERAI_STALL_TIMEOUT", 30.0))
+        self.config = replace(base, concurrency=max(1, min(concurrency, 8)))
         self._events = events
         self._session = Session()
         self._local = threading.local()
@@ -180,9 +184,10 @@ class SyncRunner:
                     if self._stopping:
                         break
                     if not submitted and not self._inflight:
-                        if stop_when_idle:
+                        idle = self._idle_timeout()
+                        if stop_when_idle and idle > self.config.linger:
                             break
-                        self._cond.wait(self._idle_timeout())
+                        self._cond.wait(min(idle, self.config.probe_interval))
                     elif not submitted:
                         self._cond.wait(1.0)
                     self._woken = False
@@ -263,8 +268,9 @@ class SyncRunner:
 
     def _idle_timeout(self) -> float:
         nxt = self._outbox().next_due_at()
-        wait = self.config.probe_interval if nxt is None else max(0.05, nxt - time.time())
-        return min(wait, self.config.probe_interval)
+        if nxt is None:
+            return float("inf")
+        return max(0.05, nxt - time.time())
 
     # --- per-thread parts ----------------------------------------------------------
 
@@ -324,6 +330,14 @@ class SyncRunner:
         self.close()
 
 
+def _env_float(name: str, default: float) -> float:
+    """Operators on very slow links (and the torture tests) tune the stall timeout here."""
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
 def _take_lock(paths: Paths) -> IO[str]:
     paths.data_dir.mkdir(parents=True, exist_ok=True)
     handle = (paths.data_dir / "sync.lock").open("a+")
@@ -336,14 +350,14 @@ def _take_lock(paths: Paths) -> IO[str]:
 
 
 def _crash_point_from_env() -> Callable[[str], None]:
-    """Test hook: ``METERAI_TEST_CRASH_AT=point[:n]`` SIGKILLs this process at the n-th hit.
+    """Test hook: ``METERAI_TEST_CRASH_AT=point[@n]`` SIGKILLs this process at the n-th hit.
 
     Only the torture tests set it; without it the point is a no-op.
     """
     spec = os.environ.get(CRASH_ENV)
     if not spec:
         return lambda _name: None
-    name, _, nth = spec.partition(":")
+    name, _, nth = spec.partition("@")
     remaining = [int(nth or "1")]
 
     def point(hit: str) -> None:

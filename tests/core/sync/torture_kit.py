@@ -1,0 +1,171 @@
+"""Real-process torture: SIGKILL the sync process at protocol points or at random times.
+
+Shared by the CI subset (``test_torture.py``) and the long form (``bench/torture.py``).
+The provider is a real sandbox in the calling process; the victim is a real
+``meterai sync`` process. After each kill the next run drains, and the sandbox's
+ledger is the judge.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from meterai.outbox import Outbox, State
+from meterai.sandbox import SandboxServer
+from meterai.settings import Paths
+from meterai.sync.runner import CRASH_ENV
+from meterai.verify import Expectation, load_trust_roots, verify_stamped
+
+STATES = ("uploaded", "numbering", "numbered", "stamped", "downloaded", "verified", "done")
+POINTS: tuple[str, ...] = (
+    "upload:before_call",
+    "upload:after_call",
+    "numbering:after_commit",
+    "buy:before_call",
+    "buy:after_call",
+    "numbered:after_commit",
+    "stamp:before_call",
+    "stamp:after_call",
+    "download:before_call",
+    "download:mid",
+    "download:after_write",
+    *(f"commit:{s}:{when}" for s in STATES for when in ("before", "after")),
+)
+
+
+@dataclass
+class Tally:
+    runs: int = 0
+    kills: int = 0
+    requests: int = 0
+    lost: int = 0
+    double_bought: int = 0
+    double_stamped: int = 0
+    unverified: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, other: Tally) -> None:
+        for name in (
+            "runs",
+            "kills",
+            "requests",
+            "lost",
+            "double_bought",
+            "double_stamped",
+            "unverified",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.problems += other.problems
+
+
+def sync_command(paths: Paths) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "meterai.cli.main",
+        "--data-dir",
+        str(paths.data_dir),
+        "sync",
+        "--once",
+        "--concurrency",
+        "2",
+    ]
+
+
+def run_sync(
+    paths: Paths,
+    *,
+    crash_at: str | None = None,
+    kill_after: float | None = None,
+    timeout: float = 120,
+) -> int:
+    env = {k: v for k, v in os.environ.items() if k != CRASH_ENV}
+    env["METERAI_STALL_TIMEOUT"] = "3"
+    if crash_at:
+        env[CRASH_ENV] = crash_at
+    proc = subprocess.Popen(
+        sync_command(paths), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        if kill_after is not None:
+            try:
+                proc.wait(kill_after)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
+    return proc.returncode
+
+
+def drain(paths: Paths, attempts: int = 6) -> None:
+    for _ in range(attempts):
+        run_sync(paths)
+        box = Outbox.open(paths)
+        try:
+            pending = box.count(states=[s for s in State if s is not State.DONE])
+            for row in box.requests(states=[State.NEEDS_ATTENTION]):
+                box.transition(row.id, State.QUEUED, detail="torture: retry")
+        finally:
+            box.close()
+        if not pending:
+            return
+
+
+def judge(paths: Paths, server: SandboxServer, ledger: dict[str, Any], expected: int) -> Tally:
+    tally = Tally(requests=expected)
+    box = Outbox.open(paths)
+    rows = box.requests()
+    box.close()
+    prefix = None
+    if rows and rows[0].numbering_tag:
+        prefix = rows[0].numbering_tag.rsplit("-", 1)[0]
+    account = next(a for a in ledger["accounts"] if a["user"] == "demo")
+    serials = [s for s in account["serials"] if prefix and prefix in (s["namafile"] or "")]
+    done = [r for r in rows if r.state == State.DONE]
+    tally.lost = expected - len(done)
+    for row in rows:
+        if row.state != State.DONE:
+            tally.problems.append(f"request {row.id} ended {row.state}: {row.last_error}")
+    tally.double_bought = max(0, len(serials) - expected)
+    tally.double_stamped = sum(1 for s in serials if s["stamp_count"] > 1)
+    roots = load_trust_roots([server.ca_file])
+    for row in done:
+        report = verify_stamped(
+            Path(row.output_path or ""),
+            roots,
+            Expectation(
+                original=paths.docs_dir / f"{row.doc_sha256}.pdf",
+                page_index=row.page_index,
+                rect=row.rect,
+                serial_number=row.sn,
+            ),
+        )
+        tally.unverified += not report.ok
+    return tally
+
+
+def kill_run(paths: Paths, *, crash_at: str | None = None, kill_after: float | None = None) -> int:
+    """One killed run; returns 1 if the process really died by SIGKILL."""
+    code = run_sync(paths, crash_at=crash_at, kill_after=kill_after)
+    return int(code == -signal.SIGKILL)
+
+
+def random_kills(paths: Paths, rng: random.Random, kills: int) -> int:
+    done = 0
+    for _ in range(kills):
+        done += kill_run(paths, kill_after=rng.uniform(0.6, 1.1))
+        time.sleep(0.05)
+    return done
