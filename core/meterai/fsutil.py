@@ -34,7 +34,7 @@ def fsync_dir(path: Path) -> None:
 def atomic_write_chunks(dest: Path, chunks: Iterable[bytes], *, mode: int = 0o644) -> int:
     """Write ``chunks`` to ``dest`` atomically and durably; returns the bytes written."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=dest.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(), dir=dest.parent)
     tmp = Path(tmp_name)
     written = 0
     try:
@@ -67,13 +67,40 @@ def atomic_copy(src: Path, dest: Path, *, mode: int = 0o644) -> int:
         return atomic_write_chunks(dest, read_chunks(fh), mode=mode)
 
 
+def temp_prefix() -> str:
+    """Temp names carry the writer's pid, so a sweep can tell a crash's leftover from a
+    file another live process (the GUI while the CLI runs) is writing right now."""
+    return f"{TEMP_PREFIX}{os.getpid()}-"
+
+
+def _writer_alive(name: str) -> bool:
+    pid_text = name[len(TEMP_PREFIX) :].split("-", 1)[0]
+    if not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def sweep_temp_files(folder: Path) -> int:
-    """Remove temp files a crash left in ``folder``; returns how many."""
+    """Remove temp files whose writer is gone (a crash's leftovers); returns how many."""
     if not folder.is_dir():
         return 0
     removed = 0
     for leftover in folder.glob(TEMP_PREFIX + "*"):
-        leftover.unlink(missing_ok=True)
+        if _writer_alive(leftover.name):
+            continue
+        try:
+            leftover.unlink()
+        except FileNotFoundError:
+            continue
         removed += 1
     return removed
 

@@ -35,6 +35,8 @@ def translations(lang: str) -> gettext.NullTranslations:
     from babel.messages.pofile import read_po
 
     merged = Catalog(locale=lang, domain="meterai")
+    # Babel has no plural rule for Indonesian and would fall back to English's two forms.
+    merged.mime_headers = [("Plural-Forms", "nplurals=1; plural=0;")]
     for po in sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po")):
         with po.open("rb") as fh:
             for message in read_po(fh, locale=lang):

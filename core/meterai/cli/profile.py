@@ -23,8 +23,13 @@ def register(sub: Any) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
     add = actions.add_parser("add", help=_("add or replace a profile"))
-    add.add_argument("name")
-    add.add_argument("--kind", choices=("sandbox", "peruri"), required=True)
+    add.add_argument("name", help=_("profile name"))
+    add.add_argument(
+        "--kind",
+        choices=("sandbox", "peruri"),
+        required=True,
+        help=_("sandbox (a test service) or peruri (a collector account)"),
+    )
     add.add_argument(
         "--base-url",
         required=True,
@@ -35,7 +40,7 @@ def register(sub: Any) -> None:
     add.add_argument("--user", help=_("account user name"))
     add.set_defaults(func=run_add)
     use = actions.add_parser("use", help=_("make a profile the active one"))
-    use.add_argument("name")
+    use.add_argument("name", help=_("profile name"))
     use.set_defaults(func=run_use)
     listing = actions.add_parser("list", help=_("list the profiles"))
     listing.set_defaults(func=run_list)

@@ -73,7 +73,8 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
         attention += row.state == State.NEEDS_ATTENTION
         reason = row.last_error or ""
         if row.next_attempt_at and row.state not in (State.DONE, State.CANCELLED):
-            reason = f"{reason} ({_('next try')} {_stamp(row.next_attempt_at)})".strip()
+            next_try = _("next try {when}").format(when=_stamp(row.next_attempt_at))
+            reason = f"{reason} ({next_try})".strip()
         ctx.print(
             f"{row.id:>4}  {state_label(row.state):<14}  {row.attempts:>3}  "
             f"{row.sn or '-':<22}  {row.file_name}  {reason}"

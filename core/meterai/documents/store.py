@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from meterai.fsutil import TEMP_PREFIX, fsync_dir, read_chunks, sweep_temp_files
+from meterai.fsutil import fsync_dir, read_chunks, sweep_temp_files, temp_prefix
 
 READ_ONLY = 0o444
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -77,7 +77,7 @@ class DocumentStore:
     def _copy_to_temp(self, src: Path) -> tuple[Path, str, int]:
         digest = hashlib.sha256()
         size = 0
-        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=self.folder)
+        fd, name = tempfile.mkstemp(prefix=temp_prefix(), dir=self.folder)
         tmp = Path(name)
         try:
             with os.fdopen(fd, "wb") as out, src.open("rb") as fh:

@@ -81,7 +81,8 @@ def open_connection(
 def _integrity_check(conn: sqlite3.Connection, path: Path) -> None:
     rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
     if rows != ["ok"]:
-        raise StoreCorrupt(path=str(path), detail="; ".join(str(r) for r in rows[:3]))
+        first = str(rows[0]).splitlines()[0] if rows else "integrity check failed"
+        raise StoreCorrupt(path=str(path), detail=first[:120])
 
 
 def read_pragmas(conn: sqlite3.Connection) -> dict[str, object]:

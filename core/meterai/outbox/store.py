@@ -25,7 +25,7 @@ from meterai.fsutil import sweep_temp_files
 from meterai.i18n import N_
 from meterai.outbox.db import atomic, open_connection
 from meterai.outbox.migrations import LATEST, migrate
-from meterai.outbox.states import ACTIVE, CANCELLABLE, State, can_move
+from meterai.outbox.states import ACTIVE, CANCELLABLE, TERMINAL, State, can_move
 from meterai.settings import Paths
 
 # Fields the engine may change as a request moves; everything else is fixed at queue time.
@@ -146,9 +146,14 @@ def purchase_tag(install_id: str) -> str:
 class NotCancellable(InputError):
     code = "not_cancellable"
     template = N_(
-        "Request {request_id} is {state}: it can no longer be cancelled, because a "
-        "serial number may already be bought for it."
+        "Request {request_id} can no longer be cancelled: a serial number may already be "
+        "bought for it. It will be stamped, or reused for your next document."
     )
+
+
+class AlreadyFinished(InputError):
+    code = "already_finished"
+    template = N_("Request {request_id} is already finished or cancelled.")
 
 
 class Outbox:
@@ -285,8 +290,10 @@ class Outbox:
                 and current.sn is None
                 and not self.was_in(request_id, State.NUMBERING)
             )
+            if current.state in TERMINAL:
+                raise AlreadyFinished(request_id=request_id)
             if not allowed:
-                raise NotCancellable(request_id=request_id, state=current.state)
+                raise NotCancellable(request_id=request_id)
             return self.transition(request_id, State.CANCELLED, detail=detail)
 
     # --- reading -------------------------------------------------------------------

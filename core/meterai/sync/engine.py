@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from meterai.errors import IllegalTransition, MeteraiError
-from meterai.fsutil import TEMP_PREFIX, copy_no_overwrite, fsync_dir
+from meterai.fsutil import copy_no_overwrite, fsync_dir, temp_prefix
 from meterai.i18n import N_, _
 from meterai.outbox.db import atomic
 from meterai.outbox.states import State
@@ -308,7 +308,7 @@ class Engine:
 
     def _download_to(self, dest: Path, url: str, request_id: int) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f"{TEMP_PREFIX}{dest.name}")
+        tmp = dest.with_name(f"{temp_prefix()}{dest.name}")
         try:
             with tmp.open("wb") as sink:
                 self.provider.download(url, sink, self._download_progress(request_id))

@@ -12,7 +12,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from meterai.errors import IllegalTransition
 from meterai.outbox import NewRequest, Outbox, State, can_move
-from meterai.outbox.store import NotCancellable
+from meterai.outbox.store import AlreadyFinished, NotCancellable
 from meterai.settings import resolve_paths
 
 SHA = "cd" * 32
@@ -61,7 +61,7 @@ class OutboxMachine(RuleBasedStateMachine):
         row = self.outbox.get(request_id)
         try:
             self.outbox.cancel(request_id)
-        except (NotCancellable, IllegalTransition):
+        except (NotCancellable, AlreadyFinished, IllegalTransition):
             assert row.state not in (State.DRAFT, State.QUEUED, State.UPLOADED)
         else:
             self.model[request_id] = State.CANCELLED

@@ -1,0 +1,180 @@
+"""Meta-tests (Datasette's ``test_docs.py``): every command has help, every error has words,
+and the core never imports Qt."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import grimp
+import pytest
+
+import meterai
+from meterai import i18n
+from meterai.cli.main import build_parser, run
+from meterai.errors import MeteraiError
+from tests.core.catalogue import REPO, entries, placeholders
+
+FORBIDDEN = ("PySide6", "shiboken6", "meterai_desk")
+
+
+# --- every command has help, in both languages --------------------------------------------
+
+
+def _commands(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], str | None, argparse.ArgumentParser]]:
+    """Each (sub)command path, the help its parent lists for it, and its parser."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {choice.dest: choice.help for choice in action._choices_actions}
+        for name, sub in action.choices.items():
+            yield (*path, name), helps.get(name), sub
+            yield from _commands(sub, (*path, name))
+
+
+def _parser_in(lang: str) -> argparse.ArgumentParser:
+    i18n.set_language(lang)
+    return build_parser()
+
+
+COMMANDS = [path for path, _help, _parser in _commands(_parser_in("en"))]
+
+
+def test_the_command_tree_is_found() -> None:
+    assert {("add",), ("status",), ("show",), ("cancel",), ("types",)} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_help_exits_0_with_text(
+    command: tuple[str, ...], lang: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        run(["--lang", lang, *command, "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert out.strip()
+    assert f"meterai {' '.join(command)}" in out
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_command_and_every_option_have_help_in_both_languages(command: tuple[str, ...]) -> None:
+    texts = {}
+    for lang in i18n.LANGUAGES:
+        by_path = {path: (summary, sub) for path, summary, sub in _commands(_parser_in(lang))}
+        summary, sub = by_path[command]
+        options = [
+            (a.dest, a.help)
+            for a in sub._actions
+            if a.help != argparse.SUPPRESS
+            and not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction))
+        ]
+        assert summary, f"meterai {' '.join(command)} has no help line ({lang})"
+        blank = [dest for dest, text in options if not text]
+        assert not blank, f"meterai {' '.join(command)}: options without help ({lang}): {blank}"
+        texts[lang] = [summary, *(text for _dest, text in options)]
+    untranslated = [en for en, id_ in zip(texts["en"], texts["id"], strict=True) if en == id_]
+    assert not untranslated, f"shown in English under --lang id: {untranslated}"
+
+
+def test_the_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        run(["--help"])
+    out = capsys.readouterr().out
+    top = {path[0] for path in COMMANDS}
+    assert all(name in out for name in top)
+    assert "Bubuhkan e-Meterai" in out  # Indonesian by default
+
+
+# --- every error has a translated template -------------------------------------------------
+
+
+def _import_everything() -> None:
+    for module in pkgutil.walk_packages(meterai.__path__, "meterai."):
+        importlib.import_module(module.name)
+
+
+def _subclasses(cls: type[MeteraiError]) -> Iterator[type[MeteraiError]]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+_import_everything()
+ERRORS = sorted({MeteraiError, *_subclasses(MeteraiError)}, key=lambda c: c.__qualname__)
+
+
+def test_the_error_tree_is_found() -> None:
+    names = {c.__name__ for c in ERRORS}
+    assert {"PdfRejected", "StoreCorrupt", "ProviderUnavailable", "UnknownDocType"} <= names
+
+
+@pytest.mark.parametrize("error", ERRORS, ids=lambda c: f"{c.__module__}.{c.__name__}")
+def test_every_error_has_a_translated_template(error: type[MeteraiError]) -> None:
+    assert error.code and error.template
+    translated = entries().get(error.template)
+    assert translated, f"{error.__module__}.{error.__name__}: no Indonesian for {error.template!r}"
+    for entry in translated:
+        assert isinstance(entry.msgstr, str)
+        assert placeholders(entry.msgstr) == placeholders(error.template), entry.po
+
+
+def test_an_error_speaks_the_chosen_language() -> None:
+    from meterai.errors import StoreLocked
+
+    exc = StoreLocked(path="/x/outbox.sqlite3")
+    i18n.set_language("en")
+    assert exc.user_message() == str(exc)
+    i18n.set_language("id")
+    assert exc.user_message() != str(exc)
+    assert "/x/outbox.sqlite3" in exc.user_message()
+
+
+# --- the core never imports Qt -------------------------------------------------------------
+
+
+def test_core_imports_no_qt_statically() -> None:
+    """grimp sees every import statement, also the lazy ones inside functions."""
+    graph = grimp.build_graph("meterai", "meterai_desk", include_external_packages=True)
+    for forbidden in FORBIDDEN:
+        if forbidden not in graph.modules:
+            continue
+        chain = graph.find_shortest_chain(importer="meterai", imported=forbidden, as_packages=True)
+        assert chain is None, f"core reaches {forbidden}: {' -> '.join(chain or ())}"
+
+
+def test_core_imports_no_qt_at_run_time() -> None:
+    """Dynamic imports (``__import__(f"meterai.cli.{name}")``) escape a static graph."""
+    probe = (
+        "import importlib, pkgutil, sys, meterai\n"
+        "for m in pkgutil.walk_packages(meterai.__path__, 'meterai.'):\n"
+        "    importlib.import_module(m.name)\n"
+        f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r})\n"
+        "print(' '.join(bad))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == ""
+
+
+def test_the_import_linter_contract_is_kept() -> None:
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    if not lint_imports.exists():
+        pytest.skip("import-linter is not installed")
+    done = subprocess.run(
+        [str(lint_imports), "--no-cache"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 kept, 0 broken" in done.stdout or "broken" not in done.stdout
