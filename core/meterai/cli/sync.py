@@ -94,10 +94,63 @@ class LinePrinter:
         return None
 
 
+class BarPrinter:
+    """Per-request progress bars for a person at a terminal (rich redraws them in place)."""
+
+    def __init__(self, ctx: CliContext) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+        self._lines = LinePrinter(ctx)
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            console=Console(file=ctx.out),
+            transient=False,
+        )
+        self._tasks: dict[int, Any] = {}
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> BarPrinter:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def __call__(self, event: Event) -> None:
+        with self._lock:
+            if isinstance(event, StateChanged):
+                task = self._task(event.row.id, event.row.file_name)
+                self.progress.update(
+                    task,
+                    description=f"[{event.row.id}] "
+                    f"{state_label(event.row.state)}  {event.row.file_name}",
+                )
+            elif isinstance(event, BytesMoved):
+                task = self._task(event.request_id, "")
+                self.progress.update(task, completed=event.done, total=event.total)
+            else:
+                line = self._lines._line(event)
+                if line:
+                    self.progress.console.print(line)
+
+    def _task(self, request_id: int, name: str) -> Any:
+        if request_id not in self._tasks:
+            self._tasks[request_id] = self.progress.add_task(f"[{request_id}] {name}", total=None)
+        return self._tasks[request_id]
+
+
 def run_sync(args: argparse.Namespace, ctx: CliContext) -> int:
-    runner = SyncRunner(
-        ctx.paths, ctx.settings, concurrency=args.concurrency, events=LinePrinter(ctx)
-    )
+    if ctx.out.isatty():
+        with BarPrinter(ctx) as bars:
+            return _run_sync(args, ctx, bars)
+    return _run_sync(args, ctx, LinePrinter(ctx))
+
+
+def _run_sync(args: argparse.Namespace, ctx: CliContext, printer: Any) -> int:
+    runner = SyncRunner(ctx.paths, ctx.settings, concurrency=args.concurrency, events=printer)
     if not args.watch:
         summary = runner.run_once()
         ctx.print(
