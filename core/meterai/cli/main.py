@@ -12,12 +12,17 @@ from meterai.cli import errors as cli_errors
 from meterai.cli.context import CliContext
 from meterai.errors import MeteraiError, UsageError
 from meterai.i18n import _
+from meterai.logs import setup_logging
 from meterai.settings import resolve_paths
 
 Handler = Callable[[argparse.Namespace, CliContext], int]
 
 # Each group module exposes ``register(subparsers)`` and sets ``func`` on its parsers.
 GROUPS = ("add", "status", "types", "sync", "verify", "profile", "sandbox")
+
+
+# Commands that talk to the provider or change the outbox leave a trace in the log file.
+LOGGED_COMMANDS = frozenset({"add", "sync", "retry", "recover", "cancel", "sandbox", "kiosk"})
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,6 +68,8 @@ def run(argv: Sequence[str], ctx_factory: Callable[[str | None], CliContext] | N
         args = build_parser().parse_args(argv)
         paths = resolve_paths(args.data_dir)
         ctx = ctx_factory(args.data_dir) if ctx_factory else CliContext(paths=paths)
+        if args.command in LOGGED_COMMANDS:
+            setup_logging(paths)
         handler: Handler = args.func
         return handler(args, ctx)
     except MeteraiError as exc:
