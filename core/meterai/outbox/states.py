@@ -52,6 +52,8 @@ TRANSITIONS: frozenset[tuple[State, State]] = frozenset(
         (S.STAMPED, S.DOWNLOADED),
         (S.STAMPED, _ATTENTION),
         (S.DOWNLOADED, S.VERIFIED),
+        # The downloaded file is gone or unreadable: fetch it again.
+        (S.DOWNLOADED, S.STAMPED),
         (S.DOWNLOADED, _ATTENTION),
         (S.VERIFIED, S.DONE),
         (S.VERIFIED, _ATTENTION),

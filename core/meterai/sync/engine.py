@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from meterai.errors import IllegalTransition, MeteraiError
+from meterai.errors import IllegalTransition, MeteraiError, VerificationError
 from meterai.fsutil import copy_no_overwrite, fsync_dir, temp_prefix
 from meterai.i18n import N_, _
 from meterai.outbox.db import atomic
@@ -326,7 +326,11 @@ class Engine:
         if not stamped.is_file():
             self._move(row, State.STAMPED, "the downloaded file is gone: download again")
             return
-        verdict = self.verifier(row, stamped, original)
+        try:
+            verdict = self.verifier(row, stamped, original)
+        except VerificationError as exc:
+            self._download_again(row, str(exc))
+            return
         if verdict.ok:
             self._move(row, State.VERIFIED, verdict.message)
         else:
@@ -339,6 +343,30 @@ class Engine:
                 reason=verdict.message,
                 path=str(stamped),
             )
+
+    def _download_again(self, row: RequestRow, problem: str) -> None:
+        """The file on disk is not a readable PDF (a truncated body that framed correctly):
+        fetch it again, counting the failure so a provider that keeps sending a broken
+        file ends in needs_attention instead of a loop."""
+        attempts = row.attempts + 1
+        if attempts >= self.config.max_failures:
+            self._attention(
+                row,
+                N_("The provider keeps sending an unreadable stamped file: {problem}"),
+                problem=problem,
+            )
+            return
+        until = self.clock() + self.config.backoff.delay(attempts, self.rng)
+        moved = self.outbox.transition(
+            row.id,
+            State.STAMPED,
+            detail=f"unreadable download ({problem}): download again",
+            expect=row.state,
+            attempts=attempts,
+            last_error=problem,
+            next_attempt_at=until,
+        )
+        self.events(StateChanged(moved, str(row.state)))
 
     def _export(self, row: RequestRow) -> None:
         out_dir = self._out_dir(row)

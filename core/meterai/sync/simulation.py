@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from meterai.errors import VerificationError
 from meterai.outbox.states import State
 from meterai.outbox.store import NewRequest, Outbox, RequestRow
 from meterai.provider.errors import (
@@ -156,6 +157,8 @@ class SimProvider:
         progress(half, len(data))
         if self.rng.random() < self.faults.lost_after_commit:
             raise ServiceUnreachable(detail="read", endpoint="getfile", maybe_committed=True)
+        if self.rng.random() < self.faults.malformed:
+            return  # a body cut short that still framed correctly: the verifier must notice
         sink.write(data[half:])
         progress(len(data), len(data))
 
@@ -186,6 +189,8 @@ class SimProvider:
 
 def sim_verifier(row: RequestRow, stamped: Path, original: Path) -> Verdict:
     data, queued = stamped.read_bytes(), original.read_bytes()
+    if STAMP_MARK not in data or not data.endswith(b")"):
+        raise VerificationError(detail=f"{stamped.name}: EOF marker not found")
     if not data.startswith(queued):
         return Verdict(False, "queued bytes are not a prefix")
     mark = data[len(queued) :]

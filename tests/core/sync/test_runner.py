@@ -144,3 +144,20 @@ def test_result_deleted_by_provider_needs_attention_without_buying(
             assert row.sn and row.sn in (row.last_error or "")
         finally:
             runner.close()
+
+
+def test_truncated_download_is_fetched_again(
+    client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path
+) -> None:
+    """Escaped bug (bench/torture.py run 57): a stamped file cut short but correctly framed
+    was recorded as downloaded, and verification retried on it forever."""
+    admin.faults(
+        {"seed": 5, "rules": [{"endpoint": "getfile", "fault": "truncated_json", "count": 2}]}
+    )
+    queue_documents(client_paths, 1, tmp_path / "docs")
+    _drain(client_paths)
+    box = Outbox.open(client_paths)
+    journal = [j.detail or "" for j in box.journal(1)]
+    box.close()
+    assert any("unreadable download" in d for d in journal), journal
+    _assert_all_done_once(client_paths, admin, 1, provider)
