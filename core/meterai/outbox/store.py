@@ -18,8 +18,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from meterai.errors import IllegalTransition, InputError, RequestNotFound
 from meterai.fsutil import sweep_temp_files
 from meterai.i18n import N_
@@ -194,17 +192,19 @@ class Outbox:
         fixes: Sequence[str] = (),
     ) -> None:
         with atomic(self.conn):
-            sqlite_utils.Database(self.conn).table("documents").insert(
-                {
-                    "sha256": sha256,
-                    "size": size,
-                    "page_count": page_count,
-                    "pdf_version": pdf_version,
-                    "original_name": original_name,
-                    "fixes": json.dumps(list(fixes)),
-                    "added_at": self._clock(),
-                },
-                ignore=True,
+            record = {
+                "sha256": sha256,
+                "size": size,
+                "page_count": page_count,
+                "pdf_version": pdf_version,
+                "original_name": original_name,
+                "fixes": json.dumps(list(fixes)),
+                "added_at": self._clock(),
+            }
+            self.conn.execute(
+                f"INSERT OR IGNORE INTO documents ({', '.join(record)}) "
+                f"VALUES ({', '.join('?' for _ in record)})",
+                list(record.values()),
             )
 
     # --- requests ------------------------------------------------------------------

@@ -1,0 +1,107 @@
+"""Queue (add): 200 PDFs of 100 KB to 10 MB into the store, pre-flight excluded, vs cp + fsync.
+
+Ours is ``meterai.intake.queue_file`` for every file into a fresh data dir, with
+the pre-flight report computed beforehand (the issue excludes it: it has its own
+row), so what is timed is the placement, the content-addressed copy (hash while
+copying, fsync, rename, directory fsync) and the request's transaction. The
+floor is copying the same bytes with ``shutil.copyfile`` (``sendfile``, what
+``cp`` does) and fsyncing each copy and the folder. Sizes are spread
+geometrically from 100 KB to 10 MB (about 430 MB in all).
+
+    .venv/bin/python bench/bench_queue.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from _common import Row, cli, interleaved, make_pdf, median, ratio_row
+from meterai import intake
+from meterai.documents import preflight
+from meterai.fsutil import fsync_dir
+from meterai.intake import IntakeOptions, queue_file
+from meterai.outbox import Outbox
+from meterai.settings import resolve_paths
+
+COUNT = 200
+SMALLEST, LARGEST = 100_000, 10_000_000
+
+
+def make_sources(folder: Path, count: int = COUNT) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for i in range(count):
+        size = SMALLEST * (LARGEST / SMALLEST) ** (i / max(1, count - 1))
+        files.append(make_pdf(folder / f"doc{i:03}.pdf", image_bytes=int(size)))
+    return files
+
+
+def run(args: argparse.Namespace) -> list[Row]:
+    with tempfile.TemporaryDirectory(prefix="meterai-bench-queue-", dir=_scratch()) as tmp:
+        work = Path(tmp)
+        files = make_sources(work / "sources")
+        total = sum(f.stat().st_size for f in files)
+        reports = {f: preflight(f) for f in files}
+        counter = iter(range(10_000))
+
+        def ours() -> float:
+            paths = resolve_paths(work / f"ours{next(counter)}")
+            box = Outbox.open(paths)
+            options = IntakeOptions(doc_type="3")
+            real = intake.preflight
+            intake.preflight = lambda path, target="provider": reports[path]  # type: ignore[assignment]
+            try:
+                started = time.perf_counter()
+                for f in files:
+                    queue_file(box, paths, f, options)
+                elapsed = time.perf_counter() - started
+            finally:
+                intake.preflight = real  # type: ignore[assignment]
+                box.close()
+            assert box is not None
+            shutil.rmtree(paths.data_dir)
+            return elapsed
+
+        def floor() -> float:
+            dest = work / f"floor{next(counter)}"
+            dest.mkdir()
+            started = time.perf_counter()
+            for f in files:
+                target = dest / f.name
+                shutil.copyfile(f, target)
+                fd = os.open(target, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            fsync_dir(dest)
+            elapsed = time.perf_counter() - started
+            shutil.rmtree(dest)
+            return elapsed
+
+        ours_s, floor_s = interleaved([ours, floor], args.runs)
+    o, f = median(ours_s), median(floor_s)
+    row = ratio_row(
+        f"queue (add), {COUNT} PDFs 100 KB-10 MB ({total / 1e6:.0f} MB)",
+        o,
+        f,
+        unit="s",
+        limit=2.0,
+        target="<= 2x the floor's time",
+        note=f"ours {total / o / 1e6:.0f} MB/s into the store, floor {total / f / 1e6:.0f} MB/s",
+    )
+    return [row]
+
+
+def _scratch() -> str | None:
+    """Same disk as the data dir would be on (the user's home), not a RAM-backed /tmp."""
+    return os.environ.get("METERAI_BENCH_TMP") or None
+
+
+if __name__ == "__main__":
+    cli(run, __doc__)
