@@ -32,7 +32,32 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(_("Usage error: {detail}"), detail=message)
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Commands defined by a group module of another name; every other command is its own group.
+COMMAND_GROUPS = {"show": "status", "cancel": "status", "retry": "sync", "recover": "sync"}
+_OPTIONS_WITH_VALUES = frozenset({"--data-dir", "--lang"})
+
+
+def groups_for(argv: Sequence[str]) -> tuple[str, ...]:
+    """Only the group of the command being run: ``meterai status`` must not import pyHanko.
+
+    ``--help`` or an unknown command gets every group, so the help and the error list all.
+    """
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg in _OPTIONS_WITH_VALUES:
+            skip = True
+            continue
+        if arg.startswith("-"):
+            continue
+        group = COMMAND_GROUPS.get(arg, arg)
+        return (group,) if group in GROUPS else GROUPS
+    return GROUPS
+
+
+def build_parser(groups: Sequence[str] = GROUPS) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="meterai",
         description=_("Stamp PDF documents with e-Meterai, offline-tolerant."),
@@ -41,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=i18n.LANGUAGES, help=_("language of messages"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in GROUPS:
+    for name in groups:
         module = __import__(f"meterai.cli.{name}", fromlist=["register"])
         module.register(sub)
     return parser
@@ -65,7 +90,7 @@ def run(argv: Sequence[str], ctx_factory: Callable[[str | None], CliContext] | N
     _preselect_language(argv)
     ctx: CliContext | None = None
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(groups_for(argv)).parse_args(argv)
         paths = resolve_paths(args.data_dir)
         ctx = ctx_factory(args.data_dir) if ctx_factory else CliContext(paths=paths)
         if args.command in LOGGED_COMMANDS:

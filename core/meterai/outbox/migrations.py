@@ -10,13 +10,17 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from meterai.errors import MigrationError
 from meterai.outbox.db import atomic
 
-Migration = Callable[[sqlite_utils.Database], None]
+if TYPE_CHECKING:
+    import sqlite_utils
+
+# sqlite-utils is imported only when a migration is due: opening an up-to-date outbox
+# (every ``meterai status``) should not pay for it.
+Migration = Callable[["sqlite_utils.Database"], None]
 
 
 def _v1_initial(db: sqlite_utils.Database) -> None:
@@ -163,8 +167,12 @@ def check_not_newer(conn: sqlite3.Connection, path: Path) -> None:
 def migrate(conn: sqlite3.Connection, path: Path, *, target: int = LATEST) -> int:
     """Apply every step above the file's version up to ``target``; returns the new version."""
     check_not_newer(conn, path)
-    db = sqlite_utils.Database(conn)
     version = schema_version(conn)
+    if version >= target:
+        return version
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
     while version < target:
         with atomic(conn):
             if schema_version(conn) == version:
