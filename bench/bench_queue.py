@@ -1,6 +1,7 @@
 """Queue (add): 200 PDFs of 100 KB to 10 MB into the store, pre-flight excluded, vs cp + fsync.
 
-Ours is ``meterai.intake.queue_file`` for every file into a fresh data dir, with
+Ours is ``meterai.intake.queue_files`` (what ``meterai add`` with many files does: each
+copy fsynced, one folder fsync, one transaction) into a fresh data dir, with
 the pre-flight report computed beforehand (the issue excludes it: it has its own
 row), so what is timed is the placement, the content-addressed copy (hash while
 copying, fsync, rename, directory fsync) and the request's transaction. The
@@ -24,7 +25,7 @@ from _common import Row, cli, interleaved, make_pdf, median, ratio_row
 from meterai import intake
 from meterai.documents import preflight
 from meterai.fsutil import fsync_dir
-from meterai.intake import IntakeOptions, queue_file
+from meterai.intake import IntakeOptions, queue_files
 from meterai.outbox import Outbox
 from meterai.settings import resolve_paths
 
@@ -57,9 +58,9 @@ def run(args: argparse.Namespace) -> list[Row]:
             intake.preflight = lambda path, target="provider": reports[path]  # type: ignore[assignment]
             try:
                 started = time.perf_counter()
-                for f in files:
-                    queue_file(box, paths, f, options)
+                results = queue_files(box, paths, [(f, options) for f in files])
                 elapsed = time.perf_counter() - started
+                assert all(not isinstance(r, Exception) for r in results)
             finally:
                 intake.preflight = real  # type: ignore[assignment]
                 box.close()

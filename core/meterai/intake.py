@@ -10,10 +10,10 @@ without its document.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import shutil
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from meterai.documents import (
     preflight,
 )
 from meterai.errors import InputError, PdfRejected
+from meterai.fsutil import fsync_dir
 from meterai.i18n import N_, _
 from meterai.outbox.db import atomic
 from meterai.outbox.store import NewRequest, Outbox, RequestRow
@@ -91,41 +92,99 @@ def parse_date(text: str) -> dt.date:
         raise BadDate(text=text) from exc
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A document checked, fixed, placed and copied in: everything but the commit."""
+
+    path: Path
+    report: PreflightReport
+    applied: tuple[Fix, ...]
+    placement: Placement
+    sha256: str
+    size: int
+
+
 def queue_file(outbox: Outbox, paths: Paths, path: Path, options: IntakeOptions) -> Accepted:
     """Pre-flight ``path`` and queue it, or raise ``PdfRejected`` naming the problem."""
     check_options(outbox, options)
+    prepared = _prepare(paths, path, options, sync_dir=True)
+    with atomic(outbox.conn):
+        return _commit(outbox, prepared, options)
+
+
+def queue_files(
+    outbox: Outbox, paths: Paths, items: Sequence[tuple[Path, IntakeOptions]]
+) -> list[Accepted | InputError]:
+    """Queue many files as one batch: one folder fsync and one transaction for all of them.
+
+    Each copy is fsynced on its own and the folder once before the commit, so a crash
+    still leaves at most unreferenced copies, never a request without its document.
+    The result is aligned with ``items``: an ``Accepted`` or the ``InputError`` that
+    rejected that file.
+    """
+    checked: set[int] = set()
+    results: list[Accepted | InputError | _Prepared] = []
+    for path, options in items:
+        try:
+            if id(options) not in checked:
+                check_options(outbox, options)
+                checked.add(id(options))
+            results.append(_prepare(paths, path, options, sync_dir=False))
+        except InputError as exc:
+            results.append(exc)
+    fsync_dir(paths.docs_dir)
+    with atomic(outbox.conn):
+        return [
+            _commit(outbox, r, options) if isinstance(r, _Prepared) else r
+            for r, (_path, options) in zip(results, items, strict=True)
+        ]
+
+
+def _prepare(paths: Paths, path: Path, options: IntakeOptions, *, sync_dir: bool) -> _Prepared:
     report = preflight(path, options.target)
-    with tempfile.TemporaryDirectory(prefix="meterai-intake-") as work:
-        fixed, applied, report = _fix(path, report, Path(work), options.fixes)
+    with contextlib.ExitStack() as stack:
+        fixed, applied = path, tuple[Fix, ...]()
+        if not report.ok and options.fixes:
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="meterai-fix-")))
+            fixed, applied, report = _fix(path, report, work, options.fixes)
         if report.blocking:
             raise _rejection(path, report)
-        placement = _placement(fixed, options)
-        stored = DocumentStore(paths.data_dir).put(fixed)
-    with atomic(outbox.conn):
-        outbox.add_document(
-            stored.sha256,
-            size=stored.size,
-            page_count=report.page_count or 0,
-            pdf_version=report.pdf_version or "",
-            original_name=path.name,
-            fixes=[str(f) for f in applied],
-        )
-        row = outbox.enqueue(
-            NewRequest(
-                doc_sha256=stored.sha256,
-                file_name=path.name,
-                source_path=str(path.resolve()),
-                doc_type=options.doc_type,
-                page_index=placement.page_index,
-                rect=(placement.rect.x1, placement.rect.y1, placement.rect.x2, placement.rect.y2),
-                nodoc=options.nodoc,
-                tgldoc=options.tgldoc,
-                nilaidoc=options.nilaidoc,
-                out_dir=options.out_dir,
-                customer=options.customer,
-            ),
-            detail=f"queued from {path}" + (f", fixed: {', '.join(applied)}" if applied else ""),
-        )
+        placement = _placement(fixed, report, options)
+        stored = DocumentStore(paths.data_dir).put(fixed, sync_dir=sync_dir)
+    return _Prepared(path, report, applied, placement, stored.sha256, stored.size)
+
+
+def _commit(outbox: Outbox, prepared: _Prepared, options: IntakeOptions) -> Accepted:
+    path, report, applied, rect = (
+        prepared.path,
+        prepared.report,
+        prepared.applied,
+        prepared.placement.rect,
+    )
+    outbox.add_document(
+        prepared.sha256,
+        size=prepared.size,
+        page_count=report.page_count or 0,
+        pdf_version=report.pdf_version or "",
+        original_name=path.name,
+        fixes=[str(f) for f in applied],
+    )
+    row = outbox.enqueue(
+        NewRequest(
+            doc_sha256=prepared.sha256,
+            file_name=path.name,
+            source_path=str(path.resolve()),
+            doc_type=options.doc_type,
+            page_index=prepared.placement.page_index,
+            rect=(rect.x1, rect.y1, rect.x2, rect.y2),
+            nodoc=options.nodoc,
+            tgldoc=options.tgldoc,
+            nilaidoc=options.nilaidoc,
+            out_dir=options.out_dir,
+            customer=options.customer,
+        ),
+        detail=f"queued from {path}" + (f", fixed: {', '.join(applied)}" if applied else ""),
+    )
     warnings = tuple(f for f in report.findings if f not in report.blocking)
     return Accepted(row, report, applied, warnings)
 
@@ -133,18 +192,15 @@ def queue_file(outbox: Outbox, paths: Paths, path: Path, options: IntakeOptions)
 def _fix(
     path: Path, report: PreflightReport, work: Path, allowed: Collection[Fix]
 ) -> tuple[Path, tuple[Fix, ...], PreflightReport]:
-    if report.ok or not allowed:
-        return path, (), report
     result = apply_fixes(path, report, work, allow=allowed)
     if not result.applied:
         return path, (), report
-    keep = work / "fixed.pdf"
-    shutil.copyfile(result.path, keep)
-    return keep, result.applied, result.report
+    return result.path, result.applied, result.report
 
 
-def _placement(path: Path, options: IntakeOptions) -> Placement:
-    index = resolve_page(options.page, page_count(path))
+def _placement(path: Path, report: PreflightReport, options: IntakeOptions) -> Placement:
+    count = report.page_count if report.page_count else page_count(path)
+    index = resolve_page(options.page, count)
     geometry = page_geometry(path, index)
     if options.rect is None:
         return default_placement(geometry)

@@ -43,11 +43,13 @@ class DocumentStore:
             raise ValueError(f"not a lowercase hex sha256: {sha256!r}")
         return self.folder / f"{sha256}.pdf"
 
-    def put(self, path: Path) -> StoredDocument:
+    def put(self, path: Path, *, sync_dir: bool = True) -> StoredDocument:
         """Copy ``path`` in, hashing while copying so a large file is read only once.
 
         If a copy with the same hash is already there it is verified and kept; a
-        damaged one is replaced by the fresh copy.
+        damaged one is replaced by the fresh copy. ``sync_dir=False`` leaves the
+        folder's fsync to a caller that stores a batch (it must fsync the folder before
+        it commits anything that names these copies).
         """
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp, sha256, size = self._copy_to_temp(path)
@@ -57,7 +59,8 @@ class DocumentStore:
                 os.chmod(tmp, READ_ONLY)
                 _make_writable(dest)
                 os.replace(tmp, dest)
-                fsync_dir(self.folder)
+                if sync_dir:
+                    fsync_dir(self.folder)
         finally:
             tmp.unlink(missing_ok=True)
         return StoredDocument(sha256=sha256, path=dest, size=size)
