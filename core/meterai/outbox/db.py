@@ -17,19 +17,8 @@ from pathlib import Path
 
 from meterai.errors import MigrationError, StoreCorrupt, StoreError, StoreLocked
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 EXPECTED_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "busy_timeout": BUSY_TIMEOUT_MS}
-
-
-def _check_header(path: Path) -> None:
-    """Refuse a file that is not SQLite before SQLite gets a chance to write to it."""
-    if not path.exists() or path.stat().st_size == 0:
-        return
-    with path.open("rb") as fh:
-        head = fh.read(len(SQLITE_MAGIC))
-    if head != SQLITE_MAGIC:
-        raise StoreCorrupt(path=str(path), detail="not an SQLite database")
 
 
 def _translate(exc: sqlite3.Error, path: Path) -> StoreError:
@@ -51,7 +40,10 @@ def open_connection(
     Everything that can refuse the file (header, schema too new, integrity) runs before
     the first pragma that writes, so a refused file is left byte-for-byte untouched.
     """
-    _check_header(path)
+    # The file is never opened with plain open(): on POSIX, closing ANY descriptor of a
+    # file drops every lock this process's SQLite connections hold on it, and another
+    # process may then delete the WAL under a live connection. SQLite itself refuses a
+    # file that is not a database, before anything is written.
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
