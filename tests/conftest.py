@@ -24,3 +24,32 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> It
 @pytest.fixture
 def paths(tmp_path: Path) -> Paths:
     return resolve_paths(tmp_path / "data")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Tear Qt down in order before the interpreter does it in no order.
+
+    Widgets and Qt objects that tests left for the garbage collector would otherwise be
+    freed during interpreter finalization, after the QApplication, and PySide6 aborts
+    there (none_dealloc), turning a green run into exit code 134.
+    """
+    import gc
+    import sys
+
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    gc.collect()
+    import shiboken6
+
+    shiboken6.delete(app)
+    gc.collect()

@@ -1,0 +1,5 @@
+"""Meterai Desk's Qt GUI (composition of widgets over the Qt-free ``meterai`` core)."""
+
+from meterai_desk import pyside_fix
+
+pyside_fix.apply()

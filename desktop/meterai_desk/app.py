@@ -1,8 +1,9 @@
-"""Start the GUI: language, data dir, the task runner, the main window."""
+"""Start the GUI: language, data dir, the task runner, the sync bridge, the main window."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -11,21 +12,27 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from meterai import i18n
 from meterai.errors import MeteraiError
 from meterai.settings import load_settings, resolve_paths
+from meterai_desk import qtranslator
+from meterai_desk.icons import app_icon
 from meterai_desk.main_window import MainWindow
-from meterai_desk.tasks import TaskRunner
+from meterai_desk.sync_bridge import SyncBridge
+from meterai_desk.tasks import TaskRunner, share_the_gil_fairly
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="meterai-desk")
     parser.add_argument("--data-dir")
     parser.add_argument("--lang", choices=i18n.LANGUAGES)
+    parser.add_argument("--no-sync", action="store_true", help="do not start the sync engine")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Meterai Desk")
+    app.setWindowIcon(app_icon())
     paths = resolve_paths(args.data_dir)
     try:
         settings = load_settings(paths)
@@ -33,8 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         QMessageBox.critical(None, "Meterai Desk", exc.user_message())
         return 1
     i18n.set_language(args.lang or settings.language or i18n.language_from_environment())
+    qtranslator.install()
+    share_the_gil_fairly()
     tasks = TaskRunner(paths)
-    window = MainWindow(paths, tasks)
+    bridge = None if args.no_sync else SyncBridge(paths, settings, tasks)
+    window = MainWindow(paths, tasks, bridge, settings)
     window.show()
     return int(app.exec())
 

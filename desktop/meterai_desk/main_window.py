@@ -1,51 +1,250 @@
-"""The main window: composition only (widgets and actions live in their own modules)."""
+"""The main window: composition only (widgets, dialogs and the sync wiring live elsewhere)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+from pathlib import Path
 
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QStyle,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from meterai import i18n
 from meterai.i18n import _
-from meterai.settings import Paths
+from meterai.settings import Paths, Settings, save_settings
+from meterai_desk import qtranslator
+from meterai_desk.add_flow import AddFlow
+from meterai_desk.dialogs.close_dialog import CloseChoice, CloseDialog
+from meterai_desk.dialogs.files import OpenFilesDialog
+from meterai_desk.icons import app_icon
+from meterai_desk.presenter import SyncPresenter
+from meterai_desk.sync_bridge import SyncBridge
 from meterai_desk.tasks import TaskRunner
+from meterai_desk.widgets.empty_state import EmptyState
+from meterai_desk.widgets.outbox_actions import OutboxActions
 from meterai_desk.widgets.outbox_view import OutboxModel, OutboxView
+from meterai_desk.widgets.status_panel import StatusPanel
+from meterai_desk.widgets.tray import Tray
+
+# Each language is named in itself, so someone who cannot read the current one finds theirs.
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, paths: Paths, tasks: TaskRunner) -> None:
+    def __init__(
+        self,
+        paths: Paths,
+        tasks: TaskRunner,
+        bridge: SyncBridge | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         super().__init__()
-        self.paths = paths
-        self.tasks = tasks
+        qtranslator.install()
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.paths, self.tasks, self.bridge = paths, tasks, bridge
+        self.settings = settings or Settings()
+        self._quitting = False
+        self._shut_down = False
+
         self.outbox_model = OutboxModel(tasks, self)
         self.outbox_view = OutboxView(self.outbox_model, self)
+        self.empty = EmptyState(self)
         self.heading = QLabel(self)
         self.heading.setObjectName("heading")
+        self.heading.setStyleSheet("#heading { font-size: 14pt; font-weight: 600; }")
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.outbox_view)
         central = QWidget(self)
         layout = QVBoxLayout(central)
+        layout.setContentsMargins(12, 8, 12, 4)
         layout.addWidget(self.heading)
-        layout.addWidget(self.outbox_view)
+        layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-        self.resize(1100, 680)
+
+        self.status = StatusPanel(self.statusBar())
+        self.tray = Tray(self.statusBar(), self.show_normal, self.quit_now, self)
+        self.adder = AddFlow(paths, tasks, self)
+        self.actions_ = OutboxActions(self.outbox_view, tasks, self._wake, self)
+        self.presenter = SyncPresenter(
+            tasks, self.outbox_model, self.status, self.tray, bridge, self
+        )
+        self._build_actions()
+        self._build_menus()
+
+        self.empty.add.clicked.connect(self.choose_files)
+        self.adder.queued.connect(self._on_queued)
+        self.outbox_model.modelReset.connect(self._show_table_or_empty)
+        self.outbox_model.rowsInserted.connect(self._show_table_or_empty)
+        self.resize(1240, 720)
         self.retranslate()
-        self.outbox_model.modelReset.connect(self._update_status)
         self.outbox_model.reload()
+        if bridge is not None:
+            bridge.start()
+
+    # --- composition ---------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        style = self.style()
+        self.add_action = QAction(
+            style.standardIcon(QStyle.StandardPixmap.SP_FileDialogNewFolder), "", self
+        )
+        self.add_action.setObjectName("addDocuments")
+        self.add_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.add_action.triggered.connect(self.choose_files)
+        self.quit_action = QAction(self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.quit_now)
+        self.toolbar = QToolBar(self)
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.addAction(self.add_action)
+        self.toolbar.addSeparator()
+        for action in self.actions_.all:
+            self.toolbar.addAction(action)
+        self.addToolBar(self.toolbar)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("")
+        self.file_menu.addAction(self.add_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+        self.request_menu = bar.addMenu("")
+        for action in self.actions_.all:
+            self.request_menu.addAction(action)
+        self.settings_menu = bar.addMenu("")
+        self.language_menu = self.settings_menu.addMenu("")
+        group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for lang in i18n.LANGUAGES:
+            action = QAction(LANGUAGE_NAMES[lang], self, checkable=True)
+            action.setChecked(lang == i18n.current_language())
+            action.triggered.connect(lambda _checked=False, lang=lang: self.set_language(lang))
+            group.addAction(action)
+            self.language_menu.addAction(action)
+            self.language_actions[lang] = action
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Meterai Desk"))
         self.heading.setText(_("Outbox"))
+        self.add_action.setText(_("&Add documents…"))
+        self.add_action.setToolTip(_("Choose PDF files to stamp (or drop them on the window)"))
+        self.quit_action.setText(_("&Quit"))
+        self.file_menu.setTitle(_("&File"))
+        self.request_menu.setTitle(_("&Request"))
+        self.settings_menu.setTitle(_("&Settings"))
+        self.language_menu.setTitle(_("&Language"))
+        self.actions_.retranslate()
+        self.tray.retranslate()
         self.outbox_model.retranslate()
-        self._update_status()
-
-    def _update_status(self) -> None:
-        self.statusBar().showMessage(
-            _("{count} requests in the outbox").format(count=self.outbox_model.total)
-        )
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
 
-    def closeEvent(self, event: object) -> None:
+    # --- user actions --------------------------------------------------------------
+
+    def choose_files(self) -> None:
+        files = OpenFilesDialog.ask(self)
+        if files:
+            self.add_files(files)
+
+    def add_files(self, files: list[Path]) -> None:
+        self.adder.add(files)
+
+    def set_language(self, lang: str) -> None:
+        """Switch now (every window re-applies its texts) and remember it for next time."""
+        if lang == i18n.current_language():
+            return
+        i18n.set_language(lang)
+        self.language_actions[lang].setChecked(True)
+        self.settings.language = lang
+        paths, settings = self.paths, self.settings
+        self.tasks.run(lambda: save_settings(paths, settings))
+
+    def _on_queued(self, _accepted: object) -> None:
+        self.outbox_model.reload()
+        self.presenter.refresh()
+        self._wake()
+
+    def _wake(self) -> None:
+        if self.bridge is not None:
+            self.bridge.wake()
+
+    def _show_table_or_empty(self) -> None:
+        has_rows = self.outbox_model.rowCount() > 0
+        self.stack.setCurrentWidget(self.outbox_view if has_rows else self.empty)
+
+    # --- drag and drop -------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls and all(url.isLocalFile() for url in urls):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.add_files(files)
+
+    # --- closing -------------------------------------------------------------------
+
+    def show_normal(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def quit_now(self) -> None:
+        self._quitting = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        pending = self.presenter.tally.pending
+        syncing = self.bridge is not None and self.bridge.running
+        if not self._quitting and pending and syncing:
+            choice = CloseDialog.ask(self, pending, self.tray.available)
+            if choice is CloseChoice.STAY:
+                event.ignore()
+                return
+            if choice is CloseChoice.TRAY:
+                QApplication.setQuitOnLastWindowClosed(False)
+                self.hide()
+                self.tray.notify(_("Meterai Desk"), _("Still syncing in the background."))
+                event.ignore()
+                return
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop syncing (the outbox keeps every request for the next start) and the workers."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.presenter.stop()
+        if self.bridge is not None:
+            self.bridge.stop()
         self.tasks.shutdown()
-        super().closeEvent(event)  # type: ignore[arg-type]
+        if self.tray.icon is not None:
+            self.tray.icon.hide()
+        QApplication.setQuitOnLastWindowClosed(True)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from meterai import i18n
 from meterai.outbox import NewRequest, Outbox
 from meterai.settings import Paths
 from meterai_desk.main_window import MainWindow
@@ -42,7 +41,7 @@ def test_lists_the_outbox(qtbot: QtBot, paths: Paths) -> None:
     model = window.outbox_model
     qtbot.waitUntil(lambda: model.rowCount() == 3)
     assert model.index(1, 1).data() == "doc-1.pdf"
-    assert model.index(1, 2).data() == i18n._("queued")
+    assert model.index(1, 2).data() == "Dalam antrean"
     window.close()
 
 

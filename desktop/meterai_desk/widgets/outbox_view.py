@@ -1,7 +1,9 @@
 """The outbox as a table: a model that pages rows in from the database thread on demand.
 
 Rows arrive in pages of ``PAGE`` through the TaskRunner, so a 10,000-request outbox
-shows its first screen at once and never reads the database on the GUI thread.
+shows its first screen at once and never reads the database on the GUI thread. Live
+facts the database does not hold (bytes moved, the translated reason for a wait, the
+queue position) come from sync events and are kept beside the rows, by request id.
 """
 
 from __future__ import annotations
@@ -15,22 +17,66 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionProgressBar,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 
-from meterai.cli.status import state_label
 from meterai.i18n import N_, _
 from meterai.outbox.states import State
 from meterai.outbox.store import Outbox, RequestRow
+from meterai.sync.events import BytesMoved, Waiting
 from meterai_desk.tasks import TaskRunner
 
 PAGE = 200
 Index = QModelIndex | QPersistentModelIndex
+ProgressRole = Qt.ItemDataRole.UserRole + 1
 
-COLUMNS = (N_("ID"), N_("File"), N_("State"), N_("Tries"), N_("Serial number"), N_("Reason"))
+COLUMNS = (
+    N_("ID"),
+    N_("File"),
+    N_("State"),
+    N_("Progress"),
+    N_("Queue"),
+    N_("Serial number"),
+    N_("Waiting for / reason"),
+)
+COL_ID, COL_FILE, COL_STATE, COL_PROGRESS, COL_QUEUE, COL_SN, COL_REASON = range(len(COLUMNS))
+
+STATE_LABELS = {
+    State.DRAFT: N_("Draft"),
+    State.QUEUED: N_("Queued"),
+    State.UPLOADED: N_("Uploaded"),
+    State.NUMBERING: N_("Getting a serial number"),
+    State.NUMBERED: N_("Serial number received"),
+    State.STAMPED: N_("Stamped"),
+    State.DOWNLOADED: N_("Downloaded"),
+    State.VERIFIED: N_("Verified"),
+    State.DONE: N_("Done"),
+    State.NEEDS_ATTENTION: N_("Needs attention"),
+    State.CANCELLED: N_("Cancelled"),
+}
+PHASES = {"upload": N_("Uploading"), "download": N_("Downloading")}
+
+
+def state_label(state: State) -> str:
+    return _(STATE_LABELS[State(state)])
 
 
 def _when(ts: float | None) -> str:
-    return "" if ts is None else datetime.fromtimestamp(ts).strftime("%d-%m %H:%M")
+    if ts is None:
+        return ""
+    moment = datetime.fromtimestamp(ts)
+    same_day = moment.date() == datetime.now().date()
+    return moment.strftime("%H:%M:%S" if same_day else "%d-%m %H:%M")
 
 
 class OutboxModel(QAbstractTableModel):
@@ -38,9 +84,13 @@ class OutboxModel(QAbstractTableModel):
         super().__init__(parent)
         self._tasks = tasks
         self._rows: list[RequestRow] = []
+        self._where: dict[int, int] = {}
         self._total = 0
         self._loading = False
         self._generation = 0
+        self._progress: dict[int, BytesMoved] = {}
+        self._waiting: dict[int, Waiting] = {}
+        self._messages: dict[int, str] = {}
 
     # --- loading -------------------------------------------------------------------
 
@@ -53,13 +103,14 @@ class OutboxModel(QAbstractTableModel):
         def first_page(box: Outbox) -> tuple[int, list[RequestRow]]:
             return box.count(), box.requests(limit=PAGE)
 
-        self._tasks.db(first_page, lambda result: self._reset(generation, *result))
+        self._tasks.db(first_page, lambda result: self._reset(generation, *result), owner=self)
 
     def _reset(self, generation: int, total: int, rows: list[RequestRow]) -> None:
         if generation != self._generation:
             return
         self.beginResetModel()
         self._rows, self._total, self._loading = rows, total, False
+        self._where = {row.id: i for i, row in enumerate(rows)}
         self.endResetModel()
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
@@ -73,25 +124,65 @@ class OutboxModel(QAbstractTableModel):
         self._tasks.db(
             lambda box: box.requests(limit=PAGE, offset=offset),
             lambda rows: self._append(generation, rows),
+            owner=self,
         )
 
     def _append(self, generation: int, rows: list[RequestRow]) -> None:
         self._loading = False
         if generation != self._generation or not rows:
             return
+        rows = [row for row in rows if row.id not in self._where]
+        if not rows:
+            return
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        for i, row in enumerate(rows, first):
+            self._where[row.id] = i
         self._rows.extend(rows)
+        self._total = max(self._total, len(self._rows))
         self.endInsertRows()
 
     def update_row(self, row: RequestRow) -> None:
-        """Patch one request in place (from a sync event) without reloading the table."""
-        for i, existing in enumerate(self._rows):
-            if existing.id == row.id:
-                self._rows[i] = row
-                self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
-                return
-        self.reload()
+        """Patch one request in place (from a sync event) without reloading the table.
+
+        A request not loaded yet is either beyond the loaded pages (it will arrive
+        fresh when scrolled to) or new (appended when everything else is loaded).
+        """
+        i = self._where.get(row.id)
+        if i is not None:
+            self._rows[i] = row
+            if row.state not in (State.NEEDS_ATTENTION,):
+                self._messages.pop(row.id, None)
+            if row.next_attempt_at is None:
+                self._waiting.pop(row.id, None)
+            self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+            return
+        if self._rows and row.id < self._rows[-1].id:
+            return
+        if len(self._rows) >= self._total:
+            self._append(self._generation, [row])
+        else:
+            self._total += 1
+
+    def set_progress(self, latest: dict[int, BytesMoved]) -> None:
+        self._progress.update(latest)
+        for request_id in latest:
+            self._changed(request_id, COL_PROGRESS, COL_PROGRESS)
+
+    def set_waiting(self, waiting: Waiting) -> None:
+        self._waiting[waiting.request_id] = waiting
+        self._progress.pop(waiting.request_id, None)
+        self._changed(waiting.request_id, COL_PROGRESS, COL_REASON)
+
+    def set_message(self, request_id: int, message: str) -> None:
+        """The engine's translated words for why a request needs attention."""
+        self._messages[request_id] = message
+        self._changed(request_id, COL_REASON, COL_REASON)
+
+    def _changed(self, request_id: int, first: int, last: int) -> None:
+        i = self._where.get(request_id)
+        if i is not None:
+            self.dataChanged.emit(self.index(i, first), self.index(i, last))
 
     def row_at(self, index: int) -> RequestRow:
         return self._rows[index]
@@ -123,48 +214,99 @@ class OutboxModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row = self._rows[index.row()]
+        column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, index.column())
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 5:
-            return row.last_error
+            return self._display(row, column)
+        if role == ProgressRole and column == COL_PROGRESS:
+            moved = self._progress.get(row.id)
+            if moved is None or row.state in (State.DONE, State.CANCELLED):
+                return None
+            return moved.done, max(moved.total, 1)
+        if role == Qt.ItemDataRole.ToolTipRole and column == COL_REASON:
+            return self._reason(row) or None
+        if role == Qt.ItemDataRole.ToolTipRole and column == COL_STATE:
+            return _("{count} tries").format(count=row.attempts)
         return None
 
     def _display(self, row: RequestRow, column: int) -> str:
-        if column == 0:
+        if column == COL_ID:
             return str(row.id)
-        if column == 1:
+        if column == COL_FILE:
             return row.file_name
-        if column == 2:
+        if column == COL_STATE:
             return state_label(row.state)
-        if column == 3:
-            return str(row.attempts)
-        if column == 4:
+        if column == COL_PROGRESS:
+            moved = self._progress.get(row.id)
+            if moved is None or row.state in (State.DONE, State.CANCELLED):
+                return ""
+            return _(PHASES.get(moved.phase, moved.phase))
+        if column == COL_QUEUE:
+            waiting = self._waiting.get(row.id)
+            position = waiting.queue_position if waiting else None
+            return "" if position is None else str(position)
+        if column == COL_SN:
             return row.sn or ""
-        reason = row.last_error or ""
-        if row.next_attempt_at and row.state not in (State.DONE, State.CANCELLED):
-            reason = (
-                _("{reason} — next try {when}")
-                .format(reason=reason, when=_when(row.next_attempt_at))
-                .lstrip(" —")
-            )
+        return self._reason(row)
+
+    def _reason(self, row: RequestRow) -> str:
+        if row.state in (State.DONE, State.CANCELLED):
+            return ""
+        waiting = self._waiting.get(row.id)
+        reason = self._messages.get(row.id) or (waiting.reason if waiting else "")
+        reason = reason or row.last_error or ""
+        until = waiting.until if waiting else row.next_attempt_at
+        if until and row.state != State.NEEDS_ATTENTION:
+            when = _("next try at {when}").format(when=_when(until))
+            return f"{reason} — {when}" if reason else when
         return reason
 
     def retranslate(self) -> None:
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
         if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 5))
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, COL_REASON))
+
+
+class ProgressDelegate(QStyledItemDelegate):
+    """A progress bar while bytes move; plain text otherwise."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        value = index.data(ProgressRole)
+        if value is None:
+            super().paint(painter, option, index)
+            return
+        done, total = value
+        bar = QStyleOptionProgressBar()
+        bar.rect = option.rect.adjusted(4, 2, -4, -2)  # type: ignore[attr-defined]
+        bar.minimum, bar.maximum = 0, 1000
+        bar.progress = int(1000 * min(done, total) / total)
+        bar.text = f"{index.data()} {100 * done // total}%"
+        bar.textVisible = True
+        bar.state = QStyle.StateFlag.State_Enabled  # type: ignore[attr-defined]
+        style = option.widget.style() if option.widget else QApplication.style()  # type: ignore[attr-defined]
+        style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter)
 
 
 class OutboxView(QTableView):
     def __init__(self, model: OutboxModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("outbox")
         self.setModel(model)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
         self.verticalHeader().hide()
-        self.verticalHeader().setDefaultSectionSize(26)
+        self.verticalHeader().setDefaultSectionSize(28)
+        self.setItemDelegateForColumn(COL_PROGRESS, ProgressDelegate(self))
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((50, 260, 130, 60, 190)):
+        for column, width in enumerate((44, 230, 170, 140, 60, 200)):
             self.setColumnWidth(column, width)
+
+    def current_row(self) -> RequestRow | None:
+        index = self.currentIndex()
+        model = self.model()
+        if not index.isValid() or not isinstance(model, OutboxModel):
+            return None
+        return model.row_at(index.row())

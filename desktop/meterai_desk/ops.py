@@ -1,0 +1,91 @@
+"""Plain functions the GUI runs on worker threads (never on the GUI thread).
+
+Each is Qt-free and does the disk or PDF work for one user action, so the widgets
+only ever receive finished values; the CLI has the same operations in ``core``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from meterai.documents import AUTOMATIC_FIXES, Fix, PreflightReport, apply_fixes, preflight
+from meterai.errors import MeteraiError
+from meterai.outbox.states import ACTIVE, State
+from meterai.outbox.store import Outbox
+from meterai.placement import PageGeometry, page_count, page_geometry
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What the add dialog needs about one file: the verdict and a preview to place on.
+
+    ``preview`` is the bytes the stamp will land on (the fixed copy when fixes ran),
+    read into memory so the GUI renders it without touching the disk.
+    """
+
+    path: Path
+    original: PreflightReport
+    report: PreflightReport
+    applied: tuple[Fix, ...]
+    preview: bytes | None
+    pages: tuple[PageGeometry, ...]
+    geometry_error: MeteraiError | None = None
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Dropped files and folders to the PDFs they hold (folders searched recursively)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() == ".pdf"))
+        elif path.is_file():
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def inspect(path: Path, target: str, allow: Collection[Fix] = AUTOMATIC_FIXES) -> Inspection:
+    """Pre-flight ``path``, apply the allowed fixes to a temporary copy, and read its pages.
+
+    The same fixes run again inside ``queue_file`` on confirm: the preview only has to
+    show the pages the stamp will land on, and fixes never move page boxes.
+    """
+    original = preflight(path, target)
+    with tempfile.TemporaryDirectory(prefix="meterai-desk-") as work:
+        fixed, applied, report = path, (), original
+        if not original.ok and allow:
+            result = apply_fixes(path, original, Path(work), allow=allow)
+            fixed, applied, report = result.path, result.applied, result.report
+        if report.page_count is None:
+            return Inspection(path, original, report, applied, None, ())
+        try:
+            pages = tuple(page_geometry(fixed, i) for i in range(page_count(fixed)))
+        except MeteraiError as exc:
+            return Inspection(path, original, report, applied, None, (), exc)
+        return Inspection(path, original, report, applied, fixed.read_bytes(), pages)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The numbers the status bar shows."""
+
+    pending: int
+    attention: int
+    done_today: int
+
+
+def tally(box: Outbox, now: dt.datetime | None = None) -> Tally:
+    midnight = (now or dt.datetime.now()).replace(hour=0, minute=0, second=0, microsecond=0)
+    # No store API counts by time yet, so this one read is written here (see the report).
+    done_today = box.conn.execute(
+        "SELECT count(*) FROM requests WHERE state = ? AND updated_at >= ?",
+        [str(State.DONE), midnight.timestamp()],
+    ).fetchone()[0]
+    return Tally(
+        pending=box.count(states=ACTIVE),
+        attention=box.count(states=[State.NEEDS_ATTENTION]),
+        done_today=int(done_today),
+    )

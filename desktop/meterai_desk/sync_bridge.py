@@ -1,0 +1,170 @@
+"""The sync engine's events, brought to the GUI thread.
+
+The runner owns its threads (and the embedded sandbox runs in a child process, see
+``sandbox_process``) and calls a plain subscriber from them; this adapter
+re-emits each event through a queued ``Signal(object)`` so every handler runs on the
+GUI thread (the Electrum way, without a string-keyed bus). Byte counts arrive per
+chunk, far faster than a person can read, so they are kept as "latest value per
+request" and handed on by a 100 ms timer instead of one signal per chunk.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Protocol
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtNetwork import QNetworkInformation
+
+from meterai.settings import Paths, Settings
+from meterai.sync.events import BytesMoved, Event
+from meterai_desk.sandbox_process import SandboxProcess, as_served
+from meterai_desk.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL_MS = 100
+
+
+class Runner(Protocol):
+    balance: int | None
+
+    def start(self) -> None: ...
+    def stop(self, timeout: float = 10.0) -> None: ...
+    def wake(self) -> None: ...
+    def set_online(self, online: bool) -> None: ...
+
+
+RunnerFactory = Callable[..., Runner]
+
+
+def default_factory(paths: Paths, settings: Settings, events: Callable[[Event], None]) -> Runner:
+    from meterai.sync.runner import SyncRunner
+
+    return SyncRunner(paths, settings, events=events)
+
+
+class SyncBridge(QObject):
+    """Hosts the runner for the window: start, stop, wake, and its events as signals."""
+
+    event = Signal(object)
+    progress = Signal(object)
+    started = Signal()
+    failed = Signal(object)
+    _relay = Signal(object)
+
+    def __init__(
+        self,
+        paths: Paths,
+        settings: Settings,
+        tasks: TaskRunner,
+        factory: RunnerFactory = default_factory,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._paths, self._settings, self._factory = paths, settings, factory
+        self._tasks = tasks
+        self._latest: dict[int, BytesMoved] = {}
+        self._lock = threading.Lock()
+        self._runner: Runner | None = None
+        self._sandbox: SandboxProcess | None = None
+        self._running = False
+        self._relay.connect(self._deliver)
+        self._timer = QTimer(self)
+        self._timer.setInterval(PROGRESS_INTERVAL_MS)
+        self._timer.timeout.connect(self._flush_progress)
+        self._follow_os = not settings.profile.embedded
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def balance(self) -> int | None:
+        return None if self._runner is None else self._runner.balance
+
+    def start(self) -> None:
+        """Start on a worker: the sandbox child and the provider login both take a while."""
+        self._tasks.run(self._open, self._on_started, self.failed.emit)
+
+    def _open(self) -> Runner:
+        """Runs on a worker thread."""
+        settings = self._settings
+        if settings.profile.embedded:
+            self._sandbox = SandboxProcess(self._paths)
+            served = as_served(settings.profile, self._sandbox.start())
+            settings = replace(
+                settings, profiles={**settings.profiles, settings.active_profile: served}
+            )
+        runner = self._factory(self._paths, settings, self._on_event)
+        try:
+            runner.start()
+        except BaseException:
+            self._stop_sandbox()
+            raise
+        return runner
+
+    def stop(self) -> None:
+        """Stop and wait: the data-dir lock must be free before the process exits."""
+        self._timer.stop()
+        self._running = False
+        if self._runner is not None:
+            self._runner.stop()
+            self._runner = None
+        self._stop_sandbox()
+
+    def _stop_sandbox(self) -> None:
+        sandbox, self._sandbox = self._sandbox, None
+        if sandbox is not None:
+            sandbox.stop()
+
+    def wake(self) -> None:
+        if self._runner is not None:
+            self._runner.wake()
+
+    def _on_started(self, runner: Runner) -> None:
+        self._runner = runner
+        self._running = True
+        self._timer.start()
+        self._follow_connectivity()
+        self.started.emit()
+
+    def _follow_connectivity(self) -> None:
+        """The OS's word on connectivity, where a backend exists; the engine probes anyway.
+
+        The embedded sandbox is on loopback, so the OS being offline says nothing about it.
+        """
+        if not self._follow_os or not QNetworkInformation.loadDefaultBackend():
+            return
+        info = QNetworkInformation.instance()
+        if info is None:
+            return
+        info.reachabilityChanged.connect(self._on_reachability)
+
+    def _on_reachability(self, reachability: QNetworkInformation.Reachability) -> None:
+        online = reachability == QNetworkInformation.Reachability.Online
+        runner = self._runner
+        if runner is not None:
+            self._tasks.run(lambda: runner.set_online(online))
+
+    def _on_event(self, event: Event) -> None:
+        """Runs on the runner's threads: never touch a widget here."""
+        if isinstance(event, BytesMoved):
+            with self._lock:
+                self._latest[event.request_id] = event
+            return
+        self._relay.emit(event)
+
+    @Slot(object)
+    def _deliver(self, event: Event) -> None:
+        """On the GUI thread: the queued connection from ``_relay`` brought it here."""
+        self.event.emit(event)
+
+    def _flush_progress(self) -> None:
+        with self._lock:
+            latest, self._latest = self._latest, {}
+        if latest:
+            self.progress.emit(latest)

@@ -1,0 +1,166 @@
+"""What the user can do to one request: retry, cancel, open the result, read its history.
+
+Each action is offered only when it makes sense for the selected request's state
+(cancel only before a serial number can exist, retry only when a person was asked),
+so a disabled button already answers "can I?". Writes go through the database
+thread; the sync runner is woken after a retry so it does not wait for its timer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QUrl
+from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtWidgets import QMenu, QStyle, QWidget
+
+from meterai.i18n import _
+from meterai.outbox.states import CANCELLABLE, State
+from meterai.outbox.store import Outbox, RequestRow
+from meterai_desk.dialogs.journal_dialog import JournalDialog
+from meterai_desk.errors import show_error
+from meterai_desk.tasks import TaskRunner
+from meterai_desk.widgets.outbox_view import OutboxView
+
+
+def result_path(row: RequestRow) -> str | None:
+    """The stamped file the user should open: the exported copy, else the stored one."""
+    return row.output_path or row.stamped_path
+
+
+def can_cancel(row: RequestRow) -> bool:
+    return row.state in CANCELLABLE or (row.state == State.NEEDS_ATTENTION and row.sn is None)
+
+
+class OutboxActions(QObject):
+    def __init__(
+        self,
+        view: OutboxView,
+        tasks: TaskRunner,
+        wake: Callable[[], None],
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self._view, self._tasks, self._wake, self._parent = view, tasks, wake, parent
+        style = parent.style()
+        icon = style.standardIcon
+        sp = QStyle.StandardPixmap
+        self.retry = QAction(icon(sp.SP_BrowserReload), "", self)
+        self.cancel = QAction(icon(sp.SP_DialogCancelButton), "", self)
+        self.open_file = QAction(icon(sp.SP_FileIcon), "", self)
+        self.open_folder = QAction(icon(sp.SP_DirOpenIcon), "", self)
+        self.journal = QAction(icon(sp.SP_FileDialogDetailedView), "", self)
+        self.retry.setObjectName("retry")
+        self.cancel.setObjectName("cancel")
+        self.retry.triggered.connect(self.do_retry)
+        self.cancel.triggered.connect(self.do_cancel)
+        self.open_file.triggered.connect(self.do_open_file)
+        self.open_folder.triggered.connect(self.do_open_folder)
+        self.journal.triggered.connect(self.do_journal)
+        view.selectionModel().selectionChanged.connect(self.update)
+        view.model().dataChanged.connect(self.update)
+        view.model().modelReset.connect(self.update)
+        view.doubleClicked.connect(lambda _i: self._default_action())
+        view.setContextMenuPolicy(view.contextMenuPolicy().CustomContextMenu)
+        view.customContextMenuRequested.connect(self._menu)
+        self.retranslate()
+        self.update()
+
+    @property
+    def all(self) -> tuple[QAction, ...]:
+        return (self.retry, self.cancel, self.open_file, self.open_folder, self.journal)
+
+    def update(self) -> None:
+        row = self._view.current_row()
+        self.retry.setEnabled(row is not None and row.state == State.NEEDS_ATTENTION)
+        self.cancel.setEnabled(row is not None and can_cancel(row))
+        has_result = row is not None and result_path(row) is not None and row.state == State.DONE
+        self.open_file.setEnabled(has_result)
+        self.open_folder.setEnabled(has_result)
+        self.journal.setEnabled(row is not None)
+
+    def retranslate(self) -> None:
+        self.retry.setText(_("&Retry"))
+        self.retry.setToolTip(_("Try this request again (the serial number, if any, is kept)"))
+        self.cancel.setText(_("&Cancel request"))
+        self.cancel.setToolTip(_("Withdraw it; possible only before a serial number is bought"))
+        self.open_file.setText(_("&Open stamped file"))
+        self.open_folder.setText(_("Open &folder"))
+        self.journal.setText(_("&History"))
+        self.journal.setToolTip(_("Every step this request went through"))
+
+    # --- the actions ---------------------------------------------------------------
+
+    def do_retry(self) -> None:
+        row = self._view.current_row()
+        if row is None:
+            return
+        request_id = row.id
+
+        def retry(box: Outbox) -> RequestRow:
+            return box.transition(
+                request_id,
+                State.QUEUED,
+                expect=State.NEEDS_ATTENTION,
+                detail="retried by the user",
+                attempts=0,
+                next_attempt_at=None,
+                last_error=None,
+            )
+
+        self._tasks.db(retry, self._after_write(wake=True), self._error)
+
+    def do_cancel(self) -> None:
+        row = self._view.current_row()
+        if row is None:
+            return
+        request_id = row.id
+        self._tasks.db(lambda box: box.cancel(request_id), self._after_write(), self._error)
+
+    def do_open_file(self) -> None:
+        row = self._view.current_row()
+        path = result_path(row) if row else None
+        if path:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+    def do_open_folder(self) -> None:
+        row = self._view.current_row()
+        path = result_path(row) if row else None
+        if path:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+
+    def do_journal(self) -> None:
+        row = self._view.current_row()
+        if row is None:
+            return
+        request_id = row.id
+        self._tasks.db(
+            lambda box: box.journal(request_id),
+            lambda entries: JournalDialog.ask(self._parent, row, entries),
+            self._error,
+        )
+
+    def _after_write(self, wake: bool = False) -> Callable[[RequestRow], None]:
+        def done(row: RequestRow) -> None:
+            model = self._view.model()
+            model.update_row(row)  # type: ignore[attr-defined]
+            if wake:
+                self._wake()
+
+        return done
+
+    def _error(self, exc: BaseException) -> None:
+        show_error(self._parent, exc)
+
+    def _default_action(self) -> None:
+        if self.open_file.isEnabled():
+            self.do_open_file()
+        else:
+            self.do_journal()
+
+    def _menu(self, pos: object) -> None:
+        menu = QMenu(self._view)
+        for action in self.all:
+            menu.addAction(action)
+        menu.popup(self._view.viewport().mapToGlobal(pos))  # type: ignore[arg-type]

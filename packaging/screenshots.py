@@ -1,0 +1,163 @@
+"""Render the main states of the desktop app offscreen, in both languages, into docs/screenshots/.
+
+    .venv/bin/python packaging/screenshots.py [--out docs/screenshots]
+
+Everything is real (widgets, outbox, pre-flight, page rendering); only the live sync
+facts of the busy outbox (bytes moving, a provider queue) are fed in as the events the
+engine would send, so the picture does not depend on timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "core"), str(ROOT / "desktop")]
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QPointF, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from tests.pdfs import make_pdf  # noqa: E402
+
+from meterai import i18n  # noqa: E402
+from meterai.intake import IntakeOptions, queue_file  # noqa: E402
+from meterai.outbox import Outbox, State  # noqa: E402
+from meterai.settings import Paths, resolve_paths  # noqa: E402
+from meterai.sync.events import BytesMoved, Waiting  # noqa: E402
+from meterai_desk import qtranslator  # noqa: E402
+from meterai_desk.main_window import MainWindow  # noqa: E402
+from meterai_desk.tasks import TaskRunner  # noqa: E402
+
+SIZE = (1366, 768)
+
+
+def settle(ms: int = 300, until: Callable[[], bool] | None = None) -> None:
+    deadline = time.monotonic() + 10
+    while True:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+        if until is None or until() or time.monotonic() > deadline:
+            return
+
+
+def shoot(widget: QWidget, out: Path, name: str) -> None:
+    settle(200)
+    path = out / f"{name}-{i18n.current_language()}.png"
+    widget.grab().save(str(path))
+    print(path)
+
+
+def busy_outbox(paths: Paths, work: Path) -> None:
+    """A morning at a kiosk: some done, one uploading, one queued by the provider, one stuck."""
+    box = Outbox.open(paths)
+    names = [
+        "surat-pernyataan-cpns.pdf",
+        "perjanjian-sewa-ruko.pdf",
+        "kuitansi-pelunasan.pdf",
+        "akta-jual-beli.pdf",
+        "surat-kuasa.pdf",
+        "ijazah-legalisir.pdf",
+    ]
+    rows = []
+    for name in names:
+        pdf = make_pdf(work / name, pages=2)
+        rows.append(queue_file(box, paths, pdf, IntakeOptions(doc_type="3")).request)
+    for row, sn in zip(
+        rows[:3],
+        ("ZX8Q4T0P2M6A1C9D5E3F7B", "KD2J7H4L9N1P3R5T8V0X6Z", "PM5N8B2V4C7X1Z3A6S9D0F"),
+        strict=True,
+    ):
+        box.transition(row.id, State.UPLOADED, provider_file_id="f")
+        box.transition(row.id, State.NUMBERING, numbering_tag=f"t{row.id}")
+        box.transition(row.id, State.NUMBERED, sn=sn)
+        for state in (State.STAMPED, State.DOWNLOADED, State.VERIFIED):
+            box.transition(row.id, state)
+        box.transition(row.id, State.DONE, output_path=str(work / f"{row.file_name}-emeterai.pdf"))
+    box.transition(rows[4].id, State.UPLOADED, provider_file_id="g")
+    box.transition(rows[4].id, State.NUMBERING, numbering_tag="t5")
+    box.record_failure(rows[4].id, "queued by the service", next_attempt_at=time.time() + 420)
+    box.transition(
+        rows[5].id,
+        State.NEEDS_ATTENTION,
+        last_error="The balance is used up.",
+        detail="no quota",
+    )
+    box.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([])
+    app.setStyle("Fusion")
+    qtranslator.install()
+    with tempfile.TemporaryDirectory(prefix="meterai-shots-") as tmp:
+        work = Path(tmp)
+        for lang in i18n.LANGUAGES:
+            i18n.set_language(lang)
+            shots(work / lang, out)
+    QCoreApplication.processEvents()
+    return 0
+
+
+def shots(work: Path, out: Path) -> None:
+    work.mkdir(parents=True)
+    empty_paths = resolve_paths(work / "empty")
+    window = MainWindow(empty_paths, TaskRunner(empty_paths))
+    window.resize(*SIZE)
+    window.show()
+    window.status.set_connection("online")
+    window.status.set_balance(1000)
+    settle(400)
+    shoot(window, out, "1-empty")
+    dialog_pdf = make_pdf(work / "surat-pernyataan.pdf", pages=2, version="1.4")
+    window.add_files([dialog_pdf])
+    settle(200, lambda: window.adder.dialog is not None and window.adder.dialog.ready)
+    dialog = window.adder.dialog
+    assert dialog is not None
+    dialog.resize(SIZE[0] - 40, SIZE[1] - 40)
+    settle(200)
+    dialog.pages.canvas.fit_page()
+    canvas = dialog.pages.canvas
+    canvas.stamp.setPos(canvas.stamp.pos() + QPointF(-60, -90))
+    dialog.form.select_type("3")
+    dialog.form.nodoc.setText("470/123/KEC/2026")
+    dialog.form.value.setText("1.500.000")
+    shoot(dialog, out, "2-place-and-describe")
+    dialog.reject()
+    window.quit_now()
+
+    paths = resolve_paths(work / "busy")
+    busy_outbox(paths, work)
+    window = MainWindow(paths, TaskRunner(paths))
+    window.resize(*SIZE)
+    window.show()
+    model = window.outbox_model
+    settle(200, lambda: model.rowCount() == 6)
+    model.set_progress({4: BytesMoved(4, "upload", 310_000, 520_000)})
+    model.set_waiting(
+        Waiting(
+            5, i18n._("The stamping service is busy or failing (HTTP 503)."), time.time() + 420, 12
+        )
+    )
+    window.status.set_connection("online")
+    window.status.set_balance(996)
+    window.presenter.refresh()
+    window.outbox_view.selectRow(5)
+    settle(500)
+    shoot(window, out, "3-outbox")
+    window.quit_now()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

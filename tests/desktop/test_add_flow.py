@@ -1,0 +1,93 @@
+"""Add, check, place, describe, confirm: the request is in the outbox with what the user chose."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, Qt
+from pytestqt.qtbot import QtBot
+
+from meterai.outbox import Outbox, State
+from meterai.settings import Paths
+from tests.desktop.conftest import WindowFactory, add_and_wait, describe, drag
+from tests.pdfs import make_pdf
+
+
+def test_add_place_describe_confirm_queues_a_request(
+    qtbot: QtBot, paths: Paths, tmp_path: Path, open_window: WindowFactory
+) -> None:
+    pdf = make_pdf(tmp_path / "surat.pdf", pages=2, version="1.4")
+    window = open_window(paths)
+    dialog = add_and_wait(qtbot, window, pdf)
+    assert "PDF 1.7" in dialog.findings.text(), "the automatic fix is shown in words"
+    assert not dialog.confirm.isEnabled(), "no type chosen yet"
+
+    drag(qtbot, dialog, QPointF(-100, -50))
+    describe(qtbot, dialog)
+    assert dialog.confirm.isEnabled()
+    placement = dialog.placement()
+    with qtbot.waitSignal(dialog.queued, timeout=10000):
+        qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+
+    box = Outbox.open(paths)
+    (row,) = box.requests()
+    box.close()
+    assert row.state == State.QUEUED
+    assert (row.doc_type, row.nodoc, row.nilaidoc) == ("3", "SP-001/2026", 1_500_000)
+    assert row.page_index == placement.page_index == 1
+    for got, want in zip(
+        row.rect,
+        (placement.rect.x1, placement.rect.y1, placement.rect.x2, placement.rect.y2),
+        strict=True,
+    ):
+        assert abs(got - want) < 0.01
+    assert pdf.read_bytes()[:8] == b"%PDF-1.4", "the original is untouched"
+    qtbot.waitUntil(lambda: window.outbox_model.rowCount() == 1)
+    assert window.stack.currentWidget() is window.outbox_view
+
+
+def test_a_rejected_document_cannot_be_confirmed(
+    qtbot: QtBot, paths: Paths, tmp_path: Path, open_window: WindowFactory
+) -> None:
+    bad = tmp_path / "not.pdf"
+    bad.write_text("hello")
+    window = open_window(paths)
+    window.add_files([bad])
+    qtbot.waitUntil(lambda: window.adder.dialog is not None)
+    dialog = window.adder.dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: "PDF" in dialog.findings.text())
+    assert not dialog.ready and not dialog.confirm.isEnabled()
+
+
+def test_folders_are_expanded_and_files_offered_one_after_another(
+    qtbot: QtBot, paths: Paths, tmp_path: Path, open_window: WindowFactory
+) -> None:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    make_pdf(folder / "a.pdf")
+    make_pdf(folder / "b.pdf")
+    window = open_window(paths)
+    first = add_and_wait(qtbot, window, folder)
+    assert first.path.name == "a.pdf"
+    first.reject()
+    qtbot.waitUntil(lambda: window.adder.dialog is not None and window.adder.dialog is not first)
+    assert window.adder.dialog is not None and window.adder.dialog.path.name == "b.pdf"
+
+
+def test_the_last_position_is_remembered_per_document_type(
+    qtbot: QtBot, paths: Paths, tmp_path: Path, open_window: WindowFactory
+) -> None:
+    window = open_window(paths)
+    dialog = add_and_wait(qtbot, window, make_pdf(tmp_path / "one.pdf"))
+    drag(qtbot, dialog, QPointF(-200, -300))
+    describe(qtbot, dialog)
+    chosen = dialog.pages.canvas.stamp.scene_rect()
+    with qtbot.waitSignal(dialog.queued, timeout=10000):
+        dialog.submit()
+    qtbot.waitUntil(lambda: window.adder.dialog is None)
+
+    second = add_and_wait(qtbot, window, make_pdf(tmp_path / "two.pdf"))
+    describe(qtbot, second)
+    again = second.pages.canvas.stamp.scene_rect()
+    assert abs(again.left() - chosen.left()) < 0.01 and abs(again.top() - chosen.top()) < 0.01

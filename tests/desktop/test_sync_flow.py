@@ -1,0 +1,178 @@
+"""The whole path against the embedded sandbox, with the real sync runner on its own threads."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QElapsedTimer, QPointF, Qt, QTimer
+from pytestqt.qtbot import QtBot
+
+from meterai.documents import DocumentStore
+from meterai.intake import IntakeOptions, queue_file
+from meterai.outbox import Outbox, State
+from meterai.outbox.states import ACTIVE
+from meterai.sandbox import SandboxServer
+from meterai.settings import SERVICES, Paths, Settings
+from meterai.verify import Expectation, load_trust_roots, verify_stamped
+from meterai_desk.dialogs.close_dialog import CloseChoice, CloseDialog
+from meterai_desk.main_window import MainWindow
+from meterai_desk.sync_bridge import SyncBridge
+from meterai_desk.tasks import TaskRunner, share_the_gil_fairly
+from tests.desktop.conftest import WindowFactory, add_and_wait, describe, drag
+from tests.pdfs import make_pdf
+
+
+def _rows(paths: Paths) -> list:
+    box = Outbox.open(paths, check_integrity=False)
+    try:
+        return box.requests()
+    finally:
+        box.close()
+
+
+def _queue(paths: Paths, tmp_path: Path, count: int) -> None:
+    box = Outbox.open(paths)
+    for i in range(count):
+        queue_file(box, paths, make_pdf(tmp_path / f"doc-{i}.pdf"), IntakeOptions(doc_type="3"))
+    box.close()
+
+
+def test_add_place_describe_confirm_then_done_and_verified(
+    qtbot: QtBot, paths: Paths, tmp_path: Path, open_window: WindowFactory
+) -> None:
+    window = open_window(paths, sync=True)
+    dialog = add_and_wait(qtbot, window, make_pdf(tmp_path / "perjanjian.pdf", pages=2, rotate=90))
+    drag(qtbot, dialog, QPointF(-120, -80))
+    describe(qtbot, dialog)
+    with qtbot.waitSignal(dialog.queued, timeout=10000):
+        qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+
+    model = window.outbox_model
+    qtbot.waitUntil(
+        lambda: model.rowCount() == 1 and model.row_at(0).state == State.DONE, timeout=30000
+    )
+    row = model.row_at(0)
+    assert model.index(0, 2).data() == "Selesai"
+    assert row.sn and model.index(0, 5).data() == row.sn
+    assert ("Bermeterai", "perjanjian.pdf") in window.tray.notices
+
+    ca = SandboxServer(paths.sandbox_dir).ca_file
+    original = DocumentStore(paths.data_dir).path_for(row.doc_sha256)
+    report = verify_stamped(
+        Path(row.stamped_path),
+        load_trust_roots([ca]),
+        Expectation(
+            original=original, page_index=row.page_index, rect=row.rect, serial_number=row.sn
+        ),
+    )
+    assert report.ok, report.summary()
+    qtbot.waitUntil(lambda: "Bermeterai hari ini: 1" in window.status.today.text())
+    assert "Daring" in window.status.connection.text()
+    window.outbox_view.selectRow(0)
+    assert window.actions_.open_file.isEnabled() and not window.actions_.cancel.isEnabled()
+
+
+def test_the_gui_thread_never_stalls_while_twenty_documents_sync(
+    request: pytest.FixtureRequest,
+    qtbot: QtBot,
+    paths: Paths,
+    tmp_path: Path,
+    open_window: WindowFactory,
+) -> None:
+    _queue(paths, tmp_path, 20)
+    previous = sys.getswitchinterval()
+    share_the_gil_fairly()
+    request.addfinalizer(lambda: sys.setswitchinterval(previous))
+    gaps: list[int] = []
+    clock = QElapsedTimer()
+    heartbeat = QTimer()
+    heartbeat.setInterval(10)
+
+    def beat() -> None:
+        gaps.append(clock.restart())
+
+    heartbeat.timeout.connect(beat)
+    window = open_window(paths, sync=True)
+    clock.start()
+    heartbeat.start()
+    model = window.outbox_model
+    qtbot.waitUntil(
+        lambda: (
+            model.rowCount() == 20 and all(model.row_at(i).state == State.DONE for i in range(20))
+        ),
+        timeout=60000,
+    )
+    heartbeat.stop()
+    assert len(gaps) > 10
+    assert max(gaps) < 100, f"the GUI thread stalled for {max(gaps)} ms"
+
+
+@pytest.fixture
+def slow_provider(paths: Paths):
+    """The sandbox on the same data dir, with the serial-number call answering 'queued'."""
+    server = SandboxServer(
+        paths.sandbox_dir,
+        faults={
+            "rules": [
+                {
+                    "endpoint": "stampv2",
+                    "fault": "queue",
+                    "calls": 1000,
+                    "retry_after": 2,
+                    "position": 4,
+                }
+            ]
+        },
+    )
+    base = server.start()
+    profile = replace(
+        Settings().profile, base_urls={s: base for s in SERVICES}, ca_file=str(server.ca_file)
+    )
+    yield profile
+    server.stop()
+
+
+def test_closing_with_pending_requests_and_reopening_resumes_them(
+    qtbot: QtBot,
+    paths: Paths,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    slow_provider,
+    open_window: WindowFactory,
+) -> None:
+    _queue(paths, tmp_path, 2)
+    asked: list[int] = []
+
+    def answer(_cls: object, _parent: object, pending: int, _tray: bool) -> CloseChoice:
+        asked.append(pending)
+        return CloseChoice.LATER
+
+    monkeypatch.setattr(CloseDialog, "ask", classmethod(answer))
+    settings = Settings()
+    settings.profiles["sandbox"] = slow_provider
+    tasks = TaskRunner(paths)
+    window = MainWindow(paths, tasks, SyncBridge(paths, settings, tasks), settings)
+    window.show()
+    model = window.outbox_model
+    # The provider queues us: the table says why, where in the queue, and when the next try is.
+    qtbot.waitUntil(
+        lambda: model.rowCount() == 2 and model.index(0, 4).data().isdigit(), timeout=20000
+    )
+    assert "sibuk" in model.index(0, 6).data() and "dicoba lagi pukul" in model.index(0, 6).data()
+    qtbot.waitUntil(lambda: window.presenter.tally.pending == 2)
+    window.close()
+    assert asked == [2]
+    assert not window.isVisible()
+    assert {row.state for row in _rows(paths)} <= ACTIVE, "nothing finished, nothing lost"
+
+    reopened = open_window(paths, sync=True)
+    model = reopened.outbox_model
+    qtbot.waitUntil(
+        lambda: (
+            model.rowCount() == 2 and all(model.row_at(i).state == State.DONE for i in range(2))
+        ),
+        timeout=30000,
+    )
