@@ -12,15 +12,20 @@ from meterai.documents import AUTOMATIC_FIXES, TARGETS, Fix
 from meterai.errors import InputError, MeteraiError, UsageError
 from meterai.i18n import _
 from meterai.intake import IntakeOptions, check_options, queue_file
+from meterai.kiosk.batch import read_batch
 from meterai.placement import Rect
 
 
 def register(sub: Any) -> None:
     parser = sub.add_parser("add", help=_("pre-flight PDF files and queue them for stamping"))
-    parser.add_argument("files", nargs="+", metavar="FILE", help=_("PDF files to stamp"))
+    parser.add_argument("files", nargs="*", metavar="FILE", help=_("PDF files to stamp"))
+    parser.add_argument(
+        "--batch",
+        metavar="FILE.csv",
+        help=_("a CSV with columns file, type, page, rect, nodoc, tgldoc; all checked first"),
+    )
     parser.add_argument(
         "--type",
-        required=True,
         dest="doc_type",
         metavar="KODE",
         help=_("document type code (see: meterai types)"),
@@ -62,7 +67,7 @@ def _options(args: argparse.Namespace) -> IntakeOptions:
             raise UsageError(_("--page takes a page number from 1, or 'last'.")) from exc
     out = str(Path(args.out).expanduser().resolve()) if args.out else None
     return IntakeOptions(
-        doc_type=args.doc_type,
+        doc_type=args.doc_type or "",
         page=page,
         rect=Rect.parse(args.rect) if args.rect else None,
         nodoc=args.nodoc,
@@ -77,10 +82,21 @@ def _options(args: argparse.Namespace) -> IntakeOptions:
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     options = _options(args)
     outbox = ctx.outbox()
+    if args.batch:
+        if args.files:
+            raise UsageError(_("Give either FILE arguments or --batch, not both."))
+        lines = read_batch(Path(args.batch), options, outbox)
+        return _queue_all(ctx, [(line.path, line.options) for line in lines])
+    if not args.files or not args.doc_type:
+        raise UsageError(_("Give the files to stamp and --type (or --batch FILE.csv)."))
     check_options(outbox, options)
+    return _queue_all(ctx, [(Path(name), options) for name in args.files])
+
+
+def _queue_all(ctx: CliContext, work: list[tuple[Path, IntakeOptions]]) -> int:
+    outbox = ctx.outbox()
     rejected = 0
-    for name in args.files:
-        path = Path(name)
+    for path, options in work:
         try:
             accepted = queue_file(outbox, ctx.paths, path, options)
         except InputError as exc:

@@ -18,7 +18,7 @@ from meterai.settings import resolve_paths
 Handler = Callable[[argparse.Namespace, CliContext], int]
 
 # Each group module exposes ``register(subparsers)`` and sets ``func`` on its parsers.
-GROUPS = ("add", "status", "types", "sync", "verify", "profile", "sandbox")
+GROUPS = ("add", "status", "types", "sync", "verify", "profile", "sandbox", "kiosk", "report")
 
 
 # Commands that talk to the provider or change the outbox leave a trace in the log file.

@@ -1,0 +1,136 @@
+"""``meterai kiosk``: watch customer folders, stamp what is dropped, keep going through outages."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from meterai.cli.context import CliContext
+from meterai.cli.errors import EXIT_OK
+from meterai.cli.sync import LinePrinter
+from meterai.errors import UsageError
+from meterai.i18n import _
+from meterai.kiosk import (
+    Duplicate,
+    FolderDefaults,
+    FolderInvalid,
+    Kiosk,
+    KioskConfig,
+    KioskEvent,
+    LowBalance,
+    Rejected,
+    Taken,
+)
+from meterai.kiosk.service import default_rejected
+from meterai.kiosk.settle import SettleRules
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "kiosk", help=_("watch customer folders and stamp every PDF dropped into them")
+    )
+    parser.add_argument(
+        "--inbox", required=True, metavar="DIR", help=_("one subfolder per customer")
+    )
+    parser.add_argument(
+        "--outbox", required=True, metavar="DIR", help=_("stamped files go to DIR/<customer>/")
+    )
+    parser.add_argument(
+        "--rejected",
+        metavar="DIR",
+        help=_("refused files go to DIR/<customer>/ (default: 'rejected' beside the inbox)"),
+    )
+    parser.add_argument(
+        "--type",
+        dest="doc_type",
+        metavar="KODE",
+        help=_("document type for folders whose kiosk.json names none"),
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=4,
+        metavar="K",
+        help=_("requests in flight at once (1 to 8)"),
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help=_("how long a file must stay unchanged before it is taken"),
+    )
+    parser.set_defaults(func=run)
+
+
+class KioskPrinter:
+    """One line per file decision, beside the sync engine's lines."""
+
+    def __init__(self, ctx: CliContext) -> None:
+        self.ctx = ctx
+        self._lock = threading.Lock()
+
+    def __call__(self, event: KioskEvent | LowBalance) -> None:
+        text = self._line(event)
+        with self._lock:
+            if isinstance(event, LowBalance | Rejected | FolderInvalid | Duplicate):
+                self.ctx.warn(text)
+            else:
+                self.ctx.print(text)
+
+    @staticmethod
+    def _line(event: KioskEvent | LowBalance) -> str:
+        if isinstance(event, Taken):
+            return _("[{id}] taken from {customer}: {file}").format(
+                id=event.request.id, customer=event.customer, file=event.file
+            )
+        if isinstance(event, Duplicate):
+            return _(
+                "{customer}/{file}: already received as request {id}; not bought again"
+            ).format(customer=event.customer, file=event.file, id=event.existing.id)
+        if isinstance(event, Rejected):
+            return _("{customer}/{file} refused: {reason}").format(
+                customer=event.customer, file=event.file, reason=event.reason
+            )
+        if isinstance(event, FolderInvalid):
+            return _("{customer}: {message}").format(customer=event.customer, message=event.message)
+        return event.message()
+
+
+def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    if not 0 < args.settle <= 600:
+        raise UsageError(_("--settle takes a number of seconds from 0 to 600."))
+    inbox = Path(args.inbox).expanduser().resolve()
+    config = KioskConfig(
+        inbox=inbox,
+        outbox=Path(args.outbox).expanduser().resolve(),
+        rejected=Path(args.rejected).expanduser().resolve()
+        if args.rejected
+        else default_rejected(inbox),
+        defaults=FolderDefaults(doc_type=args.doc_type),
+        concurrency=args.concurrency,
+        rules=SettleRules(settle=args.settle, grace=min(0.3, args.settle)),
+    )
+    kiosk = Kiosk(
+        ctx.paths,
+        ctx.settings,
+        config,
+        listener=KioskPrinter(ctx),
+        sync_events=LinePrinter(ctx),
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    ctx.print(
+        _("Watching {inbox}; stamped files go to {outbox}. Stop with Ctrl+C.").format(
+            inbox=config.inbox, outbox=config.outbox
+        )
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        kiosk.run(stop)
+    print(_("Stopped; the outbox is intact."), file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,139 @@
+"""``meterai report``: the day's stamps with customer, cost and totals, for the operator's books."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Any
+
+from meterai.cli.context import CliContext
+from meterai.cli.errors import EXIT_OK
+from meterai.errors import UsageError
+from meterai.fsutil import atomic_write_bytes
+from meterai.i18n import _
+from meterai.kiosk.balance import low_balance
+from meterai.kiosk.ledger import (
+    DayLedger,
+    ProviderView,
+    ask_provider,
+    build_ledger,
+    csv_rows,
+    rupiah,
+)
+from meterai.kiosk.report_pdf import write_table_pdf
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "report", help=_("the day's stamps: customer, file, serial number, cost and totals")
+    )
+    parser.add_argument("--day", metavar="YYYY-MM-DD", help=_("the day to report (default: today)"))
+    parser.add_argument(
+        "--format", choices=("csv", "pdf"), default="csv", help=_("csv (default) or pdf")
+    )
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        help=_("where to write it (csv default: standard output; pdf: meterai-report-DAY.pdf)"),
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help=_("do not ask the provider for the balance and its serial numbers"),
+    )
+    parser.set_defaults(func=run)
+
+
+def _day(text: str | None) -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(_("--day takes a date as YYYY-MM-DD.")) from exc
+
+
+def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    day = _day(args.day)
+    outbox = ctx.outbox()
+    view = (
+        ProviderView(None, None) if args.offline else ask_provider(ctx.paths, ctx.settings, outbox)
+    )
+    ledger = build_ledger(outbox, day, view)
+    if args.format == "csv":
+        _write_csv(ledger, args.out, ctx)
+    else:
+        dest = Path(args.out or f"meterai-report-{day.isoformat()}.pdf")
+        _write_pdf(ledger, dest)
+        ctx.print(_("Report written to {path}").format(path=dest))
+    _warnings(ledger, ctx)
+    return EXIT_OK
+
+
+def _write_csv(ledger: DayLedger, out: str | None, ctx: CliContext) -> None:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(csv_rows(ledger, _("unknown")))
+    if out:
+        atomic_write_bytes(Path(out), buf.getvalue().encode("utf-8"))
+    else:
+        ctx.out.write(buf.getvalue())
+
+
+def _write_pdf(ledger: DayLedger, dest: Path) -> None:
+    header = [
+        _("No"),
+        _("Customer"),
+        _("File"),
+        _("Type"),
+        _("Serial number"),
+        _("Time"),
+        _("Cost"),
+    ]
+    rows = [
+        [
+            str(n),
+            line.customer,
+            line.file,
+            line.doc_type,
+            line.sn,
+            line.at.strftime("%H:%M:%S"),
+            rupiah(line.cost),
+        ]
+        for n, line in enumerate(ledger.lines, start=1)
+    ]
+    balance = _("unknown") if ledger.balance is None else str(ledger.balance)
+    footer = [
+        _("Total: {count} stamps, {amount}").format(
+            count=len(ledger.lines), amount=rupiah(ledger.total)
+        ),
+        *(
+            _("{customer}: {count} stamps, {amount}").format(
+                customer=customer or "-", count=count, amount=rupiah(amount)
+            )
+            for customer, count, amount in ledger.by_customer()
+        ),
+        _("Balance at the provider: {balance} stamps").format(balance=balance),
+    ]
+    if ledger.unaccounted:
+        footer.append(
+            _("Charged by the provider but in no request: {serials}").format(
+                serials=", ".join(u.sn for u in ledger.unaccounted)
+            )
+        )
+    title = _("Meterai Desk: stamps of {day}").format(day=ledger.day.isoformat())
+    write_table_pdf(dest, title, header, rows, footer)
+
+
+def _warnings(ledger: DayLedger, ctx: CliContext) -> None:
+    warning = low_balance(ledger.balance, ctx.settings)
+    if warning is not None:
+        ctx.warn(warning.message())
+    if ledger.balance is None:
+        ctx.warn(_("The provider could not be asked: the balance is unknown."))
+    for extra in ledger.unaccounted or ():
+        ctx.warn(
+            _("{sn}: charged by the provider but in no request of this outbox").format(sn=extra.sn)
+        )

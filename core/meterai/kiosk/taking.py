@@ -1,0 +1,267 @@
+"""Taking one complete file: stage it, queue it (or recognise or reject it), move it out.
+
+Restart safety comes from *moving*, not from remembering: a ready file is first
+renamed into ``<inbox>/.meterai-kiosk/<customer>/<token>/<name>`` (atomic, same
+file system), queued from there, and then moved to ``outbox/<customer>/originals/``.
+The token makes the staged path unique per drop, and intake records it as the
+request's ``source_path``, so after a crash a staged file whose path a request
+already names was queued (finish the move), and any other staged file was not
+(queue it). The inbox itself only ever holds files nobody has taken, so a restart
+never takes a file twice and never loses one. A rescan sees the whole state on
+disk; nothing needs to be remembered in memory across restarts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from meterai.errors import InputError
+from meterai.fsutil import atomic_write_bytes, copy_no_overwrite, fsync_dir, read_chunks
+from meterai.i18n import LANGUAGES, N_, current_language
+from meterai.intake import queue_file
+from meterai.kiosk.bilingual import error_in, note, text_in
+from meterai.kiosk.drops import DropIndex
+from meterai.kiosk.folder import SETTINGS_FILE, FolderDefaults, FolderSettingsInvalid
+from meterai.outbox.states import State
+from meterai.outbox.store import Outbox, RequestRow
+from meterai.settings import Paths
+
+log = logging.getLogger(__name__)
+
+STAGING = ".meterai-kiosk"
+ORIGINALS = "originals"
+_TEMP_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".download", ".swp", "~")
+
+
+@dataclass(frozen=True)
+class Layout:
+    inbox: Path
+    outbox: Path
+    rejected: Path
+
+    @property
+    def staging(self) -> Path:
+        return self.inbox / STAGING
+
+    def out_dir(self, customer: str) -> Path:
+        return self.outbox / customer
+
+    def rejected_dir(self, customer: str) -> Path:
+        return self.rejected / customer
+
+    def folder_note(self, customer: str) -> Path:
+        return self.rejected_dir(customer) / f"{SETTINGS_FILE}.txt"
+
+    def customer_of(self, path: Path) -> str | None:
+        """The customer a dropped file belongs to, or ``None`` for anything not a drop."""
+        try:
+            rel = path.relative_to(self.inbox)
+        except ValueError:
+            return None
+        if len(rel.parts) != 2 or not is_drop(rel.parts[1]) or rel.parts[0].startswith("."):
+            return None
+        return rel.parts[0]
+
+
+def is_drop(name: str) -> bool:
+    """Files a customer dropped, not the folder's settings or a copy tool's temp file."""
+    return not (
+        name.startswith(".") or name == SETTINGS_FILE or name.lower().endswith(_TEMP_SUFFIXES)
+    )
+
+
+@dataclass(frozen=True)
+class Taken:
+    customer: str
+    file: str
+    request: RequestRow
+    resumed: bool = False
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    customer: str
+    file: str
+    existing: RequestRow
+    moved_to: Path
+
+
+@dataclass(frozen=True)
+class Rejected:
+    customer: str
+    file: str
+    reason: str
+    moved_to: Path
+
+
+@dataclass(frozen=True)
+class FolderInvalid:
+    customer: str
+    message: str
+    note: Path
+
+
+KioskEvent = Taken | Duplicate | Rejected | FolderInvalid
+
+
+def stage(layout: Layout, customer: str, path: Path) -> Path | None:
+    """Rename a ready file out of the customer's folder; ``None`` if it went meanwhile."""
+    folder = layout.staging / customer / uuid.uuid4().hex[:16]
+    folder.mkdir(parents=True)
+    target = folder / path.name
+    try:
+        os.rename(path, target)
+    except FileNotFoundError:
+        folder.rmdir()
+        return None
+    fsync_dir(folder)
+    fsync_dir(path.parent)
+    return target
+
+
+def staged_files(layout: Layout) -> list[tuple[str, Path]]:
+    """Files a crash left staged: taken from the inbox, maybe queued, not yet moved out."""
+    found: list[tuple[str, Path]] = []
+    if not layout.staging.is_dir():
+        return found
+    for customer_dir in sorted(layout.staging.iterdir()):
+        if not customer_dir.is_dir():
+            continue
+        for token in sorted(customer_dir.iterdir()):
+            files = [p for p in token.iterdir() if p.is_file()] if token.is_dir() else []
+            if not files and token.is_dir():
+                token.rmdir()
+            found += [(customer_dir.name, p) for p in files]
+    return found
+
+
+class Taker:
+    """Settles staged files against the outbox; one per kiosk thread (it owns connections)."""
+
+    def __init__(self, outbox: Outbox, paths: Paths, layout: Layout, drops: DropIndex) -> None:
+        self.outbox = outbox
+        self.paths = paths
+        self.layout = layout
+        self.drops = drops
+
+    def settle(self, customer: str, staged: Path, defaults: FolderDefaults) -> KioskEvent:
+        sha = sha256_of(staged)
+        source = str(staged.resolve())
+        known = self._known(sha)
+        mine = [r for r in known if r.source_path == source]
+        if mine:
+            self.drops.remember(sha, mine[0].id)
+            self._move_original(customer, staged)
+            return Taken(customer, staged.name, mine[0], resumed=True)
+        if known:
+            return self._duplicate(customer, staged, known[0])
+        options = defaults.options(customer, self.layout.out_dir(customer))
+        try:
+            accepted = queue_file(self.outbox, self.paths, staged, options)
+        except InputError as exc:
+            return self._reject(customer, staged, {lang: error_in(exc, lang) for lang in LANGUAGES})
+        self.drops.remember(sha, accepted.request.id)
+        self._move_original(customer, staged)
+        return Taken(customer, staged.name, accepted.request)
+
+    def _known(self, sha: str) -> list[RequestRow]:
+        """Live requests for these bytes: stored as dropped, or fixed from them."""
+        rows = self.outbox.find_by_sha(sha)
+        indexed = self.drops.request_for(sha)
+        if indexed is not None and all(r.id != indexed for r in rows):
+            rows.append(self.outbox.get(indexed))
+        return [r for r in rows if r.state != State.CANCELLED]
+
+    def _duplicate(self, customer: str, staged: Path, existing: RequestRow) -> Duplicate:
+        template = N_(
+            "Not stamped again: the same document (identical content) was received before "
+            "as request {id} ({state}). No stamp was bought for this copy."
+        )
+        params: dict[str, str | int | float] = {"id": existing.id, "state": str(existing.state)}
+        sn = N_("Its serial number: {sn}.")
+        texts = {
+            lang: text_in(template, params, lang)
+            + (" " + text_in(sn, {"sn": existing.sn}, lang) if existing.sn else "")
+            for lang in LANGUAGES
+        }
+        moved = self._move_rejected(customer, staged, texts)
+        return Duplicate(customer, staged.name, existing, moved)
+
+    def _reject(self, customer: str, staged: Path, reasons: dict[str, str]) -> Rejected:
+        moved = self._move_rejected(customer, staged, reasons)
+        return Rejected(customer, staged.name, reasons[current_language()], moved)
+
+    def _move_rejected(self, customer: str, staged: Path, reasons: dict[str, str]) -> Path:
+        folder = self.layout.rejected_dir(customer)
+        moved = move_no_overwrite(staged, folder, staged.name)
+        heading = N_("{file} was not stamped.")
+        body = {
+            lang: [text_in(heading, {"file": staged.name}, lang), reasons[lang]]
+            for lang in LANGUAGES
+        }
+        atomic_write_bytes(folder / f"{moved.name}.txt", note(body).encode("utf-8"))
+        _drop_token_dir(staged)
+        return moved
+
+    def _move_original(self, customer: str, staged: Path) -> None:
+        move_no_overwrite(staged, self.layout.out_dir(customer) / ORIGINALS, staged.name)
+        _drop_token_dir(staged)
+
+    def folder_invalid(self, customer: str, error: FolderSettingsInvalid) -> FolderInvalid | None:
+        """Write the bilingual note once per distinct problem; ``None`` if already written."""
+        path = self.layout.folder_note(customer)
+        text = note({lang: [error.message_in(lang)] for lang in LANGUAGES}).encode("utf-8")
+        try:
+            if path.read_bytes() == text:
+                return None
+        except OSError:
+            pass
+        atomic_write_bytes(path, text)
+        return FolderInvalid(customer, error.message_in(current_language()), path)
+
+    def folder_valid(self, customer: str) -> None:
+        """Settings fixed: the old note would only mislead."""
+        self.layout.folder_note(customer).unlink(missing_ok=True)
+
+
+def move_no_overwrite(src: Path, folder: Path, name: str) -> Path:
+    """Move ``src`` into ``folder`` as ``name`` (`` (2)`` etc. if taken), across file systems
+    too; a hard link claims the name atomically where the file system allows."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem, suffix = os.path.splitext(name)
+    candidate, n = folder / name, 2
+    while True:
+        try:
+            os.link(src, candidate)
+            break
+        except FileExistsError:
+            candidate, n = folder / f"{stem} ({n}){suffix}", n + 1
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.EPERM, errno.ENOTSUP):
+                raise
+            candidate = copy_no_overwrite(src, folder, name)
+            break
+    fsync_dir(folder)
+    src.unlink()
+    fsync_dir(src.parent)
+    return candidate
+
+
+def _drop_token_dir(staged: Path) -> None:
+    with contextlib.suppress(OSError):
+        staged.parent.rmdir()
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in read_chunks(fh):
+            digest.update(chunk)
+    return digest.hexdigest()
