@@ -13,6 +13,8 @@ from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_FAILED, EXIT_OK
 from meterai.cli.status import state_label
 from meterai.i18n import _
+from meterai.kiosk.balance import low_balance
+from meterai.kiosk.ledger import unaccounted
 from meterai.outbox.states import State
 from meterai.sync.events import (
     BytesMoved,
@@ -153,6 +155,7 @@ def _run_sync(args: argparse.Namespace, ctx: CliContext, printer: Any) -> int:
     runner = SyncRunner(ctx.paths, ctx.settings, concurrency=args.concurrency, events=printer)
     if not args.watch:
         summary = runner.run_once()
+        _warn_if_low(ctx, runner.balance)
         ctx.print(
             _("{done} done, {attention} need attention").format(
                 done=summary.done, attention=summary.attention
@@ -174,6 +177,12 @@ def _run_sync(args: argparse.Namespace, ctx: CliContext, printer: Any) -> int:
     return EXIT_OK
 
 
+def _warn_if_low(ctx: CliContext, balance: int | None) -> None:
+    warning = low_balance(balance, ctx.settings)
+    if warning is not None:
+        ctx.warn(warning.message())
+
+
 def run_retry(args: argparse.Namespace, ctx: CliContext) -> int:
     row = ctx.outbox().transition(
         args.id,
@@ -192,6 +201,7 @@ def run_recover(args: argparse.Namespace, ctx: CliContext) -> int:
     runner.open()
     try:
         report = runner._engine().reconcile()
+        charged = runner.charged_serials()
     finally:
         runner.close()
     box = ctx.outbox()
@@ -207,6 +217,14 @@ def run_recover(args: argparse.Namespace, ctx: CliContext) -> int:
                 sn=sn
             )
         )
-    if not (report.adopted or box.orphans() or report.stamped_unknown):
+    foreign = [u for u in unaccounted(charged, box) if not u.unused_known]
+    for item in foreign:
+        if item.sn not in report.stamped_unknown:
+            ctx.print(
+                _("charged {sn}: the provider billed it, no request here holds it").format(
+                    sn=item.sn
+                )
+            )
+    if not (report.adopted or box.orphans() or report.stamped_unknown or foreign):
         ctx.print(_("Nothing to recover: every serial number is accounted for."))
     return EXIT_OK

@@ -154,6 +154,11 @@ class SyncRunner:
         if was != online:
             self._events(Connectivity(online))
 
+    def charged_serials(self) -> list[tuple[str, bool]]:
+        """Every serial number the provider charged to the account: (SN, stamped?)."""
+        assert self._client is not None, "open() the runner first"
+        return [(e.sn, e.status == "STAMP") for e in self._client.sn_list()]
+
     # --- draining ------------------------------------------------------------------
 
     def run_once(self) -> Summary:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from meterai.outbox import Outbox, State
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, load_settings
@@ -161,3 +163,45 @@ def test_truncated_download_is_fetched_again(
     box.close()
     assert any("unreadable download" in d for d in journal), journal
     _assert_all_done_once(client_paths, admin, 1, provider)
+
+
+def test_recover_lists_serials_charged_elsewhere_and_sync_warns_on_low_balance(
+    client_paths: Paths, admin: Admin, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from meterai.cli.main import run
+    from meterai.settings import save_settings
+
+    token = admin.http.post("/api/users/login", json={"user": "demo", "password": "demo"}).json()
+    auth = {"Authorization": f"Bearer {token['token']}"}
+    up = admin.http.post(
+        "/uploaddoc2",
+        files={"file": ("x.pdf", b"%PDF-1.7\n%%EOF\n")},
+        data={"token": token["token"]},
+        headers=auth,
+    ).json()
+    portal = admin.http.post(
+        "/chanel/stampv2",
+        headers=auth,
+        json={
+            "isUpload": True,
+            "idfile": up["id"],
+            "namadoc": "3",
+            "namafile": "dari-portal.pdf",
+            "nilaidoc": "10000",
+            "namejidentitas": "",
+            "noidentitas": "",
+            "namedipungut": "",
+            "snOnly": False,
+            "nodoc": "PORTAL-1",
+            "tgldoc": "2026-11-24",
+        },
+    ).json()["result"]["sn"]
+    assert run(["--data-dir", str(client_paths.data_dir), "--lang", "en", "recover"]) == 0
+    assert f"charged {portal}" in capsys.readouterr().out
+
+    settings = load_settings(client_paths)
+    settings.extra["low_balance"] = 5000
+    save_settings(client_paths, settings)
+    queue_documents(client_paths, 1, tmp_path / "docs")
+    assert run(["--data-dir", str(client_paths.data_dir), "--lang", "en", "sync", "--once"]) == 0
+    assert "Low balance" in capsys.readouterr().err
