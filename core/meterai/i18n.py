@@ -97,3 +97,10 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Mark ``message`` for extraction; translated later, when it is shown."""
     return message
+
+
+def format_number(value: float, lang: str | None = None) -> str:
+    """``1.500`` in Indonesian, ``1,500`` in English (Babel's CLDR data)."""
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(value, format="#,##0.#", locale=lang or _current))

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from meterai.settings import Paths
-from meterai_desk.dialogs.add_dialog import AddDialog
 from meterai_desk.memory import PlacementMemory
 from meterai_desk.ops import expand_paths
 from meterai_desk.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    # Imported when the first file is added: it brings pikepdf, pypdf and QtPdf, which
+    # would otherwise make every start of the window wait for them.
+    from meterai_desk.dialogs.add_dialog import AddDialog
 
 
 class AddFlow(QObject):
@@ -44,6 +49,8 @@ class AddFlow(QObject):
         if not self._waiting:
             self.dialog = None
             return
+        from meterai_desk.dialogs.add_dialog import AddDialog
+
         dialog = AddDialog(
             self._waiting.pop(0), self._paths, self._tasks, self._memory, self._parent
         )

@@ -11,12 +11,17 @@ import tempfile
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from meterai.documents import AUTOMATIC_FIXES, Fix, PreflightReport, apply_fixes, preflight
 from meterai.errors import MeteraiError
 from meterai.outbox.states import ACTIVE, State
 from meterai.outbox.store import Outbox
-from meterai.placement import PageGeometry, page_count, page_geometry
+
+if TYPE_CHECKING:
+    # pikepdf and pypdf are imported by ``inspect`` on a worker, the first time a file is
+    # added, so opening the window does not wait for them.
+    from meterai.documents import Fix, PreflightReport
+    from meterai.placement import PageGeometry
 
 
 @dataclass(frozen=True)
@@ -47,12 +52,16 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def inspect(path: Path, target: str, allow: Collection[Fix] = AUTOMATIC_FIXES) -> Inspection:
+def inspect(path: Path, target: str, allow: Collection[Fix] | None = None) -> Inspection:
     """Pre-flight ``path``, apply the allowed fixes to a temporary copy, and read its pages.
 
     The same fixes run again inside ``queue_file`` on confirm: the preview only has to
     show the pages the stamp will land on, and fixes never move page boxes.
     """
+    from meterai.documents import AUTOMATIC_FIXES, apply_fixes, preflight
+    from meterai.placement import page_count, page_geometry
+
+    allow = AUTOMATIC_FIXES if allow is None else allow
     original = preflight(path, target)
     with tempfile.TemporaryDirectory(prefix="meterai-desk-") as work:
         fixed, applied, report = path, (), original

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from babel.numbers import format_decimal
 
+from meterai.i18n import format_number as i18n_format_number
 from meterai.i18n import translations
 
 
@@ -39,7 +40,7 @@ def format_size(size: int, lang: str) -> str:
 
 
 def format_number(value: float, lang: str) -> str:
-    return str(format_decimal(value, format="#,##0.#", locale=lang))
+    return i18n_format_number(value, lang)
 
 
 def render(template: str, params: Mapping[str, Param], lang: str) -> str:

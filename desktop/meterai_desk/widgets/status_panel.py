@@ -9,8 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from meterai.documents.text import format_number
-from meterai.i18n import _, current_language
+from meterai.i18n import _, current_language, format_number
 from meterai_desk.ops import Tally
 
 _DOT = {"online": "#1b7f3b", "offline": "#b00020", "starting": "#8a8a8a", "waiting": "#b07a00"}
