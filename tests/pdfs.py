@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pikepdf
 
+from tests.signing import test_signer
+
 A4 = (595.0, 842.0)
 
 
@@ -128,45 +130,6 @@ def make_truncated_xref(path: Path, pages: int = 2) -> Path:
     return path
 
 
-def _self_signed_signer() -> object:
-    """A throwaway signer for documents that must arrive already signed."""
-    import datetime as dt
-
-    from asn1crypto import keys as asn1_keys
-    from asn1crypto import x509 as asn1_x509
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-    from pyhanko.sign import signers
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Applicant")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    der_key = key.private_bytes(
-        serialization.Encoding.DER,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    asn1_cert = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-    return signers.SimpleSigner(
-        signing_cert=asn1_cert,
-        signing_key=asn1_keys.PrivateKeyInfo.load(der_key),
-        cert_registry=SimpleCertificateStore.from_certs([asn1_cert]),
-    )
-
-
 def make_signed(
     path: Path, *, certify: bool = False, tamper: bool = False, modify_after: bool = False
 ) -> Path:
@@ -184,7 +147,7 @@ def make_signed(
         docmdp_permissions=fields.MDPPerm.NO_CHANGES if certify else fields.MDPPerm.FILL_FORMS,
     )
     out = io.BytesIO()
-    signers.sign_pdf(writer, meta, signer=_self_signed_signer(), output=out)  # type: ignore[arg-type]
+    signers.sign_pdf(writer, meta, signer=test_signer(), output=out)
     data = out.getvalue()
     plain.unlink()
     if tamper:
