@@ -22,7 +22,7 @@ import _common  # noqa: F401  (sys.path)
 from _common import make_pdf
 from meterai.intake import IntakeOptions, queue_file
 from meterai.outbox import Outbox
-from meterai.settings import SERVICES, Paths, Profile, Settings, resolve_paths, save_settings
+from meterai.settings import Paths, Settings, resolve_paths
 
 
 class ExternalSandbox:
@@ -47,17 +47,10 @@ class ExternalSandbox:
         assert self.admin.put("/_sandbox/faults", json=faults or {}).status_code == 200
 
     def settings_for(self, paths: Paths) -> Settings:
-        settings = Settings()
-        settings.profiles["bench"] = Profile(
-            name="bench",
-            kind="sandbox",
-            base_urls={s: self.base_url for s in SERVICES},
-            ca_file=str(self.ca_file),
-            user="demo",
-        )
-        settings.active_profile = "bench"
-        save_settings(paths, settings)
-        return settings
+        """The data dir's active profile points at this sandbox, as the sync tests do."""
+        from tests.core.sync.conftest import point_at  # after _common put the repo on sys.path
+
+        return point_at(paths, self)  # type: ignore[arg-type]
 
     def template(self, folder: Path, count: int, **pdf: Any) -> Path:
         """A data dir with ``count`` queued documents, to be copied fresh for each run."""
