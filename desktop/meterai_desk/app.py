@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -11,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from meterai import i18n
 from meterai.errors import MeteraiError
+from meterai.logs import setup_logging
 from meterai.settings import load_settings, resolve_paths
 from meterai_desk import qtranslator
 from meterai_desk.icons import app_icon
@@ -29,11 +29,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Meterai Desk")
     app.setWindowIcon(app_icon())
     paths = resolve_paths(args.data_dir)
+    # The rotating log file in the data dir, tokens and passwords redacted on the handler.
+    setup_logging(paths)
     try:
         settings = load_settings(paths)
     except MeteraiError as exc:
