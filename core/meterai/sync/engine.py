@@ -265,7 +265,9 @@ class Engine:
         # know that a stamp already happened, the provider can.
         status = self.provider.serial_status(row.sn)
         if status is not None and status.stamped:
-            url = status.file or self.provider.result_url(row.provider_file_id)
+            # The result is where the stamping that happened put it: after a re-upload the
+            # current file id is not the one the stamp was made from.
+            url = status.file or row.result_url or self.provider.result_url(row.provider_file_id)
             self._move(row, State.STAMPED, "the provider already stamped it", result_url=url)
             return
         row = self.outbox.note(row.id, "stamping call", stamp_tries=row.stamp_tries + 1)
@@ -291,7 +293,7 @@ class Engine:
         try:
             self._download_to(dest, url, row.id)
         except ProviderFailure as exc:
-            if exc.http_status in (404, 410):
+            if exc.http_status in (404, 410) and row.attempts + 1 >= _GONE_AFTER:
                 self._attention(
                     row,
                     N_(
@@ -494,6 +496,10 @@ class Engine:
 
         return report
 
+
+# A result that is not found is asked for this many times before the user is told it is
+# gone: a file that was just written may not be visible yet on every server of a share.
+_GONE_AFTER = 3
 
 # Live states in which a request may have bought a serial number the outbox does not know.
 _MAY_HAVE_BOUGHT = (State.QUEUED, State.UPLOADED, State.NUMBERING, State.NEEDS_ATTENTION)
