@@ -87,18 +87,3 @@ def describe(qtbot: QtBot, dialog: AddDialog, search: str = "keterangan") -> Non
     qtbot.keyClick(popup, Qt.Key.Key_Return)
     qtbot.keyClicks(form.nodoc, "SP-001/2026")
     qtbot.keyClicks(form.value, "1.500.000")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _destroy_widgets_before_exit() -> Iterator[None]:
-    """Every widget a test left behind is destroyed while the QApplication still lives;
-    left to the garbage collector at interpreter exit, PySide6 aborts (none_dealloc)."""
-    yield
-    app = QApplication.instance()
-    if app is None:
-        return
-    for widget in QApplication.topLevelWidgets():
-        widget.close()
-        widget.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-    gc.collect()
