@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from meterai.i18n import N_, _
+from meterai.messages import Message
 
 
 class MeteraiError(Exception):
@@ -34,6 +35,16 @@ class MeteraiError(Exception):
     def user_message(self) -> str:
         """The message in the current language, with its parameters filled in."""
         return self._format(_(self.message_id))
+
+    def message(self) -> Message:
+        """As data, for storing: shown later in whatever language the reader has."""
+        return Message(self.message_id, {k: _param(v) for k, v in self.params.items()})
+
+
+def _param(value: Any) -> str | int | float | Message:
+    if isinstance(value, MeteraiError):
+        return value.message()
+    return value if isinstance(value, str | int | float) else str(value)
 
 
 class InputError(MeteraiError):

@@ -71,7 +71,7 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
     attention = 0
     for row in _iter_rows(ctx):
         attention += row.state == State.NEEDS_ATTENTION
-        reason = row.last_error or ""
+        reason = row.reason()
         if row.next_attempt_at and row.state not in (State.DONE, State.CANCELLED):
             next_try = _("next try {when}").format(when=_stamp(row.next_attempt_at))
             reason = f"{reason} ({next_try})".strip()

@@ -150,7 +150,19 @@ def _v3_sync_facts(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO meta (key, value) VALUES ('install_id', lower(hex(randomblob(6))))")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_serials_identity_guards, _v3_sync_facts)
+def _v4_reason_as_message(db: sqlite_utils.Database) -> None:
+    """Why a request waits or needs attention, as a message id and its parameters (JSON),
+    so a row written in one language reads in the other after a switch; ``last_error``
+    keeps the English text for logs and older readers."""
+    db.table("requests").add_column("last_error_msg", str)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_initial,
+    _v2_serials_identity_guards,
+    _v3_sync_facts,
+    _v4_reason_as_message,
+)
 LATEST = len(MIGRATIONS)
 
 

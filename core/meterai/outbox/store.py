@@ -20,7 +20,8 @@ from typing import Any
 
 from meterai.errors import IllegalTransition, InputError, RequestNotFound
 from meterai.fsutil import sweep_temp_files
-from meterai.i18n import N_
+from meterai.i18n import N_, _
+from meterai.messages import Message
 from meterai.outbox.db import atomic, open_connection
 from meterai.outbox.migrations import LATEST, migrate
 from meterai.outbox.states import ACTIVE, CANCELLABLE, TERMINAL, State, can_move
@@ -43,6 +44,7 @@ MUTABLE_FIELDS = frozenset(
         "stamp_tries",
         "result_url",
         "waiting_reason",
+        "last_error_msg",
     }
 )
 
@@ -103,6 +105,14 @@ class RequestRow:
     stamp_tries: int
     result_url: str | None
     waiting_reason: str | None
+    last_error_msg: str | None
+
+    def reason(self) -> str:
+        """Why it waits or needs attention, in the current language."""
+        stored = Message.from_json(self.last_error_msg)
+        if stored is not None:
+            return stored.text()
+        return _(self.waiting_reason) if self.waiting_reason else self.last_error or ""
 
     @property
     def rect(self) -> tuple[float, float, float, float]:
@@ -269,16 +279,18 @@ class Outbox:
             return self._get(request_id)
 
     def record_failure(
-        self, request_id: int, error: str, *, next_attempt_at: float | None
+        self, request_id: int, error: Message, *, next_attempt_at: float | None
     ) -> RequestRow:
         """Count a failed attempt and schedule the next one, journalled."""
+        english = error.english()
         with atomic(self.conn):
             current = self._get(request_id)
             return self.note(
                 request_id,
-                f"attempt failed: {error}",
+                f"attempt failed: {english}",
                 attempts=current.attempts + 1,
-                last_error=error,
+                last_error=english,
+                last_error_msg=error.to_json(),
                 next_attempt_at=next_attempt_at,
             )
 

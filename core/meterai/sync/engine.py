@@ -29,6 +29,7 @@ from typing import Any
 from meterai.errors import IllegalTransition, MeteraiError, VerificationError
 from meterai.fsutil import copy_no_overwrite, fsync_dir, temp_prefix
 from meterai.i18n import N_, _
+from meterai.messages import Message, Param
 from meterai.outbox.db import atomic
 from meterai.outbox.states import State
 from meterai.outbox.store import TAG_PATTERN, Outbox, RequestRow
@@ -389,6 +390,7 @@ class Engine:
             expect=row.state,
             attempts=0,
             last_error=None,
+            last_error_msg=None,
             next_attempt_at=None,
             waiting_reason=None,
             **updates,
@@ -397,25 +399,32 @@ class Engine:
         self.events(StateChanged(moved, str(row.state)))
         return moved
 
-    def _attention(self, row: RequestRow, template: str, **params: Any) -> None:
-        english = template.format(**params)
+    def _attention(self, row: RequestRow, template: str, **params: Param) -> None:
+        self._attention_for(row, Message(template, params))
+
+    def _attention_for(self, row: RequestRow, message: Message) -> None:
+        english = message.english()
         moved = self.outbox.transition(
             row.id,
             State.NEEDS_ATTENTION,
             detail=english,
             expect=row.state,
             last_error=english,
+            last_error_msg=message.to_json(),
             next_attempt_at=None,
         )
         self.events(StateChanged(moved, str(row.state)))
-        self.events(NeedsAttention(moved, _(template).format(**params)))
+        self.events(NeedsAttention(moved, message.text()))
 
     def _failed(self, row: RequestRow, exc: BaseException) -> None:
         kind = exc.kind if isinstance(exc, ProviderFailure) else ErrorKind.TRANSIENT
-        message = exc.user_message() if isinstance(exc, MeteraiError) else str(exc)
-        english = str(exc)
+        message = (
+            exc.message()
+            if isinstance(exc, MeteraiError)
+            else Message("{detail}", {"detail": str(exc)})
+        )
         if kind in (ErrorKind.USER_ACTION, ErrorKind.AUTH):
-            self._attention(row, "{message}", message=message)
+            self._attention_for(row, message)
             return
         attempts = row.attempts + 1
         if attempts >= self.config.max_failures:
@@ -432,9 +441,9 @@ class Engine:
             return
         retry_after = exc.retry_after if isinstance(exc, ProviderFailure) else None
         until = self.clock() + self.config.backoff.delay(attempts, self.rng, retry_after)
-        self.outbox.record_failure(row.id, english, next_attempt_at=until)
+        self.outbox.record_failure(row.id, message, next_attempt_at=until)
         queue = exc.queue_position if isinstance(exc, ProviderFailure) else None
-        self.events(Waiting(row.id, message, until, queue))
+        self.events(Waiting(row.id, message.text(), until, queue))
 
     def _wait(self, row: RequestRow, reason: str, until: float) -> None:
         self.outbox.note(row.id, f"waiting: {reason}", next_attempt_at=until, waiting_reason=reason)

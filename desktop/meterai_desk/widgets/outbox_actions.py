@@ -107,6 +107,7 @@ class OutboxActions(QObject):
                 attempts=0,
                 next_attempt_at=None,
                 last_error=None,
+                last_error_msg=None,
             )
 
         self._tasks.db(retry, self._after_write(wake=True), self._error)

@@ -253,7 +253,7 @@ class OutboxModel(QAbstractTableModel):
             return ""
         waiting = self._waiting.get(row.id)
         reason = self._messages.get(row.id) or (waiting.reason if waiting else "")
-        reason = reason or row.last_error or ""
+        reason = reason or row.reason()
         until = waiting.until if waiting else row.next_attempt_at
         if until and row.state != State.NEEDS_ATTENTION:
             when = _("next try at {when}").format(when=_when(until))

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from meterai.errors import IllegalTransition, MigrationError, StoreCorrupt, StoreLocked
+from meterai.messages import Message
 from meterai.outbox import NewRequest, Outbox, State
 from meterai.outbox.db import read_pragmas
 from meterai.outbox.migrations import LATEST, MIGRATIONS, migrate, schema_version
@@ -86,9 +87,9 @@ def test_due_orders_by_next_attempt(outbox: Outbox) -> None:
     a = outbox.enqueue(_new())
     b = outbox.enqueue(_new())
     c = outbox.enqueue(_new())
-    outbox.record_failure(a.id, "timeout", next_attempt_at=50.0)
-    outbox.record_failure(b.id, "timeout", next_attempt_at=10.0)
-    outbox.record_failure(c.id, "timeout", next_attempt_at=500.0)
+    outbox.record_failure(a.id, Message("timeout"), next_attempt_at=50.0)
+    outbox.record_failure(b.id, Message("timeout"), next_attempt_at=10.0)
+    outbox.record_failure(c.id, Message("timeout"), next_attempt_at=500.0)
     assert [r.id for r in outbox.due(now=100.0)] == [b.id, a.id]
     assert outbox.get(b.id).attempts == 1
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from meterai import i18n
+from meterai.messages import Message
 from meterai.outbox import Outbox, State
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, load_settings
@@ -207,3 +209,35 @@ def test_recover_lists_serials_charged_elsewhere_and_sync_warns_on_low_balance(
     queue_documents(client_paths, 1, tmp_path / "docs")
     assert run(["--data-dir", str(client_paths.data_dir), "--lang", "en", "sync", "--once"]) == 0
     assert "Low balance" in capsys.readouterr().err
+
+
+def test_a_stored_reason_reads_in_the_language_of_whoever_reads_it(
+    client_paths: Paths, admin: Admin, tmp_path: Path
+) -> None:
+    """Written in one language, the waiting reason of a row reads in the other after a
+    switch (it used to stay in English, the language of ``last_error``)."""
+    admin.faults(
+        {"seed": 3, "rules": [{"endpoint": "uploaddoc2", "fault": "http_error", "status": 503}]}
+    )
+    (request_id,) = queue_documents(client_paths, 1, tmp_path / "docs")
+    runner = SyncRunner(client_paths, load_settings(client_paths), config=FAST)
+    runner.open()
+    try:
+        i18n.set_language("id")
+        engine: Engine = runner._engine()
+        assert engine.step(request_id) == State.QUEUED
+        row = engine.outbox.get(request_id)
+    finally:
+        runner.close()
+    message = Message.from_json(row.last_error_msg)
+    assert message is not None and row.attempts == 1
+    try:
+        i18n.set_language("en")
+        english = row.reason()
+        i18n.set_language("id")
+        indonesian = row.reason()
+    finally:
+        i18n.set_language("id")
+    assert english == row.last_error == message.english()
+    assert indonesian == i18n.translations("id").gettext(message.id).format(**message.params)
+    assert indonesian != english, indonesian
