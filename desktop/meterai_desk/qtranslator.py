@@ -11,13 +11,10 @@ language and catalogue, and loaded into a plain C++ ``QTranslator``.
 
 from __future__ import annotations
 
-import hashlib
-import subprocess
 import sys
+import zlib
 from pathlib import Path
-from xml.sax.saxutils import escape
 
-import platformdirs
 import PySide6
 from PySide6.QtCore import QCoreApplication, QTranslator
 
@@ -95,12 +92,15 @@ def qm_file(lang: str) -> Path | None:
     """The compiled catalogue of Qt's strings for ``lang``; None for English."""
     if lang == "en":
         return None
-    pairs = [(text, i18n.translations(lang).gettext(text)) for text in QT_STRINGS]
-    key = hashlib.sha256(repr(pairs).encode("utf-8")).hexdigest()[:16]
-    folder = Path(platformdirs.user_cache_dir("meterai-desk", appauthor=False))
-    qm = folder / f"qt_{lang}_{key}.qm"
+    # Named by the catalogue and the string list, so finding it needs no compiling.
+    strings = zlib.crc32(repr(QT_STRINGS).encode("utf-8"))
+    folder = i18n.cache_dir()
+    qm = folder / f"qt_{lang}_{i18n.catalogue_key(lang)}_{strings:08x}.qm"
     if qm.exists():
         return qm
+    import subprocess
+
+    pairs = [(text, i18n.translations(lang).gettext(text)) for text in QT_STRINGS]
     folder.mkdir(parents=True, exist_ok=True)
     ts = qm.with_suffix(".ts")
     ts.write_text(_ts_document(lang, pairs), encoding="utf-8")
@@ -124,9 +124,14 @@ def _load(lang: str) -> None:
     _installed = translator
 
 
+def _escape(text: str) -> str:
+    """XML text escaping (``xml.sax.saxutils`` would pull in ``urllib`` at start-up)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _ts_document(lang: str, pairs: list[tuple[str, str]]) -> str:
     messages = "".join(
-        f"<message><source>{escape(src)}</source><translation>{escape(dst)}</translation></message>"
+        f"<message><source>{_escape(src)}</source><translation>{_escape(dst)}</translation></message>"
         for src, dst in pairs
         if dst != src
     )

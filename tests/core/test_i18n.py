@@ -7,10 +7,13 @@ msgstr is a ``KeyError`` (or a silently missing value) at the moment an error is
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 
+from meterai import i18n
 from meterai.i18n import translations
 from tests.core.catalogue import (
     CORE,
@@ -112,3 +115,32 @@ def test_the_merged_catalogue_carries_the_plural_rule() -> None:
 def test_the_core_catalogue_translates_at_run_time() -> None:
     assert translations("id").gettext("The outbox is empty.") == "Kotak keluar kosong."
     assert translations("en").gettext("The outbox is empty.") == "The outbox is empty."
+
+
+@pytest.fixture
+def fresh_catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A cache folder of its own, and no catalogue compiled yet in this process."""
+    monkeypatch.setenv(i18n.CACHE_DIR_ENV, str(tmp_path))
+    translations.cache_clear()
+    yield tmp_path
+    translations.cache_clear()
+
+
+def test_the_compiled_catalogue_is_kept_and_read_back(fresh_catalogue: Path) -> None:
+    text = translations("id").gettext("The outbox is empty.")
+    (kept,) = fresh_catalogue.glob("meterai_id_*.mo")
+    assert kept.name == f"meterai_id_{i18n.catalogue_key('id')}.mo"
+    translations.cache_clear()
+    # Read back from the file: a catalogue that needed Babel again would show up here.
+    with patch("meterai.i18n._compile", side_effect=AssertionError("compiled again")):
+        assert translations("id").gettext("The outbox is empty.") == text != "The outbox is empty."
+
+
+def test_a_damaged_or_stale_catalogue_is_compiled_again(fresh_catalogue: Path) -> None:
+    stale = fresh_catalogue / "meterai_id_0000000000000000.mo"
+    stale.write_bytes(b"old")
+    kept = fresh_catalogue / f"meterai_id_{i18n.catalogue_key('id')}.mo"
+    kept.write_bytes(b"\xde\x12\x04\x95 cut short")
+    assert translations("id").gettext("The outbox is empty.") != "The outbox is empty."
+    assert kept.read_bytes()[:4] == b"\xde\x12\x04\x95" and len(kept.read_bytes()) > 1000
+    assert not stale.exists()
