@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -23,22 +24,27 @@ sys.path[:0] = [str(ROOT), str(ROOT / "core"), str(ROOT / "desktop")]
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QPointF, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
-from tests.pdfs import make_pdf  # noqa: E402
+from tests.pdfs import make_garbage, make_pdf  # noqa: E402
 
 from meterai import i18n  # noqa: E402
 from meterai.intake import IntakeOptions, queue_file  # noqa: E402
+from meterai.kiosk_setup import KioskChoice, KioskSetup, check_choice  # noqa: E402
+from meterai.messages import Message  # noqa: E402
 from meterai.outbox import Outbox, State  # noqa: E402
-from meterai.settings import Paths, resolve_paths  # noqa: E402
+from meterai.sandbox.ledger import Ledger  # noqa: E402
+from meterai.sandbox.server import DATABASE_NAME  # noqa: E402
+from meterai.settings import Paths, Settings, resolve_paths  # noqa: E402
 from meterai.sync.events import BytesMoved, Waiting  # noqa: E402
 from meterai_desk import qtranslator  # noqa: E402
 from meterai_desk.main_window import MainWindow  # noqa: E402
+from meterai_desk.sync_bridge import SyncBridge  # noqa: E402
 from meterai_desk.tasks import TaskRunner  # noqa: E402
 
 SIZE = (1366, 768)
 
 
-def settle(ms: int = 300, until: Callable[[], bool] | None = None) -> None:
-    deadline = time.monotonic() + 10
+def settle(ms: int = 300, until: Callable[[], bool] | None = None, limit: float = 10) -> None:
+    deadline = time.monotonic() + limit
     while True:
         loop = QEventLoop()
         QTimer.singleShot(ms, loop.quit)
@@ -82,7 +88,8 @@ def busy_outbox(paths: Paths, work: Path) -> None:
         box.transition(row.id, State.DONE, output_path=str(work / f"{row.file_name}-emeterai.pdf"))
     box.transition(rows[4].id, State.UPLOADED, provider_file_id="g")
     box.transition(rows[4].id, State.NUMBERING, numbering_tag="t5")
-    box.record_failure(rows[4].id, "queued by the service", next_attempt_at=time.time() + 420)
+    busy = Message("The stamping service is busy or failing (HTTP 503).")
+    box.record_failure(rows[4].id, busy, next_attempt_at=time.time() + 420)
     box.transition(
         rows[5].id,
         State.NEEDS_ATTENTION,
@@ -156,6 +163,51 @@ def shots(work: Path, out: Path) -> None:
     window.outbox_view.selectRow(5)
     settle(500)
     shoot(window, out, "3-outbox")
+    window.quit_now()
+    kiosk_shot(work, out)
+
+
+def low_sandbox_balance(paths: Paths, balance: int) -> None:
+    """The embedded sandbox's account nearly spent, so the picture shows the warning."""
+    paths.sandbox_dir.mkdir(parents=True, exist_ok=True)
+    ledger = Ledger(paths.sandbox_dir / DATABASE_NAME)
+    with ledger.atomic() as db:
+        db.execute("UPDATE accounts SET balance = ?", (balance,))
+    ledger.close()
+
+
+def kiosk_shot(work: Path, out: Path) -> None:
+    """Kiosk mode for real: the embedded sandbox stamps what three customers dropped."""
+    paths = resolve_paths(work / "kiosk")
+    low_sandbox_balance(paths, 18)
+    counter = work / "loket"
+    setup = check_choice(KioskChoice(str(counter / "masuk"), str(counter / "keluar"), "3"))
+    assert isinstance(setup, KioskSetup), setup
+    tasks, settings = TaskRunner(paths), Settings()
+    window = MainWindow(paths, tasks, SyncBridge(paths, settings, tasks), settings)
+    window.resize(*SIZE)
+    window.show()
+    window.kiosk.enter(setup)
+    panel = window.kiosk.panel
+    assert panel is not None
+    settle(300, lambda: window.kiosk.running, limit=60)
+    drops = [
+        ("budi-santoso", "surat-pernyataan.pdf"),
+        ("budi-santoso", "surat-kuasa.pdf"),
+        ("notaris-agus", "akta-jual-beli.pdf"),
+    ]
+    (setup.inbox / "sekolah-1").mkdir()
+    (setup.inbox / "sekolah-1" / "kiosk.json").write_text('{"type": 3}', encoding="utf-8")
+    drops.append(("sekolah-1", "ijazah.pdf"))
+    for pages, (customer, name) in enumerate(drops, start=1):  # page counts make them distinct
+        (setup.inbox / customer).mkdir(exist_ok=True)
+        shutil.copy(make_pdf(work / name, pages=pages), setup.inbox / customer / name)
+    make_garbage(setup.inbox / "notaris-agus" / "scan-rusak.pdf")
+    settle(
+        500, lambda: panel.count("budi-santoso")[1] == 2 and panel.count("notaris-agus")[1] == 1, 90
+    )
+    settle(500, lambda: panel.low_balance.isVisible(), 30)
+    shoot(window, out, "4-kiosk")
     window.quit_now()
 
 

@@ -32,6 +32,7 @@ from meterai_desk.add_flow import AddFlow
 from meterai_desk.dialogs.close_dialog import CloseChoice, CloseDialog
 from meterai_desk.dialogs.files import OpenFilesDialog
 from meterai_desk.icons import app_icon
+from meterai_desk.kiosk_mode import KioskMode
 from meterai_desk.presenter import SyncPresenter
 from meterai_desk.sync_bridge import SyncBridge
 from meterai_desk.tasks import TaskRunner
@@ -84,8 +85,12 @@ class MainWindow(QMainWindow):
         self.adder = AddFlow(paths, tasks, self)
         self.actions_ = OutboxActions(self.outbox_view, tasks, self._wake, self)
         self.presenter = SyncPresenter(
-            tasks, self.outbox_model, self.status, self.tray, bridge, self
+            tasks, self.outbox_model, self.status, self.tray, bridge, self, self.settings
         )
+        self.kiosk = KioskMode(
+            self, paths, self.settings, tasks, bridge, self.outbox_model, self.presenter
+        )
+        self.kiosk.changed.connect(lambda _active: self.retranslate())
         self._build_actions()
         self._build_menus()
 
@@ -109,6 +114,12 @@ class MainWindow(QMainWindow):
         self.add_action.setObjectName("addDocuments")
         self.add_action.setShortcut(QKeySequence.StandardKey.Open)
         self.add_action.triggered.connect(self.choose_files)
+        self.kiosk_action = QAction(
+            style.standardIcon(QStyle.StandardPixmap.SP_DirHomeIcon), "", self
+        )
+        self.kiosk_action.setObjectName("kioskMode")
+        self.kiosk_action.setEnabled(self.kiosk.available)
+        self.kiosk_action.triggered.connect(self.kiosk.toggle)
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.quit_now)
@@ -120,12 +131,15 @@ class MainWindow(QMainWindow):
         self.toolbar.addSeparator()
         for action in self.actions_.all:
             self.toolbar.addAction(action)
+        self.toolbar.addSeparator()
+        self.toolbar.addAction(self.kiosk_action)
         self.addToolBar(self.toolbar)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("")
         self.file_menu.addAction(self.add_action)
+        self.file_menu.addAction(self.kiosk_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self.request_menu = bar.addMenu("")
@@ -144,10 +158,11 @@ class MainWindow(QMainWindow):
             self.language_actions[lang] = action
 
     def retranslate(self) -> None:
-        self.setWindowTitle(_("Meterai Desk"))
+        self.setWindowTitle(self.kiosk.window_title())
         self.heading.setText(_("Outbox"))
         self.add_action.setText(_("&Add documents…"))
         self.add_action.setToolTip(_("Choose PDF files to stamp (or drop them on the window)"))
+        self._retranslate_kiosk()
         self.quit_action.setText(_("&Quit"))
         self.file_menu.setTitle(_("&File"))
         self.request_menu.setTitle(_("&Request"))
@@ -156,6 +171,17 @@ class MainWindow(QMainWindow):
         self.actions_.retranslate()
         self.tray.retranslate()
         self.outbox_model.retranslate()
+
+    def _retranslate_kiosk(self) -> None:
+        if self.kiosk.active:
+            self.kiosk_action.setText(_("Leave &kiosk mode"))
+            tip = _("Stop watching the inbox and sync as usual")
+        else:
+            self.kiosk_action.setText(_("&Kiosk mode…"))
+            tip = _("Stamp every PDF dropped into customer folders (for service counters)")
+        if not self.kiosk.available:
+            tip = _("Kiosk mode needs syncing, which is off (--no-sync)")
+        self.kiosk_action.setToolTip(tip)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     # pikepdf and pypdf are imported by ``inspect`` on a worker, the first time a file is
     # added, so opening the window does not wait for them.
     from meterai.documents import Fix, PreflightReport
+    from meterai.kiosk.balance import LowBalance
     from meterai.placement import PageGeometry
+    from meterai.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -98,3 +100,10 @@ def tally(box: Outbox, now: dt.datetime | None = None) -> Tally:
         attention=box.count(states=[State.NEEDS_ATTENTION]),
         done_today=int(done_today),
     )
+
+
+def balance_warning(balance: int, settings: Settings) -> LowBalance | None:
+    """The CLI's low-balance rule (``meterai.kiosk.balance``), imported here on a worker."""
+    from meterai.kiosk.balance import low_balance
+
+    return low_balance(balance, settings)

@@ -7,23 +7,31 @@ a few times a second however many events arrive.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from meterai.i18n import N_, _
 from meterai.outbox.states import State
+from meterai.settings import Settings
 from meterai.sync.events import Connectivity, Event, NeedsAttention, StateChanged, Waiting
-from meterai_desk.ops import Tally, tally
+from meterai_desk.ops import Tally, balance_warning, tally
 from meterai_desk.sync_bridge import SyncBridge
 from meterai_desk.tasks import TaskRunner
 from meterai_desk.widgets.outbox_view import OutboxModel
 from meterai_desk.widgets.status_panel import StatusPanel
 from meterai_desk.widgets.tray import Tray
 
+if TYPE_CHECKING:
+    from meterai.kiosk.balance import LowBalance
+
 TALLY_DEBOUNCE_MS = 300
 TALLY_PERIOD_MS = 30_000
 
 
 class SyncPresenter(QObject):
+    low_balance = Signal(object)  # a LowBalance, or None once it is topped up
+
     def __init__(
         self,
         tasks: TaskRunner,
@@ -32,11 +40,14 @@ class SyncPresenter(QObject):
         tray: Tray,
         bridge: SyncBridge | None,
         parent: QObject | None = None,
+        settings: Settings | None = None,
     ) -> None:
         super().__init__(parent)
         self._tasks, self._model, self._status, self._tray = tasks, model, status, tray
         self._bridge = bridge
+        self._settings = settings or Settings()
         self.tally = Tally(0, 0, 0)
+        self.warning: LowBalance | None = None
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(TALLY_DEBOUNCE_MS)
@@ -68,7 +79,27 @@ class SyncPresenter(QObject):
         self.tally = counts
         self._status.set_tally(counts)
         if self._bridge is not None:
-            self._status.set_balance(self._bridge.balance)
+            balance = self._bridge.balance
+            self._status.set_balance(balance)
+            self._check_balance(balance)
+
+    def _check_balance(self, balance: int | None) -> None:
+        """The kiosk's low-balance rule for every mode, on a worker (it loads the rule's
+        module, and the threshold is the operator's setting, read afresh each time)."""
+        if balance is None:
+            return
+        settings = self._settings
+        self._tasks.run(lambda: balance_warning(balance, settings), self._show_warning)
+
+    def _show_warning(self, warning: LowBalance | None) -> None:
+        if warning == self.warning:
+            return
+        crossed = warning is not None and self.warning is None
+        self.warning = warning
+        self._status.set_low_balance(warning)
+        self.low_balance.emit(warning)
+        if warning is not None and crossed:
+            self._tray.notify(_("Low balance"), warning.message(), True)
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, StateChanged):

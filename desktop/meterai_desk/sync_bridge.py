@@ -48,7 +48,11 @@ def default_factory(paths: Paths, settings: Settings, events: Callable[[Event], 
 
 
 class SyncBridge(QObject):
-    """Hosts the runner for the window: start, stop, wake, and its events as signals."""
+    """Hosts the runner for the window: start, stop, wake, and its events as signals.
+
+    One runner at a time, because runners share the data folder's lock: ``switch``
+    replaces the ordinary runner by another (kiosk mode) and back.
+    """
 
     event = Signal(object)
     progress = Signal(object)
@@ -69,55 +73,118 @@ class SyncBridge(QObject):
         self._tasks = tasks
         self._latest: dict[int, BytesMoved] = {}
         self._lock = threading.Lock()
+        # Guards the runner and the sandbox, which workers start while the GUI may stop.
+        self._life = threading.Lock()
         self._runner: Runner | None = None
         self._sandbox: SandboxProcess | None = None
+        self._served: Settings | None = None
         self._running = False
+        self._starting = False
+        self._switch_pending = False
+        self._closed = False
         self._relay.connect(self._deliver)
         self._timer = QTimer(self)
         self._timer.setInterval(PROGRESS_INTERVAL_MS)
         self._timer.timeout.connect(self._flush_progress)
         self._follow_os = not settings.profile.embedded
+        self._following = False
 
     @property
     def running(self) -> bool:
         return self._running
 
     @property
+    def factory(self) -> RunnerFactory:
+        """What the running (or starting) runner was made by: tells kiosk mode from ordinary."""
+        return self._factory
+
+    @property
     def balance(self) -> int | None:
-        return None if self._runner is None else self._runner.balance
+        runner = self._runner
+        return None if runner is None else runner.balance
 
     def start(self) -> None:
         """Start on a worker: the sandbox child and the provider login both take a while."""
-        self._tasks.run(self._open, self._on_started, self.failed.emit)
+        self._starting = True
+        self._tasks.run(self._open, self._on_started, self._on_failed)
 
-    def _open(self) -> Runner:
+    def switch(self, factory: RunnerFactory) -> None:
+        """Replace the runner by one from ``factory``, on a worker (stopping joins threads).
+
+        The embedded sandbox stays up: it is the same provider either way, and starting
+        it again costs seconds. A switch asked for while a start is under way follows it.
+        """
+        if self._closed:
+            return
+        self._factory = factory
+        if self._starting:
+            self._switch_pending = True
+            return
+        self._starting = True
+        self._timer.stop()
+        self._running = False
+        with self._life:
+            old, self._runner = self._runner, None
+        self._tasks.run(lambda: self._reopen(old), self._on_started, self._on_failed)
+
+    def _reopen(self, old: Runner | None) -> Runner | None:
         """Runs on a worker thread."""
-        settings = self._settings
-        if settings.profile.embedded:
-            self._sandbox = SandboxProcess(self._paths)
-            served = as_served(settings.profile, self._sandbox.start())
-            settings = replace(
-                settings, profiles={**settings.profiles, settings.active_profile: served}
-            )
-        runner = self._factory(self._paths, settings, self._on_event)
+        if old is not None:
+            old.stop()
+        return self._open()
+
+    def _open(self) -> Runner | None:
+        """Runs on a worker thread; ``None`` when the window closed meanwhile."""
+        runner = self._factory(self._paths, self._served_settings(), self._on_event)
         try:
             runner.start()
         except BaseException:
             self._stop_sandbox()
             raise
+        with self._life:
+            closed = self._closed
+            if not closed:
+                self._runner = runner
+        if closed:
+            runner.stop()
+            self._stop_sandbox()
+            return None
         return runner
+
+    def _served_settings(self) -> Settings:
+        """The settings with the embedded sandbox's address, starting it once (worker).
+
+        Not under the lock while it starts (seconds): ``stop`` on the GUI thread must not
+        wait for that, and stopping the child meanwhile makes ``start`` raise here.
+        """
+        settings = self._settings
+        if not settings.profile.embedded:
+            return settings
+        with self._life:
+            if self._served is not None or self._closed:
+                return self._served or settings
+            sandbox = self._sandbox = SandboxProcess(self._paths)
+        served = as_served(settings.profile, sandbox.start())
+        with self._life:
+            self._served = replace(
+                settings, profiles={**settings.profiles, settings.active_profile: served}
+            )
+            return self._served
 
     def stop(self) -> None:
         """Stop and wait: the data-dir lock must be free before the process exits."""
         self._timer.stop()
         self._running = False
-        if self._runner is not None:
-            self._runner.stop()
-            self._runner = None
+        with self._life:
+            self._closed = True
+            runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.stop()
         self._stop_sandbox()
 
     def _stop_sandbox(self) -> None:
-        sandbox, self._sandbox = self._sandbox, None
+        with self._life:
+            sandbox, self._sandbox, self._served = self._sandbox, None, None
         if sandbox is not None:
             sandbox.stop()
 
@@ -125,24 +192,41 @@ class SyncBridge(QObject):
         if self._runner is not None:
             self._runner.wake()
 
-    def _on_started(self, runner: Runner) -> None:
-        self._runner = runner
+    def _on_started(self, runner: Runner | None) -> None:
+        self._starting = False
+        if self._switch_pending:
+            self._switch_pending = False
+            self.switch(self._factory)
+            return
+        if runner is None:
+            return
         self._running = True
         self._timer.start()
         self._follow_connectivity()
         self.started.emit()
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self._starting = False
+        if self._switch_pending:
+            self._switch_pending = False
+            self.switch(self._factory)
+            return
+        self.failed.emit(exc)
 
     def _follow_connectivity(self) -> None:
         """The OS's word on connectivity, where a backend exists; the engine probes anyway.
 
         The embedded sandbox is on loopback, so the OS being offline says nothing about it.
         """
-        if not self._follow_os or not QNetworkInformation.loadDefaultBackend():
+        if self._following or not self._follow_os:
+            return
+        if not QNetworkInformation.loadDefaultBackend():
             return
         info = QNetworkInformation.instance()
         if info is None:
             return
         info.reachabilityChanged.connect(self._on_reachability)
+        self._following = True
 
     def _on_reachability(self, reachability: QNetworkInformation.Reachability) -> None:
         online = reachability == QNetworkInformation.Reachability.Online

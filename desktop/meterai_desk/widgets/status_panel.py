@@ -6,12 +6,18 @@ one line: online or offline (and why), the saldo, and today's count.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from meterai.i18n import _, current_language, format_number
 from meterai_desk.ops import Tally
 
+if TYPE_CHECKING:
+    from meterai.kiosk.balance import LowBalance
+
+_LOW = "#9a4a00"
 _DOT = {"online": "#1b7f3b", "offline": "#b00020", "starting": "#8a8a8a", "waiting": "#b07a00"}
 
 
@@ -38,6 +44,7 @@ class StatusPanel(QWidget):
         self._waiting_reason = ""
         self._tally = Tally(0, 0, 0)
         self._balance: int | None = None
+        self._warning: LowBalance | None = None
         self.retranslate()
 
     def set_connection(self, state: str, detail: str = "") -> None:
@@ -58,6 +65,11 @@ class StatusPanel(QWidget):
 
     def set_balance(self, balance: int | None) -> None:
         self._balance = balance
+        self._show_balance()
+
+    def set_low_balance(self, warning: LowBalance | None) -> None:
+        """The operator's threshold was reached: the balance turns into a warning."""
+        self._warning = warning
         self._show_balance()
 
     def _show_connection(self) -> None:
@@ -90,7 +102,14 @@ class StatusPanel(QWidget):
     def _show_balance(self) -> None:
         lang = current_language()
         shown = "—" if self._balance is None else format_number(self._balance, lang)
-        self.balance.setText(_("Balance: {count} stamps").format(count=shown))
+        text = _("Balance: {count} stamps").format(count=shown)
+        if self._warning is None:
+            self.balance.setText(text)
+            self.balance.setToolTip("")
+            return
+        low = _("low, ask for a top-up")
+        self.balance.setText(f'<b style="color:{_LOW}">⚠ {text} — {low}</b>')
+        self.balance.setToolTip(self._warning.message())
 
     def retranslate(self) -> None:
         self._show_connection()

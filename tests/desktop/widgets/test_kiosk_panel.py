@@ -1,0 +1,93 @@
+"""The kiosk panel: counters per customer, recent events in words, the low-balance banner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from meterai import i18n
+from meterai.kiosk.balance import LowBalance
+from meterai.kiosk_setup import KioskSetup
+from meterai_desk import qtranslator
+from meterai_desk.kiosk_notes import KioskNote
+from meterai_desk.widgets.kiosk_panel import KioskPanel
+
+
+def _panel(qtbot: QtBot, tmp_path: Path) -> KioskPanel:
+    qtranslator.install()  # how a language switch reaches widgets (as LanguageChange)
+    panel = KioskPanel()
+    qtbot.addWidget(panel)
+    panel.set_setup(
+        KioskSetup(tmp_path / "in", tmp_path / "out", tmp_path / "rejected", "3", 4, 20)
+    )
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def _events(panel: KioskPanel) -> list[str]:
+    return [panel.events.item(i).text() for i in range(panel.events.count())]
+
+
+def test_counts_each_customer_once_per_request(qtbot: QtBot, tmp_path: Path) -> None:
+    panel = _panel(qtbot, tmp_path)
+    panel.add(KioskNote("taken", "ani", "a.pdf", request_id=1))
+    panel.add(KioskNote("taken", "ani", "a.pdf", request_id=1))  # resumed after a restart
+    panel.add(KioskNote("taken", "ani", "b.pdf", request_id=2))
+    panel.add(KioskNote("done", "ani", "a.pdf", request_id=1))
+    panel.add(KioskNote("duplicate", "ani", "a (2).pdf", request_id=1))
+    panel.add(KioskNote("rejected", "budi", "x.pdf", "Bukan PDF."))
+
+    assert panel.count("ani") == (2, 1, 0, 1)
+    assert panel.count("budi") == (0, 0, 1, 0)
+    table = panel.customers
+    assert [table.item(r, 0).text() for r in range(table.rowCount())] == ["ani", "budi"]
+    assert [table.item(0, c).text() for c in range(1, 5)] == ["2", "1", "0", "1"]
+    newest = _events(panel)[0]
+    assert newest.endswith("budi: x.pdf ditolak. Bukan PDF.")
+
+
+def test_a_folder_with_bad_settings_is_marked_until_a_file_is_taken_from_it(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    panel = _panel(qtbot, tmp_path)
+    panel.add(KioskNote("folder", "siti", detail="Pengaturan folder tidak valid."))
+    item = panel.customers.item(0, 0)
+    assert item.text() == "⚠ siti" and item.toolTip() == "Pengaturan folder tidak valid."
+    panel.add(KioskNote("taken", "siti", "a.pdf", request_id=7))
+    assert panel.customers.item(0, 0).text() == "siti"
+
+
+def test_events_are_reworded_when_the_language_changes(qtbot: QtBot, tmp_path: Path) -> None:
+    panel = _panel(qtbot, tmp_path)
+    assert _events(panel) == ["Belum ada: menunggu berkas pertama."]
+    panel.add(KioskNote("done", "ani", "a.pdf", request_id=1))
+    assert _events(panel)[0].endswith("ani: a.pdf sudah bermeterai; ada di kotak keluar.")
+    assert panel.leave.text() == "Keluar dari mode kios"
+
+    i18n.set_language("en")
+    qtbot.waitUntil(lambda: panel.leave.text() == "Leave kiosk mode")
+    assert _events(panel)[0].endswith("ani: a.pdf stamped; it is in the outbox.")
+    header = panel.customers.horizontalHeaderItem(4).text()
+    assert header == "Received before"
+
+
+def test_the_low_balance_warning_stands_above_everything(qtbot: QtBot, tmp_path: Path) -> None:
+    panel = _panel(qtbot, tmp_path)
+    assert not panel.low_balance.isVisible()
+    panel.set_low_balance(LowBalance(balance=7, threshold=20))
+    assert panel.low_balance.isVisible()
+    assert "Saldo menipis: tersisa 7 meterai" in panel.low_balance.text()
+    i18n.set_language("en")
+    qtbot.waitUntil(lambda: "Low balance: 7 stamps left" in panel.low_balance.text())
+    panel.set_low_balance(None)
+    assert not panel.low_balance.isVisible()
+
+
+def test_the_panel_shows_where_files_go(qtbot: QtBot, tmp_path: Path) -> None:
+    panel = _panel(qtbot, tmp_path)
+    assert panel.inbox.text() == str(tmp_path / "in")
+    assert panel.rejected.text() == str(tmp_path / "rejected")
+    panel.set_state("on")
+    assert "Mode kios aktif" in panel.state.text()
