@@ -18,7 +18,7 @@ from pathlib import Path
 from meterai.kiosk.balance import LowBalance, low_balance, record_balance
 from meterai.kiosk.drops import DropIndex
 from meterai.kiosk.folder import FolderDefaults, FolderSettingsInvalid, load_folder
-from meterai.kiosk.settle import Settler, SettleRules, stat_file
+from meterai.kiosk.settle import Settler, SettleRules, looks_complete, stat_file
 from meterai.kiosk.taking import KioskEvent, Layout, Taken, Taker, is_drop, stage, staged_files
 from meterai.kiosk.watch import Watcher
 from meterai.outbox.store import Outbox
@@ -75,7 +75,7 @@ class Kiosk:
             events=sync_events,
             config=runner_config,
         )
-        self._settler = Settler(config.rules, time.monotonic)
+        self._settler = Settler(config.rules, time.monotonic, looks_complete)
         self._watcher = Watcher(config.inbox)
         self._taker: Taker | None = None
         self._folders: dict[str, FolderDefaults | FolderSettingsInvalid] = {}
@@ -97,11 +97,18 @@ class Kiosk:
     def start(self) -> None:
         for folder in (self.layout.inbox, self.layout.outbox, self.layout.rejected):
             folder.mkdir(parents=True, exist_ok=True)
-        self.runner.start()
+        # The kiosk's connection before the runner's: on a fresh data folder the first
+        # one creates the outbox, and a second racing it to switch the new file to WAL
+        # failed ("database is locked"), stopping the runner while files kept being taken.
         outbox = Outbox.open(self.paths, check_integrity=False)
         self._taker = Taker(
             outbox, self.paths, self.layout, DropIndex(self.paths.data_dir / "kiosk.sqlite3")
         )
+        try:
+            self.runner.start()
+        except BaseException:
+            self.stop()
+            raise
         self._watcher.start()
 
     def stop(self) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from meterai.kiosk.settle import Settler, SettleRules
+from meterai.kiosk.settle import Settler, SettleRules, looks_complete
+from tests.pdfs import make_pdf
 
 RULES = SettleRules(settle=2.0, grace=0.3, stale=60.0)
 P = Path("/inbox/budi/a.pdf")
@@ -78,3 +79,42 @@ def test_a_vanished_file_is_forgotten() -> None:
     s.observe(P, None)
     clock.now = 10.0
     assert s.ready() == [] and P not in s
+
+
+def test_a_quiet_file_that_does_not_look_complete_waits_for_its_close() -> None:
+    """Known only by its stat (no event showed a writer): quiet may be a starved writer."""
+    clock = Clock()
+    s = Settler(RULES, clock, complete=lambda _path: False)
+    s.observe(P, (4096, 1))
+    clock.now = 10.0
+    assert s.ready() == []
+    s.closed(P, (8192, 2))
+    clock.now = 10.3
+    assert s.ready() == [P]
+
+
+def test_a_quiet_file_that_never_looks_complete_is_taken_at_the_stale_limit() -> None:
+    clock = Clock()
+    s = Settler(RULES, clock, complete=lambda _path: False)
+    s.observe(P, (4096, 1))
+    clock.now = 59.9
+    assert s.ready() == []
+    clock.now = 60.0
+    assert s.ready() == [P]
+
+
+def test_a_pdf_looks_complete_only_once_its_end_is_written(tmp_path: Path) -> None:
+    whole = make_pdf(tmp_path / "whole.pdf").read_bytes()
+    cases = {
+        "whole.pdf": (whole, True),
+        "trailing-newlines.pdf": (whole + b"\r\n" * 100, True),
+        "half.pdf": (whole[: len(whole) // 2], False),
+        "all-but-the-end.pdf": (whole[:-8], False),
+        "empty.pdf": (b"", False),
+        "not-a-pdf.pdf": (b"PK\x03\x04 a zip file, refused at once rather than waited for", True),
+    }
+    for name, (data, expected) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert looks_complete(path) is expected, name
+    assert looks_complete(tmp_path / "gone.pdf") is False
