@@ -25,7 +25,7 @@ LOW_BALANCE_SETTING = "low_balance"  # the key meterai.kiosk.balance reads
 CONCURRENCY = (1, 8)
 DEFAULT_CONCURRENCY = 4
 
-Field = Literal["inbox", "outbox", "doc_type", "concurrency", "low_balance"]
+Field = Literal["inbox", "outbox", "rejected", "doc_type", "concurrency", "low_balance"]
 Param = str | int
 
 
@@ -117,27 +117,23 @@ def _whole(value: object, low: int, high: int | None = None) -> bool:
 def check_choice(choice: KioskChoice) -> KioskSetup | tuple[Problem, ...]:
     """Every problem at once (an operator fixes them in one go), else the setup, with its
     three folders created. Touches the disk: call it on a worker."""
-    problems = list(_check_answers(choice))
+    problems = _check_answers(choice)
     if problems:
         return tuple(problems)
     from meterai.kiosk.service import default_rejected
 
     inbox = Path(choice.inbox).expanduser().resolve()
     outbox = Path(choice.outbox).expanduser().resolve()
-    rejected = default_rejected(inbox)
-    problems = _check_layout(inbox, outbox, rejected)
-    if not problems:
-        folders: tuple[tuple[Field, Path], ...] = (
-            ("inbox", inbox),
-            ("outbox", outbox),
-            ("inbox", rejected),  # it sits beside the inbox
-        )
-        for field, folder in folders:
-            problems += _make_folder(field, folder)
-    if problems:
-        return tuple(problems)
+    refused = check_layout(inbox, outbox)
+    if refused:
+        return refused
     return KioskSetup(
-        inbox, outbox, rejected, choice.doc_type, choice.concurrency, choice.low_balance
+        inbox,
+        outbox,
+        default_rejected(inbox),
+        choice.doc_type,
+        choice.concurrency,
+        choice.low_balance,
     )
 
 
@@ -171,7 +167,32 @@ def _check_answers(choice: KioskChoice) -> list[Problem]:
     return problems
 
 
-def _check_layout(inbox: Path, outbox: Path, rejected: Path) -> list[Problem]:
+def check_layout(inbox: Path, outbox: Path, rejected: Path | None = None) -> tuple[Problem, ...]:
+    """The kiosk's folders (absolute; ``rejected`` ``None`` for the default beside the
+    inbox), created when sound. Shared by the GUI's dialog and ``meterai kiosk`` so both
+    refuse the same layouts in the same words. Nothing is created while a folder is
+    misplaced or is a file, so a refused start leaves the disk as it was. Touches the
+    disk: call it on a worker."""
+    problems = _check_places(inbox, outbox, rejected)
+    if problems:
+        return tuple(problems)
+    folders = _folders(inbox, outbox, rejected)
+    problems = [p for field, folder in folders for p in _not_a_file(field, folder)]
+    if problems:
+        return tuple(problems)
+    return tuple(p for field, folder in folders for p in _make_folder(field, folder))
+
+
+def _folders(inbox: Path, outbox: Path, rejected: Path | None) -> tuple[tuple[Field, Path], ...]:
+    if rejected is None:
+        from meterai.kiosk.service import default_rejected
+
+        return (("inbox", inbox), ("outbox", outbox), ("inbox", default_rejected(inbox)))
+    return (("inbox", inbox), ("outbox", outbox), ("rejected", rejected))
+
+
+def _check_places(inbox: Path, outbox: Path, rejected: Path | None) -> list[Problem]:
+    """How the folders sit: one problem at a time, the first that would bite."""
     if inbox == outbox:
         return [Problem("outbox", N_("The inbox and the outbox must be two different folders."))]
     if _nested(inbox, outbox):
@@ -184,6 +205,27 @@ def _check_layout(inbox: Path, outbox: Path, rejected: Path) -> list[Problem]:
                 ),
             )
         ]
+    if rejected is None:
+        return _check_default_rejected(inbox, outbox)
+    if _nested(inbox, rejected) or _nested(outbox, rejected):
+        return [
+            Problem(
+                "rejected",
+                N_(
+                    "The folder for refused files, {rejected}, must be neither the inbox "
+                    "nor the outbox, nor inside or around either of them."
+                ),
+                (("rejected", str(rejected)),),
+            )
+        ]
+    return []
+
+
+def _check_default_rejected(inbox: Path, outbox: Path) -> list[Problem]:
+    """Worded for the GUI's dialog, where the rejected folder is not chosen but implied."""
+    from meterai.kiosk.service import default_rejected
+
+    rejected = default_rejected(inbox)
     if _nested(inbox, rejected):
         return [
             Problem(
@@ -210,10 +252,14 @@ def _nested(a: Path, b: Path) -> bool:
     return a == b or a.is_relative_to(b) or b.is_relative_to(a)
 
 
+def _not_a_file(field: Field, folder: Path) -> list[Problem]:
+    if folder.exists() and not folder.is_dir():
+        return [Problem(field, N_("{path} is a file, not a folder."), (("path", str(folder)),))]
+    return []
+
+
 def _make_folder(field: Field, folder: Path) -> list[Problem]:
     path = (("path", str(folder)),)
-    if folder.exists() and not folder.is_dir():
-        return [Problem(field, N_("{path} is a file, not a folder."), path)]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

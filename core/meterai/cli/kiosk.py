@@ -14,7 +14,7 @@ from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_OK
 from meterai.cli.sync import LinePrinter
 from meterai.errors import UsageError
-from meterai.i18n import _
+from meterai.i18n import N_, _
 from meterai.kiosk import (
     Duplicate,
     FolderDefaults,
@@ -28,6 +28,7 @@ from meterai.kiosk import (
 )
 from meterai.kiosk.service import default_rejected
 from meterai.kiosk.settle import SettleRules
+from meterai.kiosk_setup import check_layout
 
 
 def register(sub: Any) -> None:
@@ -105,17 +106,7 @@ class KioskPrinter:
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     if not 0 < args.settle <= 600:
         raise UsageError(_("--settle takes a number of seconds from 0 to 600."))
-    inbox = Path(args.inbox).expanduser().resolve()
-    config = KioskConfig(
-        inbox=inbox,
-        outbox=Path(args.outbox).expanduser().resolve(),
-        rejected=Path(args.rejected).expanduser().resolve()
-        if args.rejected
-        else default_rejected(inbox),
-        defaults=FolderDefaults(doc_type=args.doc_type),
-        concurrency=args.concurrency,
-        rules=SettleRules(settle=args.settle, grace=min(0.3, args.settle)),
-    )
+    config = _config(args)
     kiosk = Kiosk(
         ctx.paths,
         ctx.settings,
@@ -134,3 +125,39 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         kiosk.run(stop)
     print(_("Stopped; the outbox is intact."), file=sys.stderr)
     return EXIT_OK
+
+
+def _config(args: argparse.Namespace) -> KioskConfig:
+    inbox, outbox, rejected = checked_folders(args)
+    return KioskConfig(
+        inbox=inbox,
+        outbox=outbox,
+        rejected=rejected,
+        defaults=FolderDefaults(doc_type=args.doc_type),
+        concurrency=args.concurrency,
+        rules=SettleRules(settle=args.settle, grace=min(0.3, args.settle)),
+    )
+
+
+def checked_folders(args: argparse.Namespace) -> tuple[Path, Path, Path]:
+    """Inbox, outbox and rejected folder, checked as the GUI's kiosk dialog checks them and
+    before anything starts: an outbox inside the inbox would make the kiosk take its own
+    results as new documents and buy a stamp for each."""
+    for option in ("inbox", "outbox", "rejected"):
+        value = getattr(args, option)
+        if value is not None and not value.strip():
+            # Path("") is the working folder: an unset variable in a script would watch it.
+            raise UsageError(
+                N_("{option} needs a folder, not an empty text."), option=f"--{option}"
+            )
+    inbox = _absolute(args.inbox)
+    outbox = _absolute(args.outbox)
+    rejected = _absolute(args.rejected) if args.rejected is not None else None
+    problems = check_layout(inbox, outbox, rejected)
+    if problems:
+        raise UsageError(detail="\n".join(p.text() for p in problems))
+    return inbox, outbox, rejected if rejected is not None else default_rejected(inbox)
+
+
+def _absolute(folder: str) -> Path:
+    return Path(folder).expanduser().resolve()
