@@ -13,7 +13,7 @@ import re
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -331,15 +331,21 @@ class Outbox:
         sql, params = self._filter(states)
         return int(self.conn.execute(f"SELECT count(*) FROM requests{sql}", params).fetchone()[0])
 
-    def due(self, now: float | None = None, *, limit: int = 100) -> list[RequestRow]:
-        """Requests the engine should attempt now, the longest-waiting first."""
+    def due(
+        self,
+        now: float | None = None,
+        *,
+        limit: int = 100,
+        states: Collection[State] = ACTIVE,
+    ) -> list[RequestRow]:
+        """Requests the engine should attempt now (in ``states``), the longest-waiting first."""
         now = self._clock() if now is None else now
-        placeholders = ", ".join("?" for _ in ACTIVE)
+        placeholders = ", ".join("?" for _ in states)
         rows = self.conn.execute(
             f"SELECT * FROM requests WHERE state IN ({placeholders}) "
             "AND coalesce(next_attempt_at, 0) <= ? "
             "ORDER BY coalesce(next_attempt_at, 0), id LIMIT ?",
-            [*map(str, ACTIVE), now, limit],
+            [*map(str, states), now, limit],
         )
         return [RequestRow.from_row(r) for r in rows]
 

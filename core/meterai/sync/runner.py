@@ -3,7 +3,9 @@
 Each worker thread has its own outbox connection (SQLite connections are per thread)
 and its own ``Engine``; they share one provider client (thread-safe, single-flight
 login) and one ``Session``. A request is stepped by one worker at a time, and keeps
-being stepped while it makes progress, so concurrency K means K requests in flight.
+being stepped while it makes progress. Concurrency K means K requests talking to the
+provider at once: checking and saving a downloaded stamp never calls the provider, so
+it runs on a worker of its own and does not hold one of the K slots meanwhile.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ log = logging.getLogger(__name__)
 
 CRASH_ENV = "METERAI_TEST_CRASH_AT"
 
+# The steps that never call the provider: verifying the download and saving the copy.
+LOCAL_STATES: frozenset[State] = frozenset({State.DOWNLOADED, State.VERIFIED})
+_LOCAL_WORKERS = 1
+
 
 class SyncBusy(MeteraiError):
     code = "sync_busy"
@@ -54,6 +60,15 @@ class RunnerConfig:
     # the reconciliation grace) rather than leaving it for the next run.
     linger: float = 15.0
     engine: EngineConfig = field(default_factory=EngineConfig)
+
+
+@dataclass(frozen=True, eq=False)
+class _Lane:
+    """A pool of workers and the states it drives: the provider's slots, or local work."""
+
+    pool: ThreadPoolExecutor
+    states: frozenset[State]
+    width: int
 
 
 @dataclass
@@ -82,7 +97,7 @@ class SyncRunner:
         self._local = threading.local()
         self._outboxes: list[Outbox] = []
         self._cond = threading.Condition()
-        self._inflight: set[int] = set()
+        self._inflight: dict[int, _Lane] = {}
         self._stopping = False
         self._woken = False
         self._online: bool | None = None
@@ -180,20 +195,28 @@ class SyncRunner:
 
     def _drain(self, *, stop_when_idle: bool) -> Summary:
         summary = Summary()
-        with ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="meterai-step") as pool:
+        width = self.config.concurrency
+        with (
+            ThreadPoolExecutor(width, thread_name_prefix="meterai-step") as pool,
+            ThreadPoolExecutor(_LOCAL_WORKERS, thread_name_prefix="meterai-local") as local,
+        ):
+            lanes = [
+                _Lane(local, LOCAL_STATES, _LOCAL_WORKERS),
+                _Lane(pool, ACTIVE - LOCAL_STATES, width),
+            ]
             self._startup(pool)
             last_probe = time.time()
             while True:
-                submitted = self._dispatch(pool, summary)
+                submitted = sum(self._dispatch(lane, summary) for lane in lanes)
                 with self._cond:
                     if self._stopping:
                         break
-                    if not submitted and not self._inflight:
+                    if not submitted and not self._inflight and not self._woken:
                         idle = self._idle_timeout()
                         if stop_when_idle and idle > self.config.linger:
                             break
                         self._cond.wait(min(idle, self.config.probe_interval))
-                    elif not submitted:
+                    elif not submitted and not self._woken:
                         self._cond.wait(1.0)
                     self._woken = False
                 if not stop_when_idle and time.time() - last_probe > self.config.probe_interval:
@@ -239,26 +262,29 @@ class SyncRunner:
         assert self._client is not None
         return self._client
 
-    def _dispatch(self, pool: ThreadPoolExecutor, summary: Summary) -> int:
-        free = self.config.concurrency - len(self._inflight)
+    def _dispatch(self, lane: _Lane, summary: Summary) -> int:
+        with self._cond:
+            busy = set(self._inflight)
+            free = lane.width - sum(1 for held in self._inflight.values() if held is lane)
         if free <= 0:
             return 0
         due = [
             r
-            for r in self._outbox().due(time.time(), limit=free + len(self._inflight))
-            if r.id not in self._inflight
+            for r in self._outbox().due(time.time(), states=lane.states, limit=free + len(busy))
+            if r.id not in busy
         ][:free]
         for row in due:
             with self._cond:
-                self._inflight.add(row.id)
-            future = pool.submit(self._work, row.id)
+                self._inflight[row.id] = lane
+            future = lane.pool.submit(self._work, row.id, lane.states)
             future.add_done_callback(self._finished(row.id, summary))
         return len(due)
 
     def _finished(self, request_id: int, summary: Summary) -> Callable[[Future[State]], None]:
         def done(future: Future[State]) -> None:
             with self._cond:
-                self._inflight.discard(request_id)
+                self._inflight.pop(request_id, None)
+                self._woken = True  # a slot is free, or the request moved to another lane
                 exc = future.exception()
                 if exc is not None:
                     log.error("step of request %s failed", request_id, exc_info=exc)
@@ -270,14 +296,14 @@ class SyncRunner:
 
         return done
 
-    def _work(self, request_id: int) -> State:
-        """Keep stepping one request while it moves forward and is due."""
+    def _work(self, request_id: int, states: frozenset[State]) -> State:
+        """Keep stepping one request while it moves forward, is due, and stays in ``states``."""
         engine = self._engine()
         while True:
             before = engine.outbox.get(request_id)
             state = engine.step(request_id)
             after = engine.outbox.get(request_id)
-            moved = after.state != before.state and state in ACTIVE
+            moved = after.state != before.state and state in states
             if not moved or (after.next_attempt_at or 0) > time.time() or self._stopping:
                 return state
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from meterai import i18n
 from meterai.messages import Message
-from meterai.outbox import Outbox, State
+from meterai.outbox import Outbox, RequestRow, State
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, load_settings
-from meterai.sync.engine import Engine, Session
+from meterai.sync.engine import Engine, Session, Verdict
+from meterai.sync.events import Event, StateChanged
 from meterai.sync.runner import SyncRunner
 from meterai.verify import Expectation, load_trust_roots, verify_stamped
 from tests.core.sync.conftest import FAST, Admin, point_at, queue_documents
@@ -85,6 +88,34 @@ def test_hostile_network_still_ends_each_stamp_once(
             break
     admin.faults({})
     _assert_all_done_once(client_paths, admin, 50, provider)
+
+
+def test_verifying_a_download_does_not_hold_a_provider_slot(
+    client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path
+) -> None:
+    """At concurrency 1 the second document uploads while the first is still being checked."""
+    first, second = queue_documents(client_paths, 2, tmp_path / "docs")
+    second_uploaded = threading.Event()
+    waited: list[bool] = []
+
+    def watch(event: Event) -> None:
+        if not isinstance(event, StateChanged):
+            return
+        if event.row.id == second and event.row.state == State.UPLOADED:
+            second_uploaded.set()
+
+    class SlowChecker(SyncRunner):
+        def _verify(self, row: RequestRow, stamped: Path, original: Path) -> Verdict:
+            if row.id == first:
+                waited.append(second_uploaded.wait(10))
+            return super()._verify(row, stamped, original)
+
+    config = replace(FAST, concurrency=1)
+    SlowChecker(
+        client_paths, load_settings(client_paths), concurrency=1, events=watch, config=config
+    ).run_once()
+    assert waited == [True], "the second upload waited for the first document's verification"
+    _assert_all_done_once(client_paths, admin, 2, provider)
 
 
 def test_orphan_serial_is_reused_before_buying(
