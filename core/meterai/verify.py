@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from meterai import pdfhex
 from meterai.errors import VerificationError
 from meterai.i18n import N_, _
 
@@ -104,6 +105,7 @@ def verify_stamped(path: Path, trust_roots: list[Any], expect: Expectation) -> V
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
+    pdfhex.install()
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -212,18 +214,84 @@ def _check_serial(found: str | None, wanted: str | None, checks: list[Check]) ->
     )
 
 
+Placed = tuple[int | None, tuple[float, float, float, float] | None]
+
+
+def _widget_of(reader: Any, sig: Any) -> Placed:
+    """The page and rectangle of the signature's widget.
+
+    Resolving a page makes pyHanko parse its whole dictionary (about 0.1 ms each), so
+    the widget's own ``/P`` is followed first and its index counted from whichever end
+    of the page tree is nearer: a stamp on the last page of 500 resolves no other page.
+    A widget without ``/P``, or one its page does not list, is found by walking them all.
+    """
+    hinted = _widget_by_page_hint(sig)
+    return hinted if hinted is not None else _widget_by_walking(reader, sig)
+
+
+def _widget_by_page_hint(sig: Any) -> Placed | None:
+    field = sig.sig_field
+    kids = [] if field.get("/Subtype") == "/Widget" else field.get("/Kids", [])
+    for widget in [field] if not kids else [k.get_object() for k in kids]:
+        page_ref: Any = widget.raw_get("/P") if "/P" in widget else None
+        if not _is_reference(page_ref):
+            continue
+        page = page_ref.get_object()
+        if any(a.get_object() is widget for a in page.get("/Annots", []) or []):
+            try:
+                return _index_in_tree(page_ref, page, depth=0), _rect(widget)
+            except _PAGE_TREE_ERRORS:
+                return None
+    return None
+
+
+def _is_reference(value: Any) -> bool:
+    from pyhanko.pdf_utils.generic import IndirectObject
+
+    return isinstance(value, IndirectObject)
+
+
+_PAGE_TREE_ERRORS = (KeyError, TypeError, ValueError, StopIteration, AttributeError, RecursionError)
+_MAX_TREE_DEPTH = 64
+
+
+def _index_in_tree(ref: Any, node: Any, depth: int) -> int:
+    """Index of the first page under ``node``: its siblings counted on the shorter side."""
+    if depth > _MAX_TREE_DEPTH:
+        raise RecursionError("page tree too deep or circular")
+    parent_ref = node.raw_get("/Parent") if "/Parent" in node else None
+    if parent_ref is None:
+        return 0
+    parent = parent_ref.get_object()
+    kids = list(parent["/Kids"])
+    here = next(i for i, kid in enumerate(kids) if kid.reference == ref.reference)
+    before, after = kids[:here], kids[here + 1 :]
+    if len(before) <= len(after):
+        offset = sum(_page_count(kid.get_object()) for kid in before)
+    else:
+        behind = sum(_page_count(kid.get_object()) for kid in after)
+        offset = int(parent["/Count"]) - _page_count(node) - behind
+    return _index_in_tree(parent_ref, parent, depth + 1) + offset
+
+
+def _page_count(node: Any) -> int:
+    return int(node["/Count"]) if _is_tree_node(node) else 1
+
+
+def _is_tree_node(node: Any) -> bool:
+    return bool(node.get("/Type") == "/Pages" or "/Kids" in node)
+
+
 def _pages(node: Any) -> Iterator[Any]:
     node = node.get_object()
-    if node.get("/Type") == "/Pages" or "/Kids" in node:
+    if _is_tree_node(node):
         for kid in node["/Kids"]:
             yield from _pages(kid)
     else:
         yield node
 
 
-def _widget_of(
-    reader: Any, sig: Any
-) -> tuple[int | None, tuple[float, float, float, float] | None]:
+def _widget_by_walking(reader: Any, sig: Any) -> Placed:
     name = sig.field_name
     for index, page in enumerate(_pages(reader.root["/Pages"])):
         for ref in page.get("/Annots", []) or []:
@@ -233,9 +301,13 @@ def _widget_of(
             parent = annot.get("/Parent")
             title = annot.get("/T") or (parent.get_object().get("/T") if parent else None)
             if str(title) == name:
-                x1, y1, x2, y2 = (float(v) for v in annot["/Rect"])
-                return index, (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
+                return index, _rect(annot)
     return None, None
+
+
+def _rect(annot: Any) -> tuple[float, float, float, float]:
+    x1, y1, x2, y2 = (float(v) for v in annot["/Rect"])
+    return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
 
 
 def _check_placement(

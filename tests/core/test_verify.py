@@ -1,0 +1,157 @@
+"""Local verification of a stamped PDF, against real stamps from the sandbox over HTTPS."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from meterai import verify
+from meterai.sandbox import SandboxServer
+from meterai.verify import Expectation, load_trust_roots, verify_stamped
+from tests.core.sandbox.client import DEFAULT_BOX, ApiClient
+from tests.pdfs import make_pdf
+
+# A nine-page document's pages in a nested page tree: nodes inside nodes, and nodes on
+# both sides of a page, so counting from either end is exercised.
+NESTED = [[0, 1], [2, [3, 4]], 5, [6, 7, 8]]
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    with SandboxServer(tmp_path_factory.mktemp("sandbox")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def api(sandbox: SandboxServer) -> Iterator[ApiClient]:
+    client = ApiClient(sandbox, timeout=60)
+    client.login()
+    yield client
+    client.close()
+
+
+def _stamp(api: ApiClient, original: Path, page: int, out: Path) -> tuple[Path, Expectation]:
+    sn, data = api.full_stamp(original, page=page)
+    out.write_bytes(data)
+    return out, Expectation(original, page_index=page - 1, rect=DEFAULT_BOX, serial_number=sn)
+
+
+def _roots(sandbox: SandboxServer) -> list[Any]:
+    return load_trust_roots([sandbox.ca_file])
+
+
+def _nested(path: Path) -> Path:
+    """A PDF whose page tree has nodes inside nodes (as merged scans often have)."""
+    flat = make_pdf(path.with_name("flat.pdf"), pages=9)
+    with pikepdf.open(flat) as pdf:
+        leaves = list(pdf.Root.Pages.Kids)
+
+        def build(shape: list[Any], parent: Any) -> tuple[pikepdf.Array, int]:
+            kids, count = pikepdf.Array(), 0
+            for part in shape:
+                if isinstance(part, int):
+                    leaves[part].Parent = parent
+                    kids.append(leaves[part])
+                    count += 1
+                else:
+                    node = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Pages))
+                    node.Parent = parent
+                    node.Kids, node.Count = build(part, node)
+                    kids.append(node)
+                    count += int(node.Count)
+            return kids, count
+
+        root = pdf.Root.Pages
+        root.Kids, root.Count = build(NESTED, root)
+        pdf.save(path)
+    return path
+
+
+@pytest.mark.parametrize("page", [1, 5, 10])
+def test_a_stamp_passes_every_check_on_the_page_it_was_put(
+    page: int, api: ApiClient, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    original = make_pdf(tmp_path / "ten.pdf", pages=10)
+    stamped, expect = _stamp(api, original, page, tmp_path / "stamped.pdf")
+    report = verify_stamped(stamped, _roots(sandbox), expect)
+    assert report.ok, report.summary()
+    assert report.page_index == page - 1
+    assert report.rect == pytest.approx(DEFAULT_BOX, abs=verify.RECT_TOLERANCE_PT)
+    assert report.serial_number == expect.serial_number
+    assert [c.name for c in report.checks] == [
+        "prefix",
+        "one_signature",
+        "intact",
+        "trusted",
+        "serial",
+        "page",
+        "rect",
+    ]
+
+
+@pytest.mark.parametrize("page", range(1, 10))
+def test_the_page_is_counted_right_in_a_nested_page_tree(
+    page: int, api: ApiClient, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    original = _nested(tmp_path / "nested.pdf")
+    stamped, expect = _stamp(api, original, page, tmp_path / "stamped.pdf")
+    report = verify_stamped(stamped, _roots(sandbox), expect)
+    assert report.ok, report.summary()
+    assert report.page_index == page - 1
+    reader = PdfFileReader(io.BytesIO(stamped.read_bytes()))
+    (sig,) = reader.embedded_signatures
+    assert verify._widget_by_walking(reader, sig) == (report.page_index, report.rect)
+
+
+def test_a_widget_without_its_page_is_found_by_walking_the_pages(
+    api: ApiClient, tmp_path: Path
+) -> None:
+    original = make_pdf(tmp_path / "ten.pdf", pages=10)
+    stamped, _expect = _stamp(api, original, 7, tmp_path / "stamped.pdf")
+    reader = PdfFileReader(io.BytesIO(stamped.read_bytes()))
+    (sig,) = reader.embedded_signatures
+    del sig.sig_field["/P"]
+    page_index, rect = verify._widget_of(reader, sig)
+    assert page_index == 6
+    assert rect == pytest.approx(DEFAULT_BOX, abs=verify.RECT_TOLERANCE_PT)
+
+
+def test_a_stamp_elsewhere_than_asked_fails_its_place_checks(
+    api: ApiClient, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    original = make_pdf(tmp_path / "ten.pdf", pages=10)
+    stamped, expect = _stamp(api, original, 10, tmp_path / "stamped.pdf")
+    x1, y1, x2, y2 = DEFAULT_BOX
+    wrong = replace(expect, page_index=8, rect=(x1 + 20, y1, x2 + 20, y2))
+    report = verify_stamped(stamped, _roots(sandbox), wrong)
+    assert not report.ok
+    assert {c.name for c in report.failures} == {"page", "rect"}
+
+
+def test_another_serial_number_or_a_changed_original_fails(
+    api: ApiClient, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    original = make_pdf(tmp_path / "ten.pdf", pages=10)
+    stamped, expect = _stamp(api, original, 10, tmp_path / "stamped.pdf")
+    other = make_pdf(tmp_path / "other.pdf", pages=10, size=(600, 842))
+    report = verify_stamped(
+        stamped, _roots(sandbox), replace(expect, original=other, serial_number="NOT-THIS-ONE")
+    )
+    assert {c.name for c in report.failures} >= {"prefix", "serial"}
+
+
+def test_a_stamp_from_another_authority_is_not_trusted(
+    api: ApiClient, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    original = make_pdf(tmp_path / "one.pdf")
+    stamped, expect = _stamp(api, original, 1, tmp_path / "stamped.pdf")
+    with SandboxServer(tmp_path_factory.mktemp("other-ca")) as stranger:
+        report = verify_stamped(stamped, _roots(stranger), expect)
+    assert [c.name for c in report.failures] == ["trusted"]
