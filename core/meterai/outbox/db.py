@@ -10,7 +10,7 @@ savepoints).
 from __future__ import annotations
 
 import contextlib
-import secrets
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,7 +95,7 @@ def _verify_pragmas(conn: sqlite3.Connection, path: Path) -> None:
 def atomic(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One transaction (``BEGIN IMMEDIATE``), or a savepoint when already inside one."""
     if conn.in_transaction:
-        name = f"sp_{secrets.token_hex(8)}"
+        name = f"sp_{os.urandom(8).hex()}"
         conn.execute(f"SAVEPOINT {name}")
         try:
             yield conn

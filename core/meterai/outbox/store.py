@@ -9,10 +9,10 @@ the write cannot be separated by another writer.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import time
-import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -148,7 +148,7 @@ TAG_PATTERN = re.compile(r"mdk-[0-9a-f]{12}-[0-9a-f]{16}")
 def purchase_tag(install_id: str) -> str:
     """A tag fixed at enqueue and sent with the paid call, so the provider's own list of
     serial numbers says which request bought each one, even after the outbox forgot."""
-    return f"mdk-{install_id}-{uuid.uuid4().hex[:16]}"
+    return f"mdk-{install_id}-{os.urandom(8).hex()}"
 
 
 class NotCancellable(InputError):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from meterai.outbox.store import RequestRow
+if TYPE_CHECKING:
+    from meterai.outbox.store import RequestRow
 
 
 @dataclass(frozen=True)
