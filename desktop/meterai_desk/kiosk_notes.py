@@ -12,10 +12,9 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from meterai.outbox.store import RequestRow
-
 if TYPE_CHECKING:
     from meterai.kiosk.balance import LowBalance
+    from meterai.outbox.store import RequestRow
 
 NoteKind = Literal[
     "taken",

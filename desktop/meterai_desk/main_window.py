@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import (
@@ -28,9 +29,6 @@ from meterai import i18n
 from meterai.i18n import _
 from meterai.settings import Paths, Settings, save_settings
 from meterai_desk import qtranslator
-from meterai_desk.add_flow import AddFlow
-from meterai_desk.dialogs.close_dialog import CloseChoice, CloseDialog
-from meterai_desk.dialogs.files import OpenFilesDialog
 from meterai_desk.icons import app_icon
 from meterai_desk.kiosk_mode import KioskMode
 from meterai_desk.presenter import SyncPresenter
@@ -41,6 +39,9 @@ from meterai_desk.widgets.outbox_actions import OutboxActions
 from meterai_desk.widgets.outbox_view import OutboxModel, OutboxView
 from meterai_desk.widgets.status_panel import StatusPanel
 from meterai_desk.widgets.tray import Tray
+
+if TYPE_CHECKING:
+    from meterai_desk.add_flow import AddFlow
 
 # Each language is named in itself, so someone who cannot read the current one finds theirs.
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -65,6 +66,8 @@ class MainWindow(QMainWindow):
         self._shut_down = False
 
         self.outbox_model = OutboxModel(tasks, self)
+        # First, so the worker opens the outbox while this thread builds the window.
+        self.outbox_model.reload()
         self.outbox_view = OutboxView(self.outbox_model, self)
         self.empty = EmptyState(self)
         self.heading = QLabel(self)
@@ -82,7 +85,7 @@ class MainWindow(QMainWindow):
 
         self.status = StatusPanel(self.statusBar())
         self.tray = Tray(self.statusBar(), self.show_normal, self.quit_now, self)
-        self.adder = AddFlow(paths, tasks, self)
+        self._adder: AddFlow | None = None
         self.actions_ = OutboxActions(self.outbox_view, tasks, self._wake, self)
         self.presenter = SyncPresenter(
             tasks, self.outbox_model, self.status, self.tray, bridge, self, self.settings
@@ -95,12 +98,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
 
         self.empty.add.clicked.connect(self.choose_files)
-        self.adder.queued.connect(self._on_queued)
         self.outbox_model.modelReset.connect(self._show_table_or_empty)
         self.outbox_model.rowsInserted.connect(self._show_table_or_empty)
         self.resize(1240, 720)
         self.retranslate()
-        self.outbox_model.reload()
         if bridge is not None:
             bridge.start()
 
@@ -190,7 +191,20 @@ class MainWindow(QMainWindow):
 
     # --- user actions --------------------------------------------------------------
 
+    @property
+    def adder(self) -> AddFlow:
+        """Made on the first add: its imports (pikepdf and pypdf come later still) need not
+        hold up the window."""
+        if self._adder is None:
+            from meterai_desk.add_flow import AddFlow
+
+            self._adder = AddFlow(self.paths, self.tasks, self)
+            self._adder.queued.connect(self._on_queued)
+        return self._adder
+
     def choose_files(self) -> None:
+        from meterai_desk.dialogs.files import OpenFilesDialog
+
         files = OpenFilesDialog.ask(self)
         if files:
             self.add_files(files)
@@ -249,6 +263,8 @@ class MainWindow(QMainWindow):
         pending = self.presenter.tally.pending
         syncing = self.bridge is not None and self.bridge.running
         if not self._quitting and pending and syncing:
+            from meterai_desk.dialogs.close_dialog import CloseChoice, CloseDialog
+
             choice = CloseDialog.ask(self, pending, self.tray.available)
             if choice is CloseChoice.STAY:
                 event.ignore()

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 
 from meterai.errors import MeteraiError
 from meterai.outbox.states import ACTIVE, State
-from meterai.outbox.store import Outbox
 
 if TYPE_CHECKING:
     # pikepdf and pypdf are imported by ``inspect`` on a worker, the first time a file is
     # added, so opening the window does not wait for them.
     from meterai.documents import Fix, PreflightReport
     from meterai.kiosk.balance import LowBalance
+    from meterai.outbox.store import Outbox
     from meterai.placement import PageGeometry
     from meterai.settings import Settings
 

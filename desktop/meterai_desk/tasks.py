@@ -13,13 +13,15 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 from shiboken6 import isValid
 
-from meterai.outbox.store import Outbox
 from meterai.settings import Paths
+
+if TYPE_CHECKING:
+    from meterai.outbox.store import Outbox
 
 T = TypeVar("T")
 
@@ -119,6 +121,8 @@ class TaskRunner(QObject):
     def _outbox(self) -> Outbox:
         box: Outbox | None = getattr(self._local, "outbox", None)
         if box is None:
+            from meterai.outbox.store import Outbox  # on the worker: sqlite3 stays off start-up
+
             box = Outbox.open(self.paths)
             self._local.outbox = box
         return box

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from pytestqt.qtbot import QtBot
 
 from meterai.outbox import NewRequest, Outbox
@@ -58,3 +61,24 @@ def test_pages_rows_in_lazily(qtbot: QtBot, paths: Paths) -> None:
         qtbot.waitUntil(lambda: not model._loading)
     assert model.rowCount() == PAGE * 2 + 10
     window.close()
+
+
+def test_opening_the_window_leaves_the_store_and_the_add_flow_for_later() -> None:
+    """GUI start is benchmarked: the outbox store (and sqlite3) loads on the worker that
+    opens it, the add flow and the dialogs on first use."""
+    later = (
+        "sqlite3",
+        "meterai.outbox.store",
+        "meterai_desk.add_flow",
+        "meterai_desk.dialogs.files",
+        "meterai_desk.dialogs.journal_dialog",
+        "meterai_desk.dialogs.close_dialog",
+    )
+    probe = (
+        "import sys, meterai_desk.app, meterai_desk.main_window\n"
+        f"print(sorted(m for m in {later!r} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QAction, QDesktopServices
@@ -17,11 +18,12 @@ from PySide6.QtWidgets import QMenu, QStyle, QWidget
 
 from meterai.i18n import _
 from meterai.outbox.states import CANCELLABLE, State
-from meterai.outbox.store import Outbox, RequestRow
-from meterai_desk.dialogs.journal_dialog import JournalDialog
 from meterai_desk.errors import show_error
 from meterai_desk.tasks import TaskRunner
 from meterai_desk.widgets.outbox_view import OutboxView
+
+if TYPE_CHECKING:
+    from meterai.outbox.store import JournalEntry, Outbox, RequestRow
 
 
 def result_path(row: RequestRow) -> str | None:
@@ -138,9 +140,14 @@ class OutboxActions(QObject):
         request_id = row.id
         self._tasks.db(
             lambda box: box.journal(request_id),
-            lambda entries: JournalDialog.ask(self._parent, row, entries),
+            lambda entries: self._show_journal(row, entries),
             self._error,
         )
+
+    def _show_journal(self, row: RequestRow, entries: list[JournalEntry]) -> None:
+        from meterai_desk.dialogs.journal_dialog import JournalDialog  # first use, not start-up
+
+        JournalDialog.ask(self._parent, row, entries)
 
     def _after_write(self, wake: bool = False) -> Callable[[RequestRow], None]:
         def done(row: RequestRow) -> None:

@@ -9,7 +9,7 @@ queue position) come from sync events and are kept beside the rows, by request i
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -32,9 +32,11 @@ from PySide6.QtWidgets import (
 
 from meterai.i18n import N_, _
 from meterai.outbox.states import State
-from meterai.outbox.store import Outbox, RequestRow
 from meterai.sync.events import BytesMoved, Waiting
 from meterai_desk.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from meterai.outbox.store import Outbox, RequestRow
 
 PAGE = 200
 Index = QModelIndex | QPersistentModelIndex
