@@ -13,11 +13,22 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from _common import METERAI, PYTHON, Row, cli, interleaved, median, ratio_row, run_child
+from _common import (
+    METERAI,
+    PYTHON,
+    Row,
+    cli,
+    compile_tree,
+    interleaved,
+    median,
+    ratio_row,
+    run_child,
+)
 from _outbox import make_outbox
 
 
 def run(args: argparse.Namespace) -> list[Row]:
+    compile_tree()
     with tempfile.TemporaryDirectory(prefix="meterai-bench-cli-") as tmp:
         empty = make_outbox(Path(tmp) / "empty", 0)
         ours_cmd = [METERAI, "--data-dir", str(empty), "--lang", "en", "status"]

@@ -15,7 +15,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from _common import PYTHON, Row, cli, median, ratio_row, run_child
+from _common import PYTHON, Row, cli, compile_tree, median, ratio_row, run_child
 from _outbox import make_outbox
 
 COUNT = 10_000
@@ -24,6 +24,7 @@ ENV = {"QT_QPA_PLATFORM": "offscreen"}
 
 
 def run(args: argparse.Namespace) -> list[Row]:
+    compile_tree()
     with tempfile.TemporaryDirectory(prefix="meterai-bench-gui-") as tmp:
         big = make_outbox(Path(tmp) / "big", COUNT)
         empty = make_outbox(Path(tmp) / "empty", 0)
