@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,9 +22,14 @@ BUSY_TIMEOUT_MS = 5000
 EXPECTED_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "busy_timeout": BUSY_TIMEOUT_MS}
 
 
+def _is_busy(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
 def _translate(exc: sqlite3.Error, path: Path) -> StoreError:
     text = str(exc).lower()
-    if "locked" in text or "busy" in text:
+    if _is_busy(exc):
         return StoreLocked(path=str(path))
     if isinstance(exc, sqlite3.DatabaseError) and (
         "malformed" in text or "not a database" in text or "corrupt" in text
@@ -56,7 +62,7 @@ def open_connection(
             raise MigrationError(path=str(path), found=version, known=max_version)
         if check_integrity:
             _integrity_check(conn, path)
-        conn.execute("PRAGMA journal_mode = WAL")
+        _switch_to_wal(conn)
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         _verify_pragmas(conn, path)
@@ -68,6 +74,23 @@ def open_connection(
         raise
     conn.row_factory = sqlite3.Row
     return conn
+
+
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    """Retry within the busy timeout: SQLite refuses a journal-mode change with SQLITE_BUSY
+    at once, without its busy handler, while another connection is opening the same new
+    file (the GUI's workers, or a kiosk and its runner, on a fresh data folder)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def _integrity_check(conn: sqlite3.Connection, path: Path) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from meterai import doctypes
-from meterai.errors import MeteraiError
+from meterai.errors import MeteraiError, StoreLocked
 from meterai.i18n import N_
 from meterai.outbox.states import ACTIVE, State
 from meterai.outbox.store import Outbox, RequestRow
@@ -44,6 +44,7 @@ CRASH_ENV = "METERAI_TEST_CRASH_AT"
 # The steps that never call the provider: verifying the download and saving the copy.
 LOCAL_STATES: frozenset[State] = frozenset({State.DOWNLOADED, State.VERIFIED})
 _LOCAL_WORKERS = 1
+_BUSY_PAUSE = 1.0
 
 
 class SyncBusy(MeteraiError):
@@ -163,8 +164,11 @@ class SyncRunner:
         """Connectivity changed (the OS says so, or a probe did): back online resets backoff."""
         was, self._online = self._online, online
         if online and was is False:
-            rescheduled = self._outbox().reschedule_waiting(time.time(), 2.0, random.Random())
-            log.info("back online: %d waiting requests rescheduled", rescheduled)
+            try:
+                rescheduled = self._outbox().reschedule_waiting(time.time(), 2.0, random.Random())
+                log.info("back online: %d waiting requests rescheduled", rescheduled)
+            except StoreLocked as exc:  # they keep their backoff, which still ends
+                log.warning("back online, backoff not reset: %s", exc)
             self.wake()
         if was != online:
             self._events(Connectivity(online))
@@ -207,7 +211,7 @@ class SyncRunner:
             self._startup(pool)
             last_probe = time.time()
             while True:
-                submitted = sum(self._dispatch(lane, summary) for lane in lanes)
+                submitted = self._dispatch_all(lanes, summary)
                 with self._cond:
                     if self._stopping:
                         break
@@ -234,7 +238,7 @@ class SyncRunner:
     def _reconcile_at_start(self) -> None:
         try:
             self._engine().reconcile()
-        except (ProviderFailure, OSError) as exc:
+        except (ProviderFailure, OSError, StoreLocked) as exc:
             log.info("reconciliation postponed: %s", exc)
 
     def _probe(self, types: ThreadPoolExecutor | None = None) -> None:
@@ -250,6 +254,8 @@ class SyncRunner:
             self.set_online(False)
             log.info("provider unreachable: %s", exc)
             return
+        except StoreLocked as exc:
+            log.warning("document types not cached this time: %s", exc)
         self.set_online(True)
 
     def _refresh_types(self) -> None:
@@ -261,6 +267,15 @@ class SyncRunner:
     def _client_(self) -> ProviderClient:
         assert self._client is not None
         return self._client
+
+    def _dispatch_all(self, lanes: list[_Lane], summary: Summary) -> int:
+        """Hand due requests to the lanes; a database another program holds past the busy
+        timeout postpones this round rather than stopping the runner (nothing is lost)."""
+        try:
+            return sum(self._dispatch(lane, summary) for lane in lanes)
+        except StoreLocked as exc:
+            log.warning("outbox busy, trying again shortly: %s", exc)
+            return 0
 
     def _dispatch(self, lane: _Lane, summary: Summary) -> int:
         with self._cond:
@@ -313,7 +328,10 @@ class SyncRunner:
                 self._cond.wait(1.0)
 
     def _idle_timeout(self) -> float:
-        nxt = self._outbox().next_due_at()
+        try:
+            nxt = self._outbox().next_due_at()
+        except StoreLocked:
+            return _BUSY_PAUSE
         if nxt is None:
             return float("inf")
         return max(0.05, nxt - time.time())

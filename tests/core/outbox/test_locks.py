@@ -1,14 +1,21 @@
-"""Escaped bug (found by the kiosk tests): opening the outbox a second time in one process
-read the file header with plain open()/close(), which on POSIX drops every SQLite lock the
-process holds on the file; another process closing its connection then deleted the WAL
-under the live one, and committed requests were lost."""
+"""Escaped bugs found by the kiosk tests, both about several connections to one file.
+
+Opening the outbox a second time in one process read the file header with plain
+open()/close(), which on POSIX drops every SQLite lock the process holds on the file;
+another process closing its connection then deleted the WAL under the live one, and
+committed requests were lost. And connections opening a new database together could be
+refused the switch to WAL at once ("database is locked"), which stopped a sync runner."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+from pathlib import Path
 
+from meterai.errors import StoreError
 from meterai.outbox import NewRequest, Outbox
+from meterai.outbox.db import open_connection, read_pragmas
 from meterai.settings import Paths
 
 SHA = "12" * 32
@@ -43,3 +50,29 @@ def test_a_second_open_keeps_the_first_connections_locks(paths: Paths) -> None:
     reopened = Outbox.open(paths)
     assert reopened.count() == 25
     reopened.close()
+
+
+def test_connections_opening_a_new_database_together_all_get_wal(tmp_path: Path) -> None:
+    refused: list[StoreError] = []
+    modes: list[object] = []
+
+    def open_at_once(path: Path, start: threading.Barrier) -> None:
+        start.wait()
+        try:
+            conn = open_connection(path)
+        except StoreError as exc:
+            refused.append(exc)
+            return
+        modes.append(read_pragmas(conn)["journal_mode"])
+        conn.close()
+
+    for round_ in range(150):
+        start = threading.Barrier(3)
+        path = tmp_path / f"outbox-{round_}.sqlite3"
+        threads = [threading.Thread(target=open_at_once, args=(path, start)) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert refused == []
+    assert modes == ["wal"] * 450

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from dataclasses import replace
@@ -11,7 +12,7 @@ import pytest
 
 from meterai import i18n
 from meterai.messages import Message
-from meterai.outbox import Outbox, RequestRow, State
+from meterai.outbox import Outbox, RequestRow, State, db
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, load_settings
 from meterai.sync.engine import Engine, Session, Verdict
@@ -115,6 +116,30 @@ def test_verifying_a_download_does_not_hold_a_provider_slot(
         client_paths, load_settings(client_paths), concurrency=1, events=watch, config=config
     ).run_once()
     assert waited == [True], "the second upload waited for the first document's verification"
+    _assert_all_done_once(client_paths, admin, 2, provider)
+
+
+def test_a_database_held_by_another_program_at_start_up_only_postpones_the_work(
+    client_paths: Paths,
+    admin: Admin,
+    provider: SandboxServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Escaped bug: a write lock held past the busy timeout while the runner started
+    (caching the document types, reconciling) stopped the runner for good."""
+    queue_documents(client_paths, 2, tmp_path / "docs")
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setitem(db.EXPECTED_PRAGMAS, "busy_timeout", 100)
+    holder = sqlite3.connect(client_paths.database, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(1.5, holder.rollback)
+    release.start()
+    try:
+        _drain(client_paths)
+    finally:
+        release.join()
+        holder.close()
     _assert_all_done_once(client_paths, admin, 2, provider)
 
 
