@@ -106,6 +106,16 @@ def make_truncated(path: Path, keep: float = 0.6) -> Path:
     return path
 
 
+def make_cut_scan(path: Path, keep: float) -> Path:
+    """A one-page scan cut inside its image: the page's drawing commands (written before
+    the image) survive, the scan does not."""
+    full = make_pdf(path.with_suffix(".full.pdf"), image_bytes=30_000)
+    data = full.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    full.unlink()
+    return path
+
+
 def make_restricted(path: Path, owner_password: str = "owner") -> Path:
     """Encrypted with an owner password only: it opens without a password, but is encrypted."""
     src = make_pdf(path.with_suffix(".plain.pdf"))

@@ -105,6 +105,15 @@ def test_truncated_with_lost_pages_cannot_be_repaired(tmp_path: Path) -> None:
     assert report.findings[0].fix is None
 
 
+@pytest.mark.parametrize("keep", [0.1, 0.5, 0.9])
+def test_a_scan_cut_inside_its_image_cannot_be_repaired(tmp_path: Path, keep: float) -> None:
+    """Escaped bug: the page kept its drawing commands, so the "repair" stamped a blank page."""
+    report = preflight(pdfs.make_cut_scan(tmp_path / "cut.pdf", keep))
+    only(report, Code.DAMAGED)
+    assert report.findings[0].fix is None
+    assert "tidak dapat diperbaiki" in report.findings[0].message()  # Indonesian by default
+
+
 @pytest.mark.parametrize("make", [pdfs.make_truncated_xref, pdfs.make_broken_startxref])
 def test_broken_index_offers_repair(tmp_path: Path, make: Callable[[Path], Path]) -> None:
     report = preflight(make(tmp_path / "broken.pdf"))
