@@ -30,6 +30,7 @@ from meterai.documents import (
 from meterai.errors import InputError, PdfRejected
 from meterai.fsutil import fsync_dir
 from meterai.i18n import N_, _
+from meterai.identity import Identity
 from meterai.outbox.db import atomic
 from meterai.outbox.store import NewRequest, Outbox, RequestRow
 from meterai.placement import (
@@ -66,6 +67,7 @@ class IntakeOptions:
     target: str = "provider"
     fixes: Collection[Fix] = AUTOMATIC_FIXES
     customer: str | None = None
+    identity: Identity | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,9 @@ def _commit(outbox: Outbox, prepared: _Prepared, options: IntakeOptions) -> Acce
             nilaidoc=options.nilaidoc,
             out_dir=options.out_dir,
             customer=options.customer,
+            namejidentitas=options.identity.kind if options.identity else None,
+            noidentitas=options.identity.number if options.identity else None,
+            namedipungut=options.identity.name if options.identity else None,
         ),
         detail=f"queued from {path}" + (f", fixed: {', '.join(applied)}" if applied else ""),
     )

@@ -11,6 +11,7 @@ from meterai.cli.errors import EXIT_OK, EXIT_REJECTED, describe
 from meterai.documents import AUTOMATIC_FIXES, TARGETS, Fix
 from meterai.errors import InputError, UsageError
 from meterai.i18n import _
+from meterai.identity import identity_from
 from meterai.intake import Accepted, IntakeOptions, check_options, queue_files
 from meterai.kiosk.batch import read_batch
 from meterai.placement import Rect
@@ -36,6 +37,13 @@ def register(sub: Any) -> None:
     parser.add_argument("--tgldoc", metavar="YYYY-MM-DD", help=_("document date"))
     parser.add_argument("--nilaidoc", type=int, help=_("document value in rupiah"))
     parser.add_argument("--out", metavar="DIR", help=_("where to save the stamped files"))
+    parser.add_argument(
+        "--id-type",
+        metavar="KTP|NPWP",
+        help=_("identity of the party the duty is levied on, if your account needs it"),
+    )
+    parser.add_argument("--id-number", metavar="NUMBER", help=_("the NIK or NPWP"))
+    parser.add_argument("--id-name", metavar="NAME", help=_("the name on that identity"))
     parser.add_argument(
         "--target",
         choices=sorted(TARGETS),
@@ -76,6 +84,7 @@ def _options(args: argparse.Namespace) -> IntakeOptions:
         out_dir=out,
         target=args.target,
         fixes=frozenset(fixes),
+        identity=identity_from(args.id_type, args.id_number, args.id_name),
     )
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from meterai.outbox import Outbox
+from meterai.settings import resolve_paths
 from tests.pdfs import make_encrypted, make_garbage, make_pdf
 from tests.signing import sign_pdf
 
@@ -204,6 +206,47 @@ def test_an_unknown_type_is_refused_before_any_file_is_read(
     result = meterai("--data-dir", data, "add", pdfs["good"], "--type", "99", home=home)
     assert result.code == EXIT_REJECTED
     assert "bukan jenis dokumen" in result.err
+    assert not (data / "docs").exists() or not any((data / "docs").iterdir())
+
+
+def test_an_identity_given_with_add_is_stored_normalised(
+    data: Path, home: Path, pdfs: dict[str, Path]
+) -> None:
+    identity = (
+        "--id-type",
+        "ktp",
+        "--id-number",
+        "3174.0123 4567-8901",
+        "--id-name",
+        "Siti  Aminah",
+    )
+    result = meterai("--data-dir", data, "add", pdfs["good"], "--type", "3", *identity, home=home)
+    assert result.code == EXIT_OK, result.err
+    box = Outbox.open(resolve_paths(data))
+    (row,) = box.requests()
+    box.close()
+    assert (row.namejidentitas, row.noidentitas, row.namedipungut) == (
+        "KTP",
+        "3174012345678901",
+        "Siti Aminah",
+    )
+
+
+@pytest.mark.parametrize(
+    ("identity", "said"),
+    [
+        (("--id-type", "KTP", "--id-number", "317401234567"), "sekaligus"),
+        (("--id-type", "KTP", "--id-number", "317401234567", "--id-name", "Siti"), "16 angka"),
+        (("--id-type", "NPWP", "--id-number", "12.345", "--id-name", "PT Maju"), "15 atau 16"),
+        (("--id-type", "SIM", "--id-number", "1234", "--id-name", "Siti"), "KTP atau NPWP"),
+    ],
+)
+def test_a_wrong_identity_is_refused_before_any_file_is_read(
+    data: Path, home: Path, pdfs: dict[str, Path], identity: tuple[str, ...], said: str
+) -> None:
+    result = meterai("--data-dir", data, "add", pdfs["good"], "--type", "3", *identity, home=home)
+    assert result.code == EXIT_REJECTED
+    assert said in result.err
     assert not (data / "docs").exists() or not any((data / "docs").iterdir())
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from meterai import i18n
+from meterai.identity import identity_from
+from meterai.intake import IntakeOptions, queue_file
 from meterai.messages import Message
 from meterai.outbox import Outbox, RequestRow, State, db
 from meterai.sandbox import SandboxServer
@@ -20,6 +22,7 @@ from meterai.sync.events import Event, StateChanged
 from meterai.sync.runner import SyncRunner
 from meterai.verify import Expectation, load_trust_roots, verify_stamped
 from tests.core.sync.conftest import FAST, Admin, point_at, queue_documents
+from tests.pdfs import make_pdf
 
 
 def _drain(paths: Paths) -> None:
@@ -141,6 +144,28 @@ def test_a_database_held_by_another_program_at_start_up_only_postpones_the_work(
         release.join()
         holder.close()
     _assert_all_done_once(client_paths, admin, 2, provider)
+
+
+def test_an_identity_queued_with_a_document_is_sent_with_its_paid_call(
+    client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path
+) -> None:
+    box = Outbox.open(client_paths)
+    try:
+        queue_file(
+            box,
+            client_paths,
+            make_pdf(tmp_path / "ktp.pdf"),
+            IntakeOptions(doc_type="3", identity=identity_from("KTP", "3174012345678901", "Siti")),
+        )
+    finally:
+        box.close()
+    _drain(client_paths)
+    (serial,) = admin.serials()
+    assert (serial["namejidentitas"], serial["noidentitas"], serial["namedipungut"]) == (
+        "KTP",
+        "3174012345678901",
+        "Siti",
+    )
 
 
 def test_orphan_serial_is_reused_before_buying(
