@@ -65,12 +65,22 @@ def identity_from(kind: str | None, number: str | None, name: str | None) -> Ide
     if not (kind and number and name):
         raise IdentityIncomplete()
     kind = kind.upper()
+    return Identity(kind, number_of(kind, number), name_of(name))
+
+
+def number_of(kind: str, number: str) -> str:
+    """The number as digits only, checked for its kind (a form checks it as typed)."""
     lengths = KINDS.get(kind)
     if lengths is None:
         raise UnknownIdentityKind(kind=kind)
-    digits = number.translate(_SEPARATORS)
+    digits = number.strip().translate(_SEPARATORS)
     if not (digits.isascii() and digits.isdigit() and len(digits) in lengths):
-        raise _NUMBER_ERRORS[kind](number=number)
+        raise _NUMBER_ERRORS[kind](number=number.strip())
+    return digits
+
+
+def name_of(name: str) -> str:
+    name = " ".join(name.split())
     if len(name) > MAX_NAME or any(ch.isdigit() or not ch.isprintable() for ch in name):
         raise BadIdentityName(max=MAX_NAME)
-    return Identity(kind, digits, " ".join(name.split()))
+    return name

@@ -91,3 +91,37 @@ def test_the_last_position_is_remembered_per_document_type(
     describe(qtbot, second)
     again = second.pages.canvas.stamp.scene_rect()
     assert abs(again.left() - chosen.left()) < 0.01 and abs(again.top() - chosen.top()) < 0.01
+
+
+def test_an_identity_is_checked_as_typed_and_queued_with_the_request(
+    qtbot: QtBot, paths: Paths, tmp_path: Path, open_window: WindowFactory
+) -> None:
+    window = open_window(paths)
+    dialog = add_and_wait(qtbot, window, make_pdf(tmp_path / "surat.pdf"))
+    describe(qtbot, dialog)
+    form = dialog.form
+    assert dialog.confirm.isEnabled(), "no identity is needed by default"
+
+    form.id_kind.setCurrentIndex(form.id_kind.findData("KTP"))
+    qtbot.keyClicks(form.id_number, "3174 0123 4567")
+    assert not dialog.confirm.isEnabled()
+    number_error = form._id_number_field.error
+    assert number_error.isVisible()
+    assert number_error.text() == "Nomor KTP (NIK) terdiri atas 16 angka; “3174 0123 4567” tidak."
+
+    qtbot.keyClicks(form.id_number, " 8901")
+    assert not number_error.isVisible()
+    assert form._id_name_field.error.text().startswith("Isi jenis identitas")
+    qtbot.keyClicks(form.id_name, "Siti Aminah")
+    assert dialog.confirm.isEnabled()
+    with qtbot.waitSignal(dialog.queued, timeout=10000):
+        qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+
+    box = Outbox.open(paths)
+    (row,) = box.requests()
+    box.close()
+    assert (row.namejidentitas, row.noidentitas, row.namedipungut) == (
+        "KTP",
+        "3174012345678901",
+        "Siti Aminah",
+    )

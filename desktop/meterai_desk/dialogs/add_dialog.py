@@ -290,6 +290,7 @@ class AddDialog(QDialog):
             nilaidoc=description.nilaidoc,
             target=str(self.target.currentData()),
             fixes=self._allow,
+            identity=description.identity,
         )
         self._remember_placement(description.doc_type)
         self._busy = True

@@ -1,5 +1,8 @@
 """What the document is: type, number, date and value, checked as the user types.
 
+An identity (KTP or NPWP, its number, a name) can be added for the accounts that must
+name the party the duty is levied on; it stays empty otherwise.
+
 The type list is the provider's, cached in the outbox for offline use; with dozens of
 types a plain drop-down is slow to scan, so the combo box filters on any part of the
 code or the name. Problems are shown under the field at once, in words, instead of
@@ -24,7 +27,16 @@ from PySide6.QtWidgets import (
 )
 
 from meterai.doctypes import DocType
+from meterai.errors import InputError
 from meterai.i18n import _
+from meterai.identity import (
+    KINDS,
+    Identity,
+    IdentityIncomplete,
+    identity_from,
+    name_of,
+    number_of,
+)
 
 MAX_NODOC = 64
 MAX_VALUE = 10**15
@@ -37,6 +49,7 @@ class Description:
     nodoc: str | None
     tgldoc: str
     nilaidoc: int | None
+    identity: Identity | None = None
 
 
 def parse_rupiah(text: str) -> int | None:
@@ -96,16 +109,36 @@ class DescribeForm(QWidget):
         self.date.setDate(QDate.currentDate())
         self.value = QLineEdit(self)
         self.value.setObjectName("nilaidoc")
+        self.id_kind = QComboBox(self)
+        self.id_kind.setObjectName("idKind")
+        self.id_kind.addItem("", "")
+        for kind in KINDS:
+            self.id_kind.addItem(kind, kind)
+        self.id_number = QLineEdit(self)
+        self.id_number.setObjectName("idNumber")
+        self.id_name = QLineEdit(self)
+        self.id_name.setObjectName("idName")
 
         self._type_field = _Field(self.doc_type, self)
         self._nodoc_field = _Field(self.nodoc, self)
         self._date_field = _Field(self.date, self)
         self._value_field = _Field(self.value, self)
-        self._labels = [QLabel(self) for _ in range(4)]
+        self._id_kind_field = _Field(self.id_kind, self)
+        self._id_number_field = _Field(self.id_number, self)
+        self._id_name_field = _Field(self.id_name, self)
+        self._labels = [QLabel(self) for _ in range(7)]
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        fields = (self._type_field, self._nodoc_field, self._date_field, self._value_field)
+        fields = (
+            self._type_field,
+            self._nodoc_field,
+            self._date_field,
+            self._value_field,
+            self._id_kind_field,
+            self._id_number_field,
+            self._id_name_field,
+        )
         for label, field in zip(self._labels, fields, strict=True):
             label.setBuddy(field.editor)
             form.addRow(label, field)
@@ -116,6 +149,9 @@ class DescribeForm(QWidget):
         self.nodoc.textChanged.connect(self._edited)
         self.date.dateChanged.connect(self._edited)
         self.value.textChanged.connect(self._edited)
+        self.id_kind.currentIndexChanged.connect(self._edited)
+        self.id_number.textChanged.connect(self._edited)
+        self.id_name.textChanged.connect(self._edited)
         self.retranslate()
 
     def set_types(self, types: tuple[DocType, ...], current: str | None = None) -> None:
@@ -157,7 +193,36 @@ class DescribeForm(QWidget):
                 found["nilaidoc"] = _("That amount is too large; check the number of zeros.")
         except ValueError:
             found["nilaidoc"] = _("Write the value in rupiah using digits, for example 1.500.000.")
+        problem = self._identity_problem()
+        if problem is not None:
+            found[problem[0]] = problem[1]
         return found
+
+    def _identity(self) -> Identity | None:
+        return identity_from(
+            str(self.id_kind.currentData() or ""), self.id_number.text(), self.id_name.text()
+        )
+
+    def _identity_problem(self) -> tuple[str, str] | None:
+        """Which identity field is wrong, and why, in core's words: a wrong number is
+        named as soon as it is typed, a missing field once nothing else is wrong."""
+        kind = str(self.id_kind.currentData() or "")
+        number, name = self.id_number.text().strip(), self.id_name.text().strip()
+        checks = (
+            ("id_number", kind and number, number_of, (kind, number)),
+            ("id_name", name, name_of, (name,)),
+        )
+        for field, given, check, args in checks:
+            try:
+                if given:
+                    check(*args)
+            except InputError as exc:
+                return field, exc.message().text()
+        entered = {"id_kind": kind, "id_number": number, "id_name": name}
+        missing = [field for field, text in entered.items() if not text]
+        if missing and len(missing) < len(entered):
+            return missing[0], IdentityIncomplete().message().text()
+        return None
 
     def description(self) -> Description:
         """The form's values; call only when ``errors()`` is empty."""
@@ -167,7 +232,9 @@ class DescribeForm(QWidget):
         nodoc = self.nodoc.text().strip() or None
         date = self.date.date()
         tgldoc = dt.date(date.year(), date.month(), date.day()).isoformat()
-        return Description(kode, nodoc, tgldoc, parse_rupiah(self.value.text()))
+        return Description(
+            kode, nodoc, tgldoc, parse_rupiah(self.value.text()), identity=self._identity()
+        )
 
     def show_errors(self, force: bool = False) -> bool:
         """Show problems under their fields (after the first edit, or when forced)."""
@@ -176,6 +243,9 @@ class DescribeForm(QWidget):
             self._type_field.set_error(found.get("doc_type", ""))
             self._date_field.set_error(found.get("tgldoc", ""))
             self._value_field.set_error(found.get("nilaidoc", ""))
+            self._id_kind_field.set_error(found.get("id_kind", ""))
+            self._id_number_field.set_error(found.get("id_number", ""))
+            self._id_name_field.set_error(found.get("id_name", ""))
         return not found
 
     def _edited(self) -> None:
@@ -184,9 +254,23 @@ class DescribeForm(QWidget):
         self.changed.emit()
 
     def retranslate(self) -> None:
-        texts = (_("Document &type"), _("Document &number"), _("Document &date"), _("&Value (Rp)"))
+        texts = (
+            _("Document &type"),
+            _("Document &number"),
+            _("Document &date"),
+            _("&Value (Rp)"),
+            _("&Identity"),
+            _("Identity n&umber"),
+            _("Name on the identit&y"),
+        )
         for label, text in zip(self._labels, texts, strict=True):
             label.setText(text)
+        self.id_kind.setItemText(0, _("None (most accounts)"))
+        self.id_kind.setToolTip(
+            _("Only if your account must name the party the duty is levied on.")
+        )
+        self.id_number.setPlaceholderText(_("NIK (16 digits) or NPWP"))
+        self.id_name.setPlaceholderText(_("As written on the identity"))
         self.doc_type.lineEdit().setPlaceholderText(_("Type to search, e.g. perjanjian"))
         self.nodoc.setPlaceholderText(_("As written on the document (optional)"))
         self.value.setPlaceholderText(_("For example 1.500.000 (optional)"))
