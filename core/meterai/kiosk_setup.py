@@ -24,8 +24,12 @@ SETTING = "kiosk"
 LOW_BALANCE_SETTING = "low_balance"  # the key meterai.kiosk.balance reads
 CONCURRENCY = (1, 8)
 DEFAULT_CONCURRENCY = 4
+# Seconds a file must stay unchanged before it is taken (``meterai kiosk --settle``): a
+# scanner writing over a slow network share may need more than the default.
+SETTLE = (0.5, 600.0)
+DEFAULT_SETTLE = 2.0
 
-Field = Literal["inbox", "outbox", "rejected", "doc_type", "concurrency", "low_balance"]
+Field = Literal["inbox", "outbox", "rejected", "doc_type", "concurrency", "low_balance", "settle"]
 Param = str | int
 
 
@@ -39,6 +43,7 @@ class KioskChoice:
     doc_type: str | None = ""
     concurrency: int = DEFAULT_CONCURRENCY
     low_balance: int = 20
+    settle: float = DEFAULT_SETTLE
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class KioskSetup:
     doc_type: str | None
     concurrency: int
     low_balance: int
+    settle: float = DEFAULT_SETTLE
 
 
 @dataclass(frozen=True)
@@ -80,12 +86,14 @@ def remembered(settings: Settings) -> KioskChoice:
     section: dict[str, Any] = raw if isinstance(raw, dict) else {}
     doc_type = section.get("type", "")
     concurrency = section.get("concurrency", DEFAULT_CONCURRENCY)
+    settle = section.get("settle", DEFAULT_SETTLE)
     return KioskChoice(
         inbox=_text(section.get("inbox")),
         outbox=_text(section.get("outbox")),
         doc_type=doc_type if doc_type is None or isinstance(doc_type, str) else "",
         concurrency=concurrency if _whole(concurrency, *CONCURRENCY) else DEFAULT_CONCURRENCY,
         low_balance=low_balance_threshold(settings),
+        settle=float(settle) if _seconds(settle) else DEFAULT_SETTLE,
     )
 
 
@@ -97,12 +105,18 @@ def remember(settings: Settings, setup: KioskSetup) -> None:
         "outbox": str(setup.outbox),
         "type": setup.doc_type,
         "concurrency": setup.concurrency,
+        "settle": setup.settle,
     }
     settings.extra[LOW_BALANCE_SETTING] = setup.low_balance
 
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _seconds(value: object) -> bool:
+    low, high = SETTLE
+    return not isinstance(value, bool) and isinstance(value, int | float) and low <= value <= high
 
 
 def _whole(value: object, low: int, high: int | None = None) -> bool:
@@ -134,6 +148,7 @@ def check_choice(choice: KioskChoice) -> KioskSetup | tuple[Problem, ...]:
         choice.doc_type,
         choice.concurrency,
         choice.low_balance,
+        float(choice.settle),
     )
 
 
@@ -158,6 +173,15 @@ def _check_answers(choice: KioskChoice) -> list[Problem]:
                 "concurrency",
                 N_("Documents at once: a number from {low} to {high}."),
                 (("low", low), ("high", high)),
+            )
+        )
+    if not _seconds(choice.settle):
+        low_s, high_s = SETTLE
+        problems.append(
+            Problem(
+                "settle",
+                N_("Wait for a file: from {low} to {high} seconds."),
+                (("low", f"{low_s:g}"), ("high", f"{high_s:g}")),
             )
         )
     if not _whole(choice.low_balance, 0):

@@ -36,8 +36,10 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[KioskNote], None]
 
-# The CLI's defaults (``meterai kiosk --settle 2``); tests shorten them.
-SETTLE = SettleRules(settle=2.0, grace=0.3)
+# The grace after a change is the CLI's; ``None`` takes the settle time the operator chose
+# (tests put shorter rules here).
+SETTLE: SettleRules | None = None
+GRACE = 0.3
 RESCAN_SECONDS = 5.0
 RETRY_SECONDS = 5.0
 START_TIMEOUT = 60.0
@@ -68,7 +70,7 @@ def kiosk_factory(setup: KioskSetup, listener: Listener) -> Callable[..., Runner
             rejected=setup.rejected,
             defaults=FolderDefaults(doc_type=setup.doc_type),
             concurrency=setup.concurrency,
-            rules=SETTLE,
+            rules=SETTLE or SettleRules(settle=setup.settle, grace=min(GRACE, setup.settle)),
             rescan=RESCAN_SECONDS,
         )
         kiosk = Kiosk(

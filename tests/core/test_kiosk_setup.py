@@ -9,7 +9,9 @@ from meterai.settings import Paths, Settings, load_settings, save_settings
 
 
 def _setup(tmp_path: Path) -> KioskSetup:
-    result = check_choice(KioskChoice(str(tmp_path / "in"), str(tmp_path / "out"), "3", 6, 40))
+    result = check_choice(
+        KioskChoice(str(tmp_path / "in"), str(tmp_path / "out"), "3", 6, 40, settle=7.5)
+    )
     assert isinstance(result, KioskSetup), result
     return result
 
@@ -22,14 +24,16 @@ def test_a_choice_survives_a_restart_and_sets_the_cli_threshold(
     save_settings(paths, settings)
     loaded = load_settings(paths)
     assert remembered(loaded) == KioskChoice(
-        str(tmp_path / "in"), str(tmp_path / "out"), "3", 6, 40
+        str(tmp_path / "in"), str(tmp_path / "out"), "3", 6, 40, settle=7.5
     )
     assert loaded.extra["low_balance"] == 40  # what `meterai kiosk` and `report` read
     assert loaded.extra["other"] == 1
 
 
 def test_a_damaged_section_reads_as_empty_answers() -> None:
-    settings = Settings(extra={"kiosk": {"inbox": 7, "type": ["3"], "concurrency": 99}})
+    settings = Settings(
+        extra={"kiosk": {"inbox": 7, "type": ["3"], "concurrency": 99, "settle": "2"}}
+    )
     assert remembered(settings) == KioskChoice("", "", "", 4, 20)
     assert remembered(Settings(extra={"kiosk": "nonsense"})) == KioskChoice()
 
@@ -43,16 +47,18 @@ def test_a_folder_that_cannot_be_made_is_named(tmp_path: Path) -> None:
 
 
 def test_every_answer_problem_is_reported_at_once() -> None:
-    result = check_choice(KioskChoice(" ", "", "", 9, -1))
+    result = check_choice(KioskChoice(" ", "", "", 9, -1, settle=0.1))
     assert isinstance(result, tuple)
     assert [p.field for p in result] == [
         "inbox",
         "outbox",
         "doc_type",
         "concurrency",
+        "settle",
         "low_balance",
     ]
     assert result[3].text() == "Dokumen sekaligus: angka dari 1 sampai 8."
+    assert result[4].text() == "Waktu tunggu berkas: dari 0.5 sampai 600 detik."
 
 
 def test_an_inbox_named_rejected_would_receive_its_own_refusals(tmp_path: Path) -> None:

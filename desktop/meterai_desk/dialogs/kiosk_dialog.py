@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -32,6 +33,7 @@ from meterai.doctypes import DocType
 from meterai.i18n import _
 from meterai.kiosk_setup import (
     CONCURRENCY,
+    SETTLE,
     KioskChoice,
     KioskSetup,
     Problem,
@@ -88,6 +90,11 @@ class KioskDialog(QDialog):
         self.concurrency.setRange(*CONCURRENCY)
         self.low_balance = QSpinBox(self)
         self.low_balance.setRange(0, 1_000_000)
+        self.settle = QDoubleSpinBox(self)
+        self.settle.setObjectName("kioskSettle")
+        self.settle.setRange(*SETTLE)
+        self.settle.setDecimals(1)
+        self.settle.setSingleStep(0.5)
         self.problem_label = QLabel(self)
         self.problem_label.setObjectName("kioskProblems")
         self.problem_label.setWordWrap(True)
@@ -111,6 +118,7 @@ class KioskDialog(QDialog):
         self.form.addRow(QLabel(self), self.doc_type)
         self.form.addRow(QLabel(self), self.concurrency)
         self.form.addRow(QLabel(self), self.low_balance)
+        self.form.addRow(QLabel(self), self.settle)
         layout = QVBoxLayout(self)
         # Grow with the words (a long path, several problems) instead of clipping them.
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
@@ -152,6 +160,7 @@ class KioskDialog(QDialog):
         self.doc_type.setCurrentIndex(self.doc_type.findData(wanted) if wanted else -1)
         self.concurrency.setValue(choice.concurrency)
         self.low_balance.setValue(choice.low_balance)
+        self.settle.setValue(choice.settle)
 
     def choice(self) -> KioskChoice:
         data = self.doc_type.currentData() if self.doc_type.currentIndex() >= 0 else ""
@@ -161,6 +170,7 @@ class KioskDialog(QDialog):
             doc_type=None if data == PER_FOLDER else str(data or ""),
             concurrency=self.concurrency.value(),
             low_balance=self.low_balance.value(),
+            settle=self.settle.value(),
         )
 
     def submit(self) -> None:
@@ -207,6 +217,7 @@ class KioskDialog(QDialog):
             _("Document type:"),
             _("Documents at once:"),
             _("Warn when the balance is at:"),
+            _("Take a file once unchanged for:"),
         )
         for row, text in enumerate(labels):
             item = self.form.itemAt(row, QFormLayout.ItemRole.LabelRole)
@@ -219,6 +230,10 @@ class KioskDialog(QDialog):
         if per_folder >= 0:
             self.doc_type.setItemText(per_folder, _("Each folder names its own (kiosk.json)"))
         self.low_balance.setSuffix(" " + _("stamps"))
+        self.settle.setSuffix(" " + _("seconds"))
+        self.settle.setToolTip(
+            _("Longer if files arrive slowly, for example from a scanner over the network.")
+        )
         self.start.setText(_("Start kiosk mode"))
         self._show_rejected()
         self._show_problems()
@@ -243,6 +258,7 @@ class KioskDialog(QDialog):
             "doc_type": self.doc_type,
             "concurrency": self.concurrency,
             "low_balance": self.low_balance,
+            "settle": self.settle,
         }
         wrong = {p.field for p in self.problems}
         for name, widget in fields.items():

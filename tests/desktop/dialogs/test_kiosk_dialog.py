@@ -105,6 +105,7 @@ def test_a_good_setup_creates_the_folders_and_is_chosen(
     dialog = _dialog(qtbot, tasks)
     _fill(dialog, tmp_path / "loket" / "masuk", tmp_path / "loket" / "keluar", "4a")
     dialog.concurrency.setValue(6)
+    dialog.settle.setValue(5.5)
     with qtbot.waitSignal(dialog.chosen, timeout=5000) as chosen:
         qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)
     setup = chosen.args[0]
@@ -115,6 +116,7 @@ def test_a_good_setup_creates_the_folders_and_is_chosen(
         doc_type="4a",
         concurrency=6,
         low_balance=20,
+        settle=5.5,
     )
     assert all(p.is_dir() for p in (setup.inbox, setup.outbox, setup.rejected))
     assert not dialog.isVisible()
@@ -130,6 +132,7 @@ def test_the_last_answers_are_offered_again(
                 "outbox": "/srv/keluar",
                 "type": None,
                 "concurrency": 2,
+                "settle": 3.5,
             },
             "low_balance": 150,
         }
@@ -139,4 +142,5 @@ def test_the_last_answers_are_offered_again(
     assert dialog.doc_type.currentData() == PER_FOLDER
     assert dialog.doc_type.currentText() == "Ditentukan oleh tiap folder (kiosk.json)"
     assert dialog.concurrency.value() == 2 and dialog.low_balance.value() == 150
+    assert dialog.settle.value() == 3.5
     assert dialog.choice().doc_type is None
