@@ -187,7 +187,9 @@ class Engine:
             row = self.outbox.get(row.id)
             if row.state != State.UPLOADED or row.sn is not None:
                 return
-        claimed = self.outbox.claim_orphan(row.id)
+        # An orphan's identity is not known here, and reassigning it changes only the
+        # document's number, type and name: a request that names a party buys its own.
+        claimed = None if row.noidentitas else self.outbox.claim_orphan(row.id)
         if claimed is not None:
             self._use_held_serial(self.outbox.get(row.id))
             return

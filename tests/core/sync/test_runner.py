@@ -168,9 +168,8 @@ def test_an_identity_queued_with_a_document_is_sent_with_its_paid_call(
     )
 
 
-def test_orphan_serial_is_reused_before_buying(
-    client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path
-) -> None:
+def _buy_an_orphan(client_paths: Paths, admin: Admin) -> str:
+    """A serial number bought under this install's tag that no request holds."""
     box = Outbox.open(client_paths)
     install = box.install_id()
     box.close()
@@ -200,13 +199,46 @@ def test_orphan_serial_is_reused_before_buying(
             "tgldoc": "2026-11-24",
         },
     ).json()
-    orphan = bought["result"]["sn"]
+    return str(bought["result"]["sn"])
+
+
+def test_orphan_serial_is_reused_before_buying(
+    client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path
+) -> None:
+    orphan = _buy_an_orphan(client_paths, admin)
     queue_documents(client_paths, 1, tmp_path / "docs")
     _drain(client_paths)
     _assert_all_done_once(client_paths, admin, 1, provider)
     (serial,) = admin.serials()
     assert serial["sn"] == orphan and serial["reassign_count"] == 1
     assert admin.account()["spent"] == 1
+
+
+def test_a_request_naming_a_party_buys_its_own_serial_rather_than_an_orphan(
+    client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path
+) -> None:
+    """Found in review: a reused orphan would carry whoever's identity it was bought with."""
+    orphan = _buy_an_orphan(client_paths, admin)
+    box = Outbox.open(client_paths)
+    try:
+        queue_file(
+            box,
+            client_paths,
+            make_pdf(tmp_path / "ktp.pdf"),
+            IntakeOptions(doc_type="3", identity=identity_from("KTP", "3174012345678901", "Siti")),
+        )
+    finally:
+        box.close()
+    _drain(client_paths)
+    serials = {s["sn"]: s for s in admin.serials()}
+    assert orphan in serials and serials[orphan]["stamp_count"] == 0
+    (bought,) = [s for sn, s in serials.items() if sn != orphan]
+    assert (bought["noidentitas"], bought["stamp_count"]) == ("3174012345678901", 1)
+    box = Outbox.open(client_paths)
+    try:
+        assert box.orphans() == [orphan], "the orphan stays for a request without identity"
+    finally:
+        box.close()
 
 
 def test_result_deleted_by_provider_needs_attention_without_buying(
