@@ -116,6 +116,70 @@ def make_cut_scan(path: Path, keep: float) -> Path:
     return path
 
 
+def write_objects(path: Path, objects: Sequence[bytes], *, cut_inside: int | None = None) -> Path:
+    """A PDF written object by object (1-based numbers), so a test controls their order.
+
+    ``cut_inside`` truncates the file a few bytes into that object, as an interrupted
+    copy would; otherwise the index and trailer follow.
+    """
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        if number == cut_inside:
+            path.write_bytes(bytes(out) + (b"%d 0 obj\n" % number + body)[:16])
+            return path
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    path.write_bytes(bytes(out))
+    return path
+
+
+def _stream(dictionary: bytes, data: bytes) -> bytes:
+    return dictionary[:-2] + b" /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
+
+
+def make_lost_resources(path: Path) -> Path:
+    """The page's text survives, its resources (an object of their own) and font do not."""
+    text = b"BT /F1 24 Tf 72 700 Td (Surat) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources 5 0 R >>",
+        _stream(b"<< >>", text),
+        b"<< /Font << /F1 6 0 R >> >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    return write_objects(path, objects, cut_inside=5)
+
+
+def make_null_parms_broken_index(path: Path) -> Path:
+    """Nothing lost but the index; the image has a legitimate ``/DecodeParms [null]``."""
+    pixels = zlib.compress(b"\x80" * (8 * 8 * 3))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /XObject << /Im0 5 0 R >> >> >>",
+        _stream(b"<< >>", b"q 100 0 0 100 72 72 cm /Im0 Do Q"),
+        _stream(
+            b"<< /Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceRGB"
+            b" /BitsPerComponent 8 /Filter [/FlateDecode] /DecodeParms [null] >>",
+            pixels,
+        ),
+    ]
+    data = write_objects(path, objects).read_bytes()
+    cut = data.rindex(b"startxref")
+    path.write_bytes(data[:cut] + b"startxref\n999999\n%%EOF\n")
+    return path
+
+
 def make_restricted(path: Path, owner_password: str = "owner") -> Path:
     """Encrypted with an owner password only: it opens without a password, but is encrypted."""
     src = make_pdf(path.with_suffix(".plain.pdf"))

@@ -3,7 +3,7 @@
 qpdf recovers almost any file by scanning for objects, but a truncated file comes
 back with pages whose content objects are simply gone: "repaired" yet blank. A
 repair is offered (and applied automatically) only when every page still has its
-content and everything that content draws with (images, fonts, forms), because a
+content and everything that content names (fonts, images, forms), because a
 stamp on a silently emptied document is worse than a refusal. A one-page scan cut
 anywhere inside its image used to pass: the page kept its few bytes of drawing
 commands and lost the scan.
@@ -57,8 +57,7 @@ def _has_content(page: pikepdf.Object) -> bool:
     streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
     if not streams or not all(_stream_readable(s) for s in streams):
         return False
-    resources = _inherited(page, pikepdf.Name.Resources)
-    return resources is None or _intact(resources, set())
+    return _draws_with_what_it_has(page, _inherited(page, pikepdf.Name.Resources), depth=0)
 
 
 def _inherited(page: pikepdf.Object, key: pikepdf.Name) -> pikepdf.Object | None:
@@ -74,22 +73,40 @@ def _inherited(page: pikepdf.Object, key: pikepdf.Name) -> pikepdf.Object | None
     return None
 
 
-def _intact(obj: object, seen: set[tuple[int, int]]) -> bool:
-    """Every object reachable from ``obj`` is present; a null value is a lost object."""
-    if obj is None:
-        return False
-    if not isinstance(obj, pikepdf.Object):
-        return True
-    if obj.is_indirect:
-        if obj.objgen in seen:
-            return True
-        seen.add(obj.objgen)
-    if isinstance(obj, pikepdf.Stream):
-        return _stream_readable(obj) and _intact(obj.stream_dict, seen)
-    if isinstance(obj, pikepdf.Dictionary):
-        return all(_intact(value, seen) for _key, value in obj.items())
-    if isinstance(obj, pikepdf.Array):
-        return all(_intact(item, seen) for item in obj)
+# Operators that name a resource, and the resource dictionary the name is looked up in.
+_NAMED = {
+    "Tf": pikepdf.Name.Font,
+    "Do": pikepdf.Name.XObject,
+    "gs": pikepdf.Name.ExtGState,
+    "sh": pikepdf.Name.Shading,
+    "cs": pikepdf.Name.ColorSpace,
+    "CS": pikepdf.Name.ColorSpace,
+}
+_DEVICE_SPACES = {"/DeviceGray", "/DeviceRGB", "/DeviceCMYK", "/Pattern"}
+_MAX_FORM_DEPTH = 8
+
+
+def _draws_with_what_it_has(owner: pikepdf.Object, resources: object, depth: int) -> bool:
+    """Every font, image, form, state and shading the content names is still there.
+
+    Only what the drawing names is checked: qpdf turns a lost object into null, but a
+    file may also hold legitimate nulls (``/DecodeParms [null]``) that lose nothing.
+    """
+    for instruction in pikepdf.parse_content_stream(owner):
+        operands, operator = instruction.operands, instruction.operator
+        category = _NAMED.get(str(operator))
+        if category is None or not operands or str(operands[0]) in _DEVICE_SPACES:
+            continue
+        table = resources.get(category) if isinstance(resources, pikepdf.Dictionary) else None
+        used = table.get(str(operands[0])) if isinstance(table, pikepdf.Dictionary) else None
+        if used is None:
+            return False
+        if isinstance(used, pikepdf.Stream):
+            _stream_readable(used)
+            if used.get(pikepdf.Name.Subtype) == pikepdf.Name.Form:
+                inner = used.get(pikepdf.Name.Resources, resources)
+                if depth >= _MAX_FORM_DEPTH or not _draws_with_what_it_has(used, inner, depth + 1):
+                    return False
     return True
 
 

@@ -114,6 +114,21 @@ def test_a_scan_cut_inside_its_image_cannot_be_repaired(tmp_path: Path, keep: fl
     assert "tidak dapat diperbaiki" in report.findings[0].message()  # Indonesian by default
 
 
+def test_a_page_whose_resources_object_was_cut_off_cannot_be_repaired(tmp_path: Path) -> None:
+    """Found in review: the lost resources read back as an empty dictionary, so the text
+    kept its drawing commands and lost its font, and a repair was offered."""
+    report = preflight(pdfs.make_lost_resources(tmp_path / "cut.pdf"))
+    only(report, Code.DAMAGED)
+    assert report.findings[0].fix is None
+
+
+def test_a_legitimate_null_does_not_block_a_repair(tmp_path: Path) -> None:
+    """Found in review: ``/DecodeParms [null]`` was taken for a lost object."""
+    report = preflight(pdfs.make_null_parms_broken_index(tmp_path / "nulls.pdf"))
+    only(report, Code.DAMAGED)
+    assert report.auto_fixes == (Fix.REPAIR,)
+
+
 @pytest.mark.parametrize("make", [pdfs.make_truncated_xref, pdfs.make_broken_startxref])
 def test_broken_index_offers_repair(tmp_path: Path, make: Callable[[Path], Path]) -> None:
     report = preflight(make(tmp_path / "broken.pdf"))
