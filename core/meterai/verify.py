@@ -223,13 +223,15 @@ def _widget_of(reader: Any, sig: Any) -> Placed:
     Resolving a page makes pyHanko parse its whole dictionary (about 0.1 ms each), so
     the widget's own ``/P`` is followed first and its index counted from whichever end
     of the page tree is nearer: a stamp on the last page of 500 resolves no other page.
-    A widget without ``/P``, or one its page does not list, is found by walking them all.
+    A widget without ``/P``, one its page does not list, or a page outside the document's
+    page tree is found by walking them all. Counting trusts the tree's ``/Count`` entries,
+    as pyHanko's own page lookup (which the sandbox signs by) does.
     """
-    hinted = _widget_by_page_hint(sig)
+    hinted = _widget_by_page_hint(reader, sig)
     return hinted if hinted is not None else _widget_by_walking(reader, sig)
 
 
-def _widget_by_page_hint(sig: Any) -> Placed | None:
+def _widget_by_page_hint(reader: Any, sig: Any) -> Placed | None:
     field = sig.sig_field
     kids = [] if field.get("/Subtype") == "/Widget" else field.get("/Kids", [])
     for widget in [field] if not kids else [k.get_object() for k in kids]:
@@ -239,9 +241,12 @@ def _widget_by_page_hint(sig: Any) -> Placed | None:
         page = page_ref.get_object()
         if any(a.get_object() is widget for a in page.get("/Annots", []) or []):
             try:
-                return _index_in_tree(page_ref, page, depth=0), _rect(widget)
+                root = reader.root.raw_get("/Pages")
+                index = _index_in_tree(page_ref, page, root, depth=0)
             except _PAGE_TREE_ERRORS:
                 return None
+            total = int(root.get_object()["/Count"])
+            return (index, _rect(widget)) if 0 <= index < total else None
     return None
 
 
@@ -255,12 +260,14 @@ _PAGE_TREE_ERRORS = (KeyError, TypeError, ValueError, StopIteration, AttributeEr
 _MAX_TREE_DEPTH = 64
 
 
-def _index_in_tree(ref: Any, node: Any, depth: int) -> int:
+def _index_in_tree(ref: Any, node: Any, root: Any, depth: int) -> int:
     """Index of the first page under ``node``: its siblings counted on the shorter side."""
     if depth > _MAX_TREE_DEPTH:
         raise RecursionError("page tree too deep or circular")
     parent_ref = node.raw_get("/Parent") if "/Parent" in node else None
     if parent_ref is None:
+        if ref.reference != root.reference:
+            raise ValueError("the page is not in the document's page tree")
         return 0
     parent = parent_ref.get_object()
     kids = list(parent["/Kids"])
@@ -271,7 +278,7 @@ def _index_in_tree(ref: Any, node: Any, depth: int) -> int:
     else:
         behind = sum(_page_count(kid.get_object()) for kid in after)
         offset = int(parent["/Count"]) - _page_count(node) - behind
-    return _index_in_tree(parent_ref, parent, depth + 1) + offset
+    return _index_in_tree(parent_ref, parent, root, depth + 1) + offset
 
 
 def _page_count(node: Any) -> int:

@@ -155,3 +155,33 @@ def test_a_stamp_from_another_authority_is_not_trusted(
     with SandboxServer(tmp_path_factory.mktemp("other-ca")) as stranger:
         report = verify_stamped(stamped, _roots(stranger), expect)
     assert [c.name for c in report.failures] == ["trusted"]
+
+
+def test_a_widget_on_a_page_outside_the_page_tree_is_on_no_page() -> None:
+    """Found in review: the hint counted such a page as page 1, so an invisible stamp
+    could pass the page check."""
+    pdf = pikepdf.new()
+    for _ in range(3):
+        pdf.pages.append(pikepdf.Page(pikepdf.Dictionary(Type=pikepdf.Name.Page)))
+    stray = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=[0, 0, 595, 842]))
+    widget = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Widget,
+            FT=pikepdf.Name.Sig,
+            T=pikepdf.String("Meterai"),
+            Rect=[420, 60, 520, 160],
+            P=stray,
+        )
+    )
+    stray.Annots = pikepdf.Array([widget])
+    pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([widget]))
+    data = io.BytesIO()
+    pdf.save(data)
+    reader = PdfFileReader(io.BytesIO(data.getvalue()))
+
+    class Field:
+        sig_field = reader.root["/AcroForm"]["/Fields"][0].get_object()
+        field_name = "Meterai"
+
+    assert verify._widget_of(reader, Field()) == (None, None)
