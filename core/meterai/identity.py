@@ -9,6 +9,7 @@ queued, rather than when the provider answers the paid call.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from meterai.errors import InputError
@@ -18,6 +19,7 @@ from meterai.i18n import N_
 KINDS: dict[str, tuple[int, ...]] = {"KTP": (16,), "NPWP": (15, 16)}
 MAX_NAME = 100
 _SEPARATORS = str.maketrans("", "", " .-")
+_NAME_PUNCTUATION = frozenset(" .,'-&()/")
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,9 @@ class BadNpwp(BadIdentityNumber):
 
 class BadIdentityName(InputError):
     code = "identity_name"
-    template = N_("The name must be at most {max} characters, letters and punctuation only.")
+    template = N_(
+        "The name must be at most {max} characters: letters, digits, spaces and . , ' - & ( ) /"
+    )
 
 
 _NUMBER_ERRORS: dict[str, type[BadIdentityNumber]] = {"KTP": BadNik, "NPWP": BadNpwp}
@@ -80,7 +84,12 @@ def number_of(kind: str, number: str) -> str:
 
 
 def name_of(name: str) -> str:
+    """A person's or a company's name: an NPWP may belong to "PT 3M Indonesia"."""
     name = " ".join(name.split())
-    if len(name) > MAX_NAME or any(ch.isdigit() or not ch.isprintable() for ch in name):
+    if len(name) > MAX_NAME or not all(_name_character(ch) for ch in name):
         raise BadIdentityName(max=MAX_NAME)
     return name
+
+
+def _name_character(ch: str) -> bool:
+    return ch.isalnum() or ch in _NAME_PUNCTUATION or unicodedata.category(ch) == "Mn"

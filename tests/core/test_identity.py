@@ -44,7 +44,8 @@ def test_numbers_are_kept_as_digits_whatever_the_separators(
         ("KTP", "317401234567890", "Siti", BadNik),
         ("KTP", "31740123456789O1", "Siti", BadNik),
         ("NPWP", "1234567890123", "PT Maju", BadNpwp),
-        ("KTP", "3174012345678901", "Siti 2", BadIdentityName),
+        ("KTP", "3174012345678901", "Siti <script>", BadIdentityName),
+        ("KTP", "3174012345678901", "Siti 😀", BadIdentityName),
         ("KTP", "3174012345678901", "S" * 101, BadIdentityName),
     ],
 )
@@ -60,3 +61,11 @@ def test_the_problem_reads_in_both_languages() -> None:
         identity_from("KTP", "123", "Siti")
     assert caught.value.message().text() == "Nomor KTP (NIK) terdiri atas 16 angka; “123” tidak."
     assert caught.value.message().english() == ("A KTP number (NIK) has 16 digits; “123” does not.")
+
+
+@pytest.mark.parametrize(
+    "name", ["PT 3M Indonesia", "CV Maju & Jaya (Persero)", "Ni Luh Putu Ayu", "Nguyễn Văn An"]
+)
+def test_names_of_people_and_companies_are_accepted(name: str) -> None:
+    identity = identity_from("NPWP", "012345678901000", name)
+    assert identity is not None and identity.name == name

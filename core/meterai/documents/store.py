@@ -92,7 +92,7 @@ class DocumentStore:
         tmp = Path(name)
         try:
             shutil.copyfile(src, tmp)
-            with tmp.open("rb") as copy:
+            with tmp.open("r+b") as copy:  # Windows flushes only a writable handle
                 hashing = _hasher().submit(_hash_file, tmp)
                 os.fsync(copy.fileno())
                 size = os.fstat(copy.fileno()).st_size
