@@ -66,8 +66,6 @@ class MainWindow(QMainWindow):
         self._shut_down = False
 
         self.outbox_model = OutboxModel(tasks, self)
-        # First, so the worker opens the outbox while this thread builds the window.
-        self.outbox_model.reload()
         self.outbox_view = OutboxView(self.outbox_model, self)
         self.empty = EmptyState(self)
         self.heading = QLabel(self)
@@ -102,6 +100,7 @@ class MainWindow(QMainWindow):
         self.outbox_model.rowsInserted.connect(self._show_table_or_empty)
         self.resize(1240, 720)
         self.retranslate()
+        self.outbox_model.reload()  # after the connections above, whenever the rows arrive
         if bridge is not None:
             bridge.start()
 

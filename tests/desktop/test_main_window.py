@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
@@ -63,22 +64,53 @@ def test_pages_rows_in_lazily(qtbot: QtBot, paths: Paths) -> None:
     window.close()
 
 
-def test_opening_the_window_leaves_the_store_and_the_add_flow_for_later() -> None:
+LATER = (
+    "sqlite3",
+    "meterai.outbox.store",
+    "meterai_desk.add_flow",
+    "meterai_desk.dialogs.files",
+    "meterai_desk.dialogs.journal_dialog",
+    "meterai_desk.dialogs.close_dialog",
+)
+
+
+def test_opening_the_window_leaves_the_store_and_the_add_flow_for_later(tmp_path: Path) -> None:
     """GUI start is benchmarked: the outbox store (and sqlite3) loads on the worker that
-    opens it, the add flow and the dialogs on first use."""
-    later = (
-        "sqlite3",
-        "meterai.outbox.store",
-        "meterai_desk.add_flow",
-        "meterai_desk.dialogs.files",
-        "meterai_desk.dialogs.journal_dialog",
-        "meterai_desk.dialogs.close_dialog",
-    )
-    probe = (
-        "import sys, meterai_desk.app, meterai_desk.main_window\n"
-        f"print(sorted(m for m in {later!r} if m in sys.modules))"
-    )
+    opens it, the add flow and the dialogs on first use. The window is really built and
+    its rows loaded; an import hook records which thread imported what."""
+    probe = f"""
+import os, sys, threading, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+watched = {LATER!r}
+first_import = {{}}
+
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name in watched and name not in first_import:
+            first_import[name] = threading.current_thread() is threading.main_thread()
+        return None
+
+sys.meta_path.insert(0, Watch())
+import meterai_desk.app
+from PySide6.QtWidgets import QApplication
+from meterai.settings import resolve_paths
+from meterai_desk.main_window import MainWindow
+from meterai_desk.tasks import TaskRunner
+app = QApplication([])
+paths = resolve_paths({str(tmp_path / "data")!r})
+window = MainWindow(paths, TaskRunner(paths))
+window.show()
+deadline = time.monotonic() + 30
+while window.outbox_model._loading and time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.01)
+print(sorted(name for name, on_main in first_import.items() if on_main))
+print(sorted(first_import))
+os._exit(0)
+"""
     done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=90
     )
-    assert done.stdout.strip() == "[]"
+    on_main, imported = done.stdout.strip().splitlines()[-2:]
+    assert on_main == "[]", f"imported on the GUI thread: {on_main}"
+    assert imported == "['meterai.outbox.store', 'sqlite3']", "the rows loaded on a worker"
