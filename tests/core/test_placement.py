@@ -38,7 +38,7 @@ from meterai.placement import (
     validate,
     visual_to_user,
 )
-from tests.pdfs import A4, make_garbage, make_pdf, make_zero_pages
+from tests.pdfs import A4, make_garbage, make_pdf, make_zero_pages, write_objects
 
 ROTATIONS: tuple[Rotation, ...] = (0, 90, 180, 270)
 CROP = (50.0, 60.0, 545.0, 800.0)  # 495 × 740, off-centre on A4 so a wrong origin shows
@@ -177,20 +177,7 @@ def _write_inheriting_pdf(path: Path) -> Path:
         b"<< /Type /Page /Parent 2 0 R /Resources << >> >>",
         b"<< /Type /Page /Parent 2 0 R /Resources << >> >>",
     ]
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    path.write_bytes(bytes(out))
-    return path
+    return write_objects(path, objects)
 
 
 def test_rotate_and_boxes_inherited_from_the_page_tree(tmp_path: Path) -> None:

@@ -146,19 +146,20 @@ def test_a_database_held_by_another_program_at_start_up_only_postpones_the_work(
     _assert_all_done_once(client_paths, admin, 2, provider)
 
 
+def _queue_for_siti(paths: Paths, tmp_path: Path) -> None:
+    """One document whose stamp duty is levied on Siti, by KTP."""
+    box = Outbox.open(paths)
+    try:
+        options = IntakeOptions("3", identity=identity_from("KTP", "3174012345678901", "Siti"))
+        queue_file(box, paths, make_pdf(tmp_path / "ktp.pdf"), options)
+    finally:
+        box.close()
+
+
 def test_an_identity_queued_with_a_document_is_sent_with_its_paid_call(
     client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path
 ) -> None:
-    box = Outbox.open(client_paths)
-    try:
-        queue_file(
-            box,
-            client_paths,
-            make_pdf(tmp_path / "ktp.pdf"),
-            IntakeOptions(doc_type="3", identity=identity_from("KTP", "3174012345678901", "Siti")),
-        )
-    finally:
-        box.close()
+    _queue_for_siti(client_paths, tmp_path)
     _drain(client_paths)
     (serial,) = admin.serials()
     assert (serial["namejidentitas"], serial["noidentitas"], serial["namedipungut"]) == (
@@ -219,16 +220,7 @@ def test_a_request_naming_a_party_buys_its_own_serial_rather_than_an_orphan(
 ) -> None:
     """Found in review: a reused orphan would carry whoever's identity it was bought with."""
     orphan = _buy_an_orphan(client_paths, admin)
-    box = Outbox.open(client_paths)
-    try:
-        queue_file(
-            box,
-            client_paths,
-            make_pdf(tmp_path / "ktp.pdf"),
-            IntakeOptions(doc_type="3", identity=identity_from("KTP", "3174012345678901", "Siti")),
-        )
-    finally:
-        box.close()
+    _queue_for_siti(client_paths, tmp_path)
     _drain(client_paths)
     serials = {s["sn"]: s for s in admin.serials()}
     assert orphan in serials and serials[orphan]["stamp_count"] == 0
