@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
             self, paths, self.settings, tasks, bridge, self.outbox_model, self.presenter
         )
         self.kiosk.changed.connect(lambda _active: self.retranslate())
+        self.kiosk.changed.connect(self.outbox_view.show_customers)
         self._build_actions()
         self._build_menus()
 

@@ -22,6 +22,7 @@ from meterai.outbox.store import RequestRow
 from meterai.settings import Paths, load_settings
 from meterai_desk.main_window import MainWindow
 from meterai_desk.sync_bridge import default_factory
+from meterai_desk.widgets.outbox_view import COL_CUSTOMER
 from tests.core.kiosk.conftest import pdf_bytes, slow_write
 from tests.desktop.conftest import WindowFactory
 from tests.pdfs import make_garbage, make_pdf
@@ -74,6 +75,7 @@ def test_a_dropped_pdf_is_stamped_into_the_customers_outbox_folder(
     assert bridge is not None
     qtbot.waitUntil(lambda: bridge.running, timeout=WAIT_MS)
     assert window.kiosk_action.text() == "Mode &kios…"
+    assert window.outbox_view.isColumnHidden(COL_CUSTOMER)
 
     _enter(qtbot, window, inbox, outbox, warn_at=999_999)
     qtbot.waitUntil(lambda: _kiosk_on(window), timeout=WAIT_MS)
@@ -99,6 +101,11 @@ def test_a_dropped_pdf_is_stamped_into_the_customers_outbox_folder(
     assert [(r.customer, r.file_name, r.state) for r in rows] == [
         ("ani", "perjanjian.pdf", State.DONE)
     ]
+    view = window.outbox_view
+    assert not view.isColumnHidden(COL_CUSTOMER)
+    assert view.horizontalHeader().visualIndex(COL_CUSTOMER) == 1  # right after the ID
+    assert model.headerData(COL_CUSTOMER, Qt.Orientation.Horizontal) == "Pelanggan"
+    assert model.index(0, COL_CUSTOMER).data() == "ani"
 
     # The sandbox's balance is below the operator's threshold: warned in the panel and the bar.
     qtbot.waitUntil(lambda: panel.low_balance.isVisible(), timeout=WAIT_MS)
@@ -139,6 +146,7 @@ def _leave_and_sync_as_usual(
     )
     assert type(bridge._runner).__name__ == "SyncRunner"
     assert window.windowTitle() == "Meterai Desk"
+    assert window.outbox_view.isColumnHidden(COL_CUSTOMER)
     assert window.kiosk_action.text() == "Mode &kios…"
 
     box = Outbox.open(paths)

@@ -50,8 +50,11 @@ COLUMNS = (
     N_("Queue"),
     N_("Serial number"),
     N_("Waiting for / reason"),
+    N_("Customer"),
 )
-COL_ID, COL_FILE, COL_STATE, COL_PROGRESS, COL_QUEUE, COL_SN, COL_REASON = range(len(COLUMNS))
+(COL_ID, COL_FILE, COL_STATE, COL_PROGRESS, COL_QUEUE, COL_SN, COL_REASON, COL_CUSTOMER) = range(
+    len(COLUMNS)
+)
 
 STATE_LABELS = {
     State.DRAFT: N_("Draft"),
@@ -248,6 +251,8 @@ class OutboxModel(QAbstractTableModel):
             return "" if position is None else str(position)
         if column == COL_SN:
             return row.sn or ""
+        if column == COL_CUSTOMER:
+            return row.customer or ""
         return self._reason(row)
 
     def _reason(self, row: RequestRow) -> str:
@@ -305,6 +310,14 @@ class OutboxView(QTableView):
         header.setStretchLastSection(True)
         for column, width in enumerate((44, 230, 170, 140, 60, 200)):
             self.setColumnWidth(column, width)
+        # Last in the model (the other columns keep their numbers), shown after the ID,
+        # and only in kiosk mode, where every request is some customer's.
+        self.setColumnWidth(COL_CUSTOMER, 120)
+        header.moveSection(header.visualIndex(COL_CUSTOMER), COL_FILE)
+        self.show_customers(False)
+
+    def show_customers(self, shown: bool) -> None:
+        self.setColumnHidden(COL_CUSTOMER, not shown)
 
     def current_row(self) -> RequestRow | None:
         index = self.currentIndex()
