@@ -10,6 +10,7 @@ client turns into a ``MalformedResponse``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -17,6 +18,10 @@ from typing import Any, Literal
 SnState = Literal["STAMP", "NOTSTAMP"]
 
 SHAREFOLDER = "/sharefolder"
+SERIAL_FORMAT = re.compile(r"[A-Z0-9]{22}")
+"""Serial numbers as seen in the field: 22 characters of A-Z and 0-9, nothing else."""
+FILE_ID_FORMAT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+"""A provider file id becomes part of share paths and URLs: no separators, no ``..``."""
 SIGNER_PROFILE = "emeteraicertificateSigner"
 
 
@@ -239,6 +244,25 @@ def _records(result: Any) -> Sequence[Any]:
     raise ShapeError("expected a list of records")
 
 
+def serial_number(value: str) -> str:
+    """``value`` if it has the provider's serial-number format, else a :class:`ShapeError`.
+
+    A serial number is stored, put in URLs and in file names of the provider's share:
+    an answer carrying ``../../x`` or any other shape is a broken or hostile answer,
+    refused before anything keeps it.
+    """
+    if not SERIAL_FORMAT.fullmatch(value):
+        raise ShapeError(f"serial number {value[:40]!r} is not 22 characters of A-Z and 0-9")
+    return value
+
+
+def file_id(value: str) -> str:
+    """``value`` if it can safely name ``doc_<id>.pdf`` and ``final_<id>.pdf``."""
+    if not FILE_ID_FORMAT.fullmatch(value) or ".." in value:
+        raise ShapeError(f"file id {value[:40]!r} is not a plain name")
+    return value
+
+
 def parse_login(body: Mapping[str, Any]) -> LoginResult:
     token = _text(body, "token")
     if not token:
@@ -276,16 +300,15 @@ def parse_balance(body: Mapping[str, Any]) -> Balance:
 
 def parse_upload(body: Mapping[str, Any]) -> UploadResult:
     source = body if "id" in body else _obj(body.get("result"), "result")
-    return UploadResult(file_id=_text(source, "id"), name=_text(source, "name", required=False))
+    return UploadResult(
+        file_id=file_id(_text(source, "id")), name=_text(source, "name", required=False)
+    )
 
 
 def parse_serial(body: Mapping[str, Any]) -> SerialNumber:
     result = _obj(body.get("result"), "result")
-    sn = _text(result, "sn", "serialNumber")
-    if not sn:
-        raise ShapeError("empty sn")
     return SerialNumber(
-        sn=sn,
+        sn=serial_number(_text(result, "sn", "serialNumber")),
         filename_qr=_text(result, "filenameQR", "filenameQr", "filename_qr", required=False),
         image=_text(result, "image", required=False),
     )
@@ -300,7 +323,7 @@ def parse_stamp(body: Mapping[str, Any]) -> StampResult:
 
 def _entry(row: Mapping[str, Any]) -> SnListEntry:
     return SnListEntry(
-        sn=_text(row, "sn", "serialNumber", "serial_number", "serialnumber"),
+        sn=serial_number(_text(row, "sn", "serialNumber", "serial_number", "serialnumber")),
         status=_state(_text(row, "status", "statusStamp", "status_stamp")),
         nodoc=_text(row, "nodoc", "noDoc", "no_doc", required=False),
         namafile=_text(row, "namafile", "namaFile", "fileName", "filename", required=False),

@@ -16,8 +16,13 @@ JSON format::
       {"endpoint": "stampv2", "fault": "queue", "calls": 3, "retry_after": 7200},
       {"endpoint": "stampv2", "fault": "queue", "seconds": 30, "retry_after": 60},
       {"endpoint": "jenisdoc", "fault": "malformed_json"},
-      {"endpoint": "saldopos", "fault": "hang", "seconds": 0}
+      {"endpoint": "saldopos", "fault": "hang", "seconds": 0},
+      {"endpoint": "stampv2", "fault": "rewrite_json", "path": "result.sn", "value": "../../x"}
     ]}
+
+``rewrite_json`` lets the real answer happen (the purchase is made) and then replaces
+one value of its JSON, named by a dotted path whose numeric parts index lists: a
+broken or hostile provider that answers with a well-formed but wrong value.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ TERMINAL = (
     "queue",
     "malformed_json",
     "truncated_json",
+    "rewrite_json",
     "hang",
 )
 FAULTS = SHAPING + TERMINAL
@@ -71,6 +77,8 @@ class FaultRule:
     retry_after: int | None = None
     calls: int | None = None
     position: int | None = None
+    path: str | None = None
+    value: Any = None
 
     @classmethod
     def from_json(cls, body: Any) -> FaultRule:
@@ -100,6 +108,8 @@ class FaultRule:
             raise FaultConfigError("bandwidth needs bytes_per_second > 0")
         if self.fault == "http_error" and self.status not in (500, 502, 503, 504, 429):
             raise FaultConfigError("http_error status must be 500, 502, 503, 504 or 429")
+        if self.fault == "rewrite_json" and not self.path:
+            raise FaultConfigError("rewrite_json needs path (a dotted path such as result.sn)")
         if self.fault == "queue" and not (self.calls or self.seconds):
             raise FaultConfigError("queue needs calls (next K calls) or seconds (for T seconds)")
 

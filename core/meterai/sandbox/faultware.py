@@ -148,6 +148,10 @@ class FaultMiddleware:
             raw = captured.body()
             raw = MALFORMED_BODY if firing.fault == "malformed_json" else raw[: len(raw) // 2]
             await captured.replay(send, raw)
+        elif firing.fault == "rewrite_json":
+            captured = _Captured()
+            await self.app(scope, receive, captured.send)
+            await captured.replay(send, _rewritten(captured.body(), rule.path or "", rule.value))
         elif firing.fault == "hang":
             await _drain(receive)
             if await self._hang(receive, rule.seconds):
@@ -205,6 +209,28 @@ class _Captured:
         headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _rewritten(raw: bytes, path: str, value: Any) -> bytes:
+    """``raw`` with the value at ``path`` replaced; an answer without that path is kept."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return raw
+    *parents, last = path.split(".")
+    node = body
+    try:
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        if isinstance(node, list):
+            node[int(last)] = value
+        elif isinstance(node, dict):
+            node[last] = value
+        else:
+            return raw
+    except (KeyError, IndexError, ValueError, TypeError):
+        return raw
+    return json.dumps(body).encode()
 
 
 async def _drain(receive: Receive) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import email.utils
 import io
 import json
+from pathlib import Path
 
 import httpx
 import pytest
@@ -41,13 +42,14 @@ from meterai.provider.mapping import parse_retry_after
 from .conftest import FakeProvider, ok
 
 NOW = 1_700_000_000.0
+SN = "AB12CD34EF56GH78JK90LM"
 FIELDS = StampRequestFields(
     idfile="f1", namadoc="4b", namafile="tag-1.pdf", nodoc="tag-1", tgldoc=dt.date(2025, 1, 2)
 )
 PARAMS = SigningParams(
     file_id="f1",
-    sn="SN1",
-    specimen="SN1.png",
+    sn=SN,
+    specimen=f"{SN}.png",
     page=1,
     rect=(400.0, 40.0, 480.0, 120.0),
     reason="Meterai",
@@ -218,10 +220,10 @@ def test_serial_success_and_body(fake: FakeProvider, client: ProviderClient) -> 
     @fake.route("POST", "/chanel/stampv2")
     def serial(request: httpx.Request) -> httpx.Response:
         sent.append(json.loads(request.content))
-        return ok(result={"sn": "SN1", "filenameQR": "SN1.png", "image": "aGk="})
+        return ok(result={"sn": SN, "filenameQR": f"{SN}.png", "image": "aGk="})
 
     result = client.request_serial(FIELDS)
-    assert (result.sn, result.filename_qr) == ("SN1", "SN1.png")
+    assert (result.sn, result.filename_qr) == (SN, f"{SN}.png")
     assert sent[0]["namadoc"] == "4b" and sent[0]["isUpload"] is True
     assert sent[0]["snOnly"] is False and sent[0]["tgldoc"] == "2025-01-02"
 
@@ -319,8 +321,8 @@ def test_stamp_success_and_body(fake: FakeProvider, client: ProviderClient) -> N
     body = sent[0]
     assert body["src"] == "/sharefolder/doc_f1.pdf"
     assert body["dest"] == "/sharefolder/final_f1.pdf"
-    assert body["refToken"] == "SN1" and body["retryFlag"] == "1"
-    assert body["spesimenPath"] == "/sharefolder/SN1.png"
+    assert body["refToken"] == SN and body["retryFlag"] == "1"
+    assert body["spesimenPath"] == f"/sharefolder/{SN}.png"
     assert (body["visLLX"], body["visURY"], body["visSignaturePage"]) == (400.0, 120.0, 1)
 
 
@@ -416,20 +418,74 @@ def test_sn_status_and_list(fake: FakeProvider, client: ProviderClient) -> None:
                     "data": [{"status": "NOTSTAMP", "file": "a.pdf", "tglupdate": "2025"}],
                 }
             )
-            if r.url.params["filter"] == "SN1"
+            if r.url.params["filter"] == SN
             else ok(result={"total": 0, "data": []})
         )
     )
     fake.route("GET", "/chanel/sale/stamp/ext/u-1")(
         lambda r: ok(
-            result=[{"serialNumber": "SN1", "status": "STAMP", "noDoc": "tag-1", "namafile": "f"}]
+            result=[{"serialNumber": SN, "status": "STAMP", "noDoc": "tag-1", "namafile": "f"}]
         )
     )
-    status = client.sn_status("SN1")
+    status = client.sn_status(SN)
     assert status is not None and status.status == "NOTSTAMP"
-    assert client.sn_status("SN2") is None
+    assert client.sn_status("ZZ12CD34EF56GH78JK90LM") is None
     entries = client.sn_list()
-    assert entries[0].sn == "SN1" and entries[0].nodoc == "tag-1"
+    assert entries[0].sn == SN and entries[0].nodoc == "tag-1"
+
+
+# --- answers out of bounds ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sn",
+    [
+        "../../x",
+        "AB12CD34EF56GH78JK90L/",
+        "AB12-CD34-EF56-GH78-JK",
+        "AB12CD34EF56GH78JK90L",
+        "ab12cd34ef56gh78jk90lm",
+        "",
+    ],
+)
+def test_a_serial_number_out_of_format_is_refused_as_an_ambiguous_answer(
+    fake: FakeProvider, client: ProviderClient, sn: str
+) -> None:
+    """Refused before anyone stores it; the purchase may have happened, so reconcile."""
+    fake.route("POST", "/chanel/stampv2")(
+        lambda r: ok(result={"sn": sn, "filenameQR": f"{sn}.png", "image": "aGk="})
+    )
+    with pytest.raises(MalformedResponse) as info:
+        client.request_serial(FIELDS)
+    assert info.value.kind is ErrorKind.TRANSIENT
+    assert info.value.maybe_committed is True
+
+
+def test_a_serial_number_list_holding_a_path_is_refused_whole(
+    fake: FakeProvider, client: ProviderClient
+) -> None:
+    """Skipping the bad entry could hide this install's purchase and lead to a second one."""
+    fake.route("GET", "/chanel/sale/stamp/ext/u-1")(
+        lambda r: ok(
+            result=[
+                {"sn": SN, "status": "NOTSTAMP", "nodoc": "tag-1"},
+                {"sn": "../../x", "status": "STAMP", "nodoc": "tag-2"},
+            ]
+        )
+    )
+    with pytest.raises(MalformedResponse, match="serial number"):
+        client.sn_list()
+
+
+@pytest.mark.parametrize("file_id", ["../x", "a/b", "..", "", "a b", "x" * 200])
+def test_an_upload_id_that_is_not_a_plain_name_is_refused(
+    fake: FakeProvider, client: ProviderClient, file_id: str, tmp_path: Path
+) -> None:
+    fake.route("POST", "/uploaddoc2")(lambda r: ok(id=file_id, name=f"doc_{file_id}.pdf"))
+    document = tmp_path / "d.pdf"
+    document.write_bytes(b"%PDF-1.7\n%%EOF\n")
+    with pytest.raises(MalformedResponse):
+        client.upload(document)
 
 
 # --- download ----------------------------------------------------------------------

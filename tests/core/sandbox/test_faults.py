@@ -105,6 +105,15 @@ def test_truncated_json_after_the_effect(api: ApiClient, tmp_path: Path) -> None
     assert api.account()["spent"] == 1
 
 
+def test_rewrite_json_changes_one_value_after_the_effect(api: ApiClient, tmp_path: Path) -> None:
+    idfile = _uploaded(api, tmp_path)
+    api.faults(_rule("stampv2", "rewrite_json", path="result.sn", value="../../x"))
+    answer = api.buy(idfile).json()
+    assert answer["statusCode"] == "00" and answer["result"]["sn"] == "../../x"
+    assert answer["result"]["filenameQR"].endswith(".png")
+    assert api.account()["spent"] == 1
+
+
 def test_hang_until_the_client_gives_up(api: ApiClient) -> None:
     api.faults(_rule("saldopos", "hang"))
     with pytest.raises(httpx.ReadTimeout):
@@ -189,3 +198,5 @@ def test_plan_validation() -> None:
         FaultPlan.from_json({"rules": [{"endpoint": "login", "fault": "queue"}]})
     with pytest.raises(FaultConfigError):
         FaultPlan.from_json({"rules": [{"endpoint": "login", "fault": "hang", "oops": 1}]})
+    with pytest.raises(FaultConfigError):
+        FaultPlan.from_json({"rules": [{"endpoint": "stampv2", "fault": "rewrite_json"}]})
