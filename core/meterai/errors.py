@@ -8,6 +8,7 @@ verification report) are data, not exceptions.
 
 from __future__ import annotations
 
+import stat
 from typing import Any, ClassVar
 
 from meterai.i18n import N_, _
@@ -62,6 +63,29 @@ class PdfRejected(InputError):
 
     code = "pdf_rejected"
     template = N_("{file}: {reason}")
+
+
+class NotARegularFile(InputError):
+    """A named pipe, device or socket given as a document: reading one could block forever."""
+
+    code = "not_a_regular_file"
+    template = N_("{file} is not an ordinary file; only files can be stamped.")
+
+    @classmethod
+    def of(cls, name: str, mode: int) -> NotARegularFile:
+        """The message names what the file is, which is what the user must look at."""
+        if stat.S_ISFIFO(mode):
+            return cls(
+                N_("{file} is a named pipe (FIFO), not a file; only files can be stamped."),
+                file=name,
+            )
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            return cls(N_("{file} is a device, not a file; only files can be stamped."), file=name)
+        if stat.S_ISSOCK(mode):
+            return cls(N_("{file} is a socket, not a file; only files can be stamped."), file=name)
+        if stat.S_ISDIR(mode):
+            return cls(N_("{file} is a folder, not a file; only files can be stamped."), file=name)
+        return cls(file=name)
 
 
 class PlacementError(InputError):

@@ -8,13 +8,22 @@ the next open can sweep the ones a crash left behind.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
+from meterai.errors import NotARegularFile
+
 TEMP_PREFIX = ".meterai-tmp-"
 _CHUNK = 1 << 20
+# Opening a FIFO for reading blocks until a writer comes, and a device can feed bytes
+# forever; with O_NONBLOCK the open itself returns at once, and fstat on that very
+# descriptor says what it is (no window between a check and the open). O_NOCTTY keeps
+# a terminal device from becoming ours.
+_PROBE_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+_PROBE_FLAGS |= getattr(os, "O_BINARY", 0)
 
 
 def fsync_dir(path: Path) -> None:
@@ -29,6 +38,25 @@ def fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open ``path`` for reading only if it is a regular file; ``NotARegularFile`` if not.
+
+    The one way a user's document (or a kiosk drop) is opened first: a named pipe,
+    a device or a socket is refused at once instead of blocking the reader.
+    """
+    fd = os.open(path, _PROBE_FLAGS)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotARegularFile.of(path.name, mode)
+        if _PROBE_FLAGS & getattr(os, "O_NONBLOCK", 0):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def atomic_write_chunks(dest: Path, chunks: Iterable[bytes], *, mode: int = 0o644) -> int:
@@ -63,7 +91,7 @@ def read_chunks(fh: BinaryIO, size: int = _CHUNK) -> Iterable[bytes]:
 
 
 def atomic_copy(src: Path, dest: Path, *, mode: int = 0o644) -> int:
-    with src.open("rb") as fh:
+    with open_regular(src) as fh:
         return atomic_write_chunks(dest, read_chunks(fh), mode=mode)
 
 

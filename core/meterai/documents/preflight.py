@@ -10,6 +10,7 @@ problem at once, with the fix that would solve it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -25,6 +26,7 @@ from meterai.documents import targets
 from meterai.documents.recovery import can_repair
 from meterai.documents.targets import Target
 from meterai.documents.text import ByteSize, Param, render
+from meterai.fsutil import open_regular
 from meterai.i18n import N_, current_language
 
 HEADER_WINDOW = 1024
@@ -170,8 +172,8 @@ def preflight(path: Path, target: str = targets.DEFAULT_TARGET) -> PreflightRepo
     goal = targets.target_named(target)
     size = 0
     try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
+        with open_regular(path) as fh:  # a FIFO or a device raises NotARegularFile
+            size = os.fstat(fh.fileno()).st_size
             findings, facts = _inspect(path, fh, size, goal)
     except OSError as exc:
         findings = [_cannot_open(exc)]

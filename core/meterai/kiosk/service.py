@@ -19,7 +19,16 @@ from meterai.kiosk.balance import LowBalance, low_balance, record_balance
 from meterai.kiosk.drops import DropIndex
 from meterai.kiosk.folder import FolderDefaults, FolderSettingsInvalid, load_folder
 from meterai.kiosk.settle import Settler, SettleRules, looks_complete, stat_file
-from meterai.kiosk.taking import KioskEvent, Layout, Taken, Taker, is_drop, stage, staged_files
+from meterai.kiosk.taking import (
+    KioskEvent,
+    Layout,
+    Taken,
+    Taker,
+    is_drop,
+    is_special,
+    stage,
+    staged_files,
+)
 from meterai.kiosk.watch import Watcher
 from meterai.outbox.store import Outbox
 from meterai.settings import Paths, Settings
@@ -146,6 +155,8 @@ class Kiosk:
             return
         if kind == "gone":
             self._settler.forget(path)
+        elif is_special(path):
+            self._take(path)
         elif kind == "closed":
             self._settler.closed(path, stat_file(path))
         elif kind == "written":
@@ -161,9 +172,13 @@ class Kiosk:
                 continue
             self._watcher.watch(folder)
             for path in folder.iterdir():
-                if is_drop(path.name) and path.is_file():
+                if not is_drop(path.name):
+                    continue
+                if path.is_file():
                     seen.add(path)
                     self._settler.observe(path, stat_file(path))
+                elif is_special(path):
+                    self._take(path)
         for path in self._settler.tracked():
             if path not in seen:
                 self._settler.forget(path)
@@ -180,21 +195,27 @@ class Kiosk:
     def _take_ready(self) -> int:
         handled = 0
         for path in self._settler.ready():
-            customer = self.layout.customer_of(path)
             current = stat_file(path)
-            if customer is None or current != self._settler.stat_of(path):
+            if self.layout.customer_of(path) is None or current != self._settler.stat_of(path):
                 self._settler.observe(path, current)
                 continue
-            defaults = self._folder(customer)
-            if not isinstance(defaults, FolderDefaults):
-                continue
-            self._settler.forget(path)
-            staged = stage(self.layout, customer, path)
-            if staged is None:
-                continue
-            self._emit(self._taker_().settle(customer, staged, defaults))
-            handled += 1
+            handled += self._take(path)
         return handled
+
+    def _take(self, path: Path) -> int:
+        """Stage a drop and settle it; 0 if its folder's settings are invalid or it went."""
+        customer = self.layout.customer_of(path)
+        if customer is None:
+            return 0
+        defaults = self._folder(customer)
+        if not isinstance(defaults, FolderDefaults):
+            return 0
+        self._settler.forget(path)
+        staged = stage(self.layout, customer, path)
+        if staged is None:
+            return 0
+        self._emit(self._taker_().settle(customer, staged, defaults))
+        return 1
 
     def _folder(self, customer: str) -> FolderDefaults | FolderSettingsInvalid:
         """The folder's defaults, read once per rescan; a problem is written to rejected/."""

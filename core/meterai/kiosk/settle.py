@@ -26,6 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from meterai.errors import NotARegularFile
+from meterai.fsutil import open_regular
+
 Stat = tuple[int, int]  # size, mtime in ns
 _PDF_HEADER = b"%PDF-"
 _PDF_END = b"%%EOF"
@@ -123,10 +126,12 @@ def looks_complete(path: Path) -> bool:
     partial copy of one almost never does. A file that does not begin like a PDF cannot
     become one by waiting, so it counts as whole and is refused at once."""
     try:
-        with path.open("rb") as fh:
+        with open_regular(path) as fh:
             head = fh.read(_ENDS)
             fh.seek(max(0, fh.seek(0, os.SEEK_END) - _ENDS))
             tail = fh.read()
+    except NotARegularFile:
+        return True  # a pipe or a device never completes: take it, to be refused
     except OSError:
         return False
     if len(head) < len(_PDF_HEADER):

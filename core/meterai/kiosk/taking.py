@@ -18,12 +18,19 @@ import errno
 import hashlib
 import logging
 import os
+import stat
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from meterai.errors import InputError
-from meterai.fsutil import atomic_write_bytes, copy_no_overwrite, fsync_dir, read_chunks
+from meterai.errors import InputError, NotARegularFile
+from meterai.fsutil import (
+    atomic_write_bytes,
+    copy_no_overwrite,
+    fsync_dir,
+    open_regular,
+    read_chunks,
+)
 from meterai.i18n import LANGUAGES, N_, current_language
 from meterai.intake import queue_file
 from meterai.kiosk.bilingual import error_in, note, text_in
@@ -68,6 +75,15 @@ class Layout:
         if len(rel.parts) != 2 or not is_drop(rel.parts[1]) or rel.parts[0].startswith("."):
             return None
         return rel.parts[0]
+
+
+def is_special(path: Path) -> bool:
+    """A named pipe, device or socket: refused at once, never waited for nor opened."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def is_drop(name: str) -> bool:
@@ -135,7 +151,7 @@ def staged_files(layout: Layout) -> list[tuple[str, Path]]:
         if not customer_dir.is_dir():
             continue
         for token in sorted(customer_dir.iterdir()):
-            files = [p for p in token.iterdir() if p.is_file()] if token.is_dir() else []
+            files = [p for p in token.iterdir() if not p.is_dir()] if token.is_dir() else []
             if not files and token.is_dir():
                 token.rmdir()
             found += [(customer_dir.name, p) for p in files]
@@ -152,7 +168,10 @@ class Taker:
         self.drops = drops
 
     def settle(self, customer: str, staged: Path, defaults: FolderDefaults) -> KioskEvent:
-        sha = sha256_of(staged)
+        try:
+            sha = sha256_of(staged)
+        except NotARegularFile as exc:  # a pipe, device or socket: never read, refused
+            return self._reject(customer, staged, {lang: error_in(exc, lang) for lang in LANGUAGES})
         source = str(staged.resolve())
         known = self._known(sha)
         mine = [r for r in known if r.source_path == source]
@@ -246,6 +265,8 @@ def move_no_overwrite(src: Path, folder: Path, name: str) -> Path:
         except OSError as exc:
             if exc.errno not in (errno.EXDEV, errno.EPERM, errno.ENOTSUP):
                 raise
+            if not src.is_file():  # a pipe or a device holds no bytes to carry over
+                break
             candidate = copy_no_overwrite(src, folder, name)
             break
     fsync_dir(folder)
@@ -261,7 +282,7 @@ def _drop_token_dir(staged: Path) -> None:
 
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:
         for chunk in read_chunks(fh):
             digest.update(chunk)
     return digest.hexdigest()

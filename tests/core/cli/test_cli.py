@@ -12,6 +12,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,6 +199,20 @@ def test_a_mixed_batch_queues_the_good_and_refuses_the_bad(
     assert "signed.pdf" in result.err
     assert [r["file"] for r in status_json(data, home)] == ["good.pdf"]
     assert sorted(p.name for p in (data / "docs").iterdir()) == [f"{sha256(pdfs['good'])}.pdf"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this OS")
+def test_a_fifo_is_refused_at_once_with_exit_3(data: Path, home: Path, tmp_path: Path) -> None:
+    """Before: ``meterai add x.pdf`` on a named pipe blocked forever in the first read."""
+    fifo = tmp_path / "fifo.pdf"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    result = meterai("--lang", "en", "--data-dir", data, "add", fifo, "--type", "3", home=home)
+    elapsed = time.monotonic() - started
+    assert result.code == EXIT_REJECTED
+    assert "fifo.pdf is a named pipe (FIFO), not a file" in result.err
+    assert elapsed < 10, f"took {elapsed:.1f} s"  # the whole process, start-up included
+    assert status_json(data, home) == []
 
 
 def test_an_unknown_type_is_refused_before_any_file_is_read(

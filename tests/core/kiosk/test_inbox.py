@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -159,6 +161,30 @@ def test_a_bad_file_moves_to_rejected_with_the_reason_in_both_languages(
     assert "scan.pdf tidak dibubuhi" in indonesian
     assert "scan.pdf was not stamped" in english
     assert kiosk.rows() == [] and admin.serials() == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this OS")
+def test_a_fifo_dropped_in_a_customer_folder_is_refused_and_never_blocks_the_kiosk(
+    running_kiosk: Callable[..., Running], admin: Admin, tmp_path: Path
+) -> None:
+    """Before: looks_complete() opened the pipe and blocked the kiosk's thread for good."""
+    kiosk = running_kiosk()
+    (kiosk.inbox / "budi").mkdir(parents=True, exist_ok=True)
+    os.mkfifo(kiosk.inbox / "budi" / "pipe.pdf")
+    good = pdf_bytes(tmp_path, "after-the-pipe")
+    slow_write(kiosk.inbox / "budi" / "good.pdf", good)
+    kiosk.wait_until(lambda: any(isinstance(e, Rejected) for e in kiosk.events), 20)
+    (rejected,) = [e for e in kiosk.events if isinstance(e, Rejected)]
+    assert rejected.file == "pipe.pdf"
+    assert stat.S_ISFIFO((kiosk.rejected / "budi" / "pipe.pdf").lstat().st_mode)
+    indonesian, english = (
+        (kiosk.rejected / "budi" / "pipe.pdf.txt").read_text("utf-8").split("\n\n")
+    )
+    assert "pipe.pdf is a named pipe (FIFO), not a file" in english
+    assert "pipa bernama (FIFO)" in indonesian
+    (row,) = kiosk.wait_done(1)
+    assert row.doc_sha256 == sha256(good)
+    assert not (kiosk.inbox / "budi" / "pipe.pdf").exists()
 
 
 def test_an_outage_mid_run_ends_with_every_document_done_once(
