@@ -22,6 +22,7 @@ import _common  # noqa: F401  (sys.path)
 from _common import make_pdf
 from meterai.intake import IntakeOptions, queue_file
 from meterai.outbox import Outbox
+from meterai.sandbox import admin
 from meterai.settings import Paths, Settings, resolve_paths
 
 
@@ -37,7 +38,12 @@ class ExternalSandbox:
         info = json.loads(self.proc.stdout.readline())
         self.base_url: str = info["base_url"]
         self.ca_file = Path(info["ca_file"])
-        self.admin = httpx.Client(base_url=self.base_url, verify=self.ssl_context(), timeout=60)
+        self.admin = httpx.Client(
+            base_url=self.base_url,
+            verify=self.ssl_context(),
+            headers=admin.headers_for(data_dir),
+            timeout=60,
+        )
 
     def ssl_context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.ca_file))

@@ -20,8 +20,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "core")]
 
@@ -63,7 +61,7 @@ class Clock:
 
 def run(concurrency: int, docs: list[bytes], args: argparse.Namespace, work: Path) -> Clock:
     with SandboxServer(work / "provider") as server:
-        admin = httpx.Client(base_url=server.base_url, verify=server.ssl_context(), timeout=30)
+        admin = server.admin_client(timeout=30)
         admin.put("/_sandbox/faults", json=LATENCY).raise_for_status()
         paths = resolve_paths(work / "data")
         point_at(paths, server)

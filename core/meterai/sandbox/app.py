@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from meterai.fsutil import atomic_write_bytes
-from meterai.sandbox import multipart, rules, tokens
+from meterai.sandbox import admin, multipart, rules, tokens
 from meterai.sandbox.faults import FaultConfigError, FaultPlan, FaultRule
 from meterai.sandbox.ledger import AccountExists, Ledger
 from meterai.sandbox.signer import Placement, StampSigner
@@ -176,7 +176,7 @@ def _share_id(path: Any, kind: str) -> str | None:
     return match.group(2) if match and match.group(1) == kind else None
 
 
-def build_app(service: SandboxService) -> Starlette:
+def build_app(service: SandboxService, admin_secret: str) -> Starlette:
     ledger = service.ledger
 
     def account_for(token: str) -> str | None:
@@ -380,7 +380,7 @@ def build_app(service: SandboxService) -> Starlette:
         Route("/getfile3/{name}", getfile, methods=["GET"]),
         Route("/api/chanel/stamp/ext", sn_status, methods=["GET"]),
         Route("/chanel/sale/stamp/ext/{user_id}", sn_list, methods=["GET"]),
-        *_admin_routes(service),
+        *_admin_routes(service, admin_secret),
     ]
     return Starlette(routes=routes)
 
@@ -456,12 +456,20 @@ def _stamp_locked(
     )
 
 
-def _admin_routes(service: SandboxService) -> list[Route]:
+def _admin_routes(service: SandboxService, admin_secret: str) -> list[Route]:
     def loopback_only(handler: Handler) -> Handler:
+        """Loopback and the starter's secret (see ``sandbox.admin``): 403, then 401."""
+
         async def guarded(request: Request) -> Response:
             host = request.client.host if request.client else ""
             if host not in ("127.0.0.1", "::1"):
                 return JSONResponse({"error": "admin API is loopback-only"}, 403)
+            if not admin.matches(request.headers.get(admin.ADMIN_HEADER), admin_secret):
+                return JSONResponse(
+                    {"error": f"admin API needs the {admin.ADMIN_HEADER} header"},
+                    401,
+                    headers={"WWW-Authenticate": admin.ADMIN_HEADER},
+                )
             return await handler(request)
 
         return guarded

@@ -21,11 +21,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import httpx
 import uvicorn
 
 from meterai.errors import MeteraiError, UsageError
 from meterai.i18n import N_
-from meterai.sandbox import pki
+from meterai.sandbox import admin, pki
 from meterai.sandbox.app import Limits, SandboxService, build_app, endpoint_of
 from meterai.sandbox.faults import FaultConfigError, FaultPlan
 from meterai.sandbox.faultware import ConnectionRegistry, FaultMiddleware, protocol_class
@@ -93,6 +94,7 @@ class SandboxServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._middleware: FaultMiddleware | None = None
         self._failure: BaseException | None = None
+        self.admin_secret = ""
 
     @property
     def ca_file(self) -> Path:
@@ -108,6 +110,20 @@ class SandboxServer:
         """A client context that trusts the sandbox CA and nothing else."""
         return ssl.create_default_context(cafile=str(self.ca_file))
 
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """What an admin call (``/_sandbox/...``) must carry; only once started."""
+        return admin.headers_for(self.data_dir)
+
+    def admin_client(self, **kwargs: Any) -> httpx.Client:
+        """An HTTP client for the admin API: the one helper tests and tools go through."""
+        return httpx.Client(
+            base_url=self.base_url,
+            verify=self.ssl_context(),
+            headers=self.admin_headers,
+            **kwargs,
+        )
+
     def start(self, timeout: float = 10.0) -> str:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.material = pki.ensure(self.data_dir / "ca")
@@ -117,7 +133,9 @@ class SandboxServer:
         )
         service.expire_results()
         registry = ConnectionRegistry()
-        self._middleware = FaultMiddleware(build_app(service), self.plan, registry, endpoint_of)
+        self.admin_secret = admin.ensure_secret(self.data_dir)
+        app = build_app(service, self.admin_secret)
+        self._middleware = FaultMiddleware(app, self.plan, registry, endpoint_of)
         sock = self._bind()
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(

@@ -43,7 +43,7 @@ def _profile(server: SandboxServer) -> Profile:
 
 
 def _admin(server: SandboxServer) -> httpx.Client:
-    return httpx.Client(base_url=server.base_url, verify=server.ssl_context())
+    return server.admin_client()
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ DEFAULT_BOX = (420.0, 60.0, 520.0, 160.0)
 
 class ApiClient:
     def __init__(self, server: SandboxServer, **kwargs: Any) -> None:
-        self.http = httpx.Client(base_url=server.base_url, verify=server.ssl_context(), **kwargs)
+        # The admin secret rides along on every call: the sandbox ignores it elsewhere.
+        self.http = server.admin_client(**kwargs)
         self.token = ""
         self.user_id = ""
 

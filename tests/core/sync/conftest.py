@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from meterai.intake import IntakeOptions, queue_file
@@ -34,7 +33,7 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer
 
 class Admin:
     def __init__(self, server: SandboxServer) -> None:
-        self.http = httpx.Client(base_url=server.base_url, verify=server.ssl_context(), timeout=30)
+        self.http = server.admin_client(timeout=30)
 
     def reset(self) -> None:
         assert self.http.post("/_sandbox/reset").status_code == 200
