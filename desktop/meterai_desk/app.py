@@ -15,6 +15,7 @@ from meterai.settings import load_settings, resolve_paths
 from meterai_desk import qtranslator
 from meterai_desk.icons import app_icon
 from meterai_desk.main_window import MainWindow
+from meterai_desk.quit_signals import QuitOnSignals
 from meterai_desk.sync_bridge import SyncBridge
 from meterai_desk.tasks import TaskRunner, share_the_gil_fairly
 
@@ -46,8 +47,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     tasks = TaskRunner(paths)
     bridge = None if args.no_sync else SyncBridge(paths, settings, tasks)
     window = MainWindow(paths, tasks, bridge, settings)
+
+    def quit_cleanly() -> None:
+        window.quit_now()  # stops the runner and the sandbox child, even from the tray
+        app.quit()
+
+    signals = QuitOnSignals(quit_cleanly, app)
     window.show()
-    return int(app.exec())
+    try:
+        return int(app.exec())
+    finally:
+        signals.uninstall()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,13 @@ the GIL) stalled the window for up to 150 ms per stamp; a real provider signs on
 own servers, so the app should not host signing either. A child process also means
 a sandbox crash cannot take the window with it. The CLI's ``meterai sandbox serve``
 is the child: it prints one fixed, untranslated ready line that is parsed here.
+
+The child never outlives the app. A clean quit stops it (``stop``); the app quits
+cleanly on SIGTERM (see ``app``); and if the app is killed outright, the child sees
+its standard input, a pipe only the app holds, reach its end and stops. A pipe works
+on every OS, where Linux's parent-death signal would not, and that signal fires when
+the *thread* that started the child ends: the child is started on a worker thread
+of a pool that retires idle threads, which would stop a healthy sandbox.
 """
 
 from __future__ import annotations
@@ -46,9 +53,18 @@ class SandboxProcess:
             "serve",
             "--data-dir",
             str(self._paths.sandbox_dir),
+            "--stop-when-stdin-closes",
         ]
+        # Nothing is ever written to the child's stdin: the pipe is only held open. Its
+        # write end lives in this process alone (Popen's pipes are not inherited by
+        # other children), so when this process ends, however it ends, the child reads
+        # end-of-file and stops.
         self._process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         match = self._await_ready()
         return Profile(
@@ -89,8 +105,9 @@ class SandboxProcess:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
 
 
 def as_served(profile: Profile, served: Profile) -> Profile:

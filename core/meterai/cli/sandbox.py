@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import signal
+import sys
 import threading
 from pathlib import Path
 from types import FrameType
@@ -34,6 +36,11 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--port", type=int, default=0, help=_("port to listen on (0: any free)"))
     serve.add_argument("--faults", help=_("JSON file with fault-injection rules"))
     serve.add_argument("--http", action="store_true", help=_("plain HTTP instead of HTTPS"))
+    serve.add_argument(
+        "--stop-when-stdin-closes",
+        action="store_true",
+        help=_("stop when standard input closes (how a parent app ends its child)"),
+    )
     serve.add_argument(
         "--token-lifetime", type=float, default=24 * 3600.0, help=_("token lifetime in seconds")
     )
@@ -91,6 +98,8 @@ def serve_handler(args: argparse.Namespace, ctx: CliContext) -> int:
         stop.set()
 
     previous = signal.signal(signal.SIGTERM, on_signal)
+    if args.stop_when_stdin_closes:
+        _stop_at_end_of(sys.stdin.fileno(), stop)
     base_url = server.start()
     try:
         # A fixed, untranslated line: scripts and tests wait for it and parse it.
@@ -105,6 +114,21 @@ def serve_handler(args: argparse.Namespace, ctx: CliContext) -> int:
         signal.signal(signal.SIGTERM, previous)
     ctx.warn(_("Sandbox stopped."))
     return 0
+
+
+def _stop_at_end_of(fd: int, stop: threading.Event) -> None:
+    """Set ``stop`` once ``fd`` reaches its end: the parent that holds the pipe's other
+    end has closed it or died, however it died (SIGKILL included), on every OS."""
+
+    def watch() -> None:
+        try:
+            while os.read(fd, 4096):
+                pass
+        except OSError:
+            pass
+        stop.set()
+
+    threading.Thread(target=watch, name="meterai-parent-watch", daemon=True).start()
 
 
 def account_add_handler(args: argparse.Namespace, ctx: CliContext) -> int:
