@@ -11,6 +11,7 @@ import logging.handlers
 
 from meterai.provider.redact import RedactingFilter
 from meterai.settings import Paths
+from meterai.tracebacks import RepeatedTracebackFilter
 
 LOG_NAME = "meterai.log"
 _MAX_BYTES = 2_000_000
@@ -27,6 +28,7 @@ def setup_logging(paths: Paths, *, level: int = logging.INFO) -> logging.Handler
         logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
     )
     handler.addFilter(RedactingFilter())
+    handler.addFilter(RepeatedTracebackFilter())
     root = logging.getLogger()
     for existing in [h for h in root.handlers if getattr(h, "_meterai", False)]:
         root.removeHandler(existing)  # one process, one log file: the latest data dir wins

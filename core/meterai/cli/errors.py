@@ -9,6 +9,10 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_REJECTED = 3
+# ``sync --once`` stopped with requests still waiting (a backoff, the provider's queue,
+# nothing moving before its deadline): nothing is wrong, run it again later. Distinct
+# from 1 so that a scheduler retries without paging anyone.
+EXIT_PENDING = 4
 
 
 def exit_code_for(exc: MeteraiError) -> int:

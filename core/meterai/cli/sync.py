@@ -10,15 +10,16 @@ from datetime import datetime
 from typing import Any
 
 from meterai.cli.context import CliContext
-from meterai.cli.errors import EXIT_FAILED, EXIT_OK
+from meterai.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_PENDING
 from meterai.cli.status import state_label
 from meterai.i18n import _
 from meterai.kiosk.balance import low_balance
 from meterai.kiosk.ledger import unaccounted
-from meterai.outbox.states import State
+from meterai.outbox.states import ACTIVE, State
 from meterai.sync.events import (
     BytesMoved,
     Connectivity,
+    Deadline,
     Event,
     NeedsAttention,
     StateChanged,
@@ -29,10 +30,23 @@ from meterai.sync.runner import SyncRunner
 
 def register(sub: Any) -> None:
     sync = sub.add_parser(
-        "sync", help=_("send queued requests to the provider and collect results")
+        "sync",
+        help=_("send queued requests to the provider and collect results"),
+        epilog=_(
+            "Exit status of --once: 0 every request is done (or nothing was due), "
+            "1 a request needs attention, 4 requests are still waiting (a backoff, the "
+            "provider's queue, or nothing moved before the printed deadline): run it again "
+            "later."
+        ),
     )
     mode = sync.add_mutually_exclusive_group()
-    mode.add_argument("--once", action="store_true", help=_("stop when nothing is due (default)"))
+    mode.add_argument(
+        "--once",
+        action="store_true",
+        help=_(
+            "stop when nothing is due, or when nothing moves before the printed deadline (default)"
+        ),
+    )
     mode.add_argument("--watch", action="store_true", help=_("keep running and syncing"))
     sync.add_argument(
         "--concurrency",
@@ -86,6 +100,9 @@ class LinePrinter:
             return _("[{id}] needs attention: {message}").format(
                 id=event.row.id, message=event.message
             )
+        if isinstance(event, Deadline):
+            when = datetime.fromtimestamp(event.until).strftime("%H:%M:%S")
+            return _("will stop at {when} if nothing moves").format(when=when)
         if isinstance(event, Connectivity):
             return _("provider reachable") if event.online else _("provider unreachable")
         if isinstance(event, BytesMoved) and event.total:
@@ -161,8 +178,7 @@ def _run_sync(args: argparse.Namespace, ctx: CliContext, printer: Any) -> int:
                 done=summary.done, attention=summary.attention
             )
         )
-        attention = ctx.outbox().count(states=[State.NEEDS_ATTENTION])
-        return EXIT_FAILED if attention else EXIT_OK
+        return _once_status(ctx)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     runner.start()
@@ -174,6 +190,17 @@ def _run_sync(args: argparse.Namespace, ctx: CliContext, printer: Any) -> int:
     finally:
         runner.stop()
     print(_("Stopped; the outbox is intact."), file=sys.stderr)
+    return EXIT_OK
+
+
+def _once_status(ctx: CliContext) -> int:
+    """1 when a person must act, else 4 while work is left for a later run, else 0."""
+    box = ctx.outbox()
+    if box.count(states=[State.NEEDS_ATTENTION]):
+        return EXIT_FAILED
+    if box.count(states=ACTIVE):
+        ctx.print(_("Requests are still waiting; run sync again later."))
+        return EXIT_PENDING
     return EXIT_OK
 
 

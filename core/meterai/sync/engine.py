@@ -50,6 +50,16 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 Point = Callable[[str], None]
 Verifier = Callable[[RequestRow, Path, Path], "Verdict"]
+Evidence = Callable[[BaseException], str]
+"""Keeps a programming error's traceback somewhere a person can read it; returns where."""
+
+
+class InternalError(MeteraiError):
+    """A bug in a step, recorded as that request's failure so the others keep moving."""
+
+    code = "internal_error"
+    template = N_("An internal error ({detail}); the evidence is in {path}.")
+    retryable = True
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,10 @@ def _no_point(_name: str) -> None:
     pass
 
 
+def _log_only(_exc: BaseException) -> str:
+    return "the log file"
+
+
 @dataclass
 class Engine:
     outbox: Outbox
@@ -102,6 +116,7 @@ class Engine:
     point: Point = _no_point
     default_out_dir: Path | None = None
     session: Session = field(default_factory=Session)
+    evidence: Evidence = _log_only
 
     # --- entry points --------------------------------------------------------------
 
@@ -119,6 +134,8 @@ class Engine:
             raise
         except (MeteraiError, OSError) as exc:
             self._failed(self.outbox.get(request_id), exc)
+        except Exception as exc:  # a bug: this request's failure, never the run's
+            self._failed(self.outbox.get(request_id), self._internal_error(request_id, exc))
         return self.outbox.get(request_id).state
 
     def reconcile(self) -> ReconcileReport:
@@ -418,6 +435,12 @@ class Engine:
         self.events(StateChanged(moved, str(row.state)))
         self.events(NeedsAttention(moved, message.text()))
 
+    def _internal_error(self, request_id: int, exc: Exception) -> InternalError:
+        """Log the traceback (the log keeps one per signature) and keep it as evidence."""
+        log.error("internal error in a step of request %s", request_id, exc_info=exc)
+        detail = f"{type(exc).__name__}: {exc}"[:200]
+        return InternalError(detail=detail, path=self.evidence(exc))
+
     def _failed(self, row: RequestRow, exc: BaseException) -> None:
         kind = exc.kind if isinstance(exc, ProviderFailure) else ErrorKind.TRANSIENT
         message = (
@@ -429,6 +452,18 @@ class Engine:
             self._attention_for(row, message)
             return
         attempts = row.attempts + 1
+        if attempts >= self.config.max_failures and isinstance(exc, InternalError):
+            self._attention(
+                row,
+                N_(
+                    "Stopped after {count} attempts by an internal error; the evidence is "
+                    "in {path}. The serial number, if any, is kept: retry once the app is "
+                    "updated."
+                ),
+                count=attempts,
+                path=str(exc.params.get("path", "")),
+            )
+            return
         if attempts >= self.config.max_failures:
             self._attention(
                 row,

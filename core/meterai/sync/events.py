@@ -46,7 +46,14 @@ class Connectivity:
     detail: str = ""
 
 
-Event = StateChanged | BytesMoved | Waiting | NeedsAttention | Connectivity
+@dataclass(frozen=True)
+class Deadline:
+    """``sync --once`` stops at ``until`` at the latest unless some request gets further."""
+
+    until: float
+
+
+Event = StateChanged | BytesMoved | Waiting | NeedsAttention | Connectivity | Deadline
 Subscriber = Callable[[Event], None]
 
 

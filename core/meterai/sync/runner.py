@@ -34,7 +34,16 @@ from meterai.provider.errors import ProviderFailure
 from meterai.settings import SERVICES, Paths, Profile, Settings
 from meterai.sync.adapter import ClientProvider
 from meterai.sync.engine import Engine, EngineConfig, Session, Verdict
-from meterai.sync.events import Connectivity, Subscriber, ignore
+from meterai.sync.events import (
+    BytesMoved,
+    Connectivity,
+    Deadline,
+    Event,
+    StateChanged,
+    Subscriber,
+    ignore,
+)
+from meterai.tracebacks import write_evidence
 from meterai.verify import Expectation, load_trust_roots, verify_stamped
 
 log = logging.getLogger(__name__)
@@ -45,6 +54,9 @@ CRASH_ENV = "METERAI_TEST_CRASH_AT"
 LOCAL_STATES: frozenset[State] = frozenset({State.DOWNLOADED, State.VERIFIED})
 _LOCAL_WORKERS = 1
 _BUSY_PAUSE = 1.0
+# One turn of a worker steps a request at most through every state once: more means it
+# is going round in circles, and it goes back to the queue instead of holding the worker.
+_MAX_TURN_STEPS = len(State)
 
 
 class SyncBusy(MeteraiError):
@@ -60,6 +72,10 @@ class RunnerConfig:
     # ``--once`` still waits for a request due within this many seconds (a short backoff,
     # the reconciliation grace) rather than leaving it for the next run.
     linger: float = 15.0
+    # ``--once`` gives up when no request got further (a new state, more bytes
+    # acknowledged) for this long; the steps still in flight then end within the stall
+    # timeout, so the printed deadline is the sum of the two.
+    patience: float = 60.0
     engine: EngineConfig = field(default_factory=EngineConfig)
 
 
@@ -79,6 +95,35 @@ class Summary:
     attention: int = 0
 
 
+class ProgressWatch:
+    """When did any request last get further than it had been in this run?
+
+    Only new ground counts: a state the request had not reached in this run, or more
+    bytes acknowledged than before. A request that goes round in circles, or fails and
+    retries, does not keep ``sync --once`` alive.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._reached: set[tuple[int, State]] = set()
+        self._bytes: dict[tuple[int, str], int] = {}
+        self.last = clock()
+
+    def saw(self, event: Event) -> None:
+        with self._lock:
+            if isinstance(event, StateChanged):
+                key = (event.row.id, event.row.state)
+                if key not in self._reached:
+                    self._reached.add(key)
+                    self.last = self._clock()
+            elif isinstance(event, BytesMoved):
+                phase = (event.request_id, event.phase)
+                if event.done > self._bytes.get(phase, 0):
+                    self._bytes[phase] = event.done
+                    self.last = self._clock()
+
+
 class SyncRunner:
     def __init__(
         self,
@@ -93,7 +138,9 @@ class SyncRunner:
         self.settings = settings
         base = config or RunnerConfig(stall_timeout=_env_float("METERAI_STALL_TIMEOUT", 30.0))
         self.config = replace(base, concurrency=max(1, min(concurrency, 8)))
-        self._events = events
+        self._user_events = events
+        self._watch = ProgressWatch()
+        self._held: dict[int, tuple[int, float]] = {}
         self._session = Session()
         self._local = threading.local()
         self._outboxes: list[Outbox] = []
@@ -173,6 +220,10 @@ class SyncRunner:
         if was != online:
             self._events(Connectivity(online))
 
+    def _events(self, event: Event) -> None:
+        self._watch.saw(event)
+        self._user_events(event)
+
     def charged_serials(self) -> list[tuple[str, bool]]:
         """Every serial number the provider charged to the account: (SN, stamped?)."""
         assert self._client is not None, "open() the runner first"
@@ -200,6 +251,8 @@ class SyncRunner:
     def _drain(self, *, stop_when_idle: bool) -> Summary:
         summary = Summary()
         width = self.config.concurrency
+        self._watch = ProgressWatch()
+        shown: float | None = None
         with (
             ThreadPoolExecutor(width, thread_name_prefix="meterai-step") as pool,
             ThreadPoolExecutor(_LOCAL_WORKERS, thread_name_prefix="meterai-local") as local,
@@ -208,9 +261,16 @@ class SyncRunner:
                 _Lane(local, LOCAL_STATES, _LOCAL_WORKERS),
                 _Lane(pool, ACTIVE - LOCAL_STATES, width),
             ]
+            if stop_when_idle:
+                shown = self._show_deadline(shown)
             self._startup(pool)
             last_probe = time.time()
             while True:
+                if stop_when_idle and time.time() >= self._watch.last + self.config.patience:
+                    log.info("nothing moved for %g s: stopping", self.config.patience)
+                    with self._cond:
+                        self._stopping = True
+                    break
                 submitted = self._dispatch_all(lanes, summary)
                 with self._cond:
                     if self._stopping:
@@ -219,7 +279,10 @@ class SyncRunner:
                         idle = self._idle_timeout()
                         if stop_when_idle and idle > self.config.linger:
                             break
-                        self._cond.wait(min(idle, self.config.probe_interval))
+                        if stop_when_idle:
+                            shown = self._show_deadline(shown)
+                            idle = min(idle, self._watch.last + self.config.patience - time.time())
+                        self._cond.wait(max(0.0, min(idle, self.config.probe_interval)))
                     elif not submitted and not self._woken:
                         self._cond.wait(1.0)
                     self._woken = False
@@ -227,7 +290,18 @@ class SyncRunner:
                     self._probe()
                     last_probe = time.time()
             self._wait_inflight()
+        if stop_when_idle:
+            with self._cond:
+                self._stopping = False  # gave up on this run; the runner may run again
         return summary
+
+    def _show_deadline(self, shown: float | None) -> float:
+        """Tell the user when ``--once`` stops at the latest, each time that changes."""
+        until = self._watch.last + self.config.patience + self.config.stall_timeout
+        if shown is None or abs(until - shown) >= 1.0:
+            self._user_events(Deadline(until))
+            return until
+        return shown
 
     def _startup(self, pool: ThreadPoolExecutor) -> None:
         """The start-up calls side by side: on a 150 ms link each one in turn cost a round trip."""
@@ -283,10 +357,13 @@ class SyncRunner:
             free = lane.width - sum(1 for held in self._inflight.values() if held is lane)
         if free <= 0:
             return 0
+        now = time.time()
+        held = {i for i, (_count, until) in self._held.items() if until > now}
+        skip = busy | held
         due = [
             r
-            for r in self._outbox().due(time.time(), states=lane.states, limit=free + len(busy))
-            if r.id not in busy
+            for r in self._outbox().due(now, states=lane.states, limit=free + len(skip))
+            if r.id not in skip
         ][:free]
         for row in due:
             with self._cond:
@@ -297,13 +374,13 @@ class SyncRunner:
 
     def _finished(self, request_id: int, summary: Summary) -> Callable[[Future[State]], None]:
         def done(future: Future[State]) -> None:
+            exc = future.exception()
+            if exc is not None:
+                self._hold_back(request_id, exc)
             with self._cond:
                 self._inflight.pop(request_id, None)
                 self._woken = True  # a slot is free, or the request moved to another lane
-                exc = future.exception()
-                if exc is not None:
-                    log.error("step of request %s failed", request_id, exc_info=exc)
-                else:
+                if exc is None:
                     state = future.result()
                     summary.done += state == State.DONE
                     summary.attention += state == State.NEEDS_ATTENTION
@@ -311,16 +388,34 @@ class SyncRunner:
 
         return done
 
+    def _hold_back(self, request_id: int, exc: BaseException) -> None:
+        """A failure outside the engine's own handling (the outbox, the handling itself):
+        keep the request out of this run for a growing while, so it cannot spin."""
+        count = self._held.get(request_id, (0, 0.0))[0] + 1
+        delay = max(1.0, self.config.engine.backoff.delay(count, random.Random()))
+        until = time.time() + delay
+        self._held[request_id] = (count, until)
+        log.error("step of request %s failed; held back %.1f s", request_id, delay, exc_info=exc)
+        try:
+            self._outbox().note(
+                request_id,
+                f"internal error, held back: {type(exc).__name__}: {exc}"[:300],
+                next_attempt_at=until,
+            )
+        except Exception as again:  # the outbox may be what failed: the hold still applies
+            log.warning("could not record the hold of request %s: %s", request_id, again)
+
     def _work(self, request_id: int, states: frozenset[State]) -> State:
         """Keep stepping one request while it moves forward, is due, and stays in ``states``."""
         engine = self._engine()
-        while True:
+        for _turn in range(_MAX_TURN_STEPS):
             before = engine.outbox.get(request_id)
             state = engine.step(request_id)
             after = engine.outbox.get(request_id)
             moved = after.state != before.state and state in states
             if not moved or (after.next_attempt_at or 0) > time.time() or self._stopping:
                 return state
+        return state
 
     def _wait_inflight(self) -> None:
         with self._cond:
@@ -334,7 +429,11 @@ class SyncRunner:
             return _BUSY_PAUSE
         if nxt is None:
             return float("inf")
-        return max(0.05, nxt - time.time())
+        now = time.time()
+        holds = [until for _count, until in self._held.values() if until > now]
+        if nxt <= now and holds:
+            nxt = min(holds)  # what is due now is held back (approximately: the first to end)
+        return max(0.05, nxt - now)
 
     # --- per-thread parts ----------------------------------------------------------
 
@@ -362,9 +461,14 @@ class SyncRunner:
                 events=self._events,
                 point=self._point,
                 session=self._session,
+                evidence=self._write_evidence,
             )
             self._local.engine = engine
         return engine
+
+    def _write_evidence(self, exc: BaseException) -> str:
+        path = write_evidence(self.paths.logs_dir, exc, f"Meterai Desk {_version()}")
+        return str(path) if path is not None else str(self.paths.logs_dir)
 
     def _verify(self, row: RequestRow, stamped: Path, original: Path) -> Verdict:
         report = verify_stamped(
@@ -392,6 +496,15 @@ class SyncRunner:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("meterai-desk")
+    except PackageNotFoundError:
+        return "(development)"
 
 
 def _env_float(name: str, default: float) -> float:

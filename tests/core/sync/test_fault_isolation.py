@@ -1,0 +1,159 @@
+"""A bug in one request's step is that request's failure: the others end done, the run ends.
+
+Escaped bug (issue 14, item 1; issue 13, item 4): any exception that was not a
+``MeteraiError`` or ``OSError`` was logged and the same request stepped again at once,
+for ever: 100% CPU, the log rotated through its first traceback in seconds, the requests
+behind it never moved and ``meterai sync --once`` never returned.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from meterai.cli import sync as cli_sync
+from meterai.cli.errors import EXIT_FAILED, EXIT_PENDING
+from meterai.cli.main import run
+from meterai.logs import LOG_NAME
+from meterai.outbox import Outbox, RequestRow, State
+from meterai.settings import Paths
+from meterai.sync.backoff import Backoff
+from meterai.sync.engine import Engine
+from meterai.sync.runner import SyncRunner
+from meterai.tracebacks import EVIDENCE_PREFIX
+from tests.core.sync.conftest import FAST, Admin, queue_documents
+
+
+@pytest.fixture(autouse=True)
+def _drop_log_handlers() -> Iterator[None]:
+    """``run`` installs a file handler on the root logger; leave the root as it was."""
+    before = list(logging.getLogger().handlers)
+    yield
+    for handler in logging.getLogger().handlers:
+        if handler not in before:
+            logging.getLogger().removeHandler(handler)
+            handler.close()
+
+
+def _break_upload_of(monkeypatch: pytest.MonkeyPatch, request_id: int) -> list[float]:
+    """A programming error in the upload step of one request only; returns when it fired."""
+    real = Engine._upload
+    fired: list[float] = []
+
+    def upload(self: Engine, row: RequestRow) -> None:
+        if row.id == request_id:
+            fired.append(time.time())
+            raise KeyError("injected bug: /Annots")
+        real(self, row)
+
+    monkeypatch.setattr(Engine, "_upload", upload)
+    return fired
+
+
+def _sync_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], paths: Paths, **config: Any
+) -> tuple[int, str, float]:
+    """``meterai sync --once`` in this process (so the bug can be injected), with test timings."""
+    engine = replace(FAST.engine, **config.pop("engine", {}))
+    runner_config = replace(FAST, concurrency=2, engine=engine, **config)
+    monkeypatch.setattr(cli_sync, "SyncRunner", functools.partial(SyncRunner, config=runner_config))
+    capsys.readouterr()
+    code = run(["--data-dir", str(paths.data_dir), "sync", "--once"])
+    ended = time.time()
+    return code, capsys.readouterr().out, ended
+
+
+def _last_deadline(out: str, ended: float) -> float:
+    """The last "will stop at HH:MM:SS" the run printed, as a timestamp of today."""
+    times = re.findall(
+        r"(\d\d:\d\d:\d\d)",
+        "\n".join(
+            line
+            for line in out.splitlines()
+            if re.search(r"\d\d:\d\d:\d\d", line) and "[" not in line
+        ),
+    )
+    assert times, out
+    day = datetime.fromtimestamp(ended).date()
+    clock = datetime.strptime(times[-1], "%H:%M:%S").time()
+    return datetime.combine(day, clock).timestamp()
+
+
+def test_a_bug_in_one_request_fails_that_request_only(
+    client_paths: Paths,
+    admin: Admin,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    first, bad, third = queue_documents(client_paths, 3, tmp_path / "docs")
+    fired = _break_upload_of(monkeypatch, bad)
+
+    code, out, ended = _sync_once(
+        monkeypatch, capsys, client_paths, engine={"max_failures": 3, "backoff": Backoff(0.3, 1)}
+    )
+
+    box = Outbox.open(client_paths)
+    rows = {r.id: r for r in box.requests()}
+    journal = box.journal(bad)
+    box.close()
+    assert rows[first].state == rows[third].state == State.DONE
+    assert rows[bad].state == State.NEEDS_ATTENTION
+    assert len(fired) == 3, "the budget is 3 attempts, no more"
+    gaps = [b - a for a, b in itertools.pairwise(fired)]
+    assert all(gap >= 0.05 for gap in gaps), f"retried without backing off: {gaps}"
+    assert len(admin.serials()) == 2, "nothing was bought for the broken request"
+
+    (evidence,) = client_paths.logs_dir.glob(f"{EVIDENCE_PREFIX}*.txt")
+    assert "KeyError: 'injected bug: /Annots'" in evidence.read_text()
+    assert str(evidence) in (rows[bad].last_error or "")
+    assert sum("internal error" in e.detail.lower() for e in journal) == 3
+
+    log_text = (client_paths.logs_dir / LOG_NAME).read_text()
+    assert log_text.count("Traceback (most recent call last)") == 1, log_text
+    assert "the same KeyError again: 2 times so far" in log_text
+
+    assert code == EXIT_FAILED
+    assert ended <= _last_deadline(out, ended) + 1.5, out
+
+
+def test_sync_once_ends_by_its_printed_deadline_when_a_request_keeps_failing(
+    client_paths: Paths,
+    admin: Admin,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A budget too large to end the run and backoffs shorter than the linger: before the
+    fix the loop had no end but the budget; now nothing moving ends it, with status 4."""
+    (good, bad) = queue_documents(client_paths, 2, tmp_path / "docs")
+    fired = _break_upload_of(monkeypatch, bad)
+    started = time.time()
+
+    code, out, ended = _sync_once(
+        monkeypatch,
+        capsys,
+        client_paths,
+        patience=4.0,
+        engine={"max_failures": 10_000, "backoff": Backoff(0.2, 0.5)},
+    )
+
+    assert code == EXIT_PENDING, out
+    assert "will stop at" in out or "berhenti" in out, out
+    assert ended <= _last_deadline(out, ended) + 1.5, out
+    assert ended - started < 30
+    assert 3 <= len(fired) < 200, "backed off between attempts, and kept trying for a while"
+    box = Outbox.open(client_paths)
+    assert box.get(good).state == State.DONE
+    assert box.get(bad).state == State.QUEUED
+    box.close()
