@@ -11,9 +11,9 @@ it, and it carries the request's serial number.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,8 @@ from typing import Any
 from meterai import pdfhex
 from meterai.errors import VerificationError
 from meterai.i18n import N_, _
+from meterai.messages import Message
+from meterai.revisions import annotations_of, array_at, describe_changes, pages
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +32,23 @@ _SN_IN_REASON = re.compile(r"^\s*\[([^\]]+)\]")
 
 @dataclass(frozen=True)
 class Check:
+    """One verdict: ``name`` is its stable id (for scripts), ``message`` a msgid.
+
+    ``kinds`` lists, for a failed ``unchanged`` check, what was added after the stamp
+    as stable codes (``content``, ``annotation``, ``form_field``, ``other``).
+    """
+
     name: str
     passed: bool
     message: str
     params: dict[str, Any] = field(default_factory=dict)
+    kinds: tuple[str, ...] = ()
+
+    def as_message(self) -> Message:
+        return Message(self.message, self.params)
 
     def text(self) -> str:
-        return _(self.message).format(**self.params)
+        return self.as_message().text()
 
 
 @dataclass(frozen=True)
@@ -69,10 +81,15 @@ class VerificationReport:
             "signer": self.signer,
             "page": None if self.page_index is None else self.page_index + 1,
             "rect": list(self.rect) if self.rect else None,
-            "checks": [
-                {"name": c.name, "passed": c.passed, "message": c.text()} for c in self.checks
-            ],
+            "checks": [_check_json(c) for c in self.checks],
         }
+
+
+def _check_json(check: Check) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": check.name, "passed": check.passed, "message": check.text()}
+    if check.kinds:
+        out["added"] = list(check.kinds)
+    return out
 
 
 @dataclass(frozen=True)
@@ -100,27 +117,27 @@ def load_trust_roots(ca_files: list[Path]) -> list[Any]:
 
 
 def verify_stamped(path: Path, trust_roots: list[Any], expect: Expectation) -> VerificationReport:
-    """Run every check; raises ``VerificationError`` only when the file cannot be read at all."""
+    """Run every check; raises ``VerificationError`` only when the file cannot be read at all.
+
+    "Cannot be read" means no PDF reader could open it (a missing file, a download cut
+    before its last ``%%EOF``): the sync engine fetches such a file again. A file that
+    opens but whose signature is damaged, or that carries more than the signature, is a
+    report that fails, because fetching it again would not make it valid.
+    """
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
 
     pdfhex.install()
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise VerificationError(detail=str(exc)) from exc
+    _quiet_diff_refusals()
+    data = _read(path, "stamped")
     checks: list[Check] = []
     prefix_len = _check_prefix(data, expect.original, checks)
     try:
-        import io
-
         reader = PdfFileReader(io.BytesIO(data), strict=False)
-        signatures = list(reader.embedded_signatures)
+        fields = _signature_fields(reader)
     except Exception as exc:  # pyHanko raises a variety of parse errors
         raise VerificationError(detail=f"{path.name}: {exc}") from exc
 
-    new = [s for s in signatures if prefix_len is None or _covers_beyond(s, prefix_len)]
+    new = [f for f in fields if prefix_len is None or _covers_beyond(f, prefix_len)]
     if len(new) != 1:
         checks.append(
             Check(
@@ -131,29 +148,16 @@ def verify_stamped(path: Path, trust_roots: list[Any], expect: Expectation) -> V
             )
         )
         return VerificationReport(str(path), tuple(checks))
-    sig = new[0]
     checks.append(Check("one_signature", True, N_("Exactly one signature was added.")))
-
-    context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
-    status = validate_pdf_signature(sig, context)
-    checks.append(
-        Check(
-            "intact",
-            bool(status.intact),
-            N_("The signed bytes are intact.")
-            if status.intact
-            else N_("The signed bytes were changed after signing."),
-        )
-    )
-    checks.append(
-        Check(
-            "trusted",
-            bool(status.valid and status.trusted),
-            N_("The signature chains to the trusted stamping authority.")
-            if status.valid and status.trusted
-            else N_("The signature does not chain to this profile's trusted authority."),
-        )
-    )
+    name, field_dict = new[0]
+    sig, status = _validated(reader, field_dict, name, trust_roots, checks)
+    if sig is None or status is None:
+        _check_trailing(data, checks)
+        return VerificationReport(str(path), tuple(checks))
+    if _check_integrity(status, checks):
+        _check_trust(status, checks)
+        _check_nothing_added(reader, sig, status, checks)
+    _check_trailing(data, checks)
     signer = status.signing_cert.subject.human_friendly if status.signing_cert else None
     sn = _serial_from_reason(sig.sig_object.get("/Reason"))
     _check_serial(sn, expect.serial_number, checks)
@@ -162,10 +166,217 @@ def verify_stamped(path: Path, trust_roots: list[Any], expect: Expectation) -> V
     return VerificationReport(str(path), tuple(checks), sn, signer, page_index, rect)
 
 
+class _DropRefusal(logging.Filter):
+    """Drops pyHanko's warning (and traceback) about a revision it refused."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and record.levelno <= logging.WARNING)
+
+
+_DIFF_LOGGER = "pyhanko.sign.diff_analysis.policies"
+
+
+def _quiet_diff_refusals() -> None:
+    """pyHanko logs every revision it refuses as a warning with a traceback attached.
+
+    For us that refusal is the verdict, reported as data with pyHanko's reason in it; a
+    command without a log file would print the traceback on the user's terminal
+    (Python's last-resort handler), where it reads as a crash, and the sync log would
+    take one traceback per tampered file.
+    """
+    logger = logging.getLogger(_DIFF_LOGGER)
+    if not any(isinstance(f, _DropRefusal) for f in logger.filters):
+        logger.addFilter(_DropRefusal())
+
+
+def _read(path: Path, role: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise VerificationError(detail=f"{role} file {path.name}: {exc.strerror or exc}") from exc
+
+
+SignatureField = tuple[str, Any]
+
+
+def _signature_fields(reader: Any) -> list[SignatureField]:
+    """Every filled signature field, by name, without parsing any signature yet.
+
+    pyHanko's ``embedded_signatures`` parses every signature while listing them, so one
+    damaged signature would make the whole file unreadable; listing the fields first lets
+    the damage be a verdict about that one signature.
+    """
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    return [(name, field) for name, _value, field in enumerate_sig_fields(reader, True)]
+
+
+# What pyHanko and asn1crypto raise on a damaged signature: a flipped hex digit in
+# /Contents gives ValueError (bad DER) or AttributeError (an unknown content type that
+# pyHanko's constructor does not handle), a bad /ByteRange gives ValueError, a cut
+# file PdfReadError. They are caught around the one call that reads one signature.
+def _damage_errors() -> tuple[type[BaseException], ...]:
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.sign.validation.errors import SignatureValidationError
+
+    return (
+        PdfError,
+        SignatureValidationError,
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        NotImplementedError,
+    )
+
+
+def _validated(
+    reader: Any, field_dict: Any, name: str, trust_roots: list[Any], checks: list[Check]
+) -> tuple[Any, Any] | tuple[None, None]:
+    """pyHanko's validation of one signature, difference analysis included.
+
+    A signature pyHanko cannot parse or check is a failed ``intact`` check ("damaged"),
+    never an exception: a flipped digit in a file is the file's problem, not ours.
+    """
+    from pyhanko.sign.validation import EmbeddedPdfSignature, validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
+    try:
+        sig = EmbeddedPdfSignature(reader, field_dict.get_object(), name)
+        return sig, validate_pdf_signature(sig, context)
+    except _damage_errors() as exc:
+        log.info("signature %s is damaged: %r", name, exc)
+        unreadable = Message(N_("its data cannot be read ({error})"), {"error": _first_line(exc)})
+        checks.append(Check("intact", False, _DAMAGED, {"detail": unreadable}))
+        return None, None
+
+
+_DAMAGED = N_("The signature is damaged: {detail}")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+def _check_integrity(status: Any, checks: list[Check]) -> bool:
+    """Intact: the digest matches, the signature value is right for it, and the byte
+    range is a whole revision.
+
+    A byte range that leaves a gap other than the signature itself, or does not end
+    at a revision's ``%%EOF`` (pyHanko's coverage levels below ``ENTIRE_REVISION``),
+    is a damaged signature even when the digest happens to match what it names. When
+    the signature is damaged, whether it is trusted or what was added is beside the
+    point, so the caller stops there.
+    """
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    whole = status.coverage in (
+        SignatureCoverageLevel.ENTIRE_FILE,
+        SignatureCoverageLevel.ENTIRE_REVISION,
+    )
+    if not status.intact:
+        detail = N_("the signed bytes do not match the signature")
+    elif not status.valid:
+        detail = N_("the signature value does not match the signed bytes")
+    elif not whole:
+        detail = N_("its byte range does not cover a whole revision of the file")
+    else:
+        checks.append(Check("intact", True, N_("The signed bytes are intact.")))
+        return True
+    checks.append(Check("intact", False, _DAMAGED, {"detail": Message(detail)}))
+    return False
+
+
+def _check_trust(status: Any, checks: list[Check]) -> None:
+    trusted = bool(status.trusted)
+    checks.append(
+        Check(
+            "trusted",
+            trusted,
+            N_("The signature chains to the trusted stamping authority.")
+            if trusted
+            else N_("The signature does not chain to this profile's trusted authority."),
+        )
+    )
+
+
+def _check_nothing_added(reader: Any, sig: Any, status: Any, checks: list[Check]) -> None:
+    """Nothing after the stamp but what a provider may add to keep it checkable.
+
+    A stamped result is the provider's signature and nothing else. The one kind of
+    later revision we accept is what pyHanko classifies as ``LTA_UPDATES``: a document
+    security store (certificates, OCSP answers, CRLs) or a document timestamp, which a
+    provider may append so the stamp can still be checked after its certificate
+    expires. It changes nothing a reader sees. Everything above that level is refused,
+    although pyHanko calls it acceptable for an approval signature like the stamp
+    (no DocMDP lock): a filled form field (``FORM_FILLING``), an annotation
+    (``ANNOTATIONS``), or content drawn on a page (``OTHER``) would change the stamped
+    document after the fact, and "valid" must mean "exactly what was stamped".
+    """
+    from pyhanko.sign.diff_analysis import ModificationLevel
+
+    level = status.modification_level
+    allowed = level in (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)
+    if allowed and status.docmdp_ok is not False:
+        checks.append(Check("unchanged", True, N_("Nothing was added after the stamp.")))
+        return
+    what = describe_changes(reader, sig.signed_revision, status.diff_result)
+    checks.append(
+        Check(
+            "unchanged",
+            False,
+            N_("Something was added after the stamp: {what}."),
+            {"what": _joined(tuple(change.message for change in what))},
+            kinds=tuple(dict.fromkeys(change.kind for change in what)),
+        )
+    )
+
+
+def _joined(parts: tuple[Message, ...]) -> Message:
+    """One message listing several, each translated when the whole is read."""
+    keys = [f"p{i}" for i in range(len(parts))]
+    template = "; ".join("{" + key + "}" for key in keys)
+    return Message(template, dict(zip(keys, parts, strict=True)))
+
+
+_EOL = (b"\r\n", b"\n", b"\r")
+
+
+def _check_trailing(data: bytes, checks: list[Check]) -> None:
+    """Bytes after the last ``%%EOF`` (beyond one end-of-line) fail the file.
+
+    pyHanko ignores them (the coverage stays ``ENTIRE_REVISION`` and the difference
+    analysis sees no new revision), and so do most viewers; but the signature does not
+    cover them, a provider never sends them, and they can carry anything (a second
+    document for a more lenient reader). A result with junk appended is therefore not
+    the provider's stamped file, and must not be marked done.
+    """
+    end = data.rfind(b"%%EOF")
+    tail = data[end + 5 :] if end >= 0 else data
+    for eol in _EOL:
+        if tail.startswith(eol):
+            tail = tail[len(eol) :]
+            break
+    if not tail:
+        checks.append(Check("trailing", True, N_("Nothing follows the end of the file.")))
+        return
+    checks.append(
+        Check(
+            "trailing",
+            False,
+            N_("The file goes on after its end ({count} bytes the signature does not cover)."),
+            {"count": len(tail)},
+        )
+    )
+
+
 def _check_prefix(data: bytes, original: Path | None, checks: list[Check]) -> int | None:
     if original is None:
         return None
-    queued = original.read_bytes()
+    queued = _read(original, "original")
     ok = len(data) > len(queued) and data.startswith(queued)
     checks.append(
         Check(
@@ -179,9 +390,18 @@ def _check_prefix(data: bytes, original: Path | None, checks: list[Check]) -> in
     return len(queued)
 
 
-def _covers_beyond(sig: Any, prefix_len: int) -> bool:
-    byte_range = [int(x) for x in sig.byte_range]
-    return byte_range[-2] + byte_range[-1] > prefix_len
+def _covers_beyond(field: SignatureField, prefix_len: int) -> bool:
+    """Whether the signature signs bytes after the queued document: a new signature.
+
+    A signature whose byte range cannot be read is counted as new, so that it is
+    reported as damaged rather than silently ignored.
+    """
+    try:
+        value = field[1].get_object()["/V"]
+        byte_range = [int(x) for x in value.get_object()["/ByteRange"]]
+        return byte_range[-2] + byte_range[-1] > prefix_len
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return True
 
 
 def _serial_from_reason(reason: Any) -> str | None:
@@ -233,13 +453,13 @@ def _widget_of(reader: Any, sig: Any) -> Placed:
 
 def _widget_by_page_hint(reader: Any, sig: Any) -> Placed | None:
     field = sig.sig_field
-    kids = [] if field.get("/Subtype") == "/Widget" else field.get("/Kids", [])
+    kids = [] if field.get("/Subtype") == "/Widget" else array_at(field, "/Kids")
     for widget in [field] if not kids else [k.get_object() for k in kids]:
         page_ref: Any = widget.raw_get("/P") if "/P" in widget else None
         if not _is_reference(page_ref):
             continue
         page = page_ref.get_object()
-        if any(a.get_object() is widget for a in page.get("/Annots", []) or []):
+        if any(a.get_object() is widget for a in annotations_of(page)):
             try:
                 root = reader.root.raw_get("/Pages")
                 index = _index_in_tree(page_ref, page, root, depth=0)
@@ -289,19 +509,10 @@ def _is_tree_node(node: Any) -> bool:
     return bool(node.get("/Type") == "/Pages" or "/Kids" in node)
 
 
-def _pages(node: Any) -> Iterator[Any]:
-    node = node.get_object()
-    if _is_tree_node(node):
-        for kid in node["/Kids"]:
-            yield from _pages(kid)
-    else:
-        yield node
-
-
 def _widget_by_walking(reader: Any, sig: Any) -> Placed:
     name = sig.field_name
-    for index, page in enumerate(_pages(reader.root["/Pages"])):
-        for ref in page.get("/Annots", []) or []:
+    for index, page in enumerate(pages(reader.root["/Pages"])):
+        for ref in annotations_of(page):
             annot = ref.get_object()
             if annot.get("/Subtype") != "/Widget":
                 continue

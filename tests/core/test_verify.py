@@ -13,8 +13,10 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from meterai import verify
-from meterai.sandbox import SandboxServer
+from meterai.errors import VerificationError
+from meterai.sandbox import SandboxServer, tamper
 from meterai.verify import Expectation, load_trust_roots, verify_stamped
+from tests.core import damage
 from tests.core.sandbox.client import DEFAULT_BOX, ApiClient
 from tests.pdfs import make_pdf
 
@@ -90,6 +92,8 @@ def test_a_stamp_passes_every_check_on_the_page_it_was_put(
         "one_signature",
         "intact",
         "trusted",
+        "unchanged",
+        "trailing",
         "serial",
         "page",
         "rect",
@@ -185,3 +189,150 @@ def test_a_widget_on_a_page_outside_the_page_tree_is_on_no_page() -> None:
         field_name = "Meterai"
 
     assert verify._widget_of(reader, Field()) == (None, None)
+
+
+# --- issue 13: nothing after the stamp, damage is a verdict, the /Annots bug -------------
+
+
+@pytest.fixture(scope="module")
+def stamped_plain(api: ApiClient, tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, Path]:
+    """A two-page document stamped on page 1: its page has no /Annots before the stamp."""
+    folder = tmp_path_factory.mktemp("plain")
+    original = make_pdf(folder / "two.pdf", pages=2)
+    return api.full_stamp(original, page=1)[1], original
+
+
+@pytest.fixture(scope="module")
+def stamped_form(api: ApiClient, tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, Path]:
+    """A document with a text field, its page's /Annots an indirect object, stamped on 1."""
+    folder = tmp_path_factory.mktemp("form")
+    original = damage.with_indirect_annots(folder / "form.pdf", text_field=True)
+    return api.full_stamp(original, page=1)[1], original
+
+
+def _check(
+    data: bytes, original: Path, sandbox: SandboxServer, tmp_path: Path
+) -> verify.VerificationReport:
+    path = tmp_path / "result.pdf"
+    path.write_bytes(data)
+    return verify_stamped(path, _roots(sandbox), Expectation(original=original))
+
+
+def test_a_page_whose_annots_array_is_an_indirect_object_verifies(
+    api: ApiClient, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """Issue 13 item 4: ``page.get("/Annots")`` handed back the reference and iterating it
+    raised TypeError while verifying, which wedged the sync queue."""
+    original = damage.with_indirect_annots(tmp_path / "annots.pdf")
+    stamped, expect = _stamp(api, original, 1, tmp_path / "stamped.pdf")
+    report = verify_stamped(stamped, _roots(sandbox), expect)
+    assert report.ok, report.summary()
+    assert report.page_index == 0
+    assert report.rect == pytest.approx(DEFAULT_BOX, abs=verify.RECT_TOLERANCE_PT)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "change", "kinds"),
+    [
+        ("stamped_plain", tamper.append_content, ["content"]),
+        ("stamped_form", tamper.append_content, ["content"]),
+        ("stamped_plain", tamper.append_annotation, ["annotation"]),
+        ("stamped_form", tamper.append_annotation, ["annotation"]),
+        ("stamped_form", tamper.change_text_field, ["form_field"]),
+    ],
+    ids=["content", "content-form", "annotation", "annotation-indirect", "form-field"],
+)
+def test_a_revision_appended_after_the_stamp_fails_and_names_what_it_added(
+    fixture: str,
+    change: Any,
+    kinds: list[str],
+    request: pytest.FixtureRequest,
+    sandbox: SandboxServer,
+    tmp_path: Path,
+) -> None:
+    """Issue 13 item 1: such a file verified as valid, exit 0, even with --original."""
+    data, original = request.getfixturevalue(fixture)
+    assert _check(data, original, sandbox, tmp_path).ok
+    report = _check(change(data), original, sandbox, tmp_path)
+    assert [c.name for c in report.failures] == ["unchanged"]
+    (failed,) = report.failures
+    assert list(failed.kinds) == kinds
+    assert {"prefix", "intact", "trusted", "serial"} <= {c.name for c in report.checks}
+
+
+def test_the_form_field_that_changed_is_named(
+    stamped_form: tuple[bytes, Path], sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    data, original = stamped_form
+    report = _check(tamper.change_text_field(data), original, sandbox, tmp_path)
+    (failed,) = report.failures
+    assert (
+        failed.as_message().english()
+        == "Something was added after the stamp: form field Name changed."
+    )
+
+
+def test_validation_data_appended_after_the_stamp_is_allowed(
+    stamped_plain: tuple[bytes, Path], sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """A document security store (what a provider adds for long-term validation) is the
+    one later revision accepted: pyHanko classifies it as LTA_UPDATES."""
+    from asn1crypto import pem, x509
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    data, original = stamped_plain
+    _kind, _headers, der = pem.unarmor(sandbox.ca_file.read_bytes())
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    DocumentSecurityStore.supply_dss_in_writer(writer, None, certs=[x509.Certificate.load(der)])
+    out = io.BytesIO()
+    writer.write(out)
+    assert len(out.getvalue()) > len(data)
+    report = _check(out.getvalue(), original, sandbox, tmp_path)
+    assert report.ok, report.summary()
+
+
+DAMAGE = {
+    "contents-digit-0": lambda d: damage.flip_contents_digit(d, 0),
+    "contents-digit-2": lambda d: damage.flip_contents_digit(d, 2),
+    "contents-digit-30": lambda d: damage.flip_contents_digit(d, 30),
+    "contents-digit-100": lambda d: damage.flip_contents_digit(d, 100),
+    "byte-range-0": lambda d: damage.change_byte_range(d, 0),
+    "byte-range-1": lambda d: damage.change_byte_range(d, 1),
+    "byte-range-2": lambda d: damage.change_byte_range(d, 2),
+    "byte-range-3": lambda d: damage.change_byte_range(d, 3),
+    "byte-range-odd": damage.odd_byte_range,
+    "last-byte-cut": lambda d: d[:-1],
+}
+
+
+@pytest.mark.parametrize("name", DAMAGE)
+def test_a_damaged_signature_is_a_verdict_not_an_exception(
+    name: str, stamped_plain: tuple[bytes, Path], sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """Issue 13 item 2: a flipped /Contents digit raised AttributeError, an odd
+    /ByteRange ValueError, both as tracebacks."""
+    data, original = stamped_plain
+    report = _check(DAMAGE[name](data), original, sandbox, tmp_path)
+    assert [c.name for c in report.failures] == ["intact"]
+    assert report.failures[0].message == "The signature is damaged: {detail}"
+
+
+def test_a_file_cut_before_its_end_cannot_be_read(
+    stamped_plain: tuple[bytes, Path], sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """No reader opens it: the engine fetches it again rather than parking a paid stamp."""
+    data, original = stamped_plain
+    with pytest.raises(VerificationError):
+        _check(data[:-40], original, sandbox, tmp_path)
+
+
+def test_bytes_after_the_last_eof_are_named(
+    stamped_plain: tuple[bytes, Path], sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """Issue 13 item 2: pyHanko and the old check called such a file valid."""
+    data, original = stamped_plain
+    report = _check(tamper.append_junk(data), original, sandbox, tmp_path)
+    assert [c.name for c in report.failures] == ["trailing"]
+    assert report.failures[0].params == {"count": len(tamper.JUNK)}
+    assert _check(data, original, sandbox, tmp_path).ok

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from meterai.errors import InputError, MeteraiError, UsageError
+from meterai.errors import InputError, MeteraiError, UsageError, VerificationError
 from meterai.i18n import _
 
 EXIT_OK = 0
@@ -18,8 +18,8 @@ EXIT_PENDING = 4
 def exit_code_for(exc: MeteraiError) -> int:
     if isinstance(exc, UsageError):
         return EXIT_USAGE
-    if isinstance(exc, InputError):
-        return EXIT_REJECTED
+    if isinstance(exc, InputError | VerificationError):
+        return EXIT_REJECTED  # input refused, or a file to check that cannot be read at all
     return EXIT_FAILED
 
 
