@@ -20,7 +20,7 @@ from typing import Any
 
 from meterai import pdfhex
 from meterai.errors import VerificationError
-from meterai.i18n import N_, _
+from meterai.i18n import N_
 from meterai.messages import Message
 from meterai.revisions import annotations_of, array_at, describe_changes, pages
 
@@ -68,10 +68,18 @@ class VerificationReport:
     def failures(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if not c.passed)
 
-    def summary(self) -> str:
+    def reason(self) -> Message:
+        """The verdict as data: stored by the engine, read in whatever language is chosen."""
         if self.ok:
-            return _("The stamp is valid (serial number {sn}).").format(sn=self.serial_number)
-        return "; ".join(c.text() for c in self.failures)
+            return Message(N_("The stamp is valid (serial number {sn})."), {"sn": self.sn_text})
+        return _joined(tuple(c.as_message() for c in self.failures), " ")
+
+    @property
+    def sn_text(self) -> str:
+        return self.serial_number or ""
+
+    def summary(self) -> str:
+        return self.reason().text()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -329,16 +337,16 @@ def _check_nothing_added(reader: Any, sig: Any, status: Any, checks: list[Check]
             "unchanged",
             False,
             N_("Something was added after the stamp: {what}."),
-            {"what": _joined(tuple(change.message for change in what))},
+            {"what": _joined(tuple(change.message for change in what), "; ")},
             kinds=tuple(dict.fromkeys(change.kind for change in what)),
         )
     )
 
 
-def _joined(parts: tuple[Message, ...]) -> Message:
+def _joined(parts: tuple[Message, ...], separator: str) -> Message:
     """One message listing several, each translated when the whole is read."""
     keys = [f"p{i}" for i in range(len(parts))]
-    template = "; ".join("{" + key + "}" for key in keys)
+    template = separator.join("{" + key + "}" for key in keys)
     return Message(template, dict(zip(keys, parts, strict=True)))
 
 

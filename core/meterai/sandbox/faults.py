@@ -17,12 +17,19 @@ JSON format::
       {"endpoint": "stampv2", "fault": "queue", "seconds": 30, "retry_after": 60},
       {"endpoint": "jenisdoc", "fault": "malformed_json"},
       {"endpoint": "saldopos", "fault": "hang", "seconds": 0},
-      {"endpoint": "stampv2", "fault": "rewrite_json", "path": "result.sn", "value": "../../x"}
+      {"endpoint": "stampv2", "fault": "rewrite_json", "path": "result.sn", "value": "../../x"},
+      {"endpoint": "getfile", "fault": "append_revision"},
+      {"endpoint": "getfile", "fault": "append_junk"}
     ]}
 
 ``rewrite_json`` lets the real answer happen (the purchase is made) and then replaces
 one value of its JSON, named by a dotted path whose numeric parts index lists: a
 broken or hostile provider that answers with a well-formed but wrong value.
+
+``append_revision`` serves the stamped result with an incremental update appended that
+draws on page 1, ``append_junk`` with bytes after its last ``%%EOF``: a provider (or
+anything on the path) that alters the file after signing it, which the client's
+verification must refuse before it calls the request done.
 """
 
 from __future__ import annotations
@@ -55,7 +62,10 @@ TERMINAL = (
     "truncated_json",
     "rewrite_json",
     "hang",
+    "append_revision",
+    "append_junk",
 )
+TAMPERING = ("append_revision", "append_junk")
 FAULTS = SHAPING + TERMINAL
 
 
@@ -110,6 +120,8 @@ class FaultRule:
             raise FaultConfigError("http_error status must be 500, 502, 503, 504 or 429")
         if self.fault == "rewrite_json" and not self.path:
             raise FaultConfigError("rewrite_json needs path (a dotted path such as result.sn)")
+        if self.fault in TAMPERING and self.endpoint != "getfile":
+            raise FaultConfigError(f"{self.fault} rewrites a stamped result: endpoint getfile")
         if self.fault == "queue" and not (self.calls or self.seconds):
             raise FaultConfigError("queue needs calls (next K calls) or seconds (for T seconds)")
 

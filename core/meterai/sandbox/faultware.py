@@ -19,7 +19,7 @@ import socket
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from meterai.sandbox.faults import TERMINAL, FaultPlan, Firing
+from meterai.sandbox.faults import TAMPERING, TERMINAL, FaultPlan, Firing
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +152,10 @@ class FaultMiddleware:
             captured = _Captured()
             await self.app(scope, receive, captured.send)
             await captured.replay(send, _rewritten(captured.body(), rule.path or "", rule.value))
+        elif firing.fault in TAMPERING:
+            captured = _Captured()
+            await self.app(scope, receive, captured.send)
+            await captured.replay(send, _tampered(firing.fault, captured))
         elif firing.fault == "hang":
             await _drain(receive)
             if await self._hang(receive, rule.seconds):
@@ -231,6 +235,19 @@ def _rewritten(raw: bytes, path: str, value: Any) -> bytes:
     except (KeyError, IndexError, ValueError, TypeError):
         return raw
     return json.dumps(body).encode()
+
+
+def _tampered(fault: str, captured: _Captured) -> bytes:
+    """The stamped PDF altered after signing; any other answer (an error) passes as is."""
+    from meterai.sandbox import tamper
+
+    body = captured.body()
+    status = captured.start["status"] if captured.start else 200
+    if status != 200 or not body.startswith(b"%PDF-"):
+        return body
+    if fault == "append_junk":
+        return tamper.append_junk(body)
+    return tamper.append_content(body)
 
 
 async def _drain(receive: Receive) -> None:

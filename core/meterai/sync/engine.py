@@ -66,6 +66,7 @@ class InternalError(MeteraiError):
 class Verdict:
     ok: bool
     message: str
+    reason: Message | None = None  # the same as data, read later in the reader's language
 
 
 @dataclass(frozen=True)
@@ -359,10 +360,10 @@ class Engine:
             self._attention(
                 row,
                 N_(
-                    "The stamped file failed verification: {reason}. It is kept "
+                    "The stamped file failed verification: {reason} It is kept "
                     "at {path} for inspection."
                 ),
-                reason=verdict.message,
+                reason=verdict.reason or verdict.message,
                 path=str(stamped),
             )
 

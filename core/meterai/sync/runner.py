@@ -478,7 +478,7 @@ class SyncRunner:
                 original=original, page_index=row.page_index, rect=row.rect, serial_number=row.sn
             ),
         )
-        return Verdict(report.ok, report.summary())
+        return Verdict(report.ok, report.summary(), report.reason())
 
     def _connect_profile(self, profile: Profile) -> Profile:
         if not profile.embedded:

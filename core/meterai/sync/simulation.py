@@ -192,11 +192,11 @@ def sim_verifier(row: RequestRow, stamped: Path, original: Path) -> Verdict:
     if STAMP_MARK not in data or not data.endswith(b")"):
         raise VerificationError(detail=f"{stamped.name}: EOF marker not found")
     if not data.startswith(queued):
-        return Verdict(False, "queued bytes are not a prefix")
+        return Verdict(False, "The queued bytes are not a prefix.")
     mark = data[len(queued) :]
     expected = f"sn={row.sn} page={row.page_index + 1} rect={row.rect}".encode()
     if mark != STAMP_MARK + expected:
-        return Verdict(False, f"wrong stamp {mark!r}")
+        return Verdict(False, f"Wrong stamp {mark!r}.")
     return Verdict(True, "ok")
 
 

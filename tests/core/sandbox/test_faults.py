@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from meterai.sandbox import tamper
 from meterai.sandbox.faults import FaultConfigError, FaultPlan
 from tests.core.sandbox.client import ApiClient
 from tests.pdfs import make_pdf
@@ -200,3 +201,25 @@ def test_plan_validation() -> None:
         FaultPlan.from_json({"rules": [{"endpoint": "login", "fault": "hang", "oops": 1}]})
     with pytest.raises(FaultConfigError):
         FaultPlan.from_json({"rules": [{"endpoint": "stampv2", "fault": "rewrite_json"}]})
+
+
+@pytest.mark.parametrize("fault", ["append_revision", "append_junk"])
+def test_a_tampering_fault_alters_the_stamped_result_after_signing(
+    fault: str, api: ApiClient, tmp_path: Path
+) -> None:
+    """The stamp is made and signed as usual; only the bytes served are altered."""
+    original = make_pdf(tmp_path / "doc.pdf")
+    _sn, clean = api.full_stamp(original)
+    api.faults(_rule("getfile", fault, count=1))
+    _sn, served = api.full_stamp(original, nodoc="NO-2")
+    assert served.startswith(clean[: len(original.read_bytes())])
+    if fault == "append_junk":
+        assert served.endswith(tamper.JUNK)
+    else:
+        assert served.count(b"%%EOF") == clean.count(b"%%EOF") + 1
+
+
+def test_a_tampering_fault_only_applies_to_the_download(api: ApiClient) -> None:
+    response = api.http.put("/_sandbox/faults", json=_rule("stampv2", "append_revision"))
+    assert response.status_code == 400
+    assert "getfile" in response.text
