@@ -236,6 +236,7 @@ def _damage_errors() -> tuple[type[BaseException], ...]:
         IndexError,
         AttributeError,
         NotImplementedError,
+        AssertionError,  # pyHanko asserts the shape of a signature dictionary it reads
     )
 
 
@@ -408,7 +409,7 @@ def _covers_beyond(field: SignatureField, prefix_len: int) -> bool:
         value = field[1].get_object()["/V"]
         byte_range = [int(x) for x in value.get_object()["/ByteRange"]]
         return byte_range[-2] + byte_range[-1] > prefix_len
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+    except _structure_errors():
         return True
 
 
@@ -454,9 +455,16 @@ def _widget_of(reader: Any, sig: Any) -> Placed:
     A widget without ``/P``, one its page does not list, or a page outside the document's
     page tree is found by walking them all. Counting trusts the tree's ``/Count`` entries,
     as pyHanko's own page lookup (which the sandbox signs by) does.
+
+    A page tree or annotation too broken to follow leaves the stamp on no page, which
+    fails the placement check: where it would be shown cannot be told.
     """
-    hinted = _widget_by_page_hint(reader, sig)
-    return hinted if hinted is not None else _widget_by_walking(reader, sig)
+    try:
+        hinted = _widget_by_page_hint(reader, sig)
+        return hinted if hinted is not None else _widget_by_walking(reader, sig)
+    except _structure_errors() as exc:
+        log.info("the stamp's widget cannot be located: %r", exc)
+        return None, None
 
 
 def _widget_by_page_hint(reader: Any, sig: Any) -> Placed | None:
@@ -485,6 +493,15 @@ def _is_reference(value: Any) -> bool:
 
 
 _PAGE_TREE_ERRORS = (KeyError, TypeError, ValueError, StopIteration, AttributeError, RecursionError)
+
+
+def _structure_errors() -> tuple[type[BaseException], ...]:
+    """What reading a broken object graph raises: the above, or pyHanko's parse errors."""
+    from pyhanko.pdf_utils.misc import PdfError
+
+    return (*_PAGE_TREE_ERRORS, IndexError, PdfError)
+
+
 _MAX_TREE_DEPTH = 64
 
 

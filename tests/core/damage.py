@@ -75,6 +75,13 @@ def change_byte_range(data: bytes, index: int) -> bytes:
     return _replace_byte_range(data, found, numbers)
 
 
+def byte_range(data: bytes) -> list[int]:
+    """The first signature's byte range as written."""
+    found = _BYTE_RANGE.search(data)
+    assert found is not None, "no byte range"
+    return [int(v) for v in found.group(1).split()]
+
+
 def odd_byte_range(data: bytes) -> bytes:
     """A byte range with three numbers instead of four."""
     found = _BYTE_RANGE.search(data)

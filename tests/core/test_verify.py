@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -336,3 +337,29 @@ def test_bytes_after_the_last_eof_are_named(
     assert [c.name for c in report.failures] == ["trailing"]
     assert report.failures[0].params == {"count": len(tamper.JUNK)}
     assert _check(data, original, sandbox, tmp_path).ok
+
+
+def test_one_byte_changed_anywhere_after_the_original_is_a_verdict(
+    stamped_form: tuple[bytes, Path], sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """Seeded mutations of the stamp's revision: each is a report or "cannot be read",
+    never another exception, and valid only where the signature's own padding is (the
+    zeros after its DER inside /Contents, which no signature can cover)."""
+    data, original = stamped_form
+    queued = len(original.read_bytes())
+    start, length, gap_end = (int(v) for v in damage.byte_range(data)[:3])
+    gap = range(start + length, gap_end)
+    rng = random.Random(13)
+    outcomes: set[str] = set()
+    for _ in range(150):
+        at = rng.randrange(queued, len(data))
+        byte = rng.choice(b"0123456789 /<>[]()AaZz\n%R")
+        mutated = data[:at] + bytes([byte]) + data[at + 1 :]
+        try:
+            report = _check(mutated, original, sandbox, tmp_path)
+        except VerificationError:
+            outcomes.add("unreadable")
+            continue
+        outcomes.add("valid" if report.ok else "invalid")
+        assert not report.ok or at in gap or mutated == data, (at, report.summary())
+    assert {"invalid", "unreadable"} <= outcomes
