@@ -172,6 +172,30 @@ class MigrationError(StoreError):
     )
 
 
+class DiskError(MeteraiError):
+    """The disk refused a write: the environment's fault, not a request's (see ``disk``)."""
+
+    code = "disk"
+    template = N_("The disk refused to write in {path}: {detail}")
+
+
+class ReadOnlyFolder(DiskError):
+    code = "read_only_folder"
+    template = N_(
+        "The data folder is read-only: {path}. Nothing was lost; make it writable "
+        "(or choose another folder with --data-dir) and run the command again."
+    )
+
+
+class DiskFull(DiskError):
+    code = "disk_full"
+    template = N_(
+        "The disk is full: {needed_mb} MB are needed in {path}. Nothing was lost; free "
+        "some space and run the command again."
+    )
+    retryable = True
+
+
 class ConfigError(MeteraiError):
     code = "config"
     template = N_("The settings file {path} cannot be read: {detail}")

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from meterai import disk
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_OK, EXIT_REJECTED, describe
 from meterai.documents import AUTOMATIC_FIXES, TARGETS, Fix
@@ -89,6 +90,13 @@ def _options(args: argparse.Namespace) -> IntakeOptions:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    # Each document is copied into the data folder: that much room, plus the outbox's.
+    files = [Path(f) for f in args.files]
+    with disk.mapped(ctx.paths.data_dir, needed=lambda: disk.size_of(files)):
+        return _run(args, ctx)
+
+
+def _run(args: argparse.Namespace, ctx: CliContext) -> int:
     options = _options(args)
     outbox = ctx.outbox()
     if args.batch:

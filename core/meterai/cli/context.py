@@ -6,6 +6,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
+from meterai.errors import DiskError, MeteraiError
+from meterai.i18n import _
 from meterai.settings import Paths, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -32,6 +34,30 @@ class CliContext:
 
             self._outbox = Outbox.open(self.paths)
         return self._outbox
+
+    def reader(self) -> Outbox:
+        """The outbox for commands that only read it (``status``, ``show``).
+
+        When the disk refuses writes (a read-only folder, a full disk) the outbox is
+        still shown, opened read-only, with the reason on standard error: a user who
+        cannot stamp now should still see what is queued and what is done. If even
+        reading is impossible, the disk's error stands.
+        """
+        if self._outbox is not None:
+            return self._outbox
+        try:
+            return self.outbox()
+        except DiskError as refused:
+            from meterai.outbox.store import Outbox
+
+            try:
+                self._outbox = Outbox.open_read_only(self.paths)
+            except MeteraiError:
+                raise refused from None
+            self.warn(
+                _("Shown without changing anything: {reason}").format(reason=refused.user_message())
+            )
+            return self._outbox
 
     def close(self) -> None:
         if self._outbox is not None:

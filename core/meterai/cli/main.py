@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -10,10 +11,11 @@ from typing import NoReturn
 from meterai import i18n
 from meterai.cli import errors as cli_errors
 from meterai.cli.context import CliContext
+from meterai.disk import disk_error
 from meterai.errors import MeteraiError, UsageError
 from meterai.i18n import _
 from meterai.logs import setup_logging
-from meterai.settings import resolve_paths
+from meterai.settings import Paths, resolve_paths
 
 Handler = Callable[[argparse.Namespace, CliContext], int]
 
@@ -89,6 +91,7 @@ def run(argv: Sequence[str], ctx_factory: Callable[[str | None], CliContext] | N
     argv = list(argv)
     _preselect_language(argv)
     ctx: CliContext | None = None
+    paths: Paths | None = None
     try:
         args = build_parser(groups_for(argv)).parse_args(argv)
         paths = resolve_paths(args.data_dir)
@@ -100,6 +103,12 @@ def run(argv: Sequence[str], ctx_factory: Callable[[str | None], CliContext] | N
     except MeteraiError as exc:
         print(cli_errors.describe(exc), file=sys.stderr)
         return cli_errors.exit_code_for(exc)
+    except (OSError, sqlite3.Error) as exc:
+        refused = disk_error(exc, paths.data_dir) if paths is not None else None
+        if refused is None:
+            raise  # not the disk: a bug, which keeps its traceback
+        print(cli_errors.describe(refused), file=sys.stderr)
+        return cli_errors.exit_code_for(refused)
     except KeyboardInterrupt:
         print(_("Interrupted; the outbox is intact."), file=sys.stderr)
         return 130

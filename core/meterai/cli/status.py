@@ -55,7 +55,7 @@ def status_json(row: RequestRow) -> dict[str, Any]:
 
 
 def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
-    outbox = ctx.outbox()
+    outbox = ctx.reader()
     if args.json:
         # Streamed row by row so a 10,000-request outbox never sits in memory at once.
         ctx.out.write("[")
@@ -83,7 +83,7 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _iter_rows(ctx: CliContext, page: int = 500) -> Any:
-    outbox = ctx.outbox()
+    outbox = ctx.reader()
     offset = 0
     while batch := outbox.requests(limit=page, offset=offset):
         yield from batch
@@ -111,7 +111,7 @@ def state_label(state: State) -> str:
 
 
 def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
-    outbox = ctx.outbox()
+    outbox = ctx.reader()
     row = outbox.get(args.id)
     journal = outbox.journal(args.id)
     if args.json:

@@ -9,13 +9,16 @@ import threading
 from datetime import datetime
 from typing import Any
 
+from meterai import disk
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_PENDING
 from meterai.cli.status import state_label
+from meterai.errors import MeteraiError
 from meterai.i18n import _
 from meterai.kiosk.balance import low_balance
 from meterai.kiosk.ledger import unaccounted
 from meterai.outbox.states import ACTIVE, State
+from meterai.settings import Paths
 from meterai.sync.events import (
     BytesMoved,
     Connectivity,
@@ -169,6 +172,34 @@ def run_sync(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _run_sync(args: argparse.Namespace, ctx: CliContext, printer: Any) -> int:
+    with disk.mapped(ctx.paths.data_dir, needed=lambda: room_for_results(ctx.paths)):
+        return _drain(args, ctx, printer)
+
+
+# A stamped copy is the document plus the provider's signature: a CMS blob with its
+# certificate chain and timestamp (the sandbox's are about 15 kB) and the QR image.
+SIGNATURE_ALLOWANCE = 64 * 1024
+
+
+def room_for_results(paths: Paths) -> int:
+    """What the stamped copies of the requests still to finish will take in the data folder."""
+    from meterai.documents import DocumentStore
+    from meterai.outbox.store import Outbox
+
+    try:
+        box = Outbox.open_read_only(paths)
+    except (MeteraiError, OSError):
+        return 0
+    try:
+        store = DocumentStore(paths.data_dir)
+        pending = [r for r in box.requests() if r.state in ACTIVE]
+        documents = disk.size_of(store.path_for(r.doc_sha256) for r in pending)
+    finally:
+        box.close()
+    return documents + SIGNATURE_ALLOWANCE * len(pending)
+
+
+def _drain(args: argparse.Namespace, ctx: CliContext, printer: Any) -> int:
     runner = SyncRunner(ctx.paths, ctx.settings, concurrency=args.concurrency, events=printer)
     if not args.watch:
         summary = runner.run_once()

@@ -16,7 +16,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from meterai.errors import MigrationError, StoreCorrupt, StoreError, StoreLocked
+from meterai.disk import disk_error
+from meterai.errors import MeteraiError, MigrationError, StoreCorrupt, StoreError, StoreLocked
 
 BUSY_TIMEOUT_MS = 5000
 EXPECTED_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "busy_timeout": BUSY_TIMEOUT_MS}
@@ -27,10 +28,13 @@ def _is_busy(exc: sqlite3.Error) -> bool:
     return "locked" in text or "busy" in text
 
 
-def _translate(exc: sqlite3.Error, path: Path) -> StoreError:
+def _translate(exc: sqlite3.Error, path: Path) -> MeteraiError:
     text = str(exc).lower()
     if _is_busy(exc):
         return StoreLocked(path=str(path))
+    refused = disk_error(exc, path.parent)  # a read-only folder, a full disk
+    if refused is not None:
+        return refused
     if isinstance(exc, sqlite3.DatabaseError) and (
         "malformed" in text or "not a database" in text or "corrupt" in text
     ):
@@ -70,6 +74,37 @@ def open_connection(
         conn.close()
         raise _translate(exc, path) from exc
     except StoreError:
+        conn.close()
+        raise
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """Read ``path`` where nothing may be written (a read-only folder, a full disk).
+
+    ``mode=ro`` still needs the ``-shm`` file beside a WAL database, which such a folder
+    cannot give. ``immutable=1`` needs nothing, but it would not see a ``-wal`` file's
+    committed transactions, so it is used only when there is none (a clean close
+    checkpoints and deletes it): the view is then the whole truth.
+    """
+    try:
+        return _checked(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True))
+    except sqlite3.Error as exc:
+        wal = path.with_name(path.name + "-wal")
+        if not path.is_file() or (wal.exists() and wal.stat().st_size > 0):
+            raise _translate(exc, path) from exc
+    try:
+        return _checked(sqlite3.connect(f"{path.as_uri()}?immutable=1", uri=True))
+    except sqlite3.Error as exc:
+        raise _translate(exc, path) from exc
+
+
+def _checked(conn: sqlite3.Connection) -> sqlite3.Connection:
+    """SQLite opens lazily: the first read says whether the file can be read at all."""
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except BaseException:
         conn.close()
         raise
     conn.row_factory = sqlite3.Row
@@ -132,16 +167,20 @@ def atomic(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
-        raise StoreLocked(path="outbox") from exc
+        if _is_busy(exc):
+            raise StoreLocked(path="outbox") from exc
+        raise _translate(exc, _file_of(conn)) from exc
     try:
         yield conn
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    try:
         conn.execute("COMMIT")
-    except BaseException:
+    except BaseException as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        refused = disk_error(exc, _file_of(conn).parent) if isinstance(exc, sqlite3.Error) else None
+        if refused is not None:
+            raise refused from exc  # rolled back: nothing of the transaction was kept
         raise
+
+
+def _file_of(conn: sqlite3.Connection) -> Path:
+    return Path(conn.execute("PRAGMA database_list").fetchone()[2])

@@ -18,11 +18,11 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from meterai.errors import IllegalTransition, InputError, RequestNotFound
+from meterai.errors import IllegalTransition, InputError, RequestNotFound, StoreError
 from meterai.fsutil import sweep_temp_files
 from meterai.i18n import N_, _
 from meterai.messages import Message
-from meterai.outbox.db import atomic, open_connection
+from meterai.outbox.db import atomic, open_connection, open_read_only
 from meterai.outbox.migrations import LATEST, migrate
 from meterai.outbox.states import ACTIVE, CANCELLABLE, TERMINAL, State, can_move
 from meterai.settings import Paths
@@ -178,6 +178,16 @@ class Outbox:
         migrate(conn, paths.database)
         for folder in (paths.docs_dir, paths.stamped_dir):
             sweep_temp_files(folder)
+        return cls(conn, paths.database)
+
+    @classmethod
+    def open_read_only(cls, paths: Paths) -> Outbox:
+        """For reading only, when the disk refuses writes; its schema must be current."""
+        conn = open_read_only(paths.database)
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version != LATEST:
+            conn.close()
+            raise StoreError(detail=f"{paths.database}: schema {version}, not {LATEST}")
         return cls(conn, paths.database)
 
     @classmethod

@@ -1,0 +1,152 @@
+"""A write the disk refused, in the user's words: the one map from OS and SQLite errors.
+
+A read-only data folder or a full disk reaches us in many shapes: ``OSError`` with
+EROFS, ENOSPC or EDQUOT from a file write, and from SQLite "attempt to write a readonly
+database", "database or disk is full", or (when it cannot create its ``-shm`` and
+``-wal`` files beside the outbox) "unable to open database file" and "disk I/O error".
+The last two also have other causes, so they are judged by looking at the folder
+itself: not writable, or without room for one more WAL cycle.
+
+Each boundary (the CLI's ``run``, the outbox's connection and transactions) hands what
+it caught to ``disk_error`` and raises the typed error it returns; anything the map
+does not recognise stays what it was (a bug keeps its traceback). Nothing is caught
+and retried here: every write that failed was inside a transaction or a temp file, so
+nothing accepted is lost, and the same command succeeds once the disk allows it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import math
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Literal
+
+from meterai.errors import DiskError, DiskFull, ReadOnlyFolder
+
+MB = 1024 * 1024
+# What a command's outbox transactions need besides the files it writes: the WAL index
+# (``-shm``, 32 KiB) and the write-ahead log's frames (a 4 KiB page plus a 24-byte
+# header each) for the pages one batch changes, a few per request, 64 at most.
+WAL_HEADROOM = 32 * 1024 + 64 * (4096 + 24)
+
+_READ_ONLY_ERRNOS = frozenset({errno.EROFS})
+_PERMISSION_ERRNOS = frozenset({errno.EACCES, errno.EPERM})
+_FULL_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
+# SQLite's primary result codes (the low byte of Python's ``sqlite_errorcode``).
+_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 8, 10, 13, 14
+
+Kind = Literal["read_only", "full"]
+
+
+def disk_error(exc: BaseException, folder: Path, needed: int = 0) -> DiskError | None:
+    """The typed error for a write into ``folder`` the disk refused, else ``None``.
+
+    ``needed`` is what the failed operation was writing (bytes), when it is known:
+    the message asks for that plus the outbox's ``WAL_HEADROOM``.
+    """
+    if isinstance(exc, DiskError):
+        return exc
+    where = _where(exc, folder)
+    kind = _kind(exc, where)
+    if kind == "read_only":
+        return ReadOnlyFolder(path=str(where))
+    if kind == "full":
+        return DiskFull(path=str(where), needed_mb=math.ceil((needed + WAL_HEADROOM) / MB))
+    return None
+
+
+@contextlib.contextmanager
+def mapped(folder: Path, needed: Callable[[], int] = lambda: 0) -> Iterator[None]:
+    """Raise a refused write inside the block as its ``DiskError``; anything else unchanged.
+
+    ``needed`` says what the whole block writes (asked only when the disk is full): a
+    ``DiskFull`` raised deeper, by a seam that only knew its own write, is raised
+    again asking for the larger figure.
+    """
+    try:
+        yield
+    except DiskFull as exc:
+        wanted = math.ceil((needed() + WAL_HEADROOM) / MB)
+        if wanted <= int(exc.params.get("needed_mb", 0)):
+            raise
+        raise DiskFull(path=exc.params.get("path", str(folder)), needed_mb=wanted) from exc
+    except (OSError, sqlite3.Error) as exc:
+        error = disk_error(exc, folder, needed() if _kind(exc, folder) == "full" else 0)
+        if error is None:
+            raise
+        raise error from exc
+
+
+def size_of(files: Iterable[Path]) -> int:
+    """Bytes of the files that exist (the others are refused later, by name)."""
+    total = 0
+    for path in files:
+        with contextlib.suppress(OSError):
+            total += path.stat().st_size
+    return total
+
+
+def _kind(exc: BaseException, folder: Path) -> Kind | None:
+    if isinstance(exc, OSError):
+        if exc.errno in _READ_ONLY_ERRNOS:
+            return "read_only"
+        if exc.errno in _FULL_ERRNOS:
+            return "full"
+        if exc.errno in _PERMISSION_ERRNOS and not _writable(folder):
+            return "read_only"
+        return None
+    if isinstance(exc, sqlite3.Error):
+        return _sqlite_kind(exc, folder)
+    return None
+
+
+def _sqlite_kind(exc: sqlite3.Error, folder: Path) -> Kind | None:
+    code = getattr(exc, "sqlite_errorcode", -1) & 0xFF
+    text = str(exc).lower()
+    if code == _SQLITE_FULL or "disk is full" in text:
+        return "full"
+    if code == _SQLITE_READONLY or "readonly database" in text:
+        return "read_only"
+    unclear = (_SQLITE_CANTOPEN, _SQLITE_IOERR)
+    if code in unclear or "unable to open" in text or "disk i/o error" in text:
+        if not _writable(folder):
+            return "read_only"
+        if _free_bytes(folder) < WAL_HEADROOM:
+            return "full"
+    return None
+
+
+def _where(exc: BaseException, folder: Path) -> Path:
+    """The folder to name: the data folder, or the one outside it that refused (an export)."""
+    name = getattr(exc, "filename", None) if isinstance(exc, OSError) else None
+    if not name:
+        return folder
+    failed = Path(os.fsdecode(name))
+    try:
+        failed.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return failed.parent
+    return folder
+
+
+def _existing(folder: Path) -> Path:
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def _writable(folder: Path) -> bool:
+    """``access`` reports EROFS for a read-only mount, for root too."""
+    return os.access(_existing(folder), os.W_OK)
+
+
+def _free_bytes(folder: Path) -> int:
+    try:
+        return shutil.disk_usage(_existing(folder)).free
+    except OSError:
+        return 0

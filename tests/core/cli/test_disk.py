@@ -1,0 +1,172 @@
+"""A read-only data folder and a full disk: a message, exit 1, never a traceback; nothing
+accepted is lost, and the same commands finish the work once the disk allows it.
+
+Before: ``add`` and ``sync`` died with ``OSError: [Errno 30] Read-only file system:
+.../logs/meterai.log`` and a traceback, ``status`` said "unable to open database file",
+and on a full disk ``sync --once`` ended with an uncaught ``sqlite3.OperationalError:
+database or disk is full`` and "--- Logging error ---" dumps.
+
+Real mounts: a read-only bind mount and a 3 MB tmpfs (root only; CI runs as root). On
+a machine where mount is not permitted the tests are skipped and say why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from meterai.sandbox import SandboxServer
+from meterai.settings import resolve_paths
+from tests.core.sync.conftest import point_at, provider
+from tests.pdfs import make_pdf
+
+__all__ = ["provider"]
+
+METERAI = Path(sys.executable).with_name("meterai")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform != "linux", reason="Linux mounts")]
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def meterai(data: Path, *args: str | Path, lang: str = "en") -> Run:
+    env = {**os.environ, "LANG": "C.UTF-8"}
+    env.pop("METERAI_LANG", None)
+    done = subprocess.run(
+        [str(METERAI), "--lang", lang, "--data-dir", str(data), *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "Logging error" not in done.stderr, done.stderr
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def _mount(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["mount", *args], capture_output=True, text=True)
+
+
+@pytest.fixture
+def mounts() -> Iterator[Callable[..., None]]:
+    """``mount(*args)``; skips (with mount's own words) where mounting is not permitted,
+    and unmounts everything it mounted at the end, whatever the test did."""
+    mounted: list[Path] = []
+
+    def mount(*args: str) -> None:
+        done = _mount(*args)
+        if done.returncode != 0:
+            if not mounted:
+                pytest.skip(f"mount is not permitted here: {done.stderr.strip()}")
+            raise AssertionError(done.stderr)
+        target = Path(args[-1])
+        if target not in mounted:
+            mounted.append(target)
+
+    yield mount
+    for target in reversed(mounted):
+        if subprocess.run(["umount", str(target)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", str(target)], capture_output=True)
+
+
+def _documents(folder: Path, count: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return [make_pdf(folder / f"doc-{i}.pdf", pages=i + 1) for i in range(count)]
+
+
+def _states(data: Path) -> list[str]:
+    listed = meterai(data, "status", "--json")
+    assert listed.code in (0, 1), listed.err
+    return [row["state"] for row in json.loads(listed.out)]
+
+
+def _all_done(data: Path, count: int) -> None:
+    synced = meterai(data, "sync", "--once")
+    assert synced.code == 0, synced.err
+    assert _states(data) == ["done"] * count
+
+
+def test_a_read_only_data_folder_is_a_message_and_the_work_resumes_when_writable(
+    tmp_path: Path, provider: SandboxServer, mounts: Callable[..., None]
+) -> None:
+    source, view = tmp_path / "source", tmp_path / "view"
+    view.mkdir()
+    point_at(resolve_paths(source / "data"), provider)
+    first, second = _documents(tmp_path / "docs", 2)
+    assert meterai(source / "data", "add", first, "--type", "3").code == 0
+    mounts("--bind", str(source), str(view))
+    mounts("-o", "remount,ro,bind", str(view))
+    data = view / "data"
+
+    added = meterai(data, "add", second, "--type", "3")
+    assert added.code == 1
+    assert added.err.strip() == (
+        f"Error: The data folder is read-only: {data}. Nothing was lost; make it writable "
+        "(or choose another folder with --data-dir) and run the command again."
+    )
+    indonesian = meterai(data, "sync", "--once", lang="id")
+    assert indonesian.code == 1
+    assert f"Galat: Folder data hanya-baca: {data}." in indonesian.err
+    listed = meterai(data, "status")
+    assert listed.code == 0 and "doc-0.pdf" in listed.out  # still read, read-only
+    assert "read-only" in listed.err
+
+    mounts("-o", "remount,rw,bind", str(view))
+    assert meterai(data, "add", second, "--type", "3").code == 0
+    _all_done(data, 2)
+
+
+def test_a_full_disk_is_a_message_and_the_work_resumes_when_space_returns(
+    tmp_path: Path, provider: SandboxServer, mounts: Callable[..., None]
+) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounts("-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk))
+    data = disk / "data"
+    point_at(resolve_paths(data), provider)
+    first, second = _documents(tmp_path / "docs", 2)
+    assert meterai(data, "add", first, "--type", "3").code == 0
+    filler = _fill(disk / "filler")
+
+    added = meterai(data, "add", second, "--type", "3")
+    assert added.code == 1
+    assert added.err.strip() == (
+        f"Error: The disk is full: 1 MB are needed in {data}. Nothing was lost; free some "
+        "space and run the command again."
+    )
+    synced = meterai(data, "sync", "--once", lang="id")
+    assert synced.code == 1
+    assert f"Galat: Disk penuh: dibutuhkan 1 MB di {data}." in synced.err
+    listed = meterai(data, "status", "--json")
+    assert listed.code == 0 and [r["state"] for r in json.loads(listed.out)] == ["queued"]
+
+    filler.unlink()
+    assert meterai(data, "add", second, "--type", "3").code == 0
+    _all_done(data, 2)
+
+
+def _fill(path: Path) -> Path:
+    """Take every free byte of the file system ``path`` is on."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        for size in (65536, 4096, 512, 1):
+            try:
+                while os.write(fd, b"\0" * size):
+                    pass
+            except OSError:
+                continue
+    finally:
+        os.close(fd)
+    return path
