@@ -248,3 +248,37 @@ def make_padded(path: Path, padding_bytes: int) -> Path:
         pdf.Root.Padding = pdf.make_stream(os.urandom(padding_bytes))
         pdf.save(path)
     return path
+
+
+def _one_page_objects(extra: bytes = b"") -> list[bytes]:
+    return [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]" + extra + b" /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        _stream(b"<< >>", b"BT /F1 24 Tf 72 700 Td (Surat) Tj ET"),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+
+
+def make_without_size(path: Path) -> Path:
+    """Every object and offset right, but the trailer has no /Size: qpdf and pypdf read it,
+    pyHanko (what signs) refuses. The old repair wrote exactly this for a file cut short."""
+    data = write_objects(path, _one_page_objects()).read_bytes()
+    path.write_bytes(data.replace(b"<< /Size 6 /Root", b"<< /Root"))
+    return path
+
+
+def make_offset_off(path: Path, number: int = 3, by: int = 5) -> Path:
+    """Object ``number``'s entry in the cross-reference table points ``by`` bytes too far."""
+    data = bytearray(write_objects(path, _one_page_objects()).read_bytes())
+    entry = data.rindex(b"\nxref\n") + len(b"\nxref\n0 6\n") + 20 * number
+    offset = int(data[entry : entry + 10]) + by
+    data[entry : entry + 10] = b"%010d" % offset
+    path.write_bytes(bytes(data))
+    return path
+
+
+def make_unreadable_box(path: Path) -> Path:
+    """A crop box holding a string: qpdf keeps it through any rewrite, pypdf cannot read it."""
+    return write_objects(path, _one_page_objects(b" /CropBox [0 0 (wide) 842]"))

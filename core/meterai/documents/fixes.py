@@ -8,6 +8,7 @@ changes how images look, so it runs only when the user asks for it.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import tempfile
@@ -20,7 +21,7 @@ from PIL import Image
 
 from meterai.documents import targets
 from meterai.documents.errors import NOTHING_TO_COMPRESS, CannotFit
-from meterai.documents.preflight import Fix, PreflightReport, preflight
+from meterai.documents.preflight import Fix, PreflightReport, preflight, reprint_advice
 from meterai.documents.recovery import open_recovered
 from meterai.documents.text import ByteSize
 from meterai.fsutil import TEMP_PREFIX, fsync_dir
@@ -64,7 +65,13 @@ def normalise_version(src: Path, dest: Path) -> Path:
 
 
 def repair(src: Path, dest: Path) -> Path:
-    """Re-save through qpdf, which writes a fresh cross-reference table."""
+    """A full rewrite through qpdf: every object written anew, a fresh cross-reference.
+
+    Never an incremental repair: appending a corrected index would keep the flawed
+    bytes a stricter reader may still trip on. Object streams are kept where the
+    producer used them (every reader we ship and the provider's read them, and
+    they keep the file small for a size budget) and not introduced where it did not.
+    """
     _require_distinct(src, dest)
     with open_recovered(src) as pdf:
         _save(pdf, dest)
@@ -123,7 +130,7 @@ def apply_fixes(
             raise
         applied.append(fix)
         current, report = dest, preflight(dest, report.target)
-    return FixResult(current, tuple(applied), report)
+    return FixResult(current, tuple(applied), _after_rewrite(report, applied))
 
 
 def apply_auto_fixes(
@@ -132,6 +139,14 @@ def apply_auto_fixes(
     """The fixes that change no visible content: the path to stamp and what was applied."""
     result = apply_fixes(path, report, workdir)
     return result.path, result.applied
+
+
+def _after_rewrite(report: PreflightReport, applied: list[Fix]) -> PreflightReport:
+    """A flaw that outlives qpdf's full rewrite cannot be fixed here: say what can fix it."""
+    if Fix.REPAIR not in applied:
+        return report
+    findings = tuple(reprint_advice() if f.fix is Fix.REPAIR else f for f in report.findings)
+    return dataclasses.replace(report, findings=findings)
 
 
 def _next_fix(report: PreflightReport, allow: Collection[Fix], applied: list[Fix]) -> Fix | None:
@@ -169,12 +184,18 @@ def _save(
     With ``max_bytes``, a result that turns out larger is dropped (False) and
     ``dest`` is left as it was.
     """
+    _keep_size_in_trailer(pdf)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=dest.parent)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
-            pdf.save(fh, min_version=min_version)
+            pdf.save(
+                fh,
+                min_version=min_version,
+                object_stream_mode=pikepdf.ObjectStreamMode.preserve,
+                linearize=False,
+            )
             fh.flush()
             os.fsync(fh.fileno())
             fits = max_bytes is None or fh.tell() <= max_bytes
@@ -186,6 +207,18 @@ def _save(
     if fits:
         fsync_dir(dest.parent)
     return fits
+
+
+def _keep_size_in_trailer(pdf: pikepdf.Pdf) -> None:
+    """qpdf writes the right /Size only where the trailer it holds has the key.
+
+    A trailer qpdf rebuilt while recovering a file cut short has none, and the
+    "repaired" file came out without /Size: pyHanko (what signs) refuses to read
+    it, so the stamp was bought and the provider then refused the file. Any value
+    will do; qpdf writes the real count in its place.
+    """
+    if pikepdf.Name.Size not in pdf.trailer:
+        pdf.trailer.Size = 0
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,10 @@ would refuse must be caught before that. The checks read only the structure
 (header, cross-reference, catalogue, page boxes, form fields), never content
 streams, so a document is judged in about the time it takes to open it. The
 verdict is data (a report of findings), not an exception: the GUI shows every
-problem at once, with the fix that would solve it.
+problem at once, with the fix that would solve it. The provider reads the upload
+with a parser of its own, so a file is stampable only when every reader we ship
+reads it without complaint (``readers.readers_agree``); pypdf's verdict is taken
+from pre-flight's own strict read rather than a second one.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NullObject
 
 from meterai.documents import targets
+from meterai.documents.readers import Complaint, Reader, listening, readers_agree
 from meterai.documents.recovery import can_repair
 from meterai.documents.targets import Target
 from meterai.documents.text import ByteSize, Param, render
@@ -202,10 +206,16 @@ def _inspect(path: Path, fh: BinaryIO, size: int, goal: Target) -> tuple[list[Fi
     if not_pdf is not None:
         return [not_pdf], _Facts()
     fh.seek(0)
-    try:
-        return _inspect_parsed(PdfReader(fh, strict=True), size, goal)
-    except _PARSE_ERRORS:
-        return [_damaged(path)], _Facts()
+    with listening(Reader.PYPDF) as pypdf_heard:
+        try:
+            findings, facts = _inspect_parsed(PdfReader(fh, strict=True), size, goal)
+        except _PARSE_ERRORS:
+            return [_damaged(path)], _Facts()
+    if Code.ENCRYPTED not in (f.code for f in findings):
+        complaints = readers_agree(path, pypdf_heard=pypdf_heard)
+        if complaints:
+            findings.insert(0, _not_clean(path, complaints))
+    return findings, facts
 
 
 def _check_header(head: bytes, size: int) -> Finding | None:
@@ -253,6 +263,40 @@ def _damaged(path: Path) -> Finding:
         N_(
             "The PDF is damaged and cannot be repaired without losing content. "
             "Export or scan the document again and add the new file."
+        ),
+    )
+
+
+def _not_clean(path: Path, complaints: tuple[Complaint, ...]) -> Finding:
+    """Some reader we ship objects: the provider's may too, after the stamp is paid for."""
+    params: dict[str, Param] = {
+        "readers": ", ".join(dict.fromkeys(str(c.reader) for c in complaints)),
+        "detail": complaints[0].detail,
+    }
+    if can_repair(path):
+        return Finding(
+            Code.DAMAGED,
+            Severity.ERROR,
+            N_(
+                "The PDF's internal structure has flaws that not every PDF reader accepts "
+                "({readers}: {detail}), so the stamping service could refuse it after the "
+                "stamp is paid for. It can be rewritten cleanly without changing its content."
+            ),
+            params,
+            fix=Fix.REPAIR,
+        )
+    return reprint_advice()
+
+
+def reprint_advice() -> Finding:
+    """The portal-era advice, when no rewrite here gives a file every reader accepts."""
+    return Finding(
+        Code.DAMAGED,
+        Severity.ERROR,
+        N_(
+            "The PDF's internal structure is damaged in a way not every PDF reader "
+            "accepts, and rewriting it does not fix that. Open it and print it to PDF "
+            "again (Print, then Save as PDF), and add the new file."
         ),
     )
 

@@ -2,6 +2,10 @@
 
 Each check answers with the provider's own error code, because the point of the
 sandbox is that the client's error mapping is exercised against those codes.
+The adapter reads uploads with iText, after the serial number is paid for; the
+sandbox reads at least as strictly (if in doubt, stricter): any upload that one
+of the readers we ship does not read cleanly, pyHanko resolving every object in
+strict mode, is refused with the adapter's "PDF tidak dapat dibaca" (code 90).
 The version rewrite reproduces a habit of the real adapter: a PDF below 1.6 that
 is unsigned and unencrypted is re-saved as 1.7 before signing, so its original
 bytes are no longer a prefix of the result.
@@ -21,6 +25,8 @@ from pyhanko.sign.diff_analysis import ModificationLevel, SuspiciousModification
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 from pyhanko.sign.validation.pdf_embedded import read_certification_data
+
+from meterai.documents.readers import readers_agree
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +67,12 @@ def prepare(data: bytes) -> Prepared | Rejection:
     """Check ``data`` the way the signing adapter does; rewrite it when it would."""
     if not data.startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
         return Rejection("90", "File bukan PDF")
+    complaints = readers_agree(data, thorough=True)
+    if complaints:
+        log.info("upload refused: %s", "; ".join(map(str, complaints)))
+        return Rejection("90", f"PDF tidak dapat dibaca: {complaints[0]}")
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        reader = PdfFileReader(io.BytesIO(data), strict=True)
         if reader.encrypted:
             return Rejection("82", "Dokumen terenkripsi; versi PDF tidak dapat dinaikkan")
         pages = int(reader.root["/Pages"]["/Count"])

@@ -20,7 +20,7 @@ import pytest
 
 from meterai.outbox import Outbox
 from meterai.settings import resolve_paths
-from tests.pdfs import make_encrypted, make_garbage, make_pdf
+from tests.pdfs import make_encrypted, make_garbage, make_pdf, make_unreadable_box
 from tests.signing import sign_pdf
 
 METERAI = Path(sys.executable).with_name("meterai")
@@ -61,6 +61,7 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             make_pdf(folder / "to-certify.pdf"), folder / "certified.pdf", certify=True
         ),
         "garbage": make_garbage(folder / "garbage.pdf"),
+        "unreadable": make_unreadable_box(folder / "unreadable.pdf"),
     }
 
 
@@ -132,6 +133,7 @@ REFUSALS = {
     "signed": ("tanda tangan digital", "digital signature"),
     "certified": ("tersertifikasi", "certified"),
     "garbage": ("bukan PDF", "not a PDF"),
+    "unreadable": ("cetak ulang ke PDF", "print it to PDF again"),
 }
 
 

@@ -19,6 +19,7 @@ from meterai.documents import (
     preflight,
     repair,
 )
+from meterai.documents.readers import readers_agree
 from meterai.errors import InputError
 from tests import pdfs
 
@@ -158,3 +159,35 @@ def test_same_named_documents_do_not_collide(tmp_path: Path) -> None:
     path2, _ = apply_auto_fixes(second, preflight(second), work)
     assert path1 != path2
     assert (preflight(path1).page_count, preflight(path2).page_count) == (1, 2)
+
+
+def test_repair_of_a_file_cut_short_writes_a_trailer_with_size(tmp_path: Path) -> None:
+    """Escaped bug (issue 13, 3): qpdf rebuilt the trailer of a file cut short without
+    /Size and wrote it so; pyHanko, what signs, refused the "repaired" file after payment."""
+    src = pdfs.make_truncated_xref(tmp_path / "cut.pdf")
+    dest = repair(src, tmp_path / "repaired.pdf")
+    data = dest.read_bytes()
+    assert b"/Size " in data[data.rindex(b"trailer") :]
+    assert readers_agree(dest) == ()
+
+
+@pytest.mark.parametrize("make", [pdfs.make_without_size, pdfs.make_offset_off])
+def test_the_rewrite_is_read_cleanly_by_every_reader(
+    tmp_path: Path, make: Callable[[Path], Path]
+) -> None:
+    src = make(tmp_path / "flawed.pdf")
+    result = apply_fixes(src, preflight(src), tmp_path / "work")
+    assert result.applied == (Fix.REPAIR,)
+    assert result.report.findings == ()
+    assert readers_agree(result.path, thorough=True) == ()
+    assert page_contents(result.path) == page_contents(src)
+
+
+def test_a_flaw_the_rewrite_keeps_is_refused_with_the_reprint_advice(tmp_path: Path) -> None:
+    src = pdfs.make_unreadable_box(tmp_path / "box.pdf")
+    result = apply_fixes(src, preflight(src), tmp_path / "work")
+    assert result.applied == (Fix.REPAIR,)
+    (damaged,) = [f for f in result.report.blocking if f.code is Code.DAMAGED]
+    assert damaged.fix is None
+    assert "print it to PDF again" in damaged.message_in("en")
+    assert "cetak ulang ke PDF" in damaged.message_in("id")

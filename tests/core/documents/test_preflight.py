@@ -281,3 +281,18 @@ def test_preflight_costs_about_one_pypdf_open(tmp_path: Path) -> None:
             _ = page.mediabox, page.cropbox
 
     assert _best_of(5, lambda: preflight(path, "sscasn")) < 2 * _best_of(5, baseline)
+
+
+def test_a_trailer_without_size_is_rewritten_before_a_stamp_is_bought(tmp_path: Path) -> None:
+    """Escaped bug (issue 13, 3): pypdf alone passed it; the provider's reader refused it."""
+    path = pdfs.make_without_size(tmp_path / "nosize.pdf")
+    report = preflight(path)
+    assert report.codes == (Code.DAMAGED,)
+    assert report.fixes == (Fix.REPAIR,)
+    assert "pyHanko" in report.findings[0].message_in("en")
+
+
+def test_an_object_offset_off_by_some_bytes_is_rewritten(tmp_path: Path) -> None:
+    report = preflight(pdfs.make_offset_off(tmp_path / "offset.pdf"))
+    assert report.codes == (Code.DAMAGED,)
+    assert report.fixes == (Fix.REPAIR,)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pikepdf
 
 from meterai.sandbox import SandboxServer
+from tests import pdfs
 from tests.core.sandbox.client import ApiClient
 from tests.pdfs import make_encrypted, make_pdf, make_signed
 
@@ -129,6 +130,22 @@ def test_stamping_refusals_are_http_200(api: ApiClient, tmp_path: Path) -> None:
     changed = make_signed(tmp_path / "m.pdf", modify_after=True)
     assert _stamp_code(api, changed) == (200, "False", "80")
     assert _stamp_code(api, make_signed(tmp_path / "ok.pdf")) == (200, "True", "00")
+
+
+def test_an_upload_a_strict_reader_cannot_read_is_refused_like_the_adapter(
+    api: ApiClient, tmp_path: Path
+) -> None:
+    """The adapter (iText) reads strictly; the sandbox reads at least as strictly.
+
+    Escaped: an object offset a few bytes off was signed, because pyHanko read the
+    upload in lenient mode; pypdf in strict mode logs a repair for it."""
+    for make in (pdfs.make_offset_off, pdfs.make_without_size, pdfs.make_unreadable_box):
+        up = api.upload(make(tmp_path / f"{make.__name__}.pdf").read_bytes())
+        sn = api.buy(up["id"]).json()["result"]["sn"]
+        body = api.stamp(up["id"], sn).json()
+        assert (body["status"], body["errorCode"]) == ("False", "90"), make.__name__
+        assert body["errorMessage"].startswith("PDF tidak dapat dibaca")
+    assert {s["status"] for s in api.account()["serials"]} == {"NOTSTAMP"}
 
 
 def test_stamping_input_errors(api: ApiClient, tmp_path: Path) -> None:
