@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from meterai.sandbox import SandboxServer
 from meterai.settings import resolve_paths
 from tests.core.sync.conftest import point_at
@@ -96,7 +94,8 @@ class Tally:
             if items:
                 counted = Counter(items)
                 lines += ["", f"{title}:"]
-                lines += [f"  - {item}" + (f" (x{n})" * (n > 1)) for item, n in counted.items()]
+                for item, n in counted.items():
+                    lines.append(f"  - {item}" + (f" (x{n})" if n > 1 else ""))
         lines += ["", "refusals by reason:"]
         for (indonesian, english), files in self.refusals_by_reason().items():
             lines += [f"- {len(files)} file(s): {', '.join(files)}", f"    id: {indonesian}"]
@@ -203,7 +202,7 @@ def sync_and_verify(cli: Cli, server: SandboxServer, tally: Tally) -> None:
 
 
 def _serials(server: SandboxServer) -> list[dict[str, Any]]:
-    with httpx.Client(base_url=server.base_url, verify=server.ssl_context(), timeout=30) as http:
+    with server.admin_client(timeout=30) as http:
         ledger = http.get("/_sandbox/ledger").json()
     return [s for account in ledger["accounts"] for s in account["serials"]]
 
