@@ -9,8 +9,8 @@ from typing import Any
 
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_FAILED, EXIT_OK
-from meterai.i18n import N_, _
-from meterai.outbox.states import State
+from meterai.i18n import _
+from meterai.outbox.states import State, state_label
 from meterai.outbox.store import RequestRow
 
 STATUS_FIELDS = (
@@ -40,7 +40,12 @@ def register(sub: Any) -> None:
     show.add_argument("--json", action="store_true", help=_("machine-readable output"))
     show.set_defaults(func=run_show)
 
-    cancel = sub.add_parser("cancel", help=_("withdraw a request before a serial number is bought"))
+    cancel = sub.add_parser(
+        "cancel",
+        help=_(
+            "withdraw a request; an unused serial number it holds is kept for the next document"
+        ),
+    )
     cancel.add_argument("id", type=int, help=_("request id"))
     cancel.set_defaults(func=run_cancel)
 
@@ -90,26 +95,6 @@ def _iter_rows(ctx: CliContext, page: int = 500) -> Any:
         offset += len(batch)
 
 
-STATE_LABELS = {
-    State.DRAFT: N_("draft"),
-    State.QUEUED: N_("queued"),
-    State.UPLOADED: N_("uploaded"),
-    State.NUMBERING: N_("numbering"),
-    State.NUMBERED: N_("numbered"),
-    State.STAMPED: N_("stamped"),
-    State.DOWNLOADED: N_("downloaded"),
-    State.VERIFIED: N_("verified"),
-    State.DONE: N_("done"),
-    State.NEEDS_ATTENTION: N_("needs attention"),
-    State.CANCELLED: N_("cancelled"),
-}
-
-
-def state_label(state: State) -> str:
-    """The state's name in the current language (the JSON keeps the stable English name)."""
-    return _(STATE_LABELS[state])
-
-
 def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
     outbox = ctx.reader()
     row = outbox.get(args.id)
@@ -131,6 +116,14 @@ def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def run_cancel(args: argparse.Namespace, ctx: CliContext) -> int:
-    row = ctx.outbox().cancel(args.id)
+    box = ctx.outbox()
+    held = box.get(args.id).sn
+    row = box.cancel(args.id)
     ctx.print(_("cancelled {id} {file}").format(id=row.id, file=row.file_name))
+    if held is not None and row.sn is None:
+        ctx.print(
+            _("serial number {sn} is kept: the next document will use it instead of buying").format(
+                sn=held
+            )
+        )
     return EXIT_OK

@@ -12,12 +12,11 @@ from typing import Any
 from meterai import disk
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_PENDING
-from meterai.cli.status import state_label
 from meterai.errors import MeteraiError
 from meterai.i18n import _
 from meterai.kiosk.balance import low_balance
 from meterai.kiosk.ledger import unaccounted
-from meterai.outbox.states import ACTIVE, State
+from meterai.outbox.states import ACTIVE, State, state_label
 from meterai.settings import Paths
 from meterai.sync.events import (
     BytesMoved,

@@ -72,7 +72,7 @@ class DocumentStore:
         """True if the copy exists and still has the hash it is named by."""
         path = self.path_for(sha256)
         try:
-            return _hash_file(path) == sha256
+            return sha256_file(path) == sha256
         except FileNotFoundError:
             return False
 
@@ -93,7 +93,7 @@ class DocumentStore:
         try:
             shutil.copyfile(src, tmp)
             with tmp.open("r+b") as copy:  # Windows flushes only a writable handle
-                hashing = _hasher().submit(_hash_file, tmp)
+                hashing = _hasher().submit(sha256_file, tmp)
                 os.fsync(copy.fileno())
                 size = os.fstat(copy.fileno()).st_size
                 sha256 = hashing.result()
@@ -103,7 +103,8 @@ class DocumentStore:
         return tmp, sha256, size
 
 
-def _hash_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """The name a document goes by: in the store, and as the user gave it (duplicates)."""
     with path.open("rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 

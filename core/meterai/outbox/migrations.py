@@ -157,11 +157,59 @@ def _v4_reason_as_message(db: sqlite_utils.Database) -> None:
     db.table("requests").add_column("last_error_msg", str)
 
 
+_FROZEN_AFTER_QUEUE = (
+    "doc_sha256",
+    "original_sha256",
+    "file_name",
+    "doc_type",
+    "page_index",
+    "rect_x1",
+    "rect_y1",
+    "rect_x2",
+    "rect_y2",
+    "nodoc",
+    "tgldoc",
+    "nilaidoc",
+    "customer",
+)
+
+
+def _v5_original_sha_and_replacement(db: sqlite_utils.Database) -> None:
+    """A document is known by the sha256 of the bytes the user gave (before any fix), so
+    adding it again is recognised; older rows get their stored copy's hash, the best
+    there is. Serial numbers remember whose identity they were bought with, so a released
+    one only goes to a request naming the same party. The immutability trigger gains one
+    opening: a request refused by the provider after its serial number was bought may
+    take a corrected document, on its way from needs_attention back to queued, keeping
+    its serial number (the replacement verb is the only writer that does so)."""
+    requests = db.table("requests")
+    requests.add_column("original_sha256", str)
+    db.execute("UPDATE requests SET original_sha256 = doc_sha256")
+    requests.create_index(["original_sha256"], index_name="requests_original")
+    requests.create_index(["doc_sha256"], index_name="requests_doc", if_not_exists=True)
+    db.table("serials").add_column("noidentitas", str)
+    db.execute("DROP TRIGGER requests_immutable_after_queue")
+    db.execute(
+        f"""
+        CREATE TRIGGER requests_immutable_after_queue
+        BEFORE UPDATE OF {", ".join(_FROZEN_AFTER_QUEUE)} ON requests
+        WHEN OLD.state != 'draft' AND NOT (
+            OLD.state = 'needs_attention' AND NEW.state = 'queued'
+            AND OLD.sn IS NOT NULL AND NEW.sn IS OLD.sn
+        )
+        BEGIN
+            SELECT RAISE(ABORT, 'a queued request is immutable');
+        END
+        """
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_serials_identity_guards,
     _v3_sync_facts,
     _v4_reason_as_message,
+    _v5_original_sha_and_replacement,
 )
 LATEST = len(MIGRATIONS)
 

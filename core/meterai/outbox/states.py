@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from meterai.i18n import N_, _
+
 
 class State(StrEnum):
     DRAFT = "draft"
@@ -81,3 +83,23 @@ ACTIVE: frozenset[State] = frozenset(
 
 def can_move(src: State, dst: State) -> bool:
     return (src, dst) in TRANSITIONS
+
+
+STATE_LABELS: dict[State, str] = {
+    S.DRAFT: N_("draft"),
+    S.QUEUED: N_("queued"),
+    S.UPLOADED: N_("uploaded"),
+    S.NUMBERING: N_("numbering"),
+    S.NUMBERED: N_("numbered"),
+    S.STAMPED: N_("stamped"),
+    S.DOWNLOADED: N_("downloaded"),
+    S.VERIFIED: N_("verified"),
+    S.DONE: N_("done"),
+    S.NEEDS_ATTENTION: N_("needs attention"),
+    S.CANCELLED: N_("cancelled"),
+}
+
+
+def state_label(state: State) -> str:
+    """The state's name in the current language (JSON and the journal keep the English)."""
+    return _(STATE_LABELS[state])

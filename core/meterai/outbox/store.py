@@ -49,6 +49,11 @@ MUTABLE_FIELDS = frozenset(
 )
 
 
+# States in which a request's serial number is not being stamped: a person was asked, or it
+# was sent again and waits to upload (the stamping call is made only from ``numbered``).
+_RELEASABLE = frozenset({State.NEEDS_ATTENTION, State.QUEUED, State.UPLOADED})
+
+
 @dataclass(frozen=True)
 class NewRequest:
     """What the user confirmed: a stored document, where the stamp goes, and its description."""
@@ -68,6 +73,8 @@ class NewRequest:
     noidentitas: str | None = None
     namedipungut: str | None = None
     profile: str | None = None
+    original_sha256: str | None = None
+    """The bytes the user gave, before any fix; ``None`` means they were stored unchanged."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,7 @@ class RequestRow:
     result_url: str | None
     waiting_reason: str | None
     last_error_msg: str | None
+    original_sha256: str | None
 
     def reason(self) -> str:
         """Why it waits or needs attention, in the current language."""
@@ -162,6 +170,35 @@ class NotCancellable(InputError):
 class AlreadyFinished(InputError):
     code = "already_finished"
     template = N_("Request {request_id} is already finished or cancelled.")
+
+
+class SerialUsed(InputError):
+    code = "serial_used"
+    template = N_(
+        "Request {request_id} cannot be cancelled or given another document: its serial "
+        "number {sn} was used for a stamp. Retry it to fetch the stamped file."
+    )
+
+
+class NotReplaceable(InputError):
+    code = "not_replaceable"
+    template = N_(
+        "Request {request_id} can take a corrected document only when the stamping service "
+        "refused its document after a serial number was bought (state: needs attention, "
+        "with a serial number). Otherwise cancel it and add the corrected document."
+    )
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """A corrected document for a request that holds a paid serial number."""
+
+    doc_sha256: str
+    original_sha256: str
+    file_name: str
+    source_path: str
+    page_index: int
+    rect: tuple[float, float, float, float]
 
 
 class Outbox:
@@ -237,6 +274,7 @@ class Outbox:
             dict(zip(("rect_x1", "rect_y1", "rect_x2", "rect_y2"), new.rect, strict=True))
         )
         record.update(state=str(State.QUEUED), created_at=now, updated_at=now, attempts=0)
+        record["original_sha256"] = new.original_sha256 or new.doc_sha256
         with atomic(self.conn):
             record["numbering_tag"] = purchase_tag(self.install_id())
             cursor = self.conn.execute(
@@ -305,18 +343,111 @@ class Outbox:
             )
 
     def cancel(self, request_id: int, *, detail: str = "cancelled by the user") -> RequestRow:
+        """Withdraw a request; a serial number it holds and no stamp used goes back as an
+        orphan for the next document (zero stamps wasted)."""
         with atomic(self.conn):
             current = self._get(request_id)
+            if current.state in TERMINAL:
+                raise AlreadyFinished(request_id=request_id)
+            if current.sn is not None and current.state in _RELEASABLE:
+                return self.cancel_releasing_serial(request_id, detail=detail)
             allowed = current.state in CANCELLABLE or (
                 current.state == State.NEEDS_ATTENTION
                 and current.sn is None
                 and not self.was_in(request_id, State.NUMBERING)
             )
-            if current.state in TERMINAL:
-                raise AlreadyFinished(request_id=request_id)
             if not allowed:
                 raise NotCancellable(request_id=request_id)
             return self.transition(request_id, State.CANCELLED, detail=detail)
+
+    def cancel_releasing_serial(
+        self, request_id: int, *, detail: str = "cancelled by the user"
+    ) -> RequestRow:
+        """Cancel a request that holds a serial number no stamp used (it waits for a person,
+        or was sent again and is not being stamped), and record that number as an orphan
+        in the same transaction. Before an orphan is moved to other bytes the engine asks
+        the provider whether it is still unused, so a stamp the outbox never heard of is
+        never moved."""
+        with atomic(self.conn):
+            current = self._get(request_id)
+            sn = self._unused_serial(current, NotCancellable, _RELEASABLE)
+            moved = self.transition(
+                request_id,
+                State.CANCELLED,
+                detail=f"{detail}; serial number {sn} kept for the next document",
+                expect=current.state,
+                sn=None,
+            )
+            self._release_serial(sn, tag=current.numbering_tag, noidentitas=current.noidentitas)
+            return moved
+
+    def replace_document(
+        self, request_id: int, new: Replacement, *, detail: str | None = None
+    ) -> RequestRow:
+        """Give a request refused after its serial number was bought a corrected document.
+
+        The request goes back to ``queued`` with the same serial number, marked so the
+        engine moves it to the new bytes with the reassign call before stamping; the
+        document, placement and purchase facts change in one transaction with the journal
+        row (the immutability trigger allows exactly this move)."""
+        with atomic(self.conn):
+            current = self._get(request_id)
+            sn = self._unused_serial(current, NotReplaceable, {State.NEEDS_ATTENTION})
+            now = self._clock()
+            values: dict[str, Any] = {
+                "state": str(State.QUEUED),
+                "updated_at": now,
+                "doc_sha256": new.doc_sha256,
+                "original_sha256": new.original_sha256,
+                "file_name": new.file_name,
+                "source_path": new.source_path,
+                "page_index": new.page_index,
+                **dict(zip(("rect_x1", "rect_y1", "rect_x2", "rect_y2"), new.rect, strict=True)),
+                "provider_file_id": None,
+                "stamp_tries": 0,
+                "result_url": None,
+                "stamped_path": None,
+                "attempts": 0,
+                "next_attempt_at": None,
+                "last_error": None,
+                "last_error_msg": None,
+                "waiting_reason": None,
+            }
+            self._update(request_id, values)
+            self.conn.execute(
+                "UPDATE serials SET source = 'replaced', reassigned_at = NULL WHERE sn = ?", [sn]
+            )
+            text = detail or f"document replaced by {new.file_name}; keeps serial number {sn}"
+            self._journal(request_id, current.state, State.QUEUED, now, text)
+            return self._get(request_id)
+
+    def check_replaceable(self, request_id: int) -> RequestRow:
+        """The request, if it may take a corrected document (asked before the new file is
+        pre-flighted); otherwise the refusal that says why."""
+        current = self._get(request_id)
+        self._unused_serial(current, NotReplaceable, {State.NEEDS_ATTENTION})
+        return current
+
+    def _unused_serial(
+        self, row: RequestRow, refusal: type[InputError], states: Collection[State]
+    ) -> str:
+        """The serial number the request holds, in one of ``states``, if no stamp used it."""
+        if row.state in TERMINAL:
+            raise AlreadyFinished(request_id=row.id)
+        if row.state not in states or row.sn is None:
+            raise refusal(request_id=row.id)
+        if self.was_in(row.id, State.STAMPED):
+            raise SerialUsed(request_id=row.id, sn=row.sn)
+        return row.sn
+
+    def _release_serial(self, sn: str, *, tag: str | None, noidentitas: str | None) -> None:
+        self.conn.execute(
+            "INSERT INTO serials (sn, request_id, tag, source, found_at, noidentitas)"
+            " VALUES (?, NULL, ?, 'released', ?, ?) ON CONFLICT(sn) DO UPDATE SET"
+            " request_id = NULL, source = 'released', reassigned_at = NULL,"
+            " noidentitas = excluded.noidentitas",
+            [sn, tag, self._clock(), noidentitas],
+        )
 
     # --- reading -------------------------------------------------------------------
 
@@ -378,6 +509,17 @@ class Outbox:
     def find_by_sha(self, sha256: str) -> list[RequestRow]:
         rows = self.conn.execute(
             "SELECT * FROM requests WHERE doc_sha256 = ? ORDER BY id", [sha256]
+        )
+        return [RequestRow.from_row(r) for r in rows]
+
+    def find_by_original(self, sha256: str) -> list[RequestRow]:
+        """Requests, queued or done but not cancelled, for a document with these bytes, as
+        the user gave them or as stored after a fix: adding it again would buy a second
+        stamp for the same document."""
+        rows = self.conn.execute(
+            "SELECT * FROM requests WHERE (original_sha256 = ? OR doc_sha256 = ?)"
+            " AND state != ? ORDER BY id",
+            [sha256, sha256, str(State.CANCELLED)],
         )
         return [RequestRow.from_row(r) for r in rows]
 
@@ -448,7 +590,7 @@ class Outbox:
                 owned[str(r[0])] = int(r[1])
             return owned, self.requests(states=states)
 
-    def record_orphan(self, sn: str, tag: str | None) -> bool:
+    def record_orphan(self, sn: str, tag: str | None, *, source: str = "orphan") -> bool:
         """Record ``sn`` as owned by no request, unless a request holds it by now."""
         with atomic(self.conn):
             held = self.conn.execute(
@@ -457,7 +599,7 @@ class Outbox:
             ).fetchone()
             if held:
                 return False
-            self.record_serial(sn, request_id=None, tag=tag, source="orphan")
+            self.record_serial(sn, request_id=None, tag=tag, source=source)
             return True
 
     def orphans(self) -> list[str]:
@@ -466,13 +608,19 @@ class Outbox:
         )
         return [str(r[0]) for r in rows]
 
-    def claim_orphan(self, request_id: int) -> str | None:
-        """Give the oldest orphan serial number to ``request_id``, in one transaction."""
+    def claim_orphan(self, request_id: int, *, noidentitas: str | None = None) -> str | None:
+        """Give the oldest orphan serial number to ``request_id``, in one transaction.
+
+        Reassigning changes only the document's number, type and name, not the party the
+        duty was levied on: an orphan goes only to a request naming the same party (an
+        orphan found by recovery names none as far as we know)."""
         with atomic(self.conn):
             row = self.conn.execute(
                 "SELECT sn FROM serials WHERE request_id IS NULL"
+                " AND coalesce(noidentitas, '') = coalesce(?, '')"
                 " AND sn NOT IN (SELECT sn FROM requests WHERE sn IS NOT NULL)"
-                " ORDER BY found_at, sn LIMIT 1"
+                " ORDER BY found_at, sn LIMIT 1",
+                [noidentitas],
             ).fetchone()
             if row is None:
                 return None
@@ -480,6 +628,11 @@ class Outbox:
             self.conn.execute("UPDATE serials SET request_id = ? WHERE sn = ?", [request_id, sn])
             self.note(request_id, f"orphan serial number {sn} claimed", sn=sn)
             return sn
+
+    def serial_origin(self, sn: str) -> str | None:
+        """How the outbox came to hold ``sn``: bought, orphan, released, replaced, adopted."""
+        row = self.conn.execute("SELECT source FROM serials WHERE sn = ?", [sn]).fetchone()
+        return None if row is None else str(row[0])
 
     def serial_needs_reassign(self, sn: str) -> bool:
         row = self.conn.execute(
