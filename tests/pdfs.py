@@ -61,6 +61,8 @@ def make_pdf(
         if cropbox is not None:
             page.CropBox = list(cropbox)
         pdf.pages.append(pikepdf.Page(page))
+    # Each file its own document: the outbox refuses the same bytes added twice.
+    pdf.docinfo[pikepdf.Name.Title] = str(path.resolve())
     pdf.save(path, force_version=version, fix_metadata_version=False)
     return path
 

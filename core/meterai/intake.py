@@ -27,12 +27,14 @@ from meterai.documents import (
     apply_fixes,
     preflight,
 )
+from meterai.documents.store import sha256_file
 from meterai.errors import InputError, PdfRejected
 from meterai.fsutil import fsync_dir
 from meterai.i18n import N_, _
 from meterai.identity import Identity
 from meterai.outbox.db import atomic
-from meterai.outbox.store import NewRequest, Outbox, RequestRow
+from meterai.outbox.states import State, state_label
+from meterai.outbox.store import NewRequest, Outbox, Replacement, RequestRow
 from meterai.placement import (
     Placement,
     Rect,
@@ -55,6 +57,44 @@ class BadDate(InputError):
     template = N_("“{text}” is not a date: write it as YYYY-MM-DD, for example 2026-11-24.")
 
 
+class DuplicateDocument(InputError):
+    """The same bytes are already queued or stamped; ``existing`` is the earlier request."""
+
+    code = "duplicate_document"
+    template = N_(
+        "{file} is already in the outbox as request {request_id} ({state}). Nothing was "
+        "added, so no second stamp will be bought. To stamp it again on purpose, add it "
+        "with --again."
+    )
+    existing: RequestRow
+
+
+class DuplicateDone(DuplicateDocument):
+    code = "duplicate_done"
+    template = N_(
+        "{file} was already stamped as request {request_id}: {output}. Nothing was added, "
+        "so no second stamp will be bought. To stamp it again on purpose, add it with "
+        "--again."
+    )
+
+
+def duplicate_of(path: Path, existing: RequestRow) -> DuplicateDocument:
+    """The refusal naming the earlier request, its state and, once done, its stamped file."""
+    error: DuplicateDocument
+    if existing.state == State.DONE and existing.output_path:
+        error = DuplicateDone(file=path.name, request_id=existing.id, output=existing.output_path)
+    else:
+        state = state_label(existing.state)
+        error = DuplicateDocument(file=path.name, request_id=existing.id, state=state)
+    error.existing = existing
+    return error
+
+
+def find_duplicate(outbox: Outbox, path: Path, sha256: str) -> DuplicateDocument | None:
+    known = outbox.find_by_original(sha256)
+    return duplicate_of(path, known[0]) if known else None
+
+
 @dataclass(frozen=True)
 class IntakeOptions:
     doc_type: str
@@ -68,6 +108,8 @@ class IntakeOptions:
     fixes: Collection[Fix] = AUTOMATIC_FIXES
     customer: str | None = None
     identity: Identity | None = None
+    again: bool = False
+    """Stamp a document already queued or stamped once more, deliberately."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +146,7 @@ class _Prepared:
     placement: Placement
     sha256: str
     size: int
+    original_sha256: str
 
 
 def queue_file(outbox: Outbox, paths: Paths, path: Path, options: IntakeOptions) -> Accepted:
@@ -125,7 +168,7 @@ def queue_files(
     rejected that file.
     """
     checked: set[int] = set()
-    results: list[Accepted | InputError | _Prepared] = []
+    results: list[InputError | _Prepared] = []
     for path, options in items:
         try:
             if id(options) not in checked:
@@ -137,9 +180,20 @@ def queue_files(
     fsync_dir(paths.docs_dir)
     with atomic(outbox.conn):
         return [
-            _commit(outbox, r, options) if isinstance(r, _Prepared) else r
+            _commit_one(outbox, r, options) if isinstance(r, _Prepared) else r
             for r, (_path, options) in zip(results, items, strict=True)
         ]
+
+
+def _commit_one(
+    outbox: Outbox, prepared: _Prepared, options: IntakeOptions
+) -> Accepted | InputError:
+    """One file of a batch, in a savepoint: a duplicate found at commit refuses that file only."""
+    try:
+        with atomic(outbox.conn):
+            return _commit(outbox, prepared, options)
+    except InputError as exc:
+        return exc
 
 
 def _prepare(paths: Paths, path: Path, options: IntakeOptions, *, sync_dir: bool) -> _Prepared:
@@ -153,24 +207,17 @@ def _prepare(paths: Paths, path: Path, options: IntakeOptions, *, sync_dir: bool
             raise _rejection(path, report)
         placement = _placement(fixed, report, options)
         stored = DocumentStore(paths.data_dir).put(fixed, sync_dir=sync_dir)
-    return _Prepared(path, report, applied, placement, stored.sha256, stored.size)
+    original = stored.sha256 if not applied else sha256_file(path)
+    return _Prepared(path, report, applied, placement, stored.sha256, stored.size, original)
 
 
 def _commit(outbox: Outbox, prepared: _Prepared, options: IntakeOptions) -> Accepted:
-    path, report, applied, rect = (
-        prepared.path,
-        prepared.report,
-        prepared.applied,
-        prepared.placement.rect,
-    )
-    outbox.add_document(
-        prepared.sha256,
-        size=prepared.size,
-        page_count=report.page_count or 0,
-        pdf_version=report.pdf_version or "",
-        original_name=path.name,
-        fixes=[str(f) for f in applied],
-    )
+    path, applied, rect = prepared.path, prepared.applied, prepared.placement.rect
+    # Checked inside the transaction that inserts: two adds of one file cannot both pass.
+    duplicate = None if options.again else find_duplicate(outbox, path, prepared.original_sha256)
+    if duplicate is not None:
+        raise duplicate
+    _add_document(outbox, prepared)
     row = outbox.enqueue(
         NewRequest(
             doc_sha256=prepared.sha256,
@@ -187,11 +234,81 @@ def _commit(outbox: Outbox, prepared: _Prepared, options: IntakeOptions) -> Acce
             namejidentitas=options.identity.kind if options.identity else None,
             noidentitas=options.identity.number if options.identity else None,
             namedipungut=options.identity.name if options.identity else None,
+            original_sha256=prepared.original_sha256,
         ),
-        detail=f"queued from {path}" + (f", fixed: {', '.join(applied)}" if applied else ""),
+        detail=f"queued from {path}"
+        + (f", fixed: {', '.join(applied)}" if applied else "")
+        + (", added again on purpose" if options.again else ""),
     )
+    return _accepted(row, prepared)
+
+
+def _add_document(outbox: Outbox, prepared: _Prepared) -> None:
+    outbox.add_document(
+        prepared.sha256,
+        size=prepared.size,
+        page_count=prepared.report.page_count or 0,
+        pdf_version=prepared.report.pdf_version or "",
+        original_name=prepared.path.name,
+        fixes=[str(f) for f in prepared.applied],
+    )
+
+
+def _accepted(row: RequestRow, prepared: _Prepared) -> Accepted:
+    report = prepared.report
     warnings = tuple(f for f in report.findings if f not in report.blocking)
-    return Accepted(row, report, applied, warnings)
+    return Accepted(row, report, prepared.applied, warnings)
+
+
+def replace_file(
+    outbox: Outbox,
+    paths: Paths,
+    request_id: int,
+    path: Path,
+    *,
+    page: str | int | None = None,
+    rect: Rect | None = None,
+    target: str = "provider",
+    fixes: Collection[Fix] = AUTOMATIC_FIXES,
+) -> Accepted:
+    """Give a request the provider refused after its serial number was bought a corrected
+    document: pre-flighted and stored exactly as ``add`` does, then swapped in (keeping the
+    serial number) in one transaction with its journal row.
+
+    The placement stays the request's unless ``page`` or ``rect`` is given; it is checked
+    against the new document's pages like any other.
+    """
+    current = outbox.check_replaceable(request_id)
+    keep = page is None and rect is None
+    options = IntakeOptions(
+        doc_type=current.doc_type,
+        page=current.page_index + 1 if page is None else page,
+        rect=Rect(*current.rect) if keep else rect,
+        target=target,
+        fixes=fixes,
+    )
+    prepared = _prepare(paths, path, options, sync_dir=True)
+    with atomic(outbox.conn):
+        others = [
+            r for r in outbox.find_by_original(prepared.original_sha256) if r.id != request_id
+        ]
+        if others:
+            raise duplicate_of(path, others[0])
+        _add_document(outbox, prepared)
+        placed = prepared.placement
+        row = outbox.replace_document(
+            request_id,
+            Replacement(
+                doc_sha256=prepared.sha256,
+                original_sha256=prepared.original_sha256,
+                file_name=path.name,
+                source_path=str(path.resolve()),
+                page_index=placed.page_index,
+                rect=(placed.rect.x1, placed.rect.y1, placed.rect.x2, placed.rect.y2),
+            ),
+            detail=f"document replaced by {path}; keeps serial number {current.sn}",
+        )
+    return _accepted(row, prepared)
 
 
 def _fix(

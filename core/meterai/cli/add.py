@@ -13,7 +13,7 @@ from meterai.documents import AUTOMATIC_FIXES, TARGETS, Fix
 from meterai.errors import InputError, UsageError
 from meterai.i18n import _
 from meterai.identity import identity_from
-from meterai.intake import Accepted, IntakeOptions, check_options, queue_files
+from meterai.intake import Accepted, IntakeOptions, check_options, queue_files, replace_file
 from meterai.kiosk.batch import read_batch
 from meterai.placement import Rect
 
@@ -61,19 +61,50 @@ def register(sub: Any) -> None:
         action="store_true",
         help=_("also allow shrinking images to fit the size budget"),
     )
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help=_("stamp a document that is already queued or stamped once more (buys a stamp)"),
+    )
     parser.set_defaults(func=run)
+    register_replace(sub)
+
+
+def register_replace(sub: Any) -> None:
+    parser = sub.add_parser(
+        "replace",
+        help=_(
+            "give a request the stamping service refused a corrected document; "
+            "it keeps its serial number"
+        ),
+    )
+    parser.add_argument("id", type=int, help=_("request id"))
+    parser.add_argument("file", metavar="FILE", help=_("the corrected PDF"))
+    parser.add_argument("--page", help=_("page number from 1, or 'last' (default: as before)"))
+    parser.add_argument("--rect", help=_("stamp rectangle in PDF points (default: as before)"))
+    parser.add_argument(
+        "--target",
+        choices=sorted(TARGETS),
+        default="provider",
+        help=_("size budget to fit, e.g. sscasn (800 KB, A4)"),
+    )
+    parser.set_defaults(func=run_replace)
+
+
+def _page(text: str) -> str | int:
+    if text == "last":
+        return text
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise UsageError(_("--page takes a page number from 1, or 'last'.")) from exc
 
 
 def _options(args: argparse.Namespace) -> IntakeOptions:
     fixes: set[Fix] = set() if args.no_fix else set(AUTOMATIC_FIXES)
     if args.downsample and not args.no_fix:
         fixes.add(Fix.DOWNSAMPLE)
-    page: str | int = args.page
-    if args.page != "last":
-        try:
-            page = int(args.page)
-        except ValueError as exc:
-            raise UsageError(_("--page takes a page number from 1, or 'last'.")) from exc
+    page = _page(args.page)
     out = str(Path(args.out).expanduser().resolve()) if args.out else None
     return IntakeOptions(
         doc_type=args.doc_type or "",
@@ -86,6 +117,7 @@ def _options(args: argparse.Namespace) -> IntakeOptions:
         target=args.target,
         fixes=frozenset(fixes),
         identity=identity_from(args.id_type, args.id_number, args.id_name),
+        again=args.again,
     )
 
 
@@ -141,6 +173,31 @@ def _report(ctx: CliContext, path: Path, accepted: Accepted) -> None:
     for finding in accepted.warnings:
         ctx.warn(f"{path.name}: {finding.message()}")
     ctx.print(f"queued {accepted.request.id} {path}")
+
+
+def run_replace(args: argparse.Namespace, ctx: CliContext) -> int:
+    accepted = replace_file(
+        ctx.outbox(),
+        ctx.paths,
+        args.id,
+        Path(args.file),
+        page=None if args.page is None else _page(args.page),
+        rect=Rect.parse(args.rect) if args.rect else None,
+        target=args.target,
+    )
+    row = accepted.request
+    for fix in accepted.applied:
+        ctx.warn(
+            _("{file}: fixed a copy ({fix}); the original is untouched.").format(
+                file=row.file_name, fix=_(fix_label(fix))
+            )
+        )
+    ctx.print(
+        _("replaced {id}: {file} will be stamped with serial number {sn}").format(
+            id=row.id, file=row.file_name, sn=row.sn
+        )
+    )
+    return EXIT_OK
 
 
 def fix_label(fix: Fix) -> str:

@@ -24,7 +24,9 @@ GROUPS = ("add", "status", "types", "sync", "verify", "profile", "sandbox", "kio
 
 
 # Commands that talk to the provider or change the outbox leave a trace in the log file.
-LOGGED_COMMANDS = frozenset({"add", "sync", "retry", "recover", "cancel", "sandbox", "kiosk"})
+LOGGED_COMMANDS = frozenset(
+    {"add", "replace", "sync", "retry", "recover", "cancel", "sandbox", "kiosk"}
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,7 +37,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 # Commands defined by a group module of another name; every other command is its own group.
-COMMAND_GROUPS = {"show": "status", "cancel": "status", "retry": "sync", "recover": "sync"}
+COMMAND_GROUPS = {
+    "show": "status",
+    "cancel": "status",
+    "retry": "sync",
+    "recover": "sync",
+    "replace": "add",
+}
 _OPTIONS_WITH_VALUES = frozenset({"--data-dir", "--lang"})
 
 

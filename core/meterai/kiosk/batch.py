@@ -13,9 +13,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from meterai.documents import preflight
+from meterai.documents.store import sha256_file
 from meterai.errors import InputError
 from meterai.i18n import N_, _
-from meterai.intake import IntakeOptions, check_options
+from meterai.intake import IntakeOptions, check_options, find_duplicate
 from meterai.outbox.store import Outbox
 from meterai.placement import Placement, Rect, page_count, page_geometry, resolve_page, validate
 
@@ -60,13 +61,17 @@ def read_batch(csv_path: Path, base: IntakeOptions, outbox: Outbox) -> list[Batc
         )
     reader.fieldnames = names
     lines, errors = [], []
+    seen: dict[str, int] = {}
     for record in reader:
         number = reader.line_num
         cells = {k: (v or "").strip() for k, v in record.items() if k is not None}
         if not any(cells.values()):
             continue
         try:
-            lines.append(_line(number, cells, csv_path.parent, base, outbox))
+            line = _line(number, cells, csv_path.parent, base, outbox)
+            if not line.options.again:
+                _check_not_duplicate(line, seen, outbox)
+            lines.append(line)
         except InputError as exc:
             errors.append(
                 _("line {line}: {problem}").format(line=number, problem=exc.user_message())
@@ -117,3 +122,17 @@ def _check_document(path: Path, options: IntakeOptions) -> None:
     if options.rect is not None:
         index = resolve_page(options.page, page_count(path))
         validate(Placement(index, options.rect), page_geometry(path, index))
+
+
+def _check_not_duplicate(line: BatchLine, seen: dict[str, int], outbox: Outbox) -> None:
+    """A document already queued or stamped, or twice in this batch, would buy twice."""
+    sha = sha256_file(line.path)
+    if sha in seen:
+        raise InputError(
+            N_("the same document as line {line}: list it once, or add --again to stamp it twice."),
+            line=seen[sha],
+        )
+    seen[sha] = line.line
+    duplicate = find_duplicate(outbox, line.path, sha)
+    if duplicate is not None:
+        raise duplicate

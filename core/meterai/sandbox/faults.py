@@ -19,7 +19,8 @@ JSON format::
       {"endpoint": "saldopos", "fault": "hang", "seconds": 0},
       {"endpoint": "stampv2", "fault": "rewrite_json", "path": "result.sn", "value": "../../x"},
       {"endpoint": "getfile", "fault": "append_revision"},
-      {"endpoint": "getfile", "fault": "append_junk"}
+      {"endpoint": "getfile", "fault": "append_junk"},
+      {"endpoint": "docSigningZ", "fault": "refuse_document", "count": 1}
     ]}
 
 ``rewrite_json`` lets the real answer happen (the purchase is made) and then replaces
@@ -30,6 +31,9 @@ broken or hostile provider that answers with a well-formed but wrong value.
 draws on page 1, ``append_junk`` with bytes after its last ``%%EOF``: a provider (or
 anything on the path) that alters the file after signing it, which the client's
 verification must refuse before it calls the request done.
+
+``refuse_document`` answers the stamping call as the signing adapter does when its
+reader cannot read the upload (errorCode 90), after the serial number was bought.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ TERMINAL = (
     "hang",
     "append_revision",
     "append_junk",
+    "refuse_document",
 )
 TAMPERING = ("append_revision", "append_junk")
 FAULTS = SHAPING + TERMINAL
@@ -122,6 +127,8 @@ class FaultRule:
             raise FaultConfigError("rewrite_json needs path (a dotted path such as result.sn)")
         if self.fault in TAMPERING and self.endpoint != "getfile":
             raise FaultConfigError(f"{self.fault} rewrites a stamped result: endpoint getfile")
+        if self.fault == "refuse_document" and self.endpoint != "docSigningZ":
+            raise FaultConfigError("refuse_document applies to docSigningZ only")
         if self.fault == "queue" and not (self.calls or self.seconds):
             raise FaultConfigError("queue needs calls (next K calls) or seconds (for T seconds)")
 

@@ -156,6 +156,14 @@ class FaultMiddleware:
             captured = _Captured()
             await self.app(scope, receive, captured.send)
             await captured.replay(send, _tampered(firing.fault, captured))
+        elif firing.fault == "refuse_document":
+            await _drain(receive)
+            refused = {
+                "status": "False",
+                "errorCode": "90",
+                "errorMessage": "PDF tidak dapat dibaca: struktur file rusak",
+            }
+            await _json(send, 200, refused, None)
         elif firing.fault == "hang":
             await _drain(receive)
             if await self._hang(receive, rule.seconds):

@@ -205,9 +205,9 @@ class Engine:
             row = self.outbox.get(row.id)
             if row.state != State.UPLOADED or row.sn is not None:
                 return
-        # An orphan's identity is not known here, and reassigning it changes only the
-        # document's number, type and name: a request that names a party buys its own.
-        claimed = None if row.noidentitas else self.outbox.claim_orphan(row.id)
+        # Reassigning changes only the document's number, type and name: an orphan goes
+        # only to a request naming the same party (or none, like the orphan).
+        claimed = self.outbox.claim_orphan(row.id, noidentitas=row.noidentitas)
         if claimed is not None:
             self._use_held_serial(self.outbox.get(row.id))
             return
@@ -216,6 +216,8 @@ class Engine:
     def _use_held_serial(self, row: RequestRow) -> None:
         assert row.sn is not None
         if self.outbox.serial_needs_reassign(row.sn):
+            if not self._still_unused(row):
+                return
             self.point("reassign:before_call")
             self.provider.reassign_serial(
                 row.sn,
@@ -226,6 +228,30 @@ class Engine:
             self.point("reassign:after_call")
             self.outbox.mark_reassigned(row.sn)
         self._move(row, State.NUMBERED, f"uses serial number {row.sn}")
+
+    def _still_unused(self, row: RequestRow) -> bool:
+        """A serial number about to move to other bytes (an orphan, or one kept for a
+        corrected document) was last seen unused by the outbox, not by the provider: ask.
+        An orphan the provider says is used or unknown is forgotten and the request goes
+        on to the next orphan or a purchase; a request's own serial number stops it."""
+        assert row.sn is not None
+        status = self.provider.serial_status(row.sn)
+        if status is not None and not status.stamped:
+            return True
+        problem = "used" if status is not None else "unknown to the provider"
+        if self.outbox.serial_origin(row.sn) == "replaced":
+            self._attention(
+                row,
+                N_(
+                    "The serial number {sn} cannot be moved to the corrected document: the "
+                    "stamping service says it is {problem}. Nothing new was bought."
+                ),
+                sn=row.sn,
+                problem=Message(N_("already used") if status else N_("unknown to it")),
+            )
+            return False
+        self.outbox.drop_serial(row.sn, row.id, f"orphan serial number {row.sn} is {problem}")
+        return False
 
     def _buy(self, row: RequestRow) -> None:
         assert row.numbering_tag is not None
