@@ -67,6 +67,19 @@ def register(sub: Any) -> None:
         "recover", help=_("reconcile with the provider: serial numbers bought but not used")
     )
     recover.set_defaults(func=run_recover)
+    register_adopt(recover)
+
+
+def register_adopt(recover: argparse.ArgumentParser) -> None:
+    recover.add_argument(
+        "--adopt",
+        metavar="SN",
+        help=_(
+            "take an unused serial number of the account that this app did not buy "
+            "(another counter's, the portal's) for the next document; only if nobody else "
+            "will use it"
+        ),
+    )
 
 
 class LinePrinter:
@@ -253,7 +266,23 @@ def run_retry(args: argparse.Namespace, ctx: CliContext) -> int:
     return EXIT_OK
 
 
+def run_adopt(args: argparse.Namespace, ctx: CliContext) -> int:
+    from meterai.sync.adopt import adopt_serial
+
+    runner = SyncRunner(ctx.paths, ctx.settings)
+    runner.open()
+    try:
+        engine = runner._engine()
+        sn = adopt_serial(engine.outbox, engine.provider, args.adopt)
+    finally:
+        runner.close()
+    ctx.print(_("adopted {sn}: the next document will use it instead of buying").format(sn=sn))
+    return EXIT_OK
+
+
 def run_recover(args: argparse.Namespace, ctx: CliContext) -> int:
+    if getattr(args, "adopt", None):
+        return run_adopt(args, ctx)
     runner = SyncRunner(ctx.paths, ctx.settings)
     runner.open()
     try:
@@ -282,6 +311,13 @@ def run_recover(args: argparse.Namespace, ctx: CliContext) -> int:
                     sn=item.sn
                 )
             )
+    if any(not item.stamped for item in foreign):
+        ctx.print(
+            _(
+                "An unused serial number listed as charged can be used here with "
+                "meterai recover --adopt SN, if no other counter will use it."
+            )
+        )
     if not (report.adopted or box.orphans() or report.stamped_unknown or foreign):
         ctx.print(_("Nothing to recover: every serial number is accounted for."))
     return EXIT_OK

@@ -1,12 +1,10 @@
-"""Which request each dropped file's bytes became.
+"""Which request each dropped file's bytes became, for requests the outbox cannot tell.
 
-The outbox knows a request by the sha256 of the bytes it stores, and those are the
-*fixed* bytes when intake had to normalise or repair a document. Dropping the same
-unfixed file again would then not be recognised by ``Outbox.find_by_sha`` and would
-buy a second stamp. This index maps the dropped bytes to the request. It is written
-after the request commits; a crash in between is caught by the staged file's unique
-path (see ``taking``). It lives in its own SQLite file because the outbox schema is
-not the kiosk's to change (a ``documents.original_sha256`` column would be better).
+The outbox now keeps the sha256 of the bytes the user gave (``requests.original_sha256``,
+schema 5) and ``Outbox.find_by_original`` finds a dropped file again even when intake
+had to fix it. Requests queued before that migration only carry the hash of their
+*fixed* copy; for those this index, written after each request commits, still maps
+the dropped bytes to the request. It can go once no kiosk has such requests left.
 """
 
 from __future__ import annotations

@@ -191,8 +191,10 @@ class Taker:
         return Taken(customer, staged.name, accepted.request)
 
     def _known(self, sha: str) -> list[RequestRow]:
-        """Live requests for these bytes: stored as dropped, or fixed from them."""
-        rows = self.outbox.find_by_sha(sha)
+        """Live requests for these bytes: the outbox's own duplicate query (the bytes as
+        given or as stored), and the drop index for fixed requests queued before the
+        outbox kept the original's hash."""
+        rows = self.outbox.find_by_original(sha)
         indexed = self.drops.request_for(sha)
         if indexed is not None and all(r.id != indexed for r in rows):
             rows.append(self.outbox.get(indexed))

@@ -634,6 +634,11 @@ class Outbox:
         row = self.conn.execute("SELECT source FROM serials WHERE sn = ?", [sn]).fetchone()
         return None if row is None else str(row[0])
 
+    def serial_holder(self, sn: str) -> int | None:
+        """The request that holds ``sn``, if any."""
+        row = self.conn.execute("SELECT id FROM requests WHERE sn = ?", [sn]).fetchone()
+        return None if row is None else int(row[0])
+
     def serial_needs_reassign(self, sn: str) -> bool:
         row = self.conn.execute(
             "SELECT source, reassigned_at FROM serials WHERE sn = ?", [sn]

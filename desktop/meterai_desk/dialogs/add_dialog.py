@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from meterai import doctypes
 from meterai.documents import AUTOMATIC_FIXES, DEFAULT_TARGET, TARGETS, Finding, Fix, Severity
 from meterai.i18n import N_, _
-from meterai.intake import Accepted, IntakeOptions, queue_file
+from meterai.intake import Accepted, DuplicateDocument, IntakeOptions, queue_file
 from meterai.outbox.store import Outbox
 from meterai.placement import Placement
 from meterai.settings import Paths
@@ -70,6 +70,7 @@ class AddDialog(QDialog):
         self.setObjectName("addDialog")
         self.path, self._paths, self._tasks, self._memory = path, paths, tasks, memory
         self._allow: frozenset[Fix] = AUTOMATIC_FIXES
+        self._again = False
         self._inspection: Inspection | None = None
         self._document: QPdfDocument | None = None
         self._busy = True
@@ -291,6 +292,7 @@ class AddDialog(QDialog):
             target=str(self.target.currentData()),
             fixes=self._allow,
             identity=description.identity,
+            again=self._again,
         )
         self._remember_placement(description.doc_type)
         self._busy = True
@@ -301,7 +303,21 @@ class AddDialog(QDialog):
         def queue(box: Outbox) -> Accepted:
             return queue_file(box, paths, path, options)
 
-        self._tasks.db(queue, self._queued, self._failed, owner=self)
+        self._tasks.db(queue, self._queued, self._not_queued, owner=self)
+
+    def _not_queued(self, exc: BaseException) -> None:
+        """A duplicate is a question, not an error: stamp it again, or add nothing."""
+        if not isinstance(exc, DuplicateDocument) or self._again:
+            self._failed(exc)
+            return
+        from meterai_desk.dialogs.again_dialog import StampAgainDialog
+
+        if StampAgainDialog.ask(self, exc.existing):
+            self._again = True
+            self._busy = False
+            self.submit()
+        else:
+            self.reject()
 
     def _queued(self, accepted: Accepted) -> None:
         self.accepted_request = accepted

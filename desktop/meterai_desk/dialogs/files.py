@@ -16,3 +16,16 @@ class OpenFilesDialog:
             parent, _("Choose PDF documents to stamp"), "", _("PDF documents (*.pdf)")
         )
         return [Path(name) for name in names]
+
+
+class ReplacementFileDialog:
+    @classmethod
+    def ask(cls, parent: QWidget | None, file_name: str) -> Path | None:
+        """The corrected document for a request the stamping service refused; None: keep it."""
+        name, _filter = QFileDialog.getOpenFileName(
+            parent,
+            _("Choose the corrected document for {file}").format(file=file_name),
+            "",
+            _("PDF documents (*.pdf)"),
+        )
+        return Path(name) if name else None

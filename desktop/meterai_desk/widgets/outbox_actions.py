@@ -1,9 +1,14 @@
-"""What the user can do to one request: retry, cancel, open the result, read its history.
+"""What the user can do to one request: retry, replace its document, cancel, open the
+result, read its history.
 
 Each action is offered only when it makes sense for the selected request's state
-(cancel only before a serial number can exist, retry only when a person was asked),
-so a disabled button already answers "can I?". Writes go through the database
-thread; the sync runner is woken after a retry so it does not wait for its timer.
+(cancel while no stamp is being made, retry and replace only when a person was
+asked), so a disabled button already answers "can I?"; the core's verbs still decide
+and say why when they refuse. A request the stamping service refused after its
+serial number was bought offers two ways out that waste nothing: a corrected
+document (same serial number), or cancel, which keeps the serial number for the
+next document. Writes go through the database thread; the sync runner is woken
+after a retry or a replacement so it does not wait for its timer.
 """
 
 from __future__ import annotations
@@ -32,7 +37,12 @@ def result_path(row: RequestRow) -> str | None:
 
 
 def can_cancel(row: RequestRow) -> bool:
-    return row.state in CANCELLABLE or (row.state == State.NEEDS_ATTENTION and row.sn is None)
+    return row.state in CANCELLABLE or row.state == State.NEEDS_ATTENTION
+
+
+def holds_paid_serial(row: RequestRow | None) -> bool:
+    """Waiting for a person while holding a serial number: replace, or cancel and keep it."""
+    return row is not None and row.state == State.NEEDS_ATTENTION and row.sn is not None
 
 
 class OutboxActions(QObject):
@@ -49,13 +59,16 @@ class OutboxActions(QObject):
         icon = style.standardIcon
         sp = QStyle.StandardPixmap
         self.retry = QAction(icon(sp.SP_BrowserReload), "", self)
+        self.replace = QAction(icon(sp.SP_DialogOpenButton), "", self)
         self.cancel = QAction(icon(sp.SP_DialogCancelButton), "", self)
         self.open_file = QAction(icon(sp.SP_FileIcon), "", self)
         self.open_folder = QAction(icon(sp.SP_DirOpenIcon), "", self)
         self.journal = QAction(icon(sp.SP_FileDialogDetailedView), "", self)
         self.retry.setObjectName("retry")
+        self.replace.setObjectName("replace")
         self.cancel.setObjectName("cancel")
         self.retry.triggered.connect(self.do_retry)
+        self.replace.triggered.connect(self.do_replace)
         self.cancel.triggered.connect(self.do_cancel)
         self.open_file.triggered.connect(self.do_open_file)
         self.open_folder.triggered.connect(self.do_open_folder)
@@ -71,12 +84,21 @@ class OutboxActions(QObject):
 
     @property
     def all(self) -> tuple[QAction, ...]:
-        return (self.retry, self.cancel, self.open_file, self.open_folder, self.journal)
+        return (
+            self.retry,
+            self.replace,
+            self.cancel,
+            self.open_file,
+            self.open_folder,
+            self.journal,
+        )
 
     def update(self) -> None:
         row = self._view.current_row()
         self.retry.setEnabled(row is not None and row.state == State.NEEDS_ATTENTION)
+        self.replace.setEnabled(holds_paid_serial(row))
         self.cancel.setEnabled(row is not None and can_cancel(row))
+        self._cancel_text(row)
         has_result = row is not None and result_path(row) is not None and row.state == State.DONE
         self.open_file.setEnabled(has_result)
         self.open_folder.setEnabled(has_result)
@@ -85,12 +107,25 @@ class OutboxActions(QObject):
     def retranslate(self) -> None:
         self.retry.setText(_("&Retry"))
         self.retry.setToolTip(_("Try this request again (the serial number, if any, is kept)"))
-        self.cancel.setText(_("&Cancel request"))
-        self.cancel.setToolTip(_("Withdraw it; possible only before a serial number is bought"))
+        self.replace.setText(_("Replace &document…"))
+        self.replace.setToolTip(
+            _("Give it a corrected document; it keeps the serial number already bought")
+        )
+        self._cancel_text(self._view.current_row())
         self.open_file.setText(_("&Open stamped file"))
         self.open_folder.setText(_("Open &folder"))
         self.journal.setText(_("&History"))
         self.journal.setToolTip(_("Every step this request went through"))
+
+    def _cancel_text(self, row: RequestRow | None) -> None:
+        if holds_paid_serial(row):
+            self.cancel.setText(_("&Cancel (keep the stamp for the next document)"))
+            self.cancel.setToolTip(
+                _("Withdraw it; its unused serial number goes to your next document")
+            )
+        else:
+            self.cancel.setText(_("&Cancel request"))
+            self.cancel.setToolTip(_("Withdraw it; possible only before a serial number is bought"))
 
     # --- the actions ---------------------------------------------------------------
 
@@ -113,6 +148,24 @@ class OutboxActions(QObject):
             )
 
         self._tasks.db(retry, self._after_write(wake=True), self._error)
+
+    def do_replace(self) -> None:
+        row = self._view.current_row()
+        if row is None:
+            return
+        from meterai_desk.dialogs.files import ReplacementFileDialog
+
+        path = ReplacementFileDialog.ask(self._parent, row.file_name)
+        if path is None:
+            return
+        request_id, paths = row.id, self._tasks.paths
+
+        def replace(box: Outbox) -> RequestRow:
+            from meterai.intake import replace_file  # pikepdf loads on the worker
+
+            return replace_file(box, paths, request_id, path).request
+
+        self._tasks.db(replace, self._after_write(wake=True), self._error)
 
     def do_cancel(self) -> None:
         row = self._view.current_row()

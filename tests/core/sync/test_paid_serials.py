@@ -162,3 +162,55 @@ def test_the_same_pdf_added_twice_is_one_request_and_one_purchase(
     finally:
         box.close()
     assert admin.account()["spent"] == 2
+
+
+def _bought_at_the_portal(admin: Admin) -> str:
+    """A serial number of the account that carries no tag of this install."""
+    token = admin.http.post("/api/users/login", json={"user": "demo", "password": "demo"}).json()
+    auth = {"Authorization": f"Bearer {token['token']}"}
+    up = admin.http.post(
+        "/uploaddoc2",
+        files={"file": ("x.pdf", b"%PDF-1.7\n%%EOF\n")},
+        data={"token": token["token"]},
+        headers=auth,
+    ).json()
+    body = {
+        "isUpload": True,
+        "idfile": up["id"],
+        "namadoc": "3",
+        "namafile": "dari-portal.pdf",
+        "nilaidoc": "10000",
+        "snOnly": False,
+        "nodoc": "PORTAL-1",
+        "tgldoc": "2026-11-24",
+    }
+    return str(admin.http.post("/chanel/stampv2", headers=auth, json=body).json()["result"]["sn"])
+
+
+def test_recover_adopt_takes_a_foreign_unused_serial_number_only_when_asked(
+    client_paths: Paths,
+    admin: Admin,
+    provider: SandboxServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    portal = _bought_at_the_portal(admin)
+    assert _cli(client_paths, "recover") == 0
+    assert "--adopt" in capsys.readouterr().out, "recover names the way, and adopts nothing"
+    box = Outbox.open(client_paths)
+    try:
+        assert box.orphans() == []
+    finally:
+        box.close()
+
+    assert _cli(client_paths, "recover", "--adopt", portal.lower()) == 0
+    assert portal in capsys.readouterr().out
+    assert _cli(client_paths, "recover", "--adopt", portal) == 3, "already known"
+    assert _cli(client_paths, "recover", "--adopt", "../../x") == 3
+    assert _cli(client_paths, "recover", "--adopt", "Z" * 22) == 3, "not of this account"
+    assert "22" in capsys.readouterr().err
+
+    (request_id,) = queue_documents(client_paths, 1, tmp_path / "docs")
+    _drain(client_paths)
+    _assert_stamped_once_on(client_paths, admin, provider, request_id, portal)
+    assert _cli(client_paths, "recover", "--adopt", portal) == 3, "held by a request now"
