@@ -33,7 +33,7 @@ from meterai.messages import Message, Param
 from meterai.outbox.db import atomic
 from meterai.outbox.states import State
 from meterai.outbox.store import TAG_PATTERN, Outbox, RequestRow
-from meterai.provider.errors import ErrorKind, ProviderFailure
+from meterai.provider.errors import ErrorKind, ProviderFailure, StampingRejected
 from meterai.sync.backoff import Backoff, Random
 from meterai.sync.events import (
     BytesMoved,
@@ -319,19 +319,38 @@ class Engine:
             return
         row = self.outbox.note(row.id, "stamping call", stamp_tries=row.stamp_tries + 1)
         self.point("stamp:before_call")
-        url = self.provider.stamp(
-            StampOrder(
-                file_id=row.provider_file_id or "",
-                sn=row.sn or "",
-                page=row.page_index + 1,
-                rect=row.rect,
-                retry=row.stamp_tries > 1,
-                reason=self.config.reason,
-                location=self.config.location,
+        try:
+            url = self.provider.stamp(
+                StampOrder(
+                    file_id=row.provider_file_id or "",
+                    sn=row.sn or "",
+                    page=row.page_index + 1,
+                    rect=row.rect,
+                    retry=row.stamp_tries > 1,
+                    reason=self.config.reason,
+                    location=self.config.location,
+                )
             )
-        )
+        except StampingRejected as exc:
+            self._refused_after_payment(row, exc)
+            return
         self.point("stamp:after_call")
         self._move(row, State.STAMPED, "stamped", result_url=url)
+
+    def _refused_after_payment(self, row: RequestRow, exc: StampingRejected) -> None:
+        """The document was refused after its serial number was bought: the request keeps
+        the number, and the message says the two ways to use it."""
+        self._attention(
+            row,
+            N_(
+                "{problem} The serial number {sn} is kept for this request: give it a "
+                "corrected document (Replace document…, or meterai replace {id} FILE), or "
+                "cancel it and your next document will use the serial number."
+            ),
+            problem=exc.message(),
+            sn=row.sn or "",
+            id=row.id,
+        )
 
     def _download(self, row: RequestRow) -> None:
         url = row.result_url or self.provider.result_url(row.provider_file_id or "")

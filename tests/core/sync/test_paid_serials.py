@@ -50,6 +50,7 @@ def _refused_after_payment(paths: Paths, admin: Admin, folder: Path) -> tuple[in
     _drain(paths)
     row = _row(paths, request_id)
     assert row.state == State.NEEDS_ATTENTION and row.sn, row
+    assert f"meterai replace {request_id}" in row.reason(), "the message names the way out"
     (serial,) = admin.serials()
     assert (serial["sn"], serial["status"]) == (row.sn, "NOTSTAMP")
     return request_id, str(row.sn)
