@@ -49,9 +49,10 @@ MUTABLE_FIELDS = frozenset(
 )
 
 
-# States in which a request's serial number is not being stamped: a person was asked, or it
-# was sent again and waits to upload (the stamping call is made only from ``numbered``).
-_RELEASABLE = frozenset({State.NEEDS_ATTENTION, State.QUEUED, State.UPLOADED})
+# States in which nothing is done with a request's serial number: a person was asked, or it
+# was sent again and waits to upload (from ``uploaded`` on, the engine may be reassigning or
+# stamping it).
+_RELEASABLE = frozenset({State.NEEDS_ATTENTION, State.QUEUED})
 
 
 @dataclass(frozen=True)
@@ -349,7 +350,9 @@ class Outbox:
             current = self._get(request_id)
             if current.state in TERMINAL:
                 raise AlreadyFinished(request_id=request_id)
-            if current.sn is not None and current.state in _RELEASABLE:
+            if current.sn is not None:
+                if current.state not in _RELEASABLE:
+                    raise NotCancellable(request_id=request_id)
                 return self.cancel_releasing_serial(request_id, detail=detail)
             allowed = current.state in CANCELLABLE or (
                 current.state == State.NEEDS_ATTENTION
@@ -415,7 +418,10 @@ class Outbox:
             }
             self._update(request_id, values)
             self.conn.execute(
-                "UPDATE serials SET source = 'replaced', reassigned_at = NULL WHERE sn = ?", [sn]
+                "INSERT INTO serials (sn, request_id, tag, source, found_at)"
+                " VALUES (?, ?, ?, 'replaced', ?) ON CONFLICT(sn) DO UPDATE SET"
+                " source = 'replaced', reassigned_at = NULL",
+                [sn, request_id, current.numbering_tag, now],
             )
             text = detail or f"document replaced by {new.file_name}; keeps serial number {sn}"
             self._journal(request_id, current.state, State.QUEUED, now, text)
@@ -646,9 +652,11 @@ class Outbox:
         return row is not None and row[0] != "bought" and row[1] is None
 
     def mark_reassigned(self, sn: str) -> None:
+        """Moved to its request's document; a number released meanwhile stays to be moved."""
         with atomic(self.conn):
             self.conn.execute(
-                "UPDATE serials SET reassigned_at = ? WHERE sn = ?", [self._clock(), sn]
+                "UPDATE serials SET reassigned_at = ? WHERE sn = ? AND request_id IS NOT NULL",
+                [self._clock(), sn],
             )
 
     def drop_serial(self, sn: str, request_id: int, detail: str) -> None:

@@ -84,12 +84,28 @@ def test_a_request_sent_again_releases_its_serial_number_when_cancelled(outbox: 
     assert outbox.orphans() == [SN]
 
 
-def test_a_request_being_stamped_is_not_cancellable(outbox: Outbox) -> None:
+@pytest.mark.parametrize("state", [State.UPLOADED, State.NUMBERED])
+def test_a_request_whose_serial_number_may_be_in_use_is_not_cancellable(
+    outbox: Outbox, state: State
+) -> None:
+    """From ``uploaded`` on the engine may be reassigning or stamping the number."""
     request_id = _holding_serial(outbox)
-    outbox.transition(request_id, State.NUMBERED)
+    outbox.transition(request_id, State.QUEUED)
+    outbox.transition(request_id, State.UPLOADED)
+    if state == State.NUMBERED:
+        outbox.transition(request_id, State.NUMBERED)
     with pytest.raises(NotCancellable):
         outbox.cancel(request_id)
-    assert outbox.orphans() == []
+    assert (outbox.get(request_id).sn, outbox.orphans()) == (SN, [])
+
+
+def test_a_reassign_finishing_after_a_release_leaves_the_orphan_to_be_moved(
+    outbox: Outbox,
+) -> None:
+    request_id = _holding_serial(outbox)
+    outbox.cancel(request_id)
+    outbox.mark_reassigned(SN)  # the engine's call for the cancelled request returns late
+    assert outbox.serial_needs_reassign(SN)
 
 
 def test_a_released_serial_number_goes_only_to_a_request_naming_the_same_party(
