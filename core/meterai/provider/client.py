@@ -371,8 +371,10 @@ class ProviderClient:
         else:
             name = url_or_name
         if not name:
-            raise ValueError(f"no file name in {url_or_name!r}")
-        return self._url("fileupload", f"/getfile3/{quote(name)}")
+            raise mapping.malformed(
+                Call("download", "GET"), f"no file name in the result location {url_or_name!r}"
+            )
+        return self._url("fileupload", f"/getfile3/{quote(name, safe='')}")
 
     def download(self, url_or_name: str, dest: IO[bytes], progress: Progress | None = None) -> int:
         """Stream the stamped PDF into ``dest``; returns the byte count.

@@ -155,17 +155,28 @@ class UnknownFailure(ProviderFailure, ProviderRejected):
 
 
 class ResultNotFound(ProviderFailure, ProviderRejected):
-    """A 404 on download: normally the 72 h clean-up, right after stamping maybe a delay.
+    """A 404 on download: this location has no result, which proves little on its own.
 
-    UNKNOWN rather than USER_ACTION so the engine retries a few times before it
-    tells the user; it must never answer this by buying a new stamp.
+    The location may be wrong (a broken ``urlFile``), the file may not be visible
+    yet, or the 72 h clean-up may have removed it: the engine tries the other
+    locations it knows before it says the result is gone. UNKNOWN rather than
+    USER_ACTION so it retries a few times; it must never answer this by buying.
     """
 
     code = "result_not_found"
-    template = N_(
-        "The stamped file {name} is no longer on the stamping service "
-        "(it deletes results after about 72 hours)."
-    )
+    template = N_("The stamped file {name} was not found on the stamping service.")
+    kind = ErrorKind.UNKNOWN
+    retryable = True
+
+
+class ResultLocationUnknown(ProviderFailure, ProviderRejected):
+    """A stamped request with no location to fetch its result from (no URL, no file id).
+
+    UNKNOWN so the engine asks the provider again a few times before telling the user.
+    """
+
+    code = "result_location_unknown"
+    template = N_("The stamping service does not say where the stamped file for {sn} is.")
     kind = ErrorKind.UNKNOWN
     retryable = True
 
@@ -207,6 +218,7 @@ __all__ = [
     "MalformedResponse",
     "NoBalance",
     "ProviderFailure",
+    "ResultLocationUnknown",
     "ResultNotFound",
     "ServiceBusy",
     "ServiceUnreachable",

@@ -87,6 +87,8 @@ class SnListEntry:
     namadoc: str = ""
     file: str = ""
     updated: str = ""
+    idfile: str = ""
+    """The file id the serial number was bought for (the stamped file may differ)."""
 
 
 @dataclass(frozen=True)
@@ -263,6 +265,28 @@ def file_id(value: str) -> str:
     return value
 
 
+_SHARE_NAME = re.compile(r"(?:doc|final)_(?P<id>.+)\.pdf", re.IGNORECASE)
+
+
+def result_name(file: str) -> str:
+    """``final_<id>.pdf`` for what an SN record's ``file`` names, or "" when it names none.
+
+    Integrations report the field as the uploaded ``doc_<id>.pdf``, the result
+    ``final_<id>.pdf``, a share path or URL ending in either, or the bare id; all of
+    them name the provider's file id, which is what the result is derived from. A
+    document's own name (``surat.pdf``) names no file id and gives "".
+    """
+    last = file.strip().rsplit("/", 1)[-1].split("?", 1)[0]
+    match = _SHARE_NAME.fullmatch(last)
+    candidate = match.group("id") if match else last
+    if not candidate or candidate.lower().endswith(".pdf"):
+        return ""
+    try:
+        return f"final_{file_id(candidate)}.pdf"
+    except ShapeError:
+        return ""
+
+
 def parse_login(body: Mapping[str, Any]) -> LoginResult:
     token = _text(body, "token")
     if not token:
@@ -330,6 +354,7 @@ def _entry(row: Mapping[str, Any]) -> SnListEntry:
         namadoc=_text(row, "namadoc", "namaDoc", "jenisdoc", required=False),
         file=_text(row, "file", "urlFile", required=False),
         updated=_text(row, "tglupdate", "tglUpdate", "updated", "updatedAt", required=False),
+        idfile=_text(row, "idfile", "idFile", "fileId", "file_id", required=False),
     )
 
 

@@ -334,7 +334,8 @@ def build_app(service: SandboxService, admin_secret: str) -> Starlette:
             {
                 "sn": s["sn"],
                 "status": s["status"],
-                "file": s["namafile"],
+                "file": _stamped_file(s),
+                "namafile": s["namafile"],
                 "nodoc": s["nodoc"],
                 "tglupdate": _iso(s["updated_at"]),
             }
@@ -359,6 +360,7 @@ def build_app(service: SandboxService, admin_secret: str) -> Starlette:
                 "nodoc": s["nodoc"],
                 "namadoc": s["namadoc"],
                 "namafile": s["namafile"],
+                "file": _stamped_file(s),
                 "tgl": _iso(s["created_at"]),
                 "tglupdate": _iso(s["updated_at"]),
             }
@@ -383,6 +385,11 @@ def build_app(service: SandboxService, admin_secret: str) -> Starlette:
         *_admin_routes(service, admin_secret),
     ]
     return Starlette(routes=routes)
+
+
+def _stamped_file(serial: dict[str, Any]) -> str:
+    """The ``file`` of an SN record: the stamped result's name on the share, once stamped."""
+    return f"final_{serial['stamped_idfile']}.pdf" if serial["stamped_idfile"] else ""
 
 
 def _iso(ts: float | None) -> str | None:

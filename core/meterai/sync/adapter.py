@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import IO, cast
 
 from meterai.provider import ProviderClient, SigningParams, StampRequestFields
+from meterai.provider.schemas import SnListEntry, result_name
 from meterai.sync.ports import Progress, SerialInfo, SerialOrder, Sink, StampOrder
 
 
@@ -59,7 +60,7 @@ class ClientProvider:
                 stamped=e.status == "STAMP",
                 namafile=e.namafile,
                 nodoc=e.nodoc,
-                file=f"final_{_idfile(e.file)}.pdf" if e.status == "STAMP" and e.file else "",
+                file=_stamped_file(e) if e.status == "STAMP" else "",
             )
             for e in self.client.sn_list()
         ]
@@ -68,11 +69,15 @@ class ClientProvider:
         status = self.client.sn_status(sn)
         if status is None:
             return None
-        return SerialInfo(sn=sn, stamped=status.status == "STAMP", namafile=status.file)
+        stamped = status.status == "STAMP"
+        return SerialInfo(sn=sn, stamped=stamped, file=result_name(status.file) if stamped else "")
 
     def result_url(self, file_id: str) -> str:
+        if not file_id:
+            raise ValueError("a result location needs the provider's file id")
         return f"final_{file_id}.pdf"
 
 
-def _idfile(text: str) -> str:
-    return text.removeprefix("doc_").removesuffix(".pdf")
+def _stamped_file(entry: SnListEntry) -> str:
+    """The result's name from the record's ``file``, else from the id the SN was bought for."""
+    return result_name(entry.file) or result_name(entry.idfile)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,13 @@ from meterai.messages import Message, Param
 from meterai.outbox.db import atomic
 from meterai.outbox.states import State
 from meterai.outbox.store import TAG_PATTERN, Outbox, RequestRow
-from meterai.provider.errors import ErrorKind, ProviderFailure, StampingRejected
+from meterai.provider.errors import (
+    ErrorKind,
+    MalformedResponse,
+    ProviderFailure,
+    ResultLocationUnknown,
+    StampingRejected,
+)
 from meterai.sync.backoff import Backoff, Random
 from meterai.sync.events import (
     BytesMoved,
@@ -314,7 +320,7 @@ class Engine:
         if status is not None and status.stamped:
             # The result is where the stamping that happened put it: after a re-upload the
             # current file id is not the one the stamp was made from.
-            url = status.file or row.result_url or self.provider.result_url(row.provider_file_id)
+            url = status.file or row.result_url or self._derived_location(row.provider_file_id)
             self._move(row, State.STAMPED, "the provider already stamped it", result_url=url)
             return
         row = self.outbox.note(row.id, "stamping call", stamp_tries=row.stamp_tries + 1)
@@ -353,26 +359,72 @@ class Engine:
         )
 
     def _download(self, row: RequestRow) -> None:
-        url = row.result_url or self.provider.result_url(row.provider_file_id or "")
+        """Fetch the result from the first location that has it.
+
+        The stored URL comes first; when it fails (not found, or not a usable location)
+        the location derived from the provider's file id is tried, then the file the
+        provider's serial-number record names. Only when the locations of a known file
+        id answer "not found" does the provider no longer have the result, and the user
+        is told so after a few tries, never before. All of these calls only read.
+        """
         dest = self.stamped_dir / f"{row.id}.pdf"
         self.point("download:before_call")
-        try:
-            self._download_to(dest, url, row.id)
-        except ProviderFailure as exc:
-            if exc.http_status in (404, 410) and row.attempts + 1 >= _GONE_AFTER:
-                self._attention(
-                    row,
-                    N_(
-                        "The provider no longer has the stamped file (results are deleted after "
-                        "about 72 hours). The stamp {sn} was used; contact the provider with this "
-                        "serial number. Nothing new will be bought."
-                    ),
-                    sn=row.sn or "",
-                )
-                return
-            raise
-        self.point("download:after_write")
-        self._move(row, State.DOWNLOADED, "downloaded", stamped_path=str(dest))
+        misses: list[_Miss] = []
+        for url, derived in self._result_locations(row):
+            if any(miss.url == url for miss in misses):
+                continue
+            try:
+                self._download_to(dest, url, row.id)
+            except ProviderFailure as exc:
+                if not _location_failed(exc):
+                    raise
+                misses.append(_Miss(url, derived, exc))
+                continue
+            self.point("download:after_write")
+            detail = f"downloaded from {url}"
+            self._move(row, State.DOWNLOADED, detail, stamped_path=str(dest), result_url=url)
+            return
+        self._result_missing(row, misses)
+
+    def _result_locations(self, row: RequestRow) -> Iterator[tuple[str, bool]]:
+        """Where the result may be, and whether that place comes from a file id; most
+        specific first, and the provider is asked only when the others did not work."""
+        if row.result_url:
+            yield row.result_url, False
+        if row.provider_file_id:
+            yield self.provider.result_url(row.provider_file_id), True
+        status = self.provider.serial_status(row.sn) if row.sn else None
+        if status is not None and status.stamped and status.file:
+            yield status.file, True
+
+    def _result_missing(self, row: RequestRow, misses: list[_Miss]) -> None:
+        """No location gave the result: tell the user what is certain, else try again."""
+        not_found = all(m.failure.http_status in (404, 410) for m in misses)
+        certain = not_found and row.attempts + 1 >= _GONE_AFTER
+        if certain and any(m.derived for m in misses):
+            self._attention(
+                row,
+                N_(
+                    "The provider no longer has the stamped file (results are deleted after "
+                    "about 72 hours). The stamp {sn} was used; contact the provider with this "
+                    "serial number. Nothing new will be bought."
+                ),
+                sn=row.sn or "",
+            )
+        elif certain:
+            self._attention(
+                row,
+                N_(
+                    "The stamp {sn} was used, but the provider does not say where the stamped "
+                    "file is (no location it gave has it). Contact the provider with this "
+                    "serial number. Nothing new will be bought."
+                ),
+                sn=row.sn or "",
+            )
+        elif misses:
+            raise misses[0].failure
+        else:
+            raise ResultLocationUnknown(sn=row.sn or "")
 
     def _download_to(self, dest: Path, url: str, request_id: int) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -545,13 +597,17 @@ class Engine:
     def _adopt_move(self, owner: RequestRow, entry: SerialInfo) -> None:
         detail = f"recovered serial number {entry.sn} from the provider's list"
         if entry.stamped:
-            url = entry.file or self.provider.result_url(owner.provider_file_id or "")
+            url = entry.file or self._derived_location(owner.provider_file_id)
             to = State.STAMPED
             self._move(owner, to, detail, sn=entry.sn, result_url=url)
         elif owner.state == State.NEEDS_ATTENTION:
             self.outbox.note(owner.id, detail, sn=entry.sn)
         else:
             self._move(owner, State.NUMBERED, detail, sn=entry.sn)
+
+    def _derived_location(self, file_id: str | None) -> str | None:
+        """``final_<id>.pdf`` for a known file id; without one there is nothing to derive."""
+        return self.provider.result_url(file_id) if file_id else None
 
     def _out_dir(self, row: RequestRow) -> Path:
         if row.out_dir:
@@ -592,6 +648,27 @@ class Engine:
 # A result that is not found is asked for this many times before the user is told it is
 # gone: a file that was just written may not be visible yet on every server of a share.
 _GONE_AFTER = 3
+
+
+@dataclass(frozen=True)
+class _Miss:
+    """A result location that did not give the result."""
+
+    url: str
+    derived: bool
+    failure: ProviderFailure
+
+
+def _location_failed(exc: ProviderFailure) -> bool:
+    """The location itself is wrong (not found, refused, not a PDF): another may work.
+
+    Transient failures (no connection, a stall, 5xx) say nothing about the location.
+    """
+    status = exc.http_status
+    if status is not None and 400 <= status < 500 and status != 401:
+        return True
+    return isinstance(exc, MalformedResponse) and exc.endpoint == "download"
+
 
 # Live states in which a request may have bought a serial number the outbox does not know.
 _MAY_HAVE_BOUGHT = (State.QUEUED, State.UPLOADED, State.NUMBERING, State.NEEDS_ATTENTION)

@@ -38,6 +38,7 @@ from meterai.provider import (
     kind_of,
 )
 from meterai.provider.mapping import parse_retry_after
+from meterai.provider.schemas import result_name
 
 from .conftest import FakeProvider, ok
 
@@ -546,3 +547,33 @@ def test_plain_http_is_refused_except_on_loopback() -> None:
     with pytest.raises(ValueError, match="https"):
         ProviderClient(urls)
     ProviderClient({k: "http://127.0.0.1:9" for k in urls}).close()
+
+
+def test_a_result_location_without_a_file_name_is_a_provider_error(
+    fake: FakeProvider, client: ProviderClient
+) -> None:
+    """Escaped bug: a ``urlFile`` naming no file raised a bare ValueError (a bug's class)."""
+    with pytest.raises(MalformedResponse) as info:
+        client.download("https://elsewhere.example/", io.BytesIO())
+    assert info.value.endpoint == "download" and info.value.maybe_committed is False
+
+
+@pytest.mark.parametrize(
+    ("file", "expected"),
+    [
+        ("final_abc123.pdf", "final_abc123.pdf"),
+        ("doc_abc123.pdf", "final_abc123.pdf"),
+        ("/sharefolder/doc_abc123.pdf", "final_abc123.pdf"),
+        ("https://fileupload.test/getfile3/final_abc123.pdf?x=1", "final_abc123.pdf"),
+        ("abc123", "final_abc123.pdf"),
+        ("", ""),
+        ("surat lamaran.pdf", ""),
+        ("mdk-0123456789ab-0123456789abcdef_d1.pdf", ""),
+        ("doc_../x.pdf", ""),
+        ("final_.pdf", ""),
+    ],
+)
+def test_the_result_is_named_after_the_file_id_a_serial_record_gives(
+    file: str, expected: str
+) -> None:
+    assert result_name(file) == expected

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
-from meterai.outbox import Outbox, State
+import pytest
+
+from meterai.outbox import Outbox, RequestRow, State
 from meterai.provider.schemas import SERIAL_FORMAT
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, load_settings
 from meterai.sync.engine import Session
 from meterai.sync.runner import SyncRunner
+from meterai.verify import Expectation, load_trust_roots, verify_stamped
 from tests.core.sync.conftest import FAST, Admin, queue_documents
 
 
@@ -86,3 +90,94 @@ def test_a_serial_number_list_holding_a_path_stops_purchases(
     assert admin.account()["spent"] == 0
     assert "serial number" in (row.last_error or "")
     assert _stored_serials(client_paths) == set()
+
+
+def _journal_and_row(paths: Paths, request_id: int) -> tuple[list[str], RequestRow]:
+    box = Outbox.open(paths)
+    try:
+        return [e.detail or "" for e in box.journal(request_id)], box.get(request_id)
+    finally:
+        box.close()
+
+
+def _assert_done_once_without_a_false_gone(
+    paths: Paths, admin: Admin, provider: SandboxServer, request_id: int
+) -> None:
+    journal, row = _journal_and_row(paths, request_id)
+    assert row.state == State.DONE, row.last_error
+    assert not [d for d in journal if "72 hours" in d], journal
+    (serial,) = admin.serials()
+    assert (serial["sn"], serial["stamp_count"]) == (row.sn, 1)
+    assert admin.account()["spent"] == 1
+    report = verify_stamped(
+        Path(row.output_path or ""),
+        load_trust_roots([provider.ca_file]),
+        Expectation(
+            original=paths.docs_dir / f"{row.doc_sha256}.pdf",
+            page_index=row.page_index,
+            rect=row.rect,
+            serial_number=row.sn,
+        ),
+    )
+    assert report.ok, report.summary()
+
+
+@pytest.mark.parametrize("where", ["/getfile3/final_nothere.pdf", "/", "/getfile3/"])
+def test_a_wrong_stored_url_file_still_ends_done(
+    client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path, where: str
+) -> None:
+    """Escaped bug: a wrong ``urlFile`` left a paid stamp in needs_attention with the false
+    message that the provider had deleted the result, although ``final_<fileid>.pdf`` was there."""
+    admin.faults(
+        {
+            "rules": [
+                {
+                    "endpoint": "docSigningZ",
+                    "fault": "rewrite_json",
+                    "path": "urlFile",
+                    "value": provider.base_url + where,
+                }
+            ]
+        }
+    )
+    (request_id,) = queue_documents(client_paths, 1, tmp_path / "docs")
+    SyncRunner(client_paths, load_settings(client_paths), config=FAST).run_once()
+    _assert_done_once_without_a_false_gone(client_paths, admin, provider, request_id)
+
+
+def _copy_database(paths: Paths, to: Path) -> None:
+    """A consistent copy of the outbox as it is now (SQLite's backup API, WAL included)."""
+    with sqlite3.connect(paths.database) as source, sqlite3.connect(to) as copy:
+        source.backup(copy)
+
+
+def _put_back(paths: Paths, copy: Path) -> None:
+    """The older database comes back: the newer file and its WAL are gone."""
+    for suffix in ("-wal", "-shm"):
+        Path(f"{paths.database}{suffix}").unlink(missing_ok=True)
+    os.replace(copy, paths.database)
+
+
+@pytest.mark.parametrize("copied_at", [State.QUEUED, State.UPLOADED, State.NUMBERED])
+def test_an_outbox_restored_from_before_stamping_fetches_the_stamped_result(
+    client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path, copied_at: State
+) -> None:
+    """Escaped bug: after an older database came back, the request adopted its stamped serial
+    number and then fetched ``final_.pdf`` (no file id yet) and called the result deleted."""
+    (request_id,) = queue_documents(client_paths, 1, tmp_path / "docs")
+    copy = tmp_path / "older.sqlite3"
+    runner = SyncRunner(client_paths, load_settings(client_paths), config=FAST)
+    runner.open()
+    try:
+        engine = runner._engine()
+        while engine.outbox.get(request_id).state != copied_at:
+            engine.step(request_id)
+        _copy_database(client_paths, copy)
+        while engine.outbox.get(request_id).state != State.DONE:
+            assert engine.step(request_id) != State.NEEDS_ATTENTION
+    finally:
+        runner.close()
+    _put_back(client_paths, copy)
+    assert _journal_and_row(client_paths, request_id)[1].state == copied_at
+    SyncRunner(client_paths, load_settings(client_paths), config=FAST).run_once()
+    _assert_done_once_without_a_false_gone(client_paths, admin, provider, request_id)
