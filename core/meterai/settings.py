@@ -29,15 +29,20 @@ PERURI_STAGING = {s: f"https://{s}stg.e-meterai.co.id" for s in SERVICES}
 
 @dataclass(frozen=True)
 class Profile:
-    """A provider connection: one base URL per service and the trust root to check TLS with.
+    """A provider connection: one base URL per service, and two separate kinds of trust.
 
-    The ``sandbox`` kind with no base URLs means "start the embedded sandbox".
+    TLS trust is the system's roots plus ``tls_ca_file`` when set (a staging server or a
+    sandbox with its own CA). Signature trust is ``sign_ca_files`` only: the provider's
+    signing CA, which a stamp's signature must chain to; a real provider's TLS roots
+    say nothing about it. The ``sandbox`` kind with no base URLs means "start the
+    embedded sandbox", whose CA then serves as both.
     """
 
     name: str
     kind: ProfileKind
     base_urls: dict[str, str] = field(default_factory=dict)
-    ca_file: str | None = None
+    tls_ca_file: str | None = None
+    sign_ca_files: tuple[str, ...] = ()
     user: str | None = None
 
     def base_url(self, service: str) -> str:
@@ -125,8 +130,8 @@ def load_settings(paths: Paths) -> Settings:
                 name=name,
                 kind=body["kind"],
                 base_urls=dict(body.get("base_urls", {})),
-                ca_file=body.get("ca_file"),
                 user=body.get("user"),
+                **_trust_settings(body),
             )
         settings = Settings(
             active_profile=raw.get("active_profile", "sandbox"),
@@ -139,6 +144,21 @@ def load_settings(paths: Paths) -> Settings:
     if settings.active_profile not in settings.profiles:
         raise ConfigError(path=str(path), detail=f"unknown profile {settings.active_profile!r}")
     return settings
+
+
+def _trust_settings(body: dict[str, Any]) -> dict[str, Any]:
+    """The two trust settings of a stored profile.
+
+    Files written before they were separate hold one ``ca_file`` that served both TLS
+    and signatures; it is read as exactly that, so an existing profile keeps working.
+    """
+    legacy = body.get("ca_file")
+    signing = body.get("sign_ca_files")
+    if signing is None:
+        signing = [legacy] if legacy else []
+    if isinstance(signing, str) or not all(isinstance(f, str) for f in signing):
+        raise TypeError(f"sign_ca_files must be a list of file names, not {signing!r}")
+    return {"tls_ca_file": body.get("tls_ca_file", legacy), "sign_ca_files": tuple(signing)}
 
 
 def save_settings(paths: Paths, settings: Settings) -> None:

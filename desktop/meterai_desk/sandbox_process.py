@@ -71,7 +71,8 @@ class SandboxProcess:
             name="sandbox",
             kind="sandbox",
             base_urls={service: match["url"] for service in SERVICES},
-            ca_file=str(Path(match["ca"].strip())),
+            tls_ca_file=str(Path(match["ca"].strip())),
+            sign_ca_files=(str(Path(match["ca"].strip())),),
             user="demo",
         )
 
@@ -112,4 +113,9 @@ class SandboxProcess:
 
 def as_served(profile: Profile, served: Profile) -> Profile:
     """The user's sandbox profile, pointed at the child process."""
-    return replace(profile, base_urls=served.base_urls, ca_file=served.ca_file)
+    return replace(
+        profile,
+        base_urls=served.base_urls,
+        tls_ca_file=served.tls_ca_file,
+        sign_ca_files=served.sign_ca_files,
+    )

@@ -129,7 +129,10 @@ def slow_provider(paths: Paths):
     )
     base = server.start()
     profile = replace(
-        Settings().profile, base_urls={s: base for s in SERVICES}, ca_file=str(server.ca_file)
+        Settings().profile,
+        base_urls={s: base for s in SERVICES},
+        tls_ca_file=str(server.ca_file),
+        sign_ca_files=(str(server.ca_file),),
     )
     yield profile
     server.stop()

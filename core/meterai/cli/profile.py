@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_OK
-from meterai.errors import InputError
+from meterai.errors import InputError, UsageError
 from meterai.i18n import N_, _
 from meterai.settings import SERVICES, Profile, save_settings
 
@@ -37,13 +38,35 @@ def register(sub: Any) -> None:
         help=_("one URL for every service, or SERVICE=URL (repeatable)"),
     )
     add.add_argument("--ca", help=_("CA file to trust for TLS and signatures"))
+    _trust_arguments(add)
     add.add_argument("--user", help=_("account user name"))
     add.set_defaults(func=run_add)
+    change = actions.add_parser("set", help=_("change the trust settings of a profile"))
+    change.add_argument("name", help=_("profile name"))
+    _trust_arguments(change)
+    change.set_defaults(func=run_set)
+    show = actions.add_parser("show", help=_("show a profile and what it trusts"))
+    show.add_argument("name", nargs="?", help=_("profile name (default: the active one)"))
+    show.set_defaults(func=run_show)
     use = actions.add_parser("use", help=_("make a profile the active one"))
     use.add_argument("name", help=_("profile name"))
     use.set_defaults(func=run_use)
     listing = actions.add_parser("list", help=_("list the profiles"))
     listing.set_defaults(func=run_list)
+
+
+def _trust_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tls-ca",
+        metavar="FILE",
+        help=_("an extra CA trusted for TLS, on top of the system's roots ('none' to drop it)"),
+    )
+    parser.add_argument(
+        "--sign-ca",
+        metavar="FILE",
+        action="append",
+        help=_("the provider's signing CA, which stamps must chain to (repeatable)"),
+    )
 
 
 def _base_urls(values: list[str]) -> dict[str, str]:
@@ -57,25 +80,75 @@ def _base_urls(values: list[str]) -> dict[str, str]:
     return urls
 
 
+def _absolute(name: str) -> str:
+    return str(Path(name).expanduser().resolve())
+
+
+def _with_trust(profile: Profile, tls_ca: str | None, sign_ca: list[str] | None) -> Profile:
+    """``profile`` with the trust settings given on the command line (the others kept)."""
+    if tls_ca is not None:
+        tls = None if tls_ca.lower() == "none" else _absolute(tls_ca)
+        profile = replace(profile, tls_ca_file=tls)
+    if sign_ca:
+        profile = replace(profile, sign_ca_files=tuple(_absolute(f) for f in sign_ca))
+    return profile
+
+
+def _known(ctx: CliContext, name: str) -> Profile:
+    profiles = ctx.settings.profiles
+    if name not in profiles:
+        raise UnknownProfile(name=name, known=", ".join(sorted(profiles)))
+    return profiles[name]
+
+
 def run_add(args: argparse.Namespace, ctx: CliContext) -> int:
     settings = ctx.settings
-    ca = str(Path(args.ca).expanduser().resolve()) if args.ca else None
-    settings.profiles[args.name] = Profile(
-        name=args.name,
-        kind=args.kind,
-        base_urls=_base_urls(args.base_url),
-        ca_file=ca,
-        user=args.user,
+    profile = Profile(
+        name=args.name, kind=args.kind, base_urls=_base_urls(args.base_url), user=args.user
     )
+    if args.ca:
+        profile = _with_trust(profile, args.ca, [args.ca])
+    settings.profiles[args.name] = _with_trust(profile, args.tls_ca, args.sign_ca)
     save_settings(ctx.paths, settings)
     ctx.print(_("profile {name} saved").format(name=args.name))
     return EXIT_OK
 
 
+def run_set(args: argparse.Namespace, ctx: CliContext) -> int:
+    if args.tls_ca is None and not args.sign_ca:
+        raise UsageError(detail=_("give --tls-ca FILE, --sign-ca FILE or both"))
+    profile = _with_trust(_known(ctx, args.name), args.tls_ca, args.sign_ca)
+    ctx.settings.profiles[args.name] = profile
+    save_settings(ctx.paths, ctx.settings)
+    ctx.print(_("profile {name} saved").format(name=args.name))
+    return run_show(argparse.Namespace(name=args.name), ctx)
+
+
+def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
+    profile = _known(ctx, args.name or ctx.settings.active_profile)
+    ctx.print(f"{profile.name} ({profile.kind})")
+    for service in SERVICES:
+        where = profile.base_urls.get(service) or _("embedded sandbox")
+        ctx.print(f"  {service:<15} {where}")
+    if profile.user:
+        ctx.print("  " + _("user: {user}").format(user=profile.user))
+    tls = _("the system's roots")
+    if profile.tls_ca_file:
+        tls = _("the system's roots and {file}").format(file=profile.tls_ca_file)
+    ctx.print("  " + _("TLS trust: {roots}").format(roots=tls))
+    if profile.sign_ca_files:
+        signing = ", ".join(profile.sign_ca_files)
+    elif profile.embedded:
+        signing = _("the embedded sandbox's CA")
+    else:
+        signing = _("none: nothing will be bought until --sign-ca is set")
+    ctx.print("  " + _("signature trust: {roots}").format(roots=signing))
+    return EXIT_OK
+
+
 def run_use(args: argparse.Namespace, ctx: CliContext) -> int:
     settings = ctx.settings
-    if args.name not in settings.profiles:
-        raise UnknownProfile(name=args.name, known=", ".join(sorted(settings.profiles)))
+    _known(ctx, args.name)
     settings.active_profile = args.name
     save_settings(ctx.paths, settings)
     ctx.print(_("active profile: {name}").format(name=args.name))

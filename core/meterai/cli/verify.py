@@ -60,26 +60,27 @@ def _rect(text: str) -> tuple[float, float, float, float]:
     return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
 
 
-def _trust_file(ctx: CliContext, ca: str | None) -> Path:
+def _trust_files(ctx: CliContext, ca: str | None) -> list[Path]:
+    """``--ca``, else the active profile's signature trust roots (never its TLS ones)."""
     if ca:
-        return Path(ca)
+        return [Path(ca)]
     profile = ctx.settings.profile
-    if profile.ca_file:
-        return Path(profile.ca_file)
+    if profile.sign_ca_files:
+        return [Path(name) for name in profile.sign_ca_files]
     if profile.embedded:
         from meterai.sandbox.pki import material_in
 
-        return material_in(ctx.paths.sandbox_dir / "ca").ca_file
+        return [material_in(ctx.paths.sandbox_dir / "ca").ca_file]
     raise NoTrustRoot(profile=profile.name)
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    trust = _trust_file(ctx, args.ca)
-    if not trust.is_file():
+    trust = _trust_files(ctx, args.ca)
+    if not all(path.is_file() for path in trust):
         raise NoTrustRoot(profile=ctx.settings.profile.name)
     report = verify_stamped(
         Path(args.file),
-        load_trust_roots([trust]),
+        load_trust_roots(trust),
         Expectation(
             original=Path(args.original) if args.original else None,
             page_index=args.page,

@@ -94,9 +94,19 @@ def _check_base_urls(base_urls: Mapping[str, str]) -> dict[str, str]:
     return checked
 
 
-def tls_context(ca_file: str | None) -> ssl.SSLContext:
-    """Verification is always on: the profile's CA file, else the public roots (certifi)."""
-    context = ssl.create_default_context(cafile=ca_file or certifi.where())
+def tls_context(extra_ca_file: str | None = None) -> ssl.SSLContext:
+    """Verification is always on: the system's roots, plus the profile's extra CA if any.
+
+    Where the system offers no roots at all (a bare container, some frozen builds),
+    certifi's public roots stand in for them. Which CA signs the provider's *stamps*
+    is a separate setting (``Profile.sign_ca_files``), never mixed into this one.
+    """
+    context = ssl.create_default_context()
+    system = ssl.get_default_verify_paths()
+    if not (context.get_ca_certs() or system.cafile or system.capath):
+        context.load_verify_locations(cafile=certifi.where())
+    if extra_ca_file:
+        context.load_verify_locations(cafile=extra_ca_file)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context
 
@@ -113,7 +123,7 @@ class ProviderClient:
         self,
         base_urls: Mapping[str, str],
         *,
-        ca_file: str | None = None,
+        tls_ca_file: str | None = None,
         credentials: Credentials | None = None,
         stall_timeout: float = DEFAULT_STALL_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
@@ -130,7 +140,7 @@ class ProviderClient:
         self._credentials = credentials
         self._balance_method = "POST"
         self._http = httpx.Client(
-            verify=tls_context(ca_file),
+            verify=tls_context(tls_ca_file),
             timeout=httpx.Timeout(
                 connect=connect_timeout, read=stall_timeout, write=stall_timeout, pool=pool_timeout
             ),
@@ -153,7 +163,7 @@ class ProviderClient:
                 f"profile {profile.name!r} has no base URLs: start the embedded sandbox and "
                 "pass its URLs"
             )
-        return cls(profile.base_urls, ca_file=profile.ca_file, **kwargs)
+        return cls(profile.base_urls, tls_ca_file=profile.tls_ca_file, **kwargs)
 
     def close(self) -> None:
         self._http.close()

@@ -44,7 +44,8 @@ from meterai.sync.events import (
     ignore,
 )
 from meterai.tracebacks import write_evidence
-from meterai.verify import Expectation, load_trust_roots, verify_stamped
+from meterai.trust import check_tls_root, signature_roots
+from meterai.verify import Expectation, verify_stamped
 
 log = logging.getLogger(__name__)
 
@@ -160,17 +161,28 @@ class SyncRunner:
     # --- lifecycle -----------------------------------------------------------------
 
     def open(self) -> None:
-        """Take the data-dir lock and connect to the provider (starting the embedded sandbox)."""
-        self._lock_file = _take_lock(self.paths)
-        profile = self._connect_profile(self.settings.profile)
-        from meterai.credentials import credentials_for
+        """Take the data-dir lock, check the profile's trust roots, connect to the provider.
 
-        self._client = ProviderClient.from_profile(
-            profile,
-            credentials=credentials_for(self.settings.profile),
-            stall_timeout=self.config.stall_timeout,
-        )
-        self._trust = load_trust_roots([Path(profile.ca_file)] if profile.ca_file else [])
+        The trust check comes before any call to the provider: a profile that could not
+        verify a stamp must not reconcile, buy or stamp (DESIGN section 8). Whatever
+        was started before a refusal (the lock, the embedded sandbox) is released.
+        """
+        try:
+            self._lock_file = _take_lock(self.paths)
+            profile = self._connect_profile(self.settings.profile)
+            signer = self._sandbox.material.signer_cert if self._sandbox is not None else None
+            self._trust = signature_roots(profile, signer)
+            check_tls_root(profile)
+            from meterai.credentials import credentials_for
+
+            self._client = ProviderClient.from_profile(
+                profile,
+                credentials=credentials_for(self.settings.profile),
+                stall_timeout=self.config.stall_timeout,
+            )
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         for box in self._outboxes:
@@ -487,8 +499,9 @@ class SyncRunner:
 
         self._sandbox = SandboxServer(self.paths.sandbox_dir)
         base = self._sandbox.start()
+        ca = str(self._sandbox.ca_file)
         return replace(
-            profile, base_urls={s: base for s in SERVICES}, ca_file=str(self._sandbox.ca_file)
+            profile, base_urls={s: base for s in SERVICES}, tls_ca_file=ca, sign_ca_files=(ca,)
         )
 
     def __enter__(self) -> SyncRunner:

@@ -37,7 +37,8 @@ def _profile(server: SandboxServer) -> Profile:
         name="sandbox-test",
         kind="sandbox",
         base_urls=dict.fromkeys(SERVICES, server.base_url),
-        ca_file=str(server.ca_file),
+        tls_ca_file=str(server.ca_file),
+        sign_ca_files=(str(server.ca_file),),
         user="demo",
     )
 

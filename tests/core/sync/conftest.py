@@ -67,7 +67,8 @@ def point_at(paths: Paths, server: SandboxServer) -> Settings:
         name="test",
         kind="sandbox",
         base_urls={s: server.base_url for s in SERVICES},
-        ca_file=str(server.ca_file),
+        tls_ca_file=str(server.ca_file),
+        sign_ca_files=(str(server.ca_file),),
         user="demo",
     )
     settings.active_profile = "test"
