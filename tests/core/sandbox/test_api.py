@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pikepdf
 
+from meterai.provider.schemas import SERIAL_FORMAT
 from meterai.sandbox import SandboxServer
 from tests import pdfs
 from tests.core.sandbox.client import ApiClient
@@ -185,6 +186,14 @@ def test_old_pdf_is_rewritten_as_17(api: ApiClient, tmp_path: Path) -> None:
         assert src.pdf_version == "1.4"
 
 
+def test_serial_numbers_have_the_format_seen_in_the_field(api: ApiClient, tmp_path: Path) -> None:
+    """22 characters of A-Z and 0-9, the format the client checks every answer against."""
+    up = api.upload(make_pdf(tmp_path / "a.pdf").read_bytes())
+    for _ in range(20):
+        sn = api.buy(up["id"]).json()["result"]["sn"]
+        assert SERIAL_FORMAT.fullmatch(sn), sn
+
+
 def test_sn_status_and_list(api: ApiClient, tmp_path: Path) -> None:
     up = api.upload(make_pdf(tmp_path / "a.pdf").read_bytes())
     first = api.buy(up["id"], "A").json()["result"]["sn"]
@@ -198,6 +207,8 @@ def test_sn_status_and_list(api: ApiClient, tmp_path: Path) -> None:
     by_sn = {d["sn"]: d for d in listed["result"]["data"]}
     assert by_sn[first]["status"] == "STAMP" and by_sn[second]["status"] == "NOTSTAMP"
     assert by_sn[second]["nodoc"] == "B"
+    assert by_sn[first]["file"] == f"final_{up['id']}.pdf" and by_sn[second]["file"] == ""
+    assert result["data"][0]["file"] == f"final_{up['id']}.pdf"
     wrong = api.http.get("/chanel/sale/stamp/ext/someone-else", headers=api.auth).json()
     assert wrong["statusCode"] == "90"
 

@@ -181,3 +181,42 @@ def test_an_outbox_restored_from_before_stamping_fetches_the_stamped_result(
     assert _journal_and_row(client_paths, request_id)[1].state == copied_at
     SyncRunner(client_paths, load_settings(client_paths), config=FAST).run_once()
     _assert_done_once_without_a_false_gone(client_paths, admin, provider, request_id)
+
+
+def test_a_stamped_request_with_no_known_location_says_so_honestly(
+    client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path
+) -> None:
+    """No stored URL, no file id, and a status record naming no file: nothing says the
+    result was deleted, so the user is not told it was; nothing is bought either."""
+    (request_id,) = queue_documents(client_paths, 1, tmp_path / "docs")
+    runner = SyncRunner(client_paths, load_settings(client_paths), config=FAST)
+    runner.open()
+    try:
+        engine = runner._engine()
+        while engine.outbox.get(request_id).state != State.STAMPED:
+            engine.step(request_id)
+        engine.outbox.conn.execute(
+            "UPDATE requests SET result_url = NULL, provider_file_id = NULL WHERE id = ?",
+            (request_id,),
+        )
+        admin.faults(
+            {
+                "rules": [
+                    {
+                        "endpoint": "sn-status",
+                        "fault": "rewrite_json",
+                        "path": "result.data.0.file",
+                        "value": "",
+                    }
+                ]
+            }
+        )
+        states = [engine.step(request_id) for _ in range(3)]
+        row = engine.outbox.get(request_id)
+    finally:
+        runner.close()
+    assert states == [State.STAMPED, State.STAMPED, State.NEEDS_ATTENTION]
+    assert row.sn and row.sn in (row.last_error or "")
+    assert "does not say where" in (row.last_error or "")
+    assert "72 hours" not in (row.last_error or "")
+    assert admin.account()["spent"] == 1
