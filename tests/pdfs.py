@@ -284,3 +284,21 @@ def make_offset_off(path: Path, number: int = 3, by: int = 5) -> Path:
 def make_unreadable_box(path: Path) -> Path:
     """A crop box holding a string: qpdf keeps it through any rewrite, pypdf cannot read it."""
     return write_objects(path, _one_page_objects(b" /CropBox [0 0 (wide) 842]"))
+
+
+def make_with_freed_object(path: Path) -> Path:
+    """A later revision frees an object nothing uses, as editors do when they delete one.
+
+    The freed entry stays in the cross-reference history; it is not a dangling reference.
+    """
+    objects = [*_one_page_objects(), b"<< /Unused true >>"]
+    data = write_objects(path, objects).read_bytes()
+    previous = int(data[data.rindex(b"startxref") + 10 :].split()[0])
+    xref = len(data)
+    update = b"xref\n0 1\n0000000000 65535 f \n6 1\n0000000000 00001 f \n"
+    update += b"trailer\n<< /Size 7 /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
+        previous,
+        xref,
+    )
+    path.write_bytes(data + update)
+    return path

@@ -10,6 +10,7 @@ paid for nothing. Shared by the slow test and ``bench/corpus.py``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -53,6 +54,7 @@ class Tally:
     files: int = 0
     refused: list[Refusal] = field(default_factory=list)
     queued: int = 0
+    rewritten: list[str] = field(default_factory=list)
     done_valid: int = 0
     not_done: list[str] = field(default_factory=list)
     paid_not_done: list[str] = field(default_factory=list)
@@ -76,6 +78,7 @@ class Tally:
             ("refused with a message", len(self.refused) - len(self.unexplained_refusals)),
             ("refused without a message in both languages", len(self.unexplained_refusals)),
             ("queued", self.queued),
+            ("  of which rewritten by a fix first", len(self.rewritten)),
             ("done and valid", self.done_valid),
             ("queued but not done and valid", len(self.not_done)),
             ("paid but not done (must be 0)", len(self.paid_not_done)),
@@ -96,6 +99,9 @@ class Tally:
                 lines += ["", f"{title}:"]
                 for item, n in counted.items():
                     lines.append(f"  - {item}" + (f" (x{n})" if n > 1 else ""))
+        if self.rewritten:
+            lines += ["", "rewritten by a fix before queueing:"]
+            lines += [f"  - {name}" for name in self.rewritten]
         lines += ["", "refusals by reason:"]
         for (indonesian, english), files in self.refusals_by_reason().items():
             lines += [f"- {len(files)} file(s): {', '.join(files)}", f"    id: {indonesian}"]
@@ -173,7 +179,7 @@ def add_all(cli: Cli, named: dict[str, Path], out: Path, tally: Tally) -> None:
             tally.other_failures.append(f"add {name}: exit {done.returncode} {done.stderr[-300:]}")
 
 
-def sync_and_verify(cli: Cli, server: SandboxServer, tally: Tally) -> None:
+def sync_and_verify(cli: Cli, server: SandboxServer, named: dict[str, Path], tally: Tally) -> None:
     budget = SYNC_TIMEOUT_BASE + SYNC_TIMEOUT_PER_DOC * tally.queued
     cli("sync --once", ["sync", "--once", "--concurrency", "2"], budget)
     status = cli("status", ["status", "--json"], ADD_TIMEOUT)
@@ -182,6 +188,9 @@ def sync_and_verify(cli: Cli, server: SandboxServer, tally: Tally) -> None:
     docs = resolve_paths(cli.data_dir).docs_dir
     for row in rows:
         label = f"request {row['id']} ({row['file']})"
+        source = named.get(str(row["file"]))
+        if source and hashlib.sha256(source.read_bytes()).hexdigest() != row["sha256"]:
+            tally.rewritten.append(str(row["file"]))
         if row["state"] != "done":
             tally.not_done.append(f"{label}: {row['state']}: {row.get('last_error') or ''}")
             continue
@@ -225,6 +234,6 @@ def run_corpus(files: list[Path], root: Path, work: Path) -> tuple[Tally, float]
         cli = Cli(paths.data_dir, tally)
         named = _named_files(files, root, work / "inbox")
         add_all(cli, named, work / "out", tally)
-        sync_and_verify(cli, server, tally)
+        sync_and_verify(cli, server, named, tally)
         _logged_tracebacks(paths.data_dir, tally)
     return tally, time.monotonic() - started

@@ -69,10 +69,11 @@ def readers_agree(
     file gets no complaint here: that verdict is the caller's, with its own advice.
     """
     heard_pypdf = _pypdf(source) if pypdf_heard is None else list(pypdf_heard)
+    named = str(source) if isinstance(source, Path) else None
     return (
-        *_complaints(Reader.QPDF, _qpdf(source)),
-        *_complaints(Reader.PYPDF, heard_pypdf),
-        *_complaints(Reader.PYHANKO, _pyhanko(source, thorough)),
+        *_complaints(Reader.QPDF, _qpdf(source), named),
+        *_complaints(Reader.PYPDF, heard_pypdf, named),
+        *_complaints(Reader.PYHANKO, _pyhanko(source, thorough), named),
     )
 
 
@@ -103,8 +104,10 @@ class _ThreadHandler(logging.Handler):
             self.heard.append(record.getMessage())
 
 
-def _complaints(reader: Reader, details: Sequence[str]) -> list[Complaint]:
-    unique = dict.fromkeys(d.strip()[:_MAX_DETAIL] for d in details if d.strip())
+def _complaints(reader: Reader, details: Sequence[str], path: str | None) -> list[Complaint]:
+    """Each distinct complaint once, without the file's path (messages are shown and logged)."""
+    cleaned = (d.replace(f"{path}: ", "").replace(path, "") if path else d for d in details)
+    unique = dict.fromkeys(d.strip(":, ")[:_MAX_DETAIL] for d in cleaned if d.strip(":, "))
     return [Complaint(reader, detail) for detail in unique]
 
 
@@ -124,12 +127,11 @@ def _qpdf(source: Source) -> list[str]:
             for _ in pdf.objects:
                 pass
             heard += pdf.get_warnings()
-            name = pdf.filename
     except pikepdf.PasswordError:
         return []
     except Exception as exc:  # any failure of a parser on a file is its verdict on the file
         return [_refusal(exc)]
-    return [str(w).removeprefix(name).lstrip(":, ") for w in heard]
+    return [str(w) for w in heard]
 
 
 def _pypdf(source: Source) -> list[str]:
@@ -173,10 +175,18 @@ def _read_like_the_signer(reader: PdfFileReader) -> None:
 
 
 def _resolve_everything(reader: PdfFileReader) -> None:
-    refs = {
+    """Every object the file holds now: not those a later revision freed.
+
+    The history lists freed objects too, and pyHanko rightly refuses to read
+    those (the corpus found two files an editor had deleted objects from).
+    """
+    xrefs = reader.xrefs
+    latest = xrefs.total_revisions - 1
+    live = {
         ref
-        for revision in range(reader.xrefs.total_revisions)
-        for ref in reader.xrefs.explicit_refs_in_revision(revision)
+        for revision in range(xrefs.total_revisions)
+        for ref in xrefs.explicit_refs_in_revision(revision)
+        if xrefs.get_historical_ref(ref, latest) is not None
     }
-    for ref in sorted(refs, key=lambda r: (r.idnum, r.generation)):
+    for ref in sorted(live, key=lambda r: (r.idnum, r.generation)):
         reader.get_object(ref)  # type: ignore[no-untyped-call]
