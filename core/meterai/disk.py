@@ -60,6 +60,14 @@ def disk_error(exc: BaseException, folder: Path, needed: int = 0) -> DiskError |
     return None
 
 
+def refused(exc: BaseException) -> bool:
+    """Whether ``exc`` is the disk refusing a write, whatever the folder: for code that
+    must not count it as a request's own failure (it is the environment's)."""
+    if isinstance(exc, DiskError):
+        return True
+    return isinstance(exc, OSError) and exc.errno in (_READ_ONLY_ERRNOS | _FULL_ERRNOS)
+
+
 @contextlib.contextmanager
 def mapped(folder: Path, needed: Callable[[], int] = lambda: 0) -> Iterator[None]:
     """Raise a refused write inside the block as its ``DiskError``; anything else unchanged.

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from meterai import disk
 from meterai.errors import IllegalTransition, MeteraiError, VerificationError
 from meterai.fsutil import copy_no_overwrite, fsync_dir, temp_prefix
 from meterai.i18n import N_, _
@@ -140,6 +141,8 @@ class Engine:
         except StepCrash:
             raise
         except (MeteraiError, OSError) as exc:
+            if disk.refused(exc):
+                raise  # the disk's fault, not this request's: the runner decides
             self._failed(self.outbox.get(request_id), exc)
         except Exception as exc:  # a bug: this request's failure, never the run's
             self._failed(self.outbox.get(request_id), self._internal_error(request_id, exc))

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
-from meterai import doctypes
-from meterai.errors import MeteraiError, StoreLocked
+from meterai import disk, doctypes
+from meterai.errors import DiskError, MeteraiError, StoreLocked
 from meterai.i18n import N_
 from meterai.outbox.states import ACTIVE, State
 from meterai.outbox.store import Outbox, RequestRow
@@ -157,6 +157,8 @@ class SyncRunner:
         self._trust: list[Any] = []
         self.balance: int | None = None
         self._point = _crash_point_from_env()
+        self._once = False
+        self._refusal: DiskError | None = None
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -248,11 +250,16 @@ class SyncRunner:
         owns = self._client is None
         if owns:
             self.open()
+        self._once, self._refusal = True, None
         try:
-            return self._drain(stop_when_idle=True)
+            summary = self._drain(stop_when_idle=True)
         finally:
+            self._once = False
             if owns:
                 self.close()
+        if self._refusal is not None:
+            raise self._refusal
+        return summary
 
     def _serve(self) -> None:
         try:
@@ -324,7 +331,7 @@ class SyncRunner:
     def _reconcile_at_start(self) -> None:
         try:
             self._engine().reconcile()
-        except (ProviderFailure, OSError, StoreLocked) as exc:
+        except (ProviderFailure, OSError, StoreLocked, DiskError) as exc:
             log.info("reconciliation postponed: %s", exc)
 
     def _probe(self, types: ThreadPoolExecutor | None = None) -> None:
@@ -340,7 +347,7 @@ class SyncRunner:
             self.set_online(False)
             log.info("provider unreachable: %s", exc)
             return
-        except StoreLocked as exc:
+        except (StoreLocked, DiskError) as exc:
             log.warning("document types not cached this time: %s", exc)
         self.set_online(True)
 
@@ -387,7 +394,7 @@ class SyncRunner:
     def _finished(self, request_id: int, summary: Summary) -> Callable[[Future[State]], None]:
         def done(future: Future[State]) -> None:
             exc = future.exception()
-            if exc is not None:
+            if exc is not None and not self._halted_by_disk(exc):
                 self._hold_back(request_id, exc)
             with self._cond:
                 self._inflight.pop(request_id, None)
@@ -399,6 +406,21 @@ class SyncRunner:
                 self._cond.notify_all()
 
         return done
+
+    def _halted_by_disk(self, exc: BaseException) -> bool:
+        """A read-only folder or a full disk fails every request alike: ``run_once`` stops
+        and raises it (the CLI's one message, exit 1), and no request is charged for it;
+        nothing was written, so the next run resumes where this one stopped. The
+        long-running mode holds the request back instead, and resumes once writes work."""
+        refusal = disk.disk_error(exc, self.paths.data_dir) if disk.refused(exc) else None
+        if refusal is None or not self._once:
+            return False
+        log.warning("stopping the run: %s", refusal)
+        with self._cond:
+            self._refusal = self._refusal or refusal
+            self._stopping = True
+            self._cond.notify_all()
+        return True
 
     def _hold_back(self, request_id: int, exc: BaseException) -> None:
         """A failure outside the engine's own handling (the outbox, the handling itself):

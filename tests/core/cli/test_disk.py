@@ -24,10 +24,10 @@ import pytest
 
 from meterai.sandbox import SandboxServer
 from meterai.settings import resolve_paths
-from tests.core.sync.conftest import point_at, provider
+from tests.core.sync.conftest import Admin, admin, point_at, provider
 from tests.pdfs import make_pdf
 
-__all__ = ["provider"]
+__all__ = ["admin", "provider"]
 
 METERAI = Path(sys.executable).with_name("meterai")
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform != "linux", reason="Linux mounts")]
@@ -157,8 +157,33 @@ def test_a_full_disk_is_a_message_and_the_work_resumes_when_space_returns(
     _all_done(data, 2)
 
 
-def _fill(path: Path) -> Path:
-    """Take every free byte of the file system ``path`` is on."""
+def test_a_disk_that_fills_during_sync_stops_the_run_and_nothing_is_bought_twice(
+    tmp_path: Path, provider: SandboxServer, admin: Admin, mounts: Callable[..., None]
+) -> None:
+    """Room to open the outbox and start, not to finish: the run stops with the message
+    (before: each request retried its own "[Errno 28]" and the run went on)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounts("-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk))
+    data = disk / "data"
+    point_at(resolve_paths(data), provider)
+    docs = [make_pdf(tmp_path / f"big-{i}.pdf", image_bytes=200_000) for i in range(3)]
+    for doc in docs:
+        assert meterai(data, "add", doc, "--type", "3").code == 0
+    filler = _fill(disk / "filler", leave=150_000)
+
+    synced = meterai(data, "sync", "--once")
+    assert synced.code == 1
+    assert f"Error: The disk is full: 2 MB are needed in {data}." in synced.err
+    assert "done" not in _states(data)
+
+    filler.unlink()
+    _all_done(data, 3)
+    assert len(admin.serials()) == 3  # the purchases a stop interrupted were adopted
+
+
+def _fill(path: Path, leave: int = 0) -> Path:
+    """Take every free byte of the file system ``path`` is on, but ``leave``."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
     try:
         for size in (65536, 4096, 512, 1):
@@ -167,6 +192,7 @@ def _fill(path: Path) -> Path:
                     pass
             except OSError:
                 continue
+        os.ftruncate(fd, max(0, os.fstat(fd).st_size - leave))
     finally:
         os.close(fd)
     return path
