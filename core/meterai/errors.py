@@ -153,8 +153,8 @@ class StoreError(MeteraiError):
 class StoreCorrupt(StoreError):
     code = "store_corrupt"
     template = N_(
-        "The local database {path} is damaged ({detail}). It was left untouched; "
-        "restore a backup or move it aside."
+        "The local database {path} is damaged ({detail}). It was left untouched; run "
+        "`meterai recover --restore` to rebuild it from the newest backup."
     )
 
 

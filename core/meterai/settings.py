@@ -85,6 +85,16 @@ class Paths:
         return self.data_dir / "logs"
 
     @property
+    def backups_dir(self) -> Path:
+        """Rolling copies of the outbox, taken with SQLite's online backup API."""
+        return self.data_dir / "backups"
+
+    @property
+    def install_id_file(self) -> Path:
+        """This installation's id outside the database, so a rebuilt outbox keeps it."""
+        return self.data_dir / "install-id"
+
+    @property
     def settings_file(self) -> Path:
         return self.config_dir / "settings.json"
 

@@ -66,6 +66,11 @@ def register(sub: Any) -> None:
     recover = sub.add_parser(
         "recover", help=_("reconcile with the provider: serial numbers bought but not used")
     )
+    recover.add_argument(
+        "--restore",
+        action="store_true",
+        help=_("rebuild a missing, empty or damaged outbox from the newest good backup"),
+    )
     recover.set_defaults(func=run_recover)
     register_adopt(recover)
 
@@ -283,6 +288,10 @@ def run_adopt(args: argparse.Namespace, ctx: CliContext) -> int:
 def run_recover(args: argparse.Namespace, ctx: CliContext) -> int:
     if getattr(args, "adopt", None):
         return run_adopt(args, ctx)
+    if getattr(args, "restore", False):
+        from meterai.cli.restore import run_restore
+
+        return run_restore(args, ctx)
     runner = SyncRunner(ctx.paths, ctx.settings)
     runner.open()
     try:

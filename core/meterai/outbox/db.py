@@ -13,7 +13,7 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from meterai.disk import disk_error
@@ -21,6 +21,34 @@ from meterai.errors import MeteraiError, MigrationError, StoreCorrupt, StoreErro
 
 BUSY_TIMEOUT_MS = 5000
 EXPECTED_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "busy_timeout": BUSY_TIMEOUT_MS}
+
+CommitListener = Callable[[Path], None]
+_commit_listeners: list[CommitListener] = []
+
+
+class OutboxConnection(sqlite3.Connection):
+    """A connection that knows its file, so ``atomic`` can say which database committed."""
+
+    path: Path
+
+
+def on_commit(listener: CommitListener) -> Callable[[], None]:
+    """Call ``listener(database path)`` after every top-level commit; returns the remover.
+
+    The rolling backups learn of a burst of changes here (one seam for every writer:
+    the store, the migrations, money's and the kiosk's verbs), and the power-loss test
+    marks a commit as durable here: with ``synchronous=FULL`` in WAL mode, COMMIT
+    returns only after SQLite has fsynced the log.
+    """
+    _commit_listeners.append(listener)
+    return lambda: _commit_listeners.remove(listener)
+
+
+def _committed(conn: sqlite3.Connection) -> None:
+    if not isinstance(conn, OutboxConnection):
+        return
+    for listener in list(_commit_listeners):
+        listener(conn.path)
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
@@ -43,12 +71,17 @@ def _translate(exc: sqlite3.Error, path: Path) -> MeteraiError:
 
 
 def open_connection(
-    path: Path, *, max_version: int | None = None, check_integrity: bool = True
+    path: Path,
+    *,
+    max_version: int | None = None,
+    check_integrity: bool = True,
+    before_writes: Callable[[sqlite3.Connection], None] | None = None,
 ) -> sqlite3.Connection:
     """Open ``path`` with the pragmas we rely on, read back, or raise a ``StoreError``.
 
-    Everything that can refuse the file (header, schema too new, integrity) runs before
-    the first pragma that writes, so a refused file is left byte-for-byte untouched.
+    Everything that can refuse the file (header, schema too new, integrity, and the
+    caller's ``before_writes`` check) runs before the first pragma that writes, so a
+    refused file is left byte-for-byte untouched.
     """
     # The file is never opened with plain open(): on POSIX, closing ANY descriptor of a
     # file drops every lock this process's SQLite connections hold on it, and another
@@ -56,9 +89,15 @@ def open_connection(
     # file that is not a database, before anything is written.
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(
+            path,
+            isolation_level=None,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            factory=OutboxConnection,
+        )
     except sqlite3.Error as exc:
         raise _translate(exc, path) from exc
+    conn.path = path
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -66,6 +105,8 @@ def open_connection(
             raise MigrationError(path=str(path), found=version, known=max_version)
         if check_integrity:
             _integrity_check(conn, path)
+        if before_writes is not None:
+            before_writes(conn)
         _switch_to_wal(conn)
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -180,6 +221,7 @@ def atomic(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         if refused is not None:
             raise refused from exc  # rolled back: nothing of the transaction was kept
         raise
+    _committed(conn)
 
 
 def _file_of(conn: sqlite3.Connection) -> Path:

@@ -22,7 +22,9 @@ from meterai.errors import IllegalTransition, InputError, RequestNotFound, Store
 from meterai.fsutil import sweep_temp_files
 from meterai.i18n import N_, _
 from meterai.messages import Message
+from meterai.outbox.backup import BackupSchedule, schedule_for
 from meterai.outbox.db import atomic, open_connection, open_read_only
+from meterai.outbox.guard import keep_install_id, refuse_if_lost, refuse_if_unformatted
 from meterai.outbox.migrations import LATEST, migrate
 from meterai.outbox.states import ACTIVE, CANCELLABLE, TERMINAL, State, can_move
 from meterai.settings import Paths
@@ -209,18 +211,35 @@ class Outbox:
         self.conn = conn
         self.path = path
         self._clock = clock
+        self._backups: BackupSchedule | None = None
 
     @classmethod
     def open(cls, paths: Paths, *, check_integrity: bool = True) -> Outbox:
-        conn = open_connection(paths.database, max_version=LATEST, check_integrity=check_integrity)
-        migrate(conn, paths.database)
+        """Open (or create) the data dir's outbox; every entry point comes through here, so
+        a lost outbox is refused the same way in the CLI, the runner, the GUI and the kiosk."""
+        refuse_if_lost(paths)
+        conn = open_connection(
+            paths.database,
+            max_version=LATEST,
+            check_integrity=check_integrity,
+            before_writes=lambda c: refuse_if_unformatted(c, paths),
+        )
+        try:
+            migrate(conn, paths.database)
+            keep_install_id(conn, paths)
+        except BaseException:
+            conn.close()
+            raise
         for folder in (paths.docs_dir, paths.stamped_dir):
             sweep_temp_files(folder)
-        return cls(conn, paths.database)
+        box = cls(conn, paths.database)
+        box._backups = schedule_for(paths)
+        return box
 
     @classmethod
     def open_read_only(cls, paths: Paths) -> Outbox:
         """For reading only, when the disk refuses writes; its schema must be current."""
+        refuse_if_lost(paths)
         conn = open_read_only(paths.database)
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         if version != LATEST:
@@ -235,6 +254,9 @@ class Outbox:
         return cls(conn, database)
 
     def close(self) -> None:
+        """Close, taking the backup a burst of changes left pending (the end of a run)."""
+        if self._backups is not None:
+            self._backups.flush()
         self.conn.close()
 
     # --- documents -----------------------------------------------------------------
