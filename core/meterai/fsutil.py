@@ -59,9 +59,24 @@ def open_regular(path: Path) -> BinaryIO:
         raise
 
 
+def make_dirs(path: Path) -> None:
+    """Create ``path`` and its missing parents durably: a new folder's entry lives in its
+    parent, and until the parent is fsynced a power cut may take the folder away with
+    every file in it, however carefully those were fsynced (the power-loss test found
+    ``stamped/`` vanishing so, under a request already recorded as downloaded)."""
+    missing = []
+    current = path
+    while not current.is_dir() and current.parent != current:
+        missing.append(current)
+        current = current.parent
+    for folder in reversed(missing):
+        folder.mkdir(exist_ok=True)
+        fsync_dir(folder.parent)
+
+
 def atomic_write_chunks(dest: Path, chunks: Iterable[bytes], *, mode: int = 0o644) -> int:
     """Write ``chunks`` to ``dest`` atomically and durably; returns the bytes written."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(dest.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(), dir=dest.parent)
     tmp = Path(tmp_name)
     written = 0
@@ -135,7 +150,7 @@ def sweep_temp_files(folder: Path) -> int:
 
 def copy_no_overwrite(src: Path, dest_dir: Path, name: str) -> Path:
     """Copy ``src`` into ``dest_dir`` as ``name``, adding `` (2)`` etc. rather than overwrite."""
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    make_dirs(dest_dir)
     stem, suffix = os.path.splitext(name)
     candidate = dest_dir / name
     n = 2

@@ -67,7 +67,9 @@ def take_backup(database: Path, folder: Path, *, keep: int = KEEP) -> Path:
     The source is opened ``mode=rw``, never created: a backup must not turn a missing
     outbox into an empty one.
     """
-    folder.mkdir(exist_ok=True)  # not its parents: a data dir deleted meanwhile stays deleted
+    if not folder.is_dir():
+        folder.mkdir()  # not its parents: a data dir deleted meanwhile stays deleted
+        fsync_dir(folder.parent)
     now = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")
     final = folder / f"{PREFIX}{now}-{os.getpid()}{SUFFIX}"
     staged = folder / f"{temp_prefix()}{now}{SUFFIX}"

@@ -8,6 +8,7 @@ the write cannot be separated by another writer.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from meterai.errors import IllegalTransition, InputError, RequestNotFound, StoreError
-from meterai.fsutil import sweep_temp_files
+from meterai.fsutil import make_dirs, sweep_temp_files
 from meterai.i18n import N_, _
 from meterai.messages import Message
 from meterai.outbox.backup import BackupSchedule, schedule_for
@@ -218,6 +219,7 @@ class Outbox:
         """Open (or create) the data dir's outbox; every entry point comes through here, so
         a lost outbox is refused the same way in the CLI, the runner, the GUI and the kiosk."""
         refuse_if_lost(paths)
+        make_dirs(paths.data_dir)
         conn = open_connection(
             paths.database,
             max_version=LATEST,
@@ -231,6 +233,10 @@ class Outbox:
             conn.close()
             raise
         for folder in (paths.docs_dir, paths.stamped_dir):
+            # Durably, before anything that names a file in it is recorded; on a read-only
+            # medium the writer that needs the folder reports it.
+            with contextlib.suppress(OSError):
+                make_dirs(folder)
             sweep_temp_files(folder)
         box = cls(conn, paths.database)
         box._backups = schedule_for(paths)
