@@ -18,6 +18,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ SYNC_TIMEOUT_PER_DOC = 5.0
 """A sync of the whole corpus takes about 2 s a document on a busy 2-core machine."""
 TRACEBACK = "Traceback (most recent call last)"
 EXIT_REJECTED = 3
+WORKERS = min(4, os.cpu_count() or 1)
+"""Adds and verifies run side by side: each is a process of its own, waiting on disk or CPU."""
 
 
 @dataclass(frozen=True)
@@ -155,28 +158,47 @@ def _message(stderr: str, file: str) -> str:
     return text.replace(file, "{file}")
 
 
+def _add_one(cli: Cli, name: str, path: Path, out: Path) -> Refusal | bool | str:
+    """True when queued, a ``Refusal`` when refused, a string when it failed otherwise."""
+    args = ["add", str(path), "--type", "3", "--out", str(out)]
+    done = cli(f"add {name}", args, ADD_TIMEOUT)
+    if done is None:
+        return False
+    if done.returncode == 0:
+        return True
+    if done.returncode != EXIT_REJECTED:
+        return f"add {name}: exit {done.returncode} {done.stderr[-300:]}"
+    english = cli(f"add {name} (en)", args, ADD_TIMEOUT, lang="en")
+    if english is not None and english.returncode == 0:
+        return True  # refused in one language, queued in the other: report it as queued
+    english_text = _message(english.stderr, path.name) if english else ""
+    return Refusal(name, _message(done.stderr, path.name), english_text)
+
+
 def add_all(cli: Cli, named: dict[str, Path], out: Path, tally: Tally) -> None:
-    for name, path in named.items():
-        tally.files += 1
-        args = ["add", str(path), "--type", "3", "--out", str(out)]
-        done = cli(f"add {name}", args, ADD_TIMEOUT)
-        if done is None:
-            continue
-        if done.returncode == 0:
-            tally.queued += 1
-        elif done.returncode == EXIT_REJECTED:
-            english = cli(f"add {name} (en)", args, ADD_TIMEOUT, lang="en")
-            tally.refused.append(
-                Refusal(
-                    name,
-                    _message(done.stderr, path.name),
-                    _message(english.stderr, path.name) if english else "",
-                )
-            )
-            if english is not None and english.returncode == 0:
-                tally.queued += 1  # the refusal was taken back: the English run queued it
-        else:
-            tally.other_failures.append(f"add {name}: exit {done.returncode} {done.stderr[-300:]}")
+    with ThreadPoolExecutor(WORKERS) as pool:
+        outcomes = pool.map(lambda item: _add_one(cli, *item, out), named.items())
+        for outcome in outcomes:
+            tally.files += 1
+            if isinstance(outcome, Refusal):
+                tally.refused.append(outcome)
+            elif isinstance(outcome, str):
+                tally.other_failures.append(outcome)
+            elif outcome:
+                tally.queued += 1
+
+
+def _verify_one(cli: Cli, row: dict[str, Any], docs: Path) -> str | None:
+    """None when the stamped file verifies; otherwise what went wrong."""
+    label = f"request {row['id']} ({row['file']})"
+    if row["state"] != "done":
+        return f"{label}: {row['state']}: {row.get('last_error') or ''}"
+    original = docs / f"{row['sha256']}.pdf"
+    args = ["verify", str(row["output_path"]), "--original", str(original)]
+    checked = cli(f"verify {label}", args, VERIFY_TIMEOUT)
+    if checked is not None and checked.returncode == 0:
+        return None
+    return f"{label}: done but verify says: {_last_line(checked.stdout) if checked else ''}"
 
 
 def sync_and_verify(cli: Cli, server: SandboxServer, named: dict[str, Path], tally: Tally) -> None:
@@ -184,25 +206,19 @@ def sync_and_verify(cli: Cli, server: SandboxServer, named: dict[str, Path], tal
     cli("sync --once", ["sync", "--once", "--concurrency", "2"], budget)
     status = cli("status", ["status", "--json"], ADD_TIMEOUT)
     rows: list[dict[str, Any]] = json.loads(status.stdout) if status and status.stdout else []
-    done_sns: set[str] = set()
     docs = resolve_paths(cli.data_dir).docs_dir
-    for row in rows:
-        label = f"request {row['id']} ({row['file']})"
-        source = named.get(str(row["file"]))
-        if source and hashlib.sha256(source.read_bytes()).hexdigest() != row["sha256"]:
-            tally.rewritten.append(str(row["file"]))
-        if row["state"] != "done":
-            tally.not_done.append(f"{label}: {row['state']}: {row.get('last_error') or ''}")
-            continue
-        original = docs / f"{row['sha256']}.pdf"
-        args = ["verify", str(row["output_path"]), "--original", str(original)]
-        checked = cli(f"verify {label}", args, VERIFY_TIMEOUT)
-        if checked is not None and checked.returncode == 0:
-            tally.done_valid += 1
-            done_sns.add(str(row["sn"]))
-        else:
-            detail = _last_line(checked.stdout) if checked else "no answer"
-            tally.not_done.append(f"{label}: done but verify says: {detail}")
+    done_sns: set[str] = set()
+    with ThreadPoolExecutor(WORKERS) as pool:
+        problems = pool.map(lambda r: _verify_one(cli, r, docs), rows)
+        for row, problem in zip(rows, problems, strict=True):
+            source = named.get(str(row["file"]))
+            if source and hashlib.sha256(source.read_bytes()).hexdigest() != row["sha256"]:
+                tally.rewritten.append(str(row["file"]))
+            if problem is None:
+                tally.done_valid += 1
+                done_sns.add(str(row["sn"]))
+            else:
+                tally.not_done.append(problem)
     for serial in _serials(server):
         if serial["sn"] not in done_sns:
             tally.paid_not_done.append(
