@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self.empty.add.clicked.connect(self.choose_files)
         self.outbox_model.modelReset.connect(self._show_table_or_empty)
         self.outbox_model.rowsInserted.connect(self._show_table_or_empty)
+        self.outbox_model.loadFailed.connect(self._show_load_error)
         self.resize(1240, 720)
         self.retranslate()
         self.outbox_model.reload()  # after the connections above, whenever the rows arrive
@@ -230,6 +231,12 @@ class MainWindow(QMainWindow):
     def _wake(self) -> None:
         if self.bridge is not None:
             self.bridge.wake()
+
+    def _show_load_error(self, exc: BaseException) -> None:
+        """A lost or damaged outbox is refused in words, not shown as an empty one."""
+        from meterai_desk.errors import show_error  # sqlite3 stays off the start-up path
+
+        show_error(self, exc, str(self.paths.logs_dir))
 
     def _show_table_or_empty(self) -> None:
         has_rows = self.outbox_model.rowCount() > 0

@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
@@ -85,6 +86,10 @@ def _when(ts: float | None) -> str:
 
 
 class OutboxModel(QAbstractTableModel):
+    # The outbox could not be read (refused as lost, damaged, locked): the window says why,
+    # rather than showing an empty outbox.
+    loadFailed = Signal(object)
+
     def __init__(self, tasks: TaskRunner, parent: Any = None) -> None:
         super().__init__(parent)
         self._tasks = tasks
@@ -108,7 +113,12 @@ class OutboxModel(QAbstractTableModel):
         def first_page(box: Outbox) -> tuple[int, list[RequestRow]]:
             return box.count(), box.requests(limit=PAGE)
 
-        self._tasks.db(first_page, lambda result: self._reset(generation, *result), owner=self)
+        self._tasks.db(
+            first_page,
+            lambda result: self._reset(generation, *result),
+            self.loadFailed.emit,
+            owner=self,
+        )
 
     def _reset(self, generation: int, total: int, rows: list[RequestRow]) -> None:
         if generation != self._generation:

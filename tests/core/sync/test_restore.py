@@ -104,3 +104,4 @@ def test_restore_brings_back_the_requests_and_the_next_sync_buys_nothing(
     assert all(s["stamp_count"] == 1 for s in after)
     rows = status_json(paths.data_dir, home)
     assert sorted(str(r["sn"]) for r in rows) == sorted(s["sn"] for s in bought)
+    assert [r["state"] for r in rows] == ["done", "done"]  # the results fetched again
