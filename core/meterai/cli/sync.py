@@ -9,7 +9,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from meterai import disk
+from meterai import disk, doctypes
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_PENDING
 from meterai.errors import MeteraiError
@@ -61,6 +61,15 @@ def register(sub: Any) -> None:
 
     retry = sub.add_parser("retry", help=_("send a request that needs attention again"))
     retry.add_argument("id", type=int, help=_("request id"))
+    retry.add_argument(
+        "--type",
+        dest="doc_type",
+        metavar="CODE",
+        help=_(
+            "confirm or change the document type of a request held because the provider "
+            "gave its code another meaning (meterai types lists the codes)"
+        ),
+    )
     retry.set_defaults(func=run_retry)
 
     recover = sub.add_parser(
@@ -259,6 +268,8 @@ def _warn_if_low(ctx: CliContext, balance: int | None) -> None:
 
 
 def run_retry(args: argparse.Namespace, ctx: CliContext) -> int:
+    if getattr(args, "doc_type", None):
+        return run_confirm_type(args, ctx)
     row = ctx.outbox().transition(
         args.id,
         State.QUEUED,
@@ -268,6 +279,25 @@ def run_retry(args: argparse.Namespace, ctx: CliContext) -> int:
         next_attempt_at=None,
     )
     ctx.print(_("queued again {id} {file}").format(id=row.id, file=row.file_name))
+    return EXIT_OK
+
+
+def run_confirm_type(args: argparse.Namespace, ctx: CliContext) -> int:
+    """The type is checked against the list the user sees now (the provider's, once
+    fetched), and stored with that list's name for it: the meaning being confirmed."""
+    from meterai.intake import UnknownDocType
+
+    box = ctx.outbox()
+    types, _from_provider = doctypes.cached_types(box)
+    chosen = doctypes.find(types, args.doc_type)
+    if chosen is None:
+        raise UnknownDocType(kode=args.doc_type, known=", ".join(t.kode for t in types))
+    row = box.confirm_doc_type(args.id, chosen.kode, chosen.nama)
+    ctx.print(
+        _("queued again {id} {file} as type {code} ({name})").format(
+            id=row.id, file=row.file_name, code=chosen.kode, name=chosen.nama
+        )
+    )
     return EXIT_OK
 
 

@@ -7,6 +7,7 @@ refused before anything is written to it.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -204,12 +205,86 @@ def _v5_original_sha_and_replacement(db: sqlite_utils.Database) -> None:
     )
 
 
+# The list earlier versions had built in, as it was: the names a request queued before
+# the provider's list was first fetched was shown. Frozen here, not imported, because
+# ``meterai.doctypes`` has moved on (its codes 3, 4a and 6 meant other things).
+_V5_BUILT_IN_NAMES = {
+    "2": "Surat Perjanjian",
+    "3": "Surat Keterangan / Surat Pernyataan",
+    "4a": "Akta Notaris",
+    "4b": "Akta PPAT",
+    "5": "Surat Berharga",
+    "6": "Dokumen Transaksi Surat Berharga",
+    "7": "Dokumen Lelang",
+    "8": "Dokumen Penerimaan Uang (lebih dari Rp5.000.000)",
+    "9": "Dokumen yang Digunakan sebagai Alat Bukti di Pengadilan",
+}
+
+
+def _v6_doc_type_name(db: sqlite_utils.Database) -> None:
+    """A request remembers the name of the type the user chose, not only its code: the
+    provider's list may give the code another meaning before the request is sent, and
+    then the request is held with a question instead of bought under the other meaning.
+
+    Older rows get the name the user was most likely shown: the provider's cached list
+    if one was fetched, else the built-in list of that version. The type (code and name)
+    may change on exactly one move, needs_attention back to queued before any serial
+    number exists, with nothing else of the request changing: that is the confirmation
+    of a type whose meaning changed."""
+    db.table("requests").add_column("doc_type_name", str)
+    names = dict(_V5_BUILT_IN_NAMES)
+    names.update(_cached_provider_names(db.conn))
+    for kode, nama in names.items():
+        db.execute(
+            "UPDATE requests SET doc_type_name = ? WHERE doc_type_name IS NULL"
+            " AND lower(doc_type) = lower(?)",
+            [nama, kode],
+        )
+    _frozen = (*_FROZEN_AFTER_QUEUE, "doc_type_name")
+    unchanged = " AND ".join(
+        f"NEW.{c} IS OLD.{c}" for c in _frozen if c not in ("doc_type", "doc_type_name")
+    )
+    db.execute("DROP TRIGGER requests_immutable_after_queue")
+    db.execute(
+        f"""
+        CREATE TRIGGER requests_immutable_after_queue
+        BEFORE UPDATE OF {", ".join(_frozen)} ON requests
+        WHEN OLD.state != 'draft' AND NOT (
+            OLD.state = 'needs_attention' AND NEW.state = 'queued'
+            AND OLD.sn IS NOT NULL AND NEW.sn IS OLD.sn
+        ) AND NOT (
+            OLD.state = 'needs_attention' AND NEW.state = 'queued'
+            AND OLD.sn IS NULL AND NEW.sn IS NULL AND {unchanged}
+        )
+        BEGIN
+            SELECT RAISE(ABORT, 'a queued request is immutable');
+        END
+        """
+    )
+
+
+def _cached_provider_names(conn: sqlite3.Connection) -> dict[str, str]:
+    row = conn.execute("SELECT value FROM provider_cache WHERE key = 'jenisdoc'").fetchone()
+    try:
+        items = json.loads(row[0]) if row else []
+    except ValueError:
+        return {}
+    if not isinstance(items, list):
+        return {}
+    return {
+        str(item["kode"]).lower(): str(item["nama"])
+        for item in items
+        if isinstance(item, dict) and "kode" in item and "nama" in item
+    }
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_serials_identity_guards,
     _v3_sync_facts,
     _v4_reason_as_message,
     _v5_original_sha_and_replacement,
+    _v6_doc_type_name,
 )
 LATEST = len(MIGRATIONS)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from meterai import doctypes
 from meterai.errors import IllegalTransition, InputError, RequestNotFound, StoreError
 from meterai.fsutil import make_dirs, sweep_temp_files
 from meterai.i18n import N_, _
@@ -79,6 +80,8 @@ class NewRequest:
     profile: str | None = None
     original_sha256: str | None = None
     """The bytes the user gave, before any fix; ``None`` means they were stored unchanged."""
+    doc_type_name: str | None = None
+    """The name of the type the user chose; ``None``: the name the cached list gives now."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ class RequestRow:
     waiting_reason: str | None
     last_error_msg: str | None
     original_sha256: str | None
+    doc_type_name: str | None
 
     def reason(self) -> str:
         """Why it waits or needs attention, in the current language."""
@@ -181,6 +185,14 @@ class SerialUsed(InputError):
     template = N_(
         "Request {request_id} cannot be cancelled or given another document: its serial "
         "number {sn} was used for a stamp. Retry it to fetch the stamped file."
+    )
+
+
+class TypeNotChangeable(InputError):
+    code = "type_not_changeable"
+    template = N_(
+        "Request {request_id} can change its document type only while it needs attention "
+        "and before a serial number was bought for it (the one bought carries its type)."
     )
 
 
@@ -304,6 +316,7 @@ class Outbox:
         )
         record.update(state=str(State.QUEUED), created_at=now, updated_at=now, attempts=0)
         record["original_sha256"] = new.original_sha256 or new.doc_sha256
+        record["doc_type_name"] = new.doc_type_name or doctypes.name_for(self, new.doc_type)
         with atomic(self.conn):
             record["numbering_tag"] = purchase_tag(self.install_id())
             cursor = self.conn.execute(
@@ -452,6 +465,39 @@ class Outbox:
                 [sn, request_id, current.numbering_tag, now],
             )
             text = detail or f"document replaced by {new.file_name}; keeps serial number {sn}"
+            self._journal(request_id, current.state, State.QUEUED, now, text)
+            return self._get(request_id)
+
+    def confirm_doc_type(
+        self, request_id: int, kode: str, nama: str, *, detail: str | None = None
+    ) -> RequestRow:
+        """Send a request held because its type's code changed meaning: with the type the
+        user confirmed or chose (code and the provider's current name), back to ``queued``,
+        in one transaction with its journal row. Only before any serial number exists: one
+        bought already carries the old type (the immutability trigger allows exactly this
+        move)."""
+        with atomic(self.conn):
+            current = self._get(request_id)
+            if current.state in TERMINAL:
+                raise AlreadyFinished(request_id=request_id)
+            if current.state != State.NEEDS_ATTENTION or current.sn is not None:
+                raise TypeNotChangeable(request_id=request_id)
+            now = self._clock()
+            self._update(
+                request_id,
+                {
+                    "state": str(State.QUEUED),
+                    "updated_at": now,
+                    "doc_type": kode,
+                    "doc_type_name": nama,
+                    "attempts": 0,
+                    "next_attempt_at": None,
+                    "last_error": None,
+                    "last_error_msg": None,
+                    "waiting_reason": None,
+                },
+            )
+            text = detail or f"document type confirmed as {kode} ({nama})"
             self._journal(request_id, current.state, State.QUEUED, now, text)
             return self._get(request_id)
 

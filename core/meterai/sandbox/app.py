@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from meterai import doctypes
 from meterai.fsutil import atomic_write_bytes
 from meterai.sandbox import admin, multipart, rules, tokens
 from meterai.sandbox.faults import FaultConfigError, FaultPlan, FaultRule
@@ -34,18 +35,6 @@ from meterai.sandbox.signer import Placement, StampSigner
 from meterai.specimen import specimen_png
 
 PROFILE_NAME = "emeteraicertificateSigner"
-DOC_TYPES = (
-    ("1", "2", "Surat Perjanjian"),
-    ("2", "3", "Surat Keterangan"),
-    ("3", "4a", "Surat Pernyataan"),
-    ("4", "4b", "Surat Kuasa"),
-    ("5", "5", "Dokumen Transaksi"),
-    ("6", "6", "Akta Notaris"),
-    ("7", "7", "Dokumen Lelang"),
-    ("8", "8", "Surat Berharga"),
-    ("9", "9", "Dokumen Lain-lain"),
-)
-_KODES = {kode for _, kode, _ in DOC_TYPES}
 _SHARE_NAME = re.compile(r"^(?:.*/)?(doc|final)_([A-Za-z0-9_-]{1,64})\.pdf$")
 _STAMP_FIELDS = (
     "certificatelevel",
@@ -84,6 +73,7 @@ class SandboxService:
         self.limits = limits
         self.files_dir = data_dir / "files"
         self.results_dir = data_dir / "results"
+        self.doc_types: list[dict[str, str]] = default_doc_types()
         self._sn_locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         for folder in (self.files_dir, self.results_dir):
@@ -103,6 +93,17 @@ class SandboxService:
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True, exist_ok=True)
         self.plan.replace([])
+        self.doc_types = default_doc_types()
+
+    def knows_type(self, kode: str) -> bool:
+        return any(t["kode"] == kode for t in self.doc_types)
+
+
+def default_doc_types() -> list[dict[str, str]]:
+    """The list ``GET /jenisdoc`` serves: the provider's codes and names, the same list
+    the client has built in (``meterai.doctypes``), until a test replaces it through
+    ``PUT /_sandbox/jenisdoc`` to play a provider that renamed a code."""
+    return [{"id": t.id or t.kode, "kode": t.kode, "nama": t.nama} for t in doctypes.BUILT_IN]
 
 
 def endpoint_of(method: str, path: str) -> str | None:
@@ -206,7 +207,7 @@ def build_app(service: SandboxService, admin_secret: str) -> Starlette:
     async def jenisdoc(request: Request) -> Response:
         if account_for(_bearer(request)) is None:
             return _token_fail("stampv2")
-        result = [{"id": i, "kode": kode, "nama": nama} for i, kode, nama in DOC_TYPES]
+        result = [dict(t) for t in service.doc_types]
         return _ok({"statusCode": "00", "message": "success", "result": result})
 
     async def saldopos(request: Request) -> Response:
@@ -260,7 +261,7 @@ def build_app(service: SandboxService, admin_secret: str) -> Starlette:
         if missing:
             err = f"Field wajib diisi: {', '.join(missing)}"
             return _fail("90", err, result={"err": err})
-        if str(body["namadoc"]) not in _KODES:
+        if not service.knows_type(str(body["namadoc"])):
             return _fail("90", "Jenis dokumen tidak dikenal", result={"err": "namadoc"})
         if not sn_only and ledger.file(account_id, str(body["idfile"])) is None:
             return _fail("90", "File tidak ditemukan", result={"err": "idfile tidak ditemukan"})
@@ -463,6 +464,19 @@ def _stamp_locked(
     )
 
 
+def _parse_doc_types(raw: Any) -> list[dict[str, str]]:
+    if not isinstance(raw, list) or not raw:
+        raise ValueError("a non-empty list of {kode, nama} is needed")
+    return [
+        {
+            "id": str(item.get("id") or item["kode"]),
+            "kode": str(item["kode"]),
+            "nama": str(item["nama"]),
+        }
+        for item in raw
+    ]
+
+
 def _admin_routes(service: SandboxService, admin_secret: str) -> list[Route]:
     def loopback_only(handler: Handler) -> Handler:
         """Loopback and the starter's secret (see ``sandbox.admin``): 403, then 401."""
@@ -521,8 +535,19 @@ def _admin_routes(service: SandboxService, admin_secret: str) -> list[Route]:
             return JSONResponse({"error": str(exc)}, 409)
         return JSONResponse({"id": account.id, "user": account.user, "balance": account.balance})
 
+    async def doc_types(request: Request) -> Response:
+        """Replace the served list (a provider that renamed or dropped a code); the reset
+        restores the built-in one."""
+        if request.method == "PUT":
+            try:
+                service.doc_types = _parse_doc_types(json.loads(await request.body() or b"[]"))
+            except (KeyError, TypeError, ValueError) as exc:
+                return JSONResponse({"error": f"bad document types: {exc}"}, 400)
+        return JSONResponse(service.doc_types)
+
     return [
         Route("/_sandbox/faults", loopback_only(faults), methods=["GET", "PUT", "POST", "DELETE"]),
+        Route("/_sandbox/jenisdoc", loopback_only(doc_types), methods=["GET", "PUT"]),
         Route("/_sandbox/ledger", loopback_only(ledger_view), methods=["GET"]),
         Route("/_sandbox/reset", loopback_only(reset), methods=["POST"]),
         Route("/_sandbox/accounts", loopback_only(accounts), methods=["POST"]),

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from meterai import disk
+from meterai import disk, doctypes
 from meterai.errors import IllegalTransition, MeteraiError, VerificationError
 from meterai.fsutil import copy_no_overwrite, fsync_dir, temp_prefix
 from meterai.i18n import N_, _
@@ -193,6 +193,8 @@ class Engine:
         }
 
     def _upload(self, row: RequestRow) -> None:
+        if self._held_for_type(row):
+            return
         document = self.docs_dir / f"{row.doc_sha256}.pdf"
         if not document.is_file():
             self._attention(
@@ -205,6 +207,8 @@ class Engine:
         self._move(row, State.UPLOADED, "uploaded", provider_file_id=file_id)
 
     def _number(self, row: RequestRow) -> None:
+        if self._held_for_type(row):
+            return
         if row.sn is not None:
             self._use_held_serial(row)
             return
@@ -221,6 +225,43 @@ class Engine:
             self._use_held_serial(self.outbox.get(row.id))
             return
         self._buy(row)
+
+    def _held_for_type(self, row: RequestRow) -> bool:
+        """A code is sent only with the meaning the user chose: if the provider's list now
+        gives the request's code another name (or none), ask before any paid call. A
+        request that already holds a serial number was bought with its type: nothing is
+        left to ask."""
+        if row.sn is not None:
+            return False
+        drift = doctypes.type_question(self.outbox, row.doc_type, row.doc_type_name)
+        if drift is None:
+            return False
+        if drift.now is None:
+            self._attention(
+                row,
+                N_(
+                    "Held before buying: this request was queued as type {code} "
+                    '"{queued}", and the provider\'s list no longer has code {code}. Choose '
+                    "a type (meterai types lists them): meterai retry {id} --type CODE."
+                ),
+                code=drift.kode,
+                queued=drift.queued_as,
+                id=row.id,
+            )
+            return True
+        self._attention(
+            row,
+            N_(
+                'Held before buying: this request was queued as type {code} "{queued}", '
+                'but the provider now calls code {code} "{now}". Confirm or change the '
+                "type: meterai retry {id} --type {code} (or another code)."
+            ),
+            code=drift.kode,
+            queued=drift.queued_as,
+            now=drift.now,
+            id=row.id,
+        )
+        return True
 
     def _use_held_serial(self, row: RequestRow) -> None:
         assert row.sn is not None
