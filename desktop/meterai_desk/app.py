@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -25,11 +26,29 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--data-dir")
     parser.add_argument("--lang", choices=i18n.LANGUAGES)
     parser.add_argument("--no-sync", action="store_true", help="do not start the sync engine")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="stamp and verify a generated document in a temporary folder, then exit",
+    )
     return parser.parse_args(argv)
+
+
+def self_test(args: argparse.Namespace) -> int:
+    """No window, no data dir, no settings read: the offscreen platform unless one is set."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Meterai Desk")
+    i18n.set_language(args.lang or i18n.language_from_environment())
+    from meterai_desk import self_test as check
+
+    return check.run()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.self_test:
+        return self_test(args)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Meterai Desk")
     app.setWindowIcon(app_icon())

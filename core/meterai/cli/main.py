@@ -20,7 +20,18 @@ from meterai.settings import Paths, resolve_paths
 Handler = Callable[[argparse.Namespace, CliContext], int]
 
 # Each group module exposes ``register(subparsers)`` and sets ``func`` on its parsers.
-GROUPS = ("add", "status", "types", "sync", "verify", "profile", "sandbox", "kiosk", "report")
+GROUPS = (
+    "add",
+    "status",
+    "types",
+    "sync",
+    "verify",
+    "profile",
+    "sandbox",
+    "kiosk",
+    "report",
+    "selftest",
+)
 
 
 # Commands that talk to the provider or change the outbox leave a trace in the log file.
@@ -43,6 +54,7 @@ COMMAND_GROUPS = {
     "retry": "sync",
     "recover": "sync",
     "replace": "add",
+    "self-test": "selftest",
 }
 _OPTIONS_WITH_VALUES = frozenset({"--data-dir", "--lang"})
 

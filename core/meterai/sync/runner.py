@@ -134,9 +134,12 @@ class SyncRunner:
         concurrency: int = 2,
         events: Subscriber = ignore,
         config: RunnerConfig | None = None,
+        credentials: Callable[[], tuple[str, str]] | None = None,
     ) -> None:
         self.paths = paths
         self.settings = settings
+        # Given by the self-test: the sandbox's test account never asks the user's keyring.
+        self._credentials = credentials
         base = config or RunnerConfig(stall_timeout=_env_float("METERAI_STALL_TIMEOUT", 30.0))
         self.config = replace(base, concurrency=max(1, min(concurrency, 8)))
         self._user_events = events
@@ -179,7 +182,7 @@ class SyncRunner:
 
             self._client = ProviderClient.from_profile(
                 profile,
-                credentials=credentials_for(self.settings.profile),
+                credentials=self._credentials or credentials_for(self.settings.profile),
                 stall_timeout=self.config.stall_timeout,
             )
         except BaseException:

@@ -1,0 +1,103 @@
+"""Issue 15 item 3: ``meterai self-test`` stamps and verifies a document on its own.
+
+Run as the installed command runs, in a child process, with a home, a data folder and
+a keyring of its own that the test watches: the self-test must leave the first two
+untouched and never ask the third.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def self_test_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A child's environment: the user's data folder and keyring are ones the test watches."""
+    env = dict(os.environ)
+    env.update(
+        HOME=str(tmp_path / "home"),
+        METERAI_HOME=str(tmp_path / "user-data"),
+        PYTHON_KEYRING_BACKEND="tests.core.cli.keyring_spy.SpyKeyring",
+        KEYRING_SPY_LOG=str(tmp_path / "keyring-uses.log"),
+        PYTHONPATH=os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]),
+        **extra,
+    )
+    return env
+
+
+def untouched(tmp_path: Path) -> None:
+    assert not (tmp_path / "user-data").exists(), "the user's data folder was created"
+    assert not (tmp_path / "keyring-uses.log").exists(), (tmp_path / "keyring-uses.log").read_text()
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "meterai.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_self_test_stamps_verifies_and_cleans_up_without_touching_the_user(
+    tmp_path: Path,
+) -> None:
+    done = _run(["--lang", "en", "self-test"], self_test_env(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    steps = [line.split(":")[0].removeprefix("ok").strip() for line in lines]
+    assert steps == [
+        "generate",
+        "pre-flight and add",
+        "start the sandbox",
+        "sync",  # upload
+        "sync",  # serial number
+        "sync",  # stamp
+        "sync",  # download
+        "sync",  # the request is done
+        "verify",
+        "clean up",
+    ], done.stdout
+    assert all(line.startswith("ok") for line in lines), done.stdout
+    assert "the signature is valid" in done.stdout
+    folder = Path(lines[-1].split("removed ", 1)[1])
+    assert folder.name.startswith("meterai-self-test-") and not folder.exists()
+    assert "Traceback" not in done.stderr
+    untouched(tmp_path)
+
+
+@pytest.mark.slow
+def test_a_failing_step_is_named_and_exits_1_without_a_traceback(tmp_path: Path) -> None:
+    """A bundle that left a component out (here pyHanko, which signs and verifies)."""
+    shadow = tmp_path / "shadow" / "pyhanko"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text('raise ImportError("pyhanko left out of this bundle")\n')
+    env = self_test_env(tmp_path)
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path / "shadow"), env["PYTHONPATH"]])
+
+    done = _run(["--lang", "en", "self-test"], env)
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    failed = [line for line in done.stdout.splitlines() if line.startswith("FAILED")]
+    assert len(failed) == 1 and "pyhanko left out of this bundle" in failed[0], done.stdout
+    step = failed[0].removeprefix("FAILED").split(":")[0].strip()
+    assert f"Self-test failed at step: {step}." in done.stdout
+    assert "clean up" not in done.stdout
+    untouched(tmp_path)
+
+
+@pytest.mark.slow
+def test_self_test_speaks_indonesian_by_default(tmp_path: Path) -> None:
+    done = _run(["self-test"], self_test_env(tmp_path, METERAI_LANG="id"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ok      membuat dokumen:" in done.stdout
+    assert "ok      verifikasi: tanda tangannya sah" in done.stdout
