@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from meterai.disk import disk_error
 from meterai.errors import MeteraiError
 from meterai.i18n import _
 
@@ -25,8 +23,11 @@ log = logging.getLogger(__name__)
 def as_user_error(exc: BaseException, log_dir: str | None = None) -> BaseException:
     """A write the disk refused (read-only, full) is the user's to act on, not a bug:
     the core's one map names it; the data folder is the log folder's parent."""
-    if isinstance(exc, MeteraiError) or not isinstance(exc, OSError | sqlite3.Error):
+    from_sqlite = type(exc).__module__ == "sqlite3"  # without importing it at start-up
+    if isinstance(exc, MeteraiError) or not (isinstance(exc, OSError) or from_sqlite):
         return exc
+    from meterai.disk import disk_error
+
     filename = getattr(exc, "filename", None)
     if log_dir:
         folder = Path(log_dir).parent

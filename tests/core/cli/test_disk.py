@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -56,6 +57,8 @@ def meterai(data: Path, *args: str | Path, lang: str = "en") -> Run:
 
 
 def _mount(*args: str) -> subprocess.CompletedProcess[str]:
+    if shutil.which("mount") is None:
+        pytest.skip("no mount command on this machine")
     return subprocess.run(["mount", *args], capture_output=True, text=True)
 
 
