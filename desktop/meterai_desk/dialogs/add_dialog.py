@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 
 from meterai import doctypes
 from meterai.documents import AUTOMATIC_FIXES, DEFAULT_TARGET, TARGETS, Finding, Fix, Severity
+from meterai.documents.store import sha256_file
 from meterai.i18n import N_, _
 from meterai.intake import Accepted, DuplicateDocument, IntakeOptions, queue_file
-from meterai.outbox.store import Outbox
+from meterai.outbox.store import Outbox, RequestRow
 from meterai.placement import Placement
 from meterai.settings import Paths
 from meterai_desk.errors import show_error
@@ -114,6 +115,7 @@ class AddDialog(QDialog):
         self.retranslate()
         self._load_types()
         self._inspect()
+        self._check_known()
 
     def _layout(self) -> None:
         side = QWidget(self)
@@ -152,6 +154,29 @@ class AddDialog(QDialog):
             lambda types: self.form.set_types(types),
             owner=self,
         )
+
+    def _check_known(self) -> None:
+        """Ask about a document already queued or stamped before the user places a stamp
+        on it: hashed on a worker, looked up on the database thread."""
+        path = self.path
+
+        def known(sha256: str) -> None:
+            self._tasks.db(lambda box: box.find_by_original(sha256), self._known_before, owner=self)
+
+        self._tasks.run(lambda: sha256_file(path), known, lambda _exc: None, owner=self)
+
+    def _known_before(self, rows: list[RequestRow]) -> None:
+        if rows and not self._again:
+            self._ask_again(rows[0])
+
+    def _ask_again(self, existing: RequestRow) -> bool:
+        """Stamp it again (remembered for the submit), or add nothing and close."""
+        from meterai_desk.dialogs.again_dialog import StampAgainDialog
+
+        self._again = StampAgainDialog.ask(self, existing)
+        if not self._again:
+            self.reject()
+        return self._again
 
     def _inspect(self) -> None:
         self._busy = True
@@ -306,18 +331,13 @@ class AddDialog(QDialog):
         self._tasks.db(queue, self._queued, self._not_queued, owner=self)
 
     def _not_queued(self, exc: BaseException) -> None:
-        """A duplicate is a question, not an error: stamp it again, or add nothing."""
+        """A duplicate is a question, not an error (queued meanwhile, after the first check)."""
         if not isinstance(exc, DuplicateDocument) or self._again:
             self._failed(exc)
             return
-        from meterai_desk.dialogs.again_dialog import StampAgainDialog
-
-        if StampAgainDialog.ask(self, exc.existing):
-            self._again = True
+        if self._ask_again(exc.existing):
             self._busy = False
             self.submit()
-        else:
-            self.reject()
 
     def _queued(self, accepted: Accepted) -> None:
         self.accepted_request = accepted

@@ -33,17 +33,7 @@ def _requests(paths: Paths) -> list[RequestRow]:
         box.close()
 
 
-@pytest.mark.parametrize("answer", [False, True])
-def test_adding_a_queued_document_again_asks_before_buying(
-    qtbot: QtBot,
-    paths: Paths,
-    tmp_path: Path,
-    open_window: WindowFactory,
-    monkeypatch: pytest.MonkeyPatch,
-    answer: bool,
-) -> None:
-    pdf = make_pdf(tmp_path / "surat.pdf", version="1.4")  # fixed on the way in: a copy
-    _queued_before(paths, pdf)
+def _answer(monkeypatch: pytest.MonkeyPatch, answer: bool) -> list[RequestRow]:
     asked: list[RequestRow] = []
 
     def ask(_cls: object, _parent: object, existing: RequestRow) -> bool:
@@ -51,16 +41,65 @@ def test_adding_a_queued_document_again_asks_before_buying(
         return answer
 
     monkeypatch.setattr(StampAgainDialog, "ask", classmethod(ask))
+    return asked
+
+
+def test_a_document_already_queued_is_asked_about_before_placing_and_no_adds_nothing(
+    qtbot: QtBot,
+    paths: Paths,
+    tmp_path: Path,
+    open_window: WindowFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pdf = make_pdf(tmp_path / "surat.pdf", version="1.4")  # fixed on the way in: a copy
+    _queued_before(paths, pdf)
+    asked = _answer(monkeypatch, False)
+    window = open_window(paths)
+    with qtbot.waitSignal(window.adder.dialogOpened, timeout=5000):
+        window.add_files([pdf])
+    qtbot.waitUntil(lambda: bool(asked) and window.adder.dialog is None, timeout=10000)
+    assert [r.id for r in asked] == [1], "asked once, naming the earlier request"
+    assert len(_requests(paths)) == 1
+
+
+def test_stamp_again_is_asked_once_and_queues_a_second_request(
+    qtbot: QtBot,
+    paths: Paths,
+    tmp_path: Path,
+    open_window: WindowFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pdf = make_pdf(tmp_path / "surat.pdf", version="1.4")
+    _queued_before(paths, pdf)
+    asked = _answer(monkeypatch, True)
+    window = open_window(paths)
+    dialog = add_and_wait(qtbot, window, pdf)
+    qtbot.waitUntil(lambda: len(asked) == 1)
+    describe(qtbot, dialog)
+    with qtbot.waitSignal(dialog.queued, timeout=10000):
+        qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+    assert [r.id for r in asked] == [1]
+    assert len(_requests(paths)) == 2
+
+
+def test_a_document_queued_while_the_dialog_is_open_is_asked_about_at_confirm(
+    qtbot: QtBot,
+    paths: Paths,
+    tmp_path: Path,
+    open_window: WindowFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The check inside the inserting transaction is the one that counts."""
+    pdf = make_pdf(tmp_path / "surat.pdf")
+    asked = _answer(monkeypatch, False)
     window = open_window(paths)
     dialog = add_and_wait(qtbot, window, pdf)
     describe(qtbot, dialog)
+    _queued_before(paths, pdf)  # the kiosk, or another window, was quicker
     with qtbot.waitSignal(dialog.finished, timeout=10000):
         qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
-
     assert [r.id for r in asked] == [1]
-    rows = _requests(paths)
-    assert len(rows) == (2 if answer else 1)
-    assert (dialog.accepted_request is not None) == answer
+    assert len(_requests(paths)) == 1
 
 
 def test_the_question_names_the_earlier_request_and_its_stamped_file(
