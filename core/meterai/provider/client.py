@@ -14,6 +14,11 @@ minutes for an upload keeps going; a link that went silent fails after
 ``stall`` seconds. The same rule applies while the provider is still thinking
 before it answers: a provider silent for longer than ``stall`` counts as
 stalled, and for a POST that failure is reported as ``maybe_committed``.
+
+"Moved" means acknowledged by the peer, not taken by the kernel: the transport
+(:mod:`meterai.provider.link`) keeps waiting for an answer while the upload's
+bytes are still being acknowledged, reports upload progress the same way, and
+cuts an answer that trickles below a rate floor.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import httpx
 
 from meterai.provider import mapping
 from meterai.provider.errors import UnknownFailure
+from meterai.provider.link import AckedProgress, LinkTransport, RateFloor
 from meterai.provider.mapping import Call
 from meterai.provider.multipart import DEFAULT_CHUNK, MultipartFile
 from meterai.provider.redact import LOGGER
@@ -130,28 +136,33 @@ class ProviderClient:
         pool_timeout: float = DEFAULT_POOL_TIMEOUT,
         max_connections: int = 16,
         chunk_size: int = DEFAULT_CHUNK,
+        rate_floor: RateFloor | None = None,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.base_urls = _check_base_urls(base_urls)
         self.stall_timeout = stall_timeout
         self.chunk_size = chunk_size
+        self.rate_floor = rate_floor or RateFloor()
         self._clock = clock
         self._credentials = credentials
         self._balance_method = "POST"
+        context = tls_context(tls_ca_file)
+        limits = httpx.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=max(2, max_connections // 2),
+            keepalive_expiry=5.0,
+        )
         self._http = httpx.Client(
-            verify=tls_context(tls_ca_file),
+            verify=context,
             timeout=httpx.Timeout(
                 connect=connect_timeout, read=stall_timeout, write=stall_timeout, pool=pool_timeout
             ),
-            limits=httpx.Limits(
-                max_connections=max_connections,
-                max_keepalive_connections=max(2, max_connections // 2),
-                keepalive_expiry=5.0,
-            ),
+            limits=limits,
             follow_redirects=False,
             trust_env=False,
-            transport=transport,
+            # Stall timer and upload progress count acknowledged bytes; trickles are cut.
+            transport=transport or LinkTransport(context, limits, self.rate_floor),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
         )
         self.session = Session(self._login_with_credentials)
@@ -284,20 +295,23 @@ class ProviderClient:
         """Stream ``path`` as multipart ``file`` (plus form ``token``); memory stays flat."""
 
         def run(token: str) -> UploadResult:
+            acked = AckedProgress(progress)
             body = MultipartFile(
                 Path(path),
                 fields={"token": token},
                 chunk_size=self.chunk_size,
-                progress=progress,
+                progress=acked.handed,
             )
             call = Call("upload", "POST")
-            response = self._send(
-                call,
-                self._url("fileupload", "/uploaddoc2"),
-                token=token,
-                content=body,
-                headers=body.headers,
-            )
+            with acked.listening():
+                response = self._send(
+                    call,
+                    self._url("fileupload", "/uploaddoc2"),
+                    token=token,
+                    content=body,
+                    headers=body.headers,
+                )
+            acked.finished()
             answer = mapping.decode_json(call, response)
             mapping.check_envelope(call, answer)
             try:
@@ -431,7 +445,8 @@ class ProviderClient:
         total = int(length) if length and length.isdigit() else None
         written = 0
         head = b""
-        for chunk in response.iter_bytes(self.chunk_size):
+        # Each read as it comes (at most httpcore's 64 KiB): a trickle must reach the checks.
+        for chunk in response.iter_bytes():
             if len(head) < 5:
                 head += chunk[: 5 - len(head)]
                 if len(head) >= 5 and head != b"%PDF-":

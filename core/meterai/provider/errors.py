@@ -89,6 +89,27 @@ class ConnectionStalled(ProviderFailure, ProviderUnavailable):
     kind = ErrorKind.TRANSIENT
 
 
+class LinkTooSlow(ProviderFailure, ProviderUnavailable):
+    """An answer that trickles: each byte inside the stall timer, the whole far below a floor."""
+
+    code = "provider_too_slow"
+    template = N_(
+        "The stamping service's answer came too slowly ({detail}); it will be asked again."
+    )
+    kind = ErrorKind.TRANSIENT
+
+
+class ResultTooLarge(ProviderFailure, ProviderUnavailable):
+    """A stamped file far larger than the document sent: cut off while streaming."""
+
+    code = "result_too_large"
+    template = N_(
+        "The stamped file the stamping service sent is larger than {limit} bytes, far more "
+        "than the document plus a stamp; the download was stopped and will be tried again."
+    )
+    kind = ErrorKind.TRANSIENT
+
+
 class TlsUntrusted(ProviderFailure, ProviderUnavailable):
     """Transient on purpose: the usual cause is a captive portal, which goes away."""
 
@@ -214,12 +235,14 @@ __all__ = [
     "STAMPING_MESSAGES",
     "ConnectionStalled",
     "ErrorKind",
+    "LinkTooSlow",
     "LoginRefused",
     "MalformedResponse",
     "NoBalance",
     "ProviderFailure",
     "ResultLocationUnknown",
     "ResultNotFound",
+    "ResultTooLarge",
     "ServiceBusy",
     "ServiceUnreachable",
     "SigningRetry",

@@ -30,6 +30,7 @@ from meterai.provider.errors import (
     SIGNING_RETRY_CODES,
     STAMPING_MESSAGES,
     ConnectionStalled,
+    LinkTooSlow,
     LoginRefused,
     MalformedResponse,
     NoBalance,
@@ -42,6 +43,7 @@ from meterai.provider.errors import (
     TokenExpired,
     UnknownFailure,
 )
+from meterai.provider.link import BelowFloor
 from meterai.provider.schemas import ShapeError, status_code
 
 OK = "00"
@@ -116,6 +118,14 @@ def transport_errors(call: Call, stall_timeout: float | None) -> Iterator[None]:
             raise TlsUntrusted(
                 endpoint=call.endpoint,
                 detail=getattr(cause, "verify_message", None) or str(cause),
+            ) from exc
+        raise _unreachable(call, exc) from exc
+    except httpx.ReadError as exc:
+        if isinstance(exc.__cause__, BelowFloor):
+            raise LinkTooSlow(
+                endpoint=call.endpoint,
+                maybe_committed=call.maybe_committed(exc),
+                detail=str(exc.__cause__),
             ) from exc
         raise _unreachable(call, exc) from exc
     except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:

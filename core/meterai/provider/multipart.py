@@ -3,8 +3,9 @@
 httpx can stream file objects too, but this encoder gives us three things at
 once: memory bounded by one chunk whatever the file size, an exact
 ``Content-Length`` (no chunked transfer encoding, which some upload gateways
-refuse), and a progress count of bytes actually handed to the socket: a chunk
-is counted when the transport asks for the next one.
+refuse), and a count of bytes handed to the transport: a chunk is counted when
+the transport asks for the next one (``link.AckedProgress`` subtracts what the
+peer has not acknowledged yet).
 """
 
 from __future__ import annotations

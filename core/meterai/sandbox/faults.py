@@ -20,7 +20,9 @@ JSON format::
       {"endpoint": "stampv2", "fault": "rewrite_json", "path": "result.sn", "value": "../../x"},
       {"endpoint": "getfile", "fault": "append_revision"},
       {"endpoint": "getfile", "fault": "append_junk"},
-      {"endpoint": "docSigningZ", "fault": "refuse_document", "count": 1}
+      {"endpoint": "docSigningZ", "fault": "refuse_document", "count": 1},
+      {"endpoint": "getfile", "fault": "huge_body", "size": 1073741824},
+      {"endpoint": "getfile", "fault": "trickle", "seconds": 5}
     ]}
 
 ``rewrite_json`` lets the real answer happen (the purchase is made) and then replaces
@@ -34,6 +36,11 @@ verification must refuse before it calls the request done.
 
 ``refuse_document`` answers the stamping call as the signing adapter does when its
 reader cannot read the upload (errorCode 90), after the serial number was bought.
+
+``huge_body`` answers with ``size`` bytes (1 GiB by default) that start like a PDF,
+made as they are sent and without a length; ``trickle`` lets the real answer happen
+and sends its body one byte every ``seconds`` (5 by default), each inside any stall
+timer.
 """
 
 from __future__ import annotations
@@ -69,6 +76,8 @@ TERMINAL = (
     "append_revision",
     "append_junk",
     "refuse_document",
+    "huge_body",
+    "trickle",
 )
 TAMPERING = ("append_revision", "append_junk")
 FAULTS = SHAPING + TERMINAL
@@ -94,6 +103,7 @@ class FaultRule:
     position: int | None = None
     path: str | None = None
     value: Any = None
+    size: int = 0
 
     @classmethod
     def from_json(cls, body: Any) -> FaultRule:

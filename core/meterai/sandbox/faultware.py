@@ -44,6 +44,9 @@ class ConnectionRegistry:
     def remove(self, client: tuple[str, int]) -> None:
         self._transports.pop(client, None)
 
+    def get(self, client: Any) -> asyncio.BaseTransport | None:
+        return self._transports.get(tuple(client)) if client else None
+
     def abort(self, client: Any) -> bool:
         transport = self._transports.get(tuple(client)) if client else None
         if transport is None or not isinstance(transport, asyncio.WriteTransport):
@@ -111,6 +114,7 @@ class FaultMiddleware:
                 await asyncio.sleep(firing.delay)
             elif firing.fault == "bandwidth":
                 bps = firing.rule_obj.bytes_per_second
+                _narrow_receive_window(self.registry.get(scope.get("client")), bps)
                 receive, send = _throttled_receive(receive, bps), _throttled_send(send, bps)
             elif firing.fault in TERMINAL:
                 terminal = firing
@@ -164,6 +168,13 @@ class FaultMiddleware:
                 "errorMessage": "PDF tidak dapat dibaca: struktur file rusak",
             }
             await _json(send, 200, refused, None)
+        elif firing.fault == "huge_body":
+            await _drain(receive)
+            await _huge_body(send, receive, rule.size or HUGE_BODY)
+        elif firing.fault == "trickle":
+            captured = _Captured()
+            await self.app(scope, receive, captured.send)
+            await _trickle(captured, send, receive, rule.seconds or 5.0)
         elif firing.fault == "hang":
             await _drain(receive)
             if await self._hang(receive, rule.seconds):
@@ -258,6 +269,60 @@ def _tampered(fault: str, captured: _Captured) -> bytes:
     return tamper.append_content(body)
 
 
+HUGE_BODY = 1 << 30
+_ZEROS = bytes(64 * 1024)
+
+
+async def _hang_up(receive: Receive) -> None:
+    """Returns when the client has closed the connection."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _huge_body(send: Send, receive: Receive, size: int) -> None:
+    """``size`` bytes starting with a PDF header, made while sending (memory stays flat)."""
+    gone = asyncio.ensure_future(_hang_up(receive))
+    try:
+        headers = [(b"content-type", b"application/pdf")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        head = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+        await send({"type": "http.response.body", "body": head, "more_body": True})
+        left = size - len(head)
+        while left > 0 and not gone.done():
+            chunk = _ZEROS[: min(left, len(_ZEROS))]
+            left -= len(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": left > 0})
+    finally:
+        gone.cancel()
+
+
+async def _trickle(captured: _Captured, send: Send, receive: Receive, every: float) -> None:
+    """The real answer, its body one byte every ``every`` seconds, until the client hangs up."""
+    gone = asyncio.ensure_future(_hang_up(receive))
+    try:
+        body = captured.body()
+        status = captured.start["status"] if captured.start else 200
+        headers = list((captured.start or {}).get("headers", []))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        for index in range(len(body)):
+            last = index == len(body) - 1
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": body[index : index + 1],
+                    "more_body": not last,
+                }
+            )
+            if last:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(gone), every)
+            if gone.done():
+                return
+    finally:
+        gone.cancel()
+
+
 async def _drain(receive: Receive) -> None:
     while True:
         message = await receive()
@@ -292,6 +357,29 @@ def _reason(status: int) -> str:
         503: "Service Unavailable",
         504: "Gateway Timeout",
     }[status]
+
+
+def _narrow_receive_window(transport: asyncio.BaseTransport | None, bps: int) -> None:
+    """Make a slow reader look like a slow link to the client's TCP stack.
+
+    Reading the body slowly is not enough: on loopback the kernel (whose receive buffer
+    grows to megabytes) and asyncio's TLS layer would accept and acknowledge the whole
+    upload at once, and the client would see it sent in a millisecond. A receive buffer
+    of about a second at the link's rate, and a TLS read-ahead as small, keep the unread
+    bytes in the client's send queue, acknowledged only as fast as the "link" carries
+    them: what a client on a real 25 kB/s uplink sees.
+    """
+    if transport is None:
+        return
+    window = max(4096, bps)
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, window)
+    limits = getattr(transport, "set_read_buffer_limits", None)
+    if limits is not None:
+        with contextlib.suppress(Exception):
+            limits(high=window)
 
 
 def _throttled_receive(receive: Receive, bps: int) -> Receive:

@@ -24,7 +24,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from meterai import disk, doctypes
 from meterai.errors import IllegalTransition, MeteraiError, VerificationError
@@ -39,6 +39,7 @@ from meterai.provider.errors import (
     MalformedResponse,
     ProviderFailure,
     ResultLocationUnknown,
+    ResultTooLarge,
     StampingRejected,
 )
 from meterai.sync.backoff import Backoff, Random
@@ -84,6 +85,32 @@ class EngineConfig:
     reconcile_grace: float = 10.0
     reason: str = "Meterai Desk"
     location: str = "Indonesia"
+    # A stamped file is the document plus an incremental update (signature, certificates,
+    # revocation data, the stamp's image): anything larger than this margin is not one.
+    result_margin: int = 16 * 1024 * 1024
+
+
+class BoundedSink:
+    """A download target that refuses to grow past ``limit``: a hostile or broken answer is
+    cut off while it streams, never buffered or written whole."""
+
+    def __init__(self, file: IO[bytes], limit: int) -> None:
+        self._file = file
+        self.limit = limit
+
+    def write(self, data: bytes, /) -> int:
+        if self._file.tell() + len(data) > self.limit:
+            raise ResultTooLarge(endpoint="getfile", limit=self.limit)
+        return self._file.write(data)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        return self._file.seek(offset, whence)
+
+    def truncate(self, size: int | None = None, /) -> int:
+        return self._file.truncate(size)
 
 
 @dataclass
@@ -473,9 +500,11 @@ class Engine:
     def _download_to(self, dest: Path, url: str, request_id: int) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f"{temp_prefix()}{dest.name}")
+        limit = self.result_limit(self.outbox.get(request_id))
         try:
             with tmp.open("wb") as sink:
-                self.provider.download(url, sink, self._download_progress(request_id))
+                bounded = BoundedSink(sink, limit)
+                self.provider.download(url, bounded, self._download_progress(request_id))
                 sink.flush()
                 os.fsync(sink.fileno())
             os.replace(tmp, dest)
@@ -483,6 +512,14 @@ class Engine:
             tmp.unlink(missing_ok=True)
             raise
         fsync_dir(dest.parent)
+
+    def result_limit(self, row: RequestRow) -> int:
+        """The largest stamped file to accept: the document sent plus the configured margin."""
+        try:
+            sent = (self.docs_dir / f"{row.doc_sha256}.pdf").stat().st_size
+        except OSError:
+            sent = 0
+        return sent + self.config.result_margin
 
     def _verify(self, row: RequestRow) -> None:
         stamped = Path(row.stamped_path or "")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import math
 import os
 import random
 import signal
@@ -25,12 +26,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from meterai import disk, doctypes
-from meterai.errors import DiskError, MeteraiError, StoreLocked
+from meterai.errors import DiskError, MeteraiError, StoreLocked, VerificationError
 from meterai.i18n import N_
 from meterai.outbox.states import ACTIVE, State
 from meterai.outbox.store import Outbox, RequestRow
 from meterai.provider import ProviderClient
 from meterai.provider.errors import ProviderFailure
+from meterai.provider.link import RateFloor
 from meterai.settings import SERVICES, Paths, Profile, Settings
 from meterai.sync.adapter import ClientProvider
 from meterai.sync.engine import Engine, EngineConfig, Session, Verdict
@@ -77,6 +79,8 @@ class RunnerConfig:
     # acknowledged) for this long; the steps still in flight then end within the stall
     # timeout, so the printed deadline is the sum of the two.
     patience: float = 60.0
+    # An answer slower than this (bytes per second over a window) is cut and retried.
+    rate_floor: RateFloor = field(default_factory=RateFloor)
     engine: EngineConfig = field(default_factory=EngineConfig)
 
 
@@ -184,6 +188,7 @@ class SyncRunner:
                 profile,
                 credentials=self._credentials or credentials_for(self.settings.profile),
                 stall_timeout=self.config.stall_timeout,
+                rate_floor=self.config.rate_floor,
             )
         except BaseException:
             self.close()
@@ -319,11 +324,13 @@ class SyncRunner:
 
     def _show_deadline(self, shown: float | None) -> float:
         """Tell the user when ``--once`` stops at the latest, each time that changes."""
-        until = self._watch.last + self.config.patience + self.config.stall_timeout
-        if shown is None or abs(until - shown) >= 1.0:
+        # Whole seconds, rounded up: the deadline is shown to the second and must not be early.
+        until = float(
+            math.ceil(self._watch.last + self.config.patience + self.config.stall_timeout)
+        )
+        if until != shown:
             self._user_events(Deadline(until))
-            return until
-        return shown
+        return until
 
     def _startup(self, pool: ThreadPoolExecutor) -> None:
         """The start-up calls side by side: on a 150 ms link each one in turn cost a round trip."""
@@ -508,6 +515,11 @@ class SyncRunner:
         return str(path) if path is not None else str(self.paths.logs_dir)
 
     def _verify(self, row: RequestRow, stamped: Path, original: Path) -> Verdict:
+        limit = self._engine().result_limit(row)
+        if stamped.stat().st_size > limit:  # never parse a file no stamp could make
+            raise VerificationError(
+                detail=f"the stamped file is {stamped.stat().st_size} bytes, over {limit}"
+            )
         report = verify_stamped(
             stamped,
             self._trust,

@@ -157,3 +157,33 @@ def test_sync_once_ends_by_its_printed_deadline_when_a_request_keeps_failing(
     assert box.get(good).state == State.DONE
     assert box.get(bad).state == State.QUEUED
     box.close()
+
+
+def test_a_failure_outside_the_engine_is_held_back_not_spun(
+    client_paths: Paths,
+    admin: Admin,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A turn that raises past the engine's own handling (here ``step`` itself) ends in
+    the runner's done-callback: the request is held back with a growing delay."""
+    good, bad = queue_documents(client_paths, 2, tmp_path / "docs")
+    real = Engine.step
+    calls: list[float] = []
+
+    def step(self: Engine, request_id: int) -> State:
+        if request_id == bad:
+            calls.append(time.time())
+            raise RuntimeError("injected bug outside the step handlers")
+        return real(self, request_id)
+
+    monkeypatch.setattr(Engine, "step", step)
+    code, out, ended = _sync_once(monkeypatch, capsys, client_paths, patience=4.0)
+
+    assert code == EXIT_PENDING, out
+    assert ended <= _last_deadline(out, ended) + 1.5, out
+    assert 1 <= len(calls) <= 8, f"{len(calls)} turns in {calls[-1] - calls[0]:.1f} s"
+    box = Outbox.open(client_paths)
+    assert box.get(good).state == State.DONE
+    box.close()
