@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import socket
@@ -46,6 +47,10 @@ class ConnectionRegistry:
 
     def get(self, client: Any) -> asyncio.BaseTransport | None:
         return self._transports.get(tuple(client)) if client else None
+
+    def connected(self, client: Any) -> bool:
+        transport = self.get(client)
+        return transport is not None and not transport.is_closing()
 
     def abort(self, client: Any) -> bool:
         transport = self._transports.get(tuple(client)) if client else None
@@ -114,14 +119,24 @@ class FaultMiddleware:
                 await asyncio.sleep(firing.delay)
             elif firing.fault == "bandwidth":
                 bps = firing.rule_obj.bytes_per_second
-                _narrow_receive_window(self.registry.get(scope.get("client")), bps)
-                receive, send = _throttled_receive(receive, bps), _throttled_send(send, bps)
+                client = scope.get("client")
+                _narrow_receive_window(self.registry.get(client), bps)
+                receive = _throttled_receive(receive, bps, functools.partial(self._carry, client))
+                send = _throttled_send(send, bps)
             elif firing.fault in TERMINAL:
                 terminal = firing
         if terminal is None:
             await self.app(scope, receive, send)
         else:
             await self._terminal(terminal, scope, receive, send)
+
+    def _carry(self, client: Any) -> bool:
+        """Should a throttled connection go on? Not once the client left or the server stops
+        (then it is cut here, so no transport outlives the server's loop)."""
+        if self.registry.connected(client) and not self.stopping.is_set():
+            return True
+        self.registry.abort(client)
+        return False
 
     async def _terminal(self, firing: Firing, scope: Scope, receive: Receive, send: Send) -> None:
         rule = firing.rule_obj
@@ -382,12 +397,19 @@ def _narrow_receive_window(transport: asyncio.BaseTransport | None, bps: int) ->
             limits(high=window)
 
 
-def _throttled_receive(receive: Receive, bps: int) -> Receive:
+def _throttled_receive(receive: Receive, bps: int, carry_on: Callable[[], bool]) -> Receive:
+    """Each part of the body is held for as long as the link would take to carry it; a
+    client that hangs up meanwhile, or the server stopping, ends the wait."""
+
     async def wrapped() -> Message:
         message = await receive()
-        size = len(message.get("body", b""))
-        if size:
-            await asyncio.sleep(size / bps)
+        delay = len(message.get("body", b"")) / bps
+        while delay > 0:
+            if not carry_on():
+                return {"type": "http.disconnect"}
+            step = min(delay, 0.5)
+            await asyncio.sleep(step)
+            delay -= step
         return message
 
     return wrapped
