@@ -144,7 +144,10 @@ class SyncRunner:
         self.settings = settings
         # Given by the self-test: the sandbox's test account never asks the user's keyring.
         self._credentials = credentials
-        base = config or RunnerConfig(stall_timeout=_env_float("METERAI_STALL_TIMEOUT", 30.0))
+        base = config or RunnerConfig(
+            stall_timeout=_env_float("METERAI_STALL_TIMEOUT", 30.0),
+            rate_floor=RateFloor(_env_float("METERAI_RATE_FLOOR", RateFloor.bytes_per_second)),
+        )
         self.config = replace(base, concurrency=max(1, min(concurrency, 8)))
         self._user_events = events
         self._watch = ProgressWatch()
@@ -558,7 +561,8 @@ def _version() -> str:
 
 
 def _env_float(name: str, default: float) -> float:
-    """Operators on very slow links (and the torture tests) tune the stall timeout here."""
+    """Operators on very slow links (and the torture tests) tune the stall timeout and the
+    rate floor (bytes per second) here."""
     try:
         return float(os.environ.get(name, default))
     except ValueError:

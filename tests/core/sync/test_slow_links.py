@@ -187,3 +187,13 @@ def test_without_a_send_queue_reading_the_budget_grows_with_the_bytes_in_flight(
     with client:
         assert client.upload(pdf).file_id
     assert time.monotonic() - started > 6.0, "the fault did slow the upload down"
+
+
+def test_operators_on_very_slow_links_can_lower_the_floor(
+    client_paths: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("METERAI_RATE_FLOOR", "250")
+    runner = SyncRunner(client_paths, load_settings(client_paths))
+    assert runner.config.rate_floor == RateFloor(250.0, 60.0)
+    monkeypatch.delenv("METERAI_RATE_FLOOR")
+    assert SyncRunner(client_paths, load_settings(client_paths)).config.rate_floor == RateFloor()
