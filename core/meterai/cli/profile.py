@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from meterai.cli.context import CliContext
-from meterai.cli.errors import EXIT_OK
+from meterai.cli.errors import EXIT_FAILED, EXIT_OK
 from meterai.errors import InputError, UsageError
 from meterai.i18n import N_, _
 from meterai.settings import SERVICES, Profile, save_settings
@@ -53,6 +53,29 @@ def register(sub: Any) -> None:
     use.set_defaults(func=run_use)
     listing = actions.add_parser("list", help=_("list the profiles"))
     listing.set_defaults(func=run_list)
+    register_account(actions)
+
+
+def register_account(actions: Any) -> None:
+    """The account verbs: store the password in the keyring, test the connection."""
+    password = actions.add_parser(
+        "set-password",
+        help=_("store the account's password in the system keyring (asked for, never shown)"),
+    )
+    password.add_argument("name", help=_("profile name"))
+    password.add_argument("--user", help=_("account user name (saved with the profile)"))
+    password.add_argument(
+        "--stdin",
+        action="store_true",
+        help=_("read the password from standard input (for scripts) instead of asking"),
+    )
+    password.set_defaults(func=run_set_password)
+    test = actions.add_parser(
+        "test",
+        help=_("log in, show the balance and document types, check the trust roots"),
+    )
+    test.add_argument("name", nargs="?", help=_("profile name (default: the active one)"))
+    test.set_defaults(func=run_test)
 
 
 def _trust_arguments(parser: argparse.ArgumentParser) -> None:
@@ -166,3 +189,60 @@ def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
         )
         ctx.print(f"{mark} {name:<12} {profile.kind:<8} {where}")
     return EXIT_OK
+
+
+class EmptyPassword(InputError):
+    code = "empty_password"
+    template = N_("No password was given; nothing was stored.")
+
+
+def run_set_password(args: argparse.Namespace, ctx: CliContext) -> int:
+    """The password goes to the keyring only; where there is none, the user is told to
+    use ``METERAI_PASSWORD`` (nothing is written to a file)."""
+    from meterai.credentials import store_password, user_for
+
+    profile = _known(ctx, args.name)
+    if args.user:
+        profile = replace(profile, user=args.user)
+    elif not profile.user and profile.kind != "sandbox":
+        raise UsageError(
+            detail=_("profile {name} has no user name: give --user USER").format(name=args.name)
+        )
+    user = user_for(profile)
+    password = _read_password(args, user, profile.name)
+    store_password(profile, password)
+    if args.user:
+        ctx.settings.profiles[args.name] = profile
+        save_settings(ctx.paths, ctx.settings)
+    ctx.print(
+        _("password for {user} stored in the system keyring (profile {name})").format(
+            user=user, name=profile.name
+        )
+    )
+    return EXIT_OK
+
+
+def _read_password(args: argparse.Namespace, user: str, profile: str) -> str:
+    import getpass
+    import sys
+
+    if args.stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        prompt = _("Password for {user} ({profile}): ").format(user=user, profile=profile)
+        password = getpass.getpass(prompt)
+    if not password:
+        raise EmptyPassword()
+    return password
+
+
+def run_test(args: argparse.Namespace, ctx: CliContext) -> int:
+    from meterai.account import check_account
+    from meterai.credentials import credentials_for
+
+    profile = _known(ctx, args.name or ctx.settings.active_profile)
+    report = check_account(ctx.paths, profile, credentials_for(profile))
+    for check in report.checks:
+        mark = _("ok") if check.ok else _("FAILED")
+        ctx.print(f"{mark:<7} {_(check.name)}: {check.detail}")
+    return EXIT_OK if report.ok else EXIT_FAILED

@@ -133,7 +133,9 @@ class LinePrinter:
             when = datetime.fromtimestamp(event.until).strftime("%H:%M:%S")
             return _("will stop at {when} if nothing moves").format(when=when)
         if isinstance(event, Connectivity):
-            return _("provider reachable") if event.online else _("provider unreachable")
+            if event.online:
+                return _("provider reachable")
+            return event.detail or _("provider unreachable")
         if isinstance(event, BytesMoved) and event.total:
             percent = int(100 * event.done / event.total) // 25 * 25
             if self._last_percent.get(event.request_id) != percent:

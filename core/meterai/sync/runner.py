@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from meterai import disk, doctypes
-from meterai.errors import DiskError, MeteraiError, StoreLocked, VerificationError
+from meterai.errors import AuthFailed, DiskError, MeteraiError, StoreLocked, VerificationError
 from meterai.i18n import N_
 from meterai.outbox.states import ACTIVE, State
 from meterai.outbox.store import Outbox, RequestRow
@@ -232,8 +232,10 @@ class SyncRunner:
             self._woken = True
             self._cond.notify_all()
 
-    def set_online(self, online: bool) -> None:
-        """Connectivity changed (the OS says so, or a probe did): back online resets backoff."""
+    def set_online(self, online: bool, detail: str = "") -> None:
+        """Connectivity changed (the OS says so, or a probe did): back online resets backoff.
+
+        ``detail`` says why when it is not the network (the provider refused the login)."""
         was, self._online = self._online, online
         if online and was is False:
             try:
@@ -243,7 +245,7 @@ class SyncRunner:
                 log.warning("back online, backoff not reset: %s", exc)
             self.wake()
         if was != online:
-            self._events(Connectivity(online))
+            self._events(Connectivity(online, detail))
 
     def _events(self, event: Event) -> None:
         self._watch.saw(event)
@@ -356,6 +358,11 @@ class SyncRunner:
                 self._refresh_types()
             else:
                 pending.result()
+        except AuthFailed as exc:
+            # Reached, and it said no: the user name or password, not the network.
+            self.set_online(False, exc.user_message())
+            log.warning("provider refused the login: %s", exc)
+            return
         except (ProviderFailure, OSError) as exc:
             self.set_online(False)
             log.info("provider unreachable: %s", exc)
