@@ -34,14 +34,14 @@ log = logging.getLogger(__name__)
 INSTALL_ID = re.compile(r"[0-9a-f]{12}")
 
 MISSING = N_(
-    "The outbox {path} is missing, but {count} files in {folder} show that it held "
-    "requests. It was not created anew, so no request is dropped silently. Run "
-    "`meterai recover --restore` to rebuild it from the newest backup."
+    "The outbox {path} is missing, but {folder} still holds its documents ({count}). It "
+    "was not created anew, so no request is dropped silently. Run `meterai recover "
+    "--restore` to rebuild it from the newest backup."
 )
 EMPTY = N_(
-    "The outbox {path} is empty, but {count} files in {folder} show that it held "
-    "requests. It was left as it is, so no request is dropped silently. Run "
-    "`meterai recover --restore` to rebuild it from the newest backup."
+    "The outbox {path} is empty, but {folder} still holds its documents ({count}). It "
+    "was left as it is, so no request is dropped silently. Run `meterai recover "
+    "--restore` to rebuild it from the newest backup."
 )
 
 

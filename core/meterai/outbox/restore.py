@@ -39,7 +39,9 @@ class NoUsableBackup(StoreError):
     code = "no_usable_backup"
     template = N_(
         "No usable backup of the outbox was found in {folder} ({tried} tried). The "
-        "outbox {path} was left as it is."
+        "outbox {path} was left as it is. To start a new, empty outbox instead, move "
+        "{docs} and {stamped} elsewhere: the serial numbers this installation bought "
+        "are found again at the next sync."
     )
 
 
@@ -72,7 +74,11 @@ def restore_newest_backup(paths: Paths) -> Restored:
         requests, unlisted = _survey(paths)
         return Restored(generation, tuple(skipped), kept, requests, unlisted)
     raise NoUsableBackup(
-        folder=str(paths.backups_dir), tried=len(candidates), path=str(paths.database)
+        folder=str(paths.backups_dir),
+        tried=len(candidates),
+        path=str(paths.database),
+        docs=str(paths.docs_dir),
+        stamped=str(paths.stamped_dir),
     )
 
 

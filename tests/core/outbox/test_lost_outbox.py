@@ -253,3 +253,24 @@ def test_restore_without_a_usable_backup_changes_nothing(paths: Paths) -> None:
     with pytest.raises(NoUsableBackup):
         restore_newest_backup(paths)
     assert paths.database.read_bytes() == b""
+
+
+def test_without_a_backup_the_way_out_keeps_the_install_id(paths: Paths) -> None:
+    """The way NoUsableBackup names: move the documents aside, and a new outbox starts with
+    the same install id, so the next reconciliation still knows this installation's serials."""
+    box = Outbox.open(paths)
+    original = box.install_id()
+    box.close()
+    _outbox_with_documents(paths)
+    for generation in generations(paths.backups_dir):
+        generation.path.unlink()
+    paths.database.write_bytes(b"")
+    with pytest.raises(NoUsableBackup) as info:
+        restore_newest_backup(paths)
+    assert str(paths.docs_dir) in str(info.value)
+    paths.docs_dir.rename(paths.data_dir.parent / "docs-aside")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{paths.database}{suffix}").unlink(missing_ok=True)
+    fresh = Outbox.open(paths)
+    assert fresh.count() == 0 and fresh.install_id() == original
+    fresh.close()
