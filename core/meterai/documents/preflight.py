@@ -271,7 +271,7 @@ def _not_clean(path: Path, complaints: tuple[Complaint, ...]) -> Finding:
     """Some reader we ship objects: the provider's may too, after the stamp is paid for."""
     params: dict[str, Param] = {
         "readers": ", ".join(dict.fromkeys(str(c.reader) for c in complaints)),
-        "detail": complaints[0].detail,
+        "detail": _most_telling(complaints).detail,
     }
     if can_repair(path):
         return Finding(
@@ -286,6 +286,12 @@ def _not_clean(path: Path, complaints: tuple[Complaint, ...]) -> Finding:
             fix=Fix.REPAIR,
         )
     return reprint_advice()
+
+
+def _most_telling(complaints: tuple[Complaint, ...]) -> Complaint:
+    """The signing reader's words first; qpdf's longest line (its first is a generic one)."""
+    order = (Reader.PYHANKO, Reader.PYPDF, Reader.QPDF)
+    return min(complaints, key=lambda c: (order.index(c.reader), -len(c.detail)))
 
 
 def reprint_advice() -> Finding:
