@@ -234,8 +234,8 @@ class OutboxModel(QAbstractTableModel):
             return self._display(row, column)
         if role == ProgressRole and column == COL_PROGRESS:
             moved = self._progress.get(row.id)
-            if moved is None or row.state in (State.DONE, State.CANCELLED):
-                return None
+            if moved is None or moved.total is None or row.state in (State.DONE, State.CANCELLED):
+                return None  # no bar: the phase's name alone while the size is unknown
             return moved.done, max(moved.total, 1)
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_REASON:
             return self._reason(row) or None
