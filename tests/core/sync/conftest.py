@@ -9,12 +9,20 @@ from typing import Any
 import pytest
 
 from meterai.intake import IntakeOptions, queue_file
-from meterai.outbox import Outbox
+from meterai.outbox import Outbox, RequestRow
 from meterai.sandbox import SandboxServer
-from meterai.settings import SERVICES, Paths, Profile, Settings, resolve_paths, save_settings
+from meterai.settings import (
+    SERVICES,
+    Paths,
+    Profile,
+    Settings,
+    load_settings,
+    resolve_paths,
+    save_settings,
+)
 from meterai.sync.backoff import Backoff
 from meterai.sync.engine import EngineConfig
-from meterai.sync.runner import RunnerConfig
+from meterai.sync.runner import RunnerConfig, SyncRunner
 from tests.pdfs import make_pdf
 
 FAST = RunnerConfig(
@@ -95,5 +103,19 @@ def queue_documents(paths: Paths, count: int, folder: Path, *, pages: int = 1) -
             )
             ids.append(accepted.request.id)
         return ids
+    finally:
+        box.close()
+
+
+def drain(paths: Paths, concurrency: int = FAST.concurrency) -> None:
+    """One ``sync --once`` of the data dir's own runner, with the fast test timings."""
+    SyncRunner(paths, load_settings(paths), concurrency=concurrency, config=FAST).run_once()
+
+
+def row_of(paths: Paths, request_id: int) -> RequestRow:
+    """The request as its own outbox holds it now (opened and closed for this read)."""
+    box = Outbox.open(paths)
+    try:
+        return box.get(request_id)
     finally:
         box.close()

@@ -21,26 +21,13 @@ from meterai.outbox import Outbox, RequestRow, State
 from meterai.outbox.db import open_connection
 from meterai.outbox.migrations import migrate
 from meterai.outbox.store import purchase_tag
-from meterai.settings import Paths, load_settings
-from meterai.sync.runner import SyncRunner
-from tests.core.sync.conftest import FAST, Admin, queue_documents
+from meterai.settings import Paths
+from tests.core.sync.conftest import Admin, drain, queue_documents, row_of
 from tests.pdfs import make_pdf
-
-
-def _drain(paths: Paths) -> None:
-    SyncRunner(paths, load_settings(paths), concurrency=2, config=FAST).run_once()
 
 
 def _cli(paths: Paths, *args: str) -> int:
     return run(["--data-dir", str(paths.data_dir), "--lang", "en", *args])
-
-
-def _row(paths: Paths, request_id: int) -> RequestRow:
-    box = Outbox.open(paths)
-    try:
-        return box.get(request_id)
-    finally:
-        box.close()
 
 
 def _reason_in(row: RequestRow, language: str) -> str:
@@ -82,7 +69,7 @@ def test_the_built_in_list_is_the_list_the_provider_serves(
         assert doctypes.cached_types(box) == (doctypes.BUILT_IN, False)
     finally:
         box.close()
-    _drain(client_paths)
+    drain(client_paths, 2)
     box = Outbox.open(client_paths)
     try:
         fetched, from_provider = doctypes.cached_types(box)
@@ -96,7 +83,7 @@ def test_a_request_queued_offline_stores_the_name_it_was_queued_with(
     client_paths: Paths, tmp_path: Path
 ) -> None:
     (request_id,) = queue_documents(client_paths, 1, tmp_path / "docs")
-    row = _row(client_paths, request_id)
+    row = row_of(client_paths, request_id)
     assert (row.doc_type, row.doc_type_name) == ("3", "Surat Keterangan")
 
 
@@ -148,11 +135,11 @@ def test_queued_offline_as_akta_notaris_is_never_sent_as_surat_pernyataan(
     """The escaped bug: the old built-in list called ``4a`` "Akta Notaris", the provider's
     ``4a`` is "Surat Pernyataan"; a request queued offline as 4a was bought as the latter."""
     request_id = _v5_request_queued_offline_as(client_paths, tmp_path / "docs", "4a")
-    assert _row(client_paths, request_id).doc_type_name == "Akta Notaris"
+    assert row_of(client_paths, request_id).doc_type_name == "Akta Notaris"
 
-    _drain(client_paths)
+    drain(client_paths, 2)
 
-    row = _row(client_paths, request_id)
+    row = row_of(client_paths, request_id)
     assert row.state == State.NEEDS_ATTENTION and row.sn is None, row
     assert admin.serials() == [] and admin.account()["spent"] == 0, "nothing was bought"
     english = _reason_in(row, "en")
@@ -165,8 +152,8 @@ def test_queued_offline_as_akta_notaris_is_never_sent_as_surat_pernyataan(
 
     # The user's meaning, Akta Notaris, is code 6 in the provider's list.
     assert _cli(client_paths, "retry", str(request_id), "--type", "6") == 0
-    _drain(client_paths)
-    row = _row(client_paths, request_id)
+    drain(client_paths, 2)
+    row = row_of(client_paths, request_id)
     assert row.state == State.DONE, row
     assert (row.doc_type, row.doc_type_name) == ("6", "Akta Notaris")
     (serial,) = admin.serials()
@@ -179,21 +166,21 @@ def test_a_code_the_provider_renamed_after_queueing_is_held_until_confirmed(
     request_id = _queue_as(client_paths, tmp_path / "docs", "4b")
     _provider_renames(admin, "4b", "Surat Kuasa Khusus")
 
-    _drain(client_paths)
-    row = _row(client_paths, request_id)
+    drain(client_paths, 2)
+    row = row_of(client_paths, request_id)
     assert row.state == State.NEEDS_ATTENTION, row
     assert '"Surat Kuasa"' in _reason_in(row, "en") and "Surat Kuasa Khusus" in row.reason()
 
     # A plain retry asks again: the meaning is still not confirmed, nothing is bought.
     assert _cli(client_paths, "retry", str(request_id)) == 0
-    _drain(client_paths)
-    assert _row(client_paths, request_id).state == State.NEEDS_ATTENTION
+    drain(client_paths, 2)
+    assert row_of(client_paths, request_id).state == State.NEEDS_ATTENTION
     assert admin.serials() == []
 
     assert _cli(client_paths, "retry", str(request_id), "--type", "4b") == 0
-    assert _row(client_paths, request_id).doc_type_name == "Surat Kuasa Khusus"
-    _drain(client_paths)
-    row = _row(client_paths, request_id)
+    assert row_of(client_paths, request_id).doc_type_name == "Surat Kuasa Khusus"
+    drain(client_paths, 2)
+    row = row_of(client_paths, request_id)
     assert row.state == State.DONE, row
     (serial,) = admin.serials()
     assert serial["namadoc"] == "4b" and admin.account()["spent"] == 1
@@ -205,14 +192,14 @@ def test_a_code_the_provider_dropped_is_held_and_an_unknown_choice_refused(
     request_id = _queue_as(client_paths, tmp_path / "docs", "9")
     _provider_renames(admin, "9", None)
 
-    _drain(client_paths)
-    row = _row(client_paths, request_id)
+    drain(client_paths, 2)
+    row = row_of(client_paths, request_id)
     assert row.state == State.NEEDS_ATTENTION, row
     assert "no longer has code 9" in _reason_in(row, "en")
 
     assert _cli(client_paths, "retry", str(request_id), "--type", "9") != 0
     assert "9" in capsys.readouterr().err
-    assert _row(client_paths, request_id).state == State.NEEDS_ATTENTION
+    assert row_of(client_paths, request_id).state == State.NEEDS_ATTENTION
     assert admin.serials() == []
 
 
@@ -221,12 +208,12 @@ def test_the_type_of_a_request_holding_a_serial_number_cannot_change(
 ) -> None:
     admin.faults({"rules": [{"endpoint": "docSigningZ", "fault": "refuse_document", "count": 1}]})
     (request_id,) = queue_documents(client_paths, 1, tmp_path / "docs")
-    _drain(client_paths)
-    row = _row(client_paths, request_id)
+    drain(client_paths, 2)
+    row = row_of(client_paths, request_id)
     assert row.state == State.NEEDS_ATTENTION and row.sn, row
 
     assert _cli(client_paths, "retry", str(request_id), "--type", "2") != 0
-    after = _row(client_paths, request_id)
+    after = row_of(client_paths, request_id)
     assert (after.state, after.doc_type, after.sn) == (State.NEEDS_ATTENTION, "3", row.sn)
 
 
@@ -241,4 +228,4 @@ def test_older_rows_get_the_cached_providers_name_when_one_was_fetched(
             ['[{"id": "3", "kode": "4A", "nama": "Surat Pernyataan"}]'],
         )
     conn.close()
-    assert _row(paths, request_id).doc_type_name == "Surat Pernyataan"
+    assert row_of(paths, request_id).doc_type_name == "Surat Pernyataan"

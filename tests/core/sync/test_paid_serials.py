@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 
 from meterai.cli.main import run
-from meterai.outbox import Outbox, RequestRow, State
+from meterai.outbox import Outbox, State
 from meterai.sandbox import SandboxServer
-from meterai.settings import Paths, load_settings
-from meterai.sync.runner import SyncRunner
+from meterai.settings import Paths
 from meterai.verify import Expectation, load_trust_roots, verify_stamped
-from tests.core.sync.conftest import FAST, Admin, queue_documents
+from tests.core.sync.conftest import Admin, drain, queue_documents, row_of
 from tests.pdfs import make_pdf
 
 REFUSE_ONCE = {
@@ -27,28 +26,16 @@ REFUSE_ONCE = {
 }
 
 
-def _drain(paths: Paths) -> None:
-    SyncRunner(paths, load_settings(paths), concurrency=2, config=FAST).run_once()
-
-
 def _cli(paths: Paths, *args: str) -> int:
     return run(["--data-dir", str(paths.data_dir), "--lang", "en", *args])
-
-
-def _row(paths: Paths, request_id: int) -> RequestRow:
-    box = Outbox.open(paths)
-    try:
-        return box.get(request_id)
-    finally:
-        box.close()
 
 
 def _refused_after_payment(paths: Paths, admin: Admin, folder: Path) -> tuple[int, str]:
     """A request whose document the stamping call refused after its serial number was bought."""
     admin.faults(REFUSE_ONCE)
     (request_id,) = queue_documents(paths, 1, folder)
-    _drain(paths)
-    row = _row(paths, request_id)
+    drain(paths, 2)
+    row = row_of(paths, request_id)
     assert row.state == State.NEEDS_ATTENTION and row.sn, row
     assert f"meterai replace {request_id}" in row.reason(), "the message names the way out"
     (serial,) = admin.serials()
@@ -60,7 +47,7 @@ def _assert_stamped_once_on(
     paths: Paths, admin: Admin, provider: SandboxServer, request_id: int, sn: str
 ) -> None:
     """The one purchase is the serial number stamped, once, on this request's document."""
-    row = _row(paths, request_id)
+    row = row_of(paths, request_id)
     assert row.state == State.DONE and row.sn == sn, row
     assert admin.account()["spent"] == 1
     (serial,) = admin.serials()
@@ -86,10 +73,10 @@ def test_a_refused_document_replaced_is_stamped_with_the_serial_number_it_holds(
     corrected = make_pdf(tmp_path / "corrected.pdf", pages=2)
 
     assert _cli(client_paths, "replace", str(request_id), str(corrected)) == 0
-    _drain(client_paths)
+    drain(client_paths, 2)
 
     _assert_stamped_once_on(client_paths, admin, provider, request_id, sn)
-    row = _row(client_paths, request_id)
+    row = row_of(client_paths, request_id)
     assert row.file_name == "corrected.pdf"
     (serial,) = admin.serials()
     assert serial["reassign_count"] == 1, "the serial number was moved to the new bytes"
@@ -114,9 +101,9 @@ def test_a_refused_request_cancelled_gives_its_serial_number_to_the_next_documen
     assert sn in capsys.readouterr().out
     next_doc = make_pdf(tmp_path / "next.pdf")
     assert _cli(client_paths, "add", "--type", "3", str(next_doc)) == 0
-    _drain(client_paths)
+    drain(client_paths, 2)
 
-    assert _row(client_paths, request_id).state == State.CANCELLED
+    assert row_of(client_paths, request_id).state == State.CANCELLED
     _assert_stamped_once_on(client_paths, admin, provider, request_id + 1, sn)
 
 
@@ -127,8 +114,8 @@ def test_retry_alone_cannot_help_a_refused_document_and_buys_nothing(
     request_id, sn = _refused_after_payment(client_paths, admin, tmp_path / "docs")
     admin.faults({"seed": 2, "rules": [{"endpoint": "docSigningZ", "fault": "refuse_document"}]})
     assert _cli(client_paths, "retry", str(request_id)) == 0
-    _drain(client_paths)
-    row = _row(client_paths, request_id)
+    drain(client_paths, 2)
+    row = row_of(client_paths, request_id)
     assert (row.state, row.sn) == (State.NEEDS_ATTENTION, sn)
     assert admin.account()["spent"] == 1
 
@@ -145,18 +132,18 @@ def test_the_same_pdf_added_twice_is_one_request_and_one_purchase(
     assert _cli(client_paths, "add", "--type", "3", str(doc)) == 3
     err = capsys.readouterr().err
     assert "request 1 (queued)" in err and "--again" in err, err
-    _drain(client_paths)
+    drain(client_paths, 2)
     assert admin.account()["spent"] == 1
 
     assert _cli(client_paths, "add", "--type", "3", str(doc)) == 3
     err = capsys.readouterr().err
-    output = _row(client_paths, 1).output_path
+    output = row_of(client_paths, 1).output_path
     assert "already stamped as request 1" in err and str(output) in err, err
     assert run(["--data-dir", str(client_paths.data_dir), "add", "--type", "3", str(doc)]) == 3
     assert "sudah dibubuhi meterai sebagai permintaan 1" in capsys.readouterr().err
 
     assert _cli(client_paths, "add", "--type", "3", "--again", str(doc)) == 0
-    _drain(client_paths)
+    drain(client_paths, 2)
     box = Outbox.open(client_paths)
     try:
         assert [r.state for r in box.requests()] == [State.DONE, State.DONE]
@@ -212,6 +199,6 @@ def test_recover_adopt_takes_a_foreign_unused_serial_number_only_when_asked(
     assert "22" in capsys.readouterr().err
 
     (request_id,) = queue_documents(client_paths, 1, tmp_path / "docs")
-    _drain(client_paths)
+    drain(client_paths, 2)
     _assert_stamped_once_on(client_paths, admin, provider, request_id, portal)
     assert _cli(client_paths, "recover", "--adopt", portal) == 3, "held by a request now"

@@ -21,13 +21,8 @@ from meterai.sync.engine import Engine, Session, Verdict
 from meterai.sync.events import Event, StateChanged
 from meterai.sync.runner import SyncRunner
 from meterai.verify import Expectation, load_trust_roots, verify_stamped
-from tests.core.sync.conftest import FAST, Admin, point_at, queue_documents
+from tests.core.sync.conftest import FAST, Admin, drain, point_at, queue_documents
 from tests.pdfs import make_pdf
-
-
-def _drain(paths: Paths) -> None:
-    runner = SyncRunner(paths, load_settings(paths), concurrency=FAST.concurrency, config=FAST)
-    runner.run_once()
 
 
 def _assert_all_done_once(paths: Paths, admin: Admin, count: int, provider: SandboxServer) -> None:
@@ -56,7 +51,7 @@ def test_three_documents_end_done_and_verified(
     client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path
 ) -> None:
     queue_documents(client_paths, 3, tmp_path / "docs")
-    _drain(client_paths)
+    drain(client_paths)
     _assert_all_done_once(client_paths, admin, 3, provider)
     assert sorted(p.name for p in (tmp_path / "docs" / "out").iterdir()) == [
         "doc-0-emeterai.pdf",
@@ -84,7 +79,7 @@ def test_hostile_network_still_ends_each_stamp_once(
     queue_documents(client_paths, 50, tmp_path / "docs")
     deadline = time.monotonic() + 420
     while time.monotonic() < deadline:
-        _drain(client_paths)
+        drain(client_paths)
         box = Outbox.open(client_paths)
         pending = box.count(states=[s for s in State if s not in (State.DONE,)])
         box.close()
@@ -139,7 +134,7 @@ def test_a_database_held_by_another_program_at_start_up_only_postpones_the_work(
     release = threading.Timer(1.5, holder.rollback)
     release.start()
     try:
-        _drain(client_paths)
+        drain(client_paths)
     finally:
         release.join()
         holder.close()
@@ -160,7 +155,7 @@ def test_an_identity_queued_with_a_document_is_sent_with_its_paid_call(
     client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path
 ) -> None:
     _queue_for_siti(client_paths, tmp_path)
-    _drain(client_paths)
+    drain(client_paths)
     (serial,) = admin.serials()
     assert (serial["namejidentitas"], serial["noidentitas"], serial["namedipungut"]) == (
         "KTP",
@@ -208,7 +203,7 @@ def test_orphan_serial_is_reused_before_buying(
 ) -> None:
     orphan = _buy_an_orphan(client_paths, admin)
     queue_documents(client_paths, 1, tmp_path / "docs")
-    _drain(client_paths)
+    drain(client_paths)
     _assert_all_done_once(client_paths, admin, 1, provider)
     (serial,) = admin.serials()
     assert serial["sn"] == orphan and serial["reassign_count"] == 1
@@ -221,7 +216,7 @@ def test_a_request_naming_a_party_buys_its_own_serial_rather_than_an_orphan(
     """Found in review: a reused orphan would carry whoever's identity it was bought with."""
     orphan = _buy_an_orphan(client_paths, admin)
     _queue_for_siti(client_paths, tmp_path)
-    _drain(client_paths)
+    drain(client_paths)
     serials = {s["sn"]: s for s in admin.serials()}
     assert orphan in serials and serials[orphan]["stamp_count"] == 0
     (bought,) = [s for sn, s in serials.items() if sn != orphan]
@@ -266,7 +261,7 @@ def test_truncated_download_is_fetched_again(
         {"seed": 5, "rules": [{"endpoint": "getfile", "fault": "truncated_json", "count": 2}]}
     )
     queue_documents(client_paths, 1, tmp_path / "docs")
-    _drain(client_paths)
+    drain(client_paths)
     box = Outbox.open(client_paths)
     journal = [j.detail or "" for j in box.journal(1)]
     box.close()

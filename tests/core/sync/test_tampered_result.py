@@ -15,13 +15,8 @@ import pytest
 
 from meterai import i18n
 from meterai.outbox import Outbox, State
-from meterai.settings import Paths, load_settings
-from meterai.sync.runner import SyncRunner
-from tests.core.sync.conftest import FAST, Admin, queue_documents
-
-
-def _drain(paths: Paths) -> None:
-    SyncRunner(paths, load_settings(paths), concurrency=FAST.concurrency, config=FAST).run_once()
+from meterai.settings import Paths
+from tests.core.sync.conftest import Admin, drain, queue_documents
 
 
 @pytest.mark.parametrize(
@@ -36,8 +31,8 @@ def test_a_result_altered_after_signing_is_never_done_nor_bought_again(
 ) -> None:
     admin.faults({"rules": [{"endpoint": "getfile", "fault": fault}]})
     (request_id,) = queue_documents(client_paths, 1, tmp_path / "docs")
-    _drain(client_paths)
-    _drain(client_paths)  # a second run neither finishes it nor buys again
+    drain(client_paths)
+    drain(client_paths)  # a second run neither finishes it nor buys again
 
     box = Outbox.open(client_paths)
     row = box.get(request_id)
