@@ -20,6 +20,7 @@ from typing import Any
 
 from meterai import pdfhex
 from meterai.errors import VerificationError
+from meterai.fsutil import open_regular
 from meterai.i18n import N_
 from meterai.messages import Message
 from meterai.revisions import annotations_of, array_at, describe_changes, pages
@@ -198,8 +199,10 @@ def _quiet_diff_refusals() -> None:
 
 
 def _read(path: Path, role: str) -> bytes:
+    """Through ``open_regular``: a named pipe given as either file would block the read."""
     try:
-        return path.read_bytes()
+        with open_regular(path) as fh:
+            return fh.read()
     except OSError as exc:
         raise VerificationError(detail=f"{role} file {path.name}: {exc.strerror or exc}") from exc
 

@@ -7,6 +7,7 @@ file the sandbox stamped over HTTPS.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -159,6 +160,18 @@ def test_a_file_no_reader_can_open_exits_3(stamped: Stamped, home: Path, tmp_pat
         "--lang", "en", "verify", tmp_path / "nothing.pdf", "--ca", stamped.ca, home=home
     )
     assert missing.code == EXIT_REJECTED
+
+
+def test_a_named_pipe_is_refused_at_once_with_exit_3(
+    stamped: Stamped, home: Path, tmp_path: Path
+) -> None:
+    """Before: ``meterai verify fifo.pdf`` blocked in its first read until the helper's
+    timeout; ``add`` and the kiosk already refused such a file."""
+    fifo = tmp_path / "fifo.pdf"
+    os.mkfifo(fifo)
+    result = meterai("--lang", "en", "verify", fifo, "--ca", stamped.ca, home=home)
+    assert result.code == EXIT_REJECTED
+    assert "fifo.pdf is a named pipe (FIFO)" in result.err
 
 
 @pytest.mark.parametrize(
