@@ -58,6 +58,34 @@ class Admin:
         ledger = self.http.get("/_sandbox/ledger").json()
         return next(a for a in ledger["accounts"] if a["user"] == user)
 
+    def buy_at_the_portal(self) -> str:
+        """A serial number of the account bought through the provider's API by someone
+        else (the portal, another counter): it carries no tag of this install."""
+        token = self.http.post("/api/users/login", json={"user": "demo", "password": "demo"})
+        bearer = token.json()["token"]
+        auth = {"Authorization": f"Bearer {bearer}"}
+        up = self.http.post(
+            "/uploaddoc2",
+            files={"file": ("x.pdf", b"%PDF-1.7\n%%EOF\n")},
+            data={"token": bearer},
+            headers=auth,
+        ).json()
+        body = {
+            "isUpload": True,
+            "idfile": up["id"],
+            "namadoc": "3",
+            "namafile": "dari-portal.pdf",
+            "nilaidoc": "10000",
+            "namejidentitas": "",
+            "noidentitas": "",
+            "namedipungut": "",
+            "snOnly": False,
+            "nodoc": "PORTAL-1",
+            "tgldoc": "2026-11-24",
+        }
+        answer = self.http.post("/chanel/stampv2", headers=auth, json=body).json()
+        return str(answer["result"]["sn"])
+
 
 @pytest.fixture
 def admin(provider: SandboxServer) -> Iterator[Admin]:

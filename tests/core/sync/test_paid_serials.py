@@ -152,29 +152,6 @@ def test_the_same_pdf_added_twice_is_one_request_and_one_purchase(
     assert admin.account()["spent"] == 2
 
 
-def _bought_at_the_portal(admin: Admin) -> str:
-    """A serial number of the account that carries no tag of this install."""
-    token = admin.http.post("/api/users/login", json={"user": "demo", "password": "demo"}).json()
-    auth = {"Authorization": f"Bearer {token['token']}"}
-    up = admin.http.post(
-        "/uploaddoc2",
-        files={"file": ("x.pdf", b"%PDF-1.7\n%%EOF\n")},
-        data={"token": token["token"]},
-        headers=auth,
-    ).json()
-    body = {
-        "isUpload": True,
-        "idfile": up["id"],
-        "namadoc": "3",
-        "namafile": "dari-portal.pdf",
-        "nilaidoc": "10000",
-        "snOnly": False,
-        "nodoc": "PORTAL-1",
-        "tgldoc": "2026-11-24",
-    }
-    return str(admin.http.post("/chanel/stampv2", headers=auth, json=body).json()["result"]["sn"])
-
-
 def test_recover_adopt_takes_a_foreign_unused_serial_number_only_when_asked(
     client_paths: Paths,
     admin: Admin,
@@ -182,7 +159,7 @@ def test_recover_adopt_takes_a_foreign_unused_serial_number_only_when_asked(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    portal = _bought_at_the_portal(admin)
+    portal = admin.buy_at_the_portal()
     assert _cli(client_paths, "recover") == 0
     assert "--adopt" in capsys.readouterr().out, "recover names the way, and adopts nothing"
     box = Outbox.open(client_paths)

@@ -275,31 +275,7 @@ def test_recover_lists_serials_charged_elsewhere_and_sync_warns_on_low_balance(
     from meterai.cli.main import run
     from meterai.settings import save_settings
 
-    token = admin.http.post("/api/users/login", json={"user": "demo", "password": "demo"}).json()
-    auth = {"Authorization": f"Bearer {token['token']}"}
-    up = admin.http.post(
-        "/uploaddoc2",
-        files={"file": ("x.pdf", b"%PDF-1.7\n%%EOF\n")},
-        data={"token": token["token"]},
-        headers=auth,
-    ).json()
-    portal = admin.http.post(
-        "/chanel/stampv2",
-        headers=auth,
-        json={
-            "isUpload": True,
-            "idfile": up["id"],
-            "namadoc": "3",
-            "namafile": "dari-portal.pdf",
-            "nilaidoc": "10000",
-            "namejidentitas": "",
-            "noidentitas": "",
-            "namedipungut": "",
-            "snOnly": False,
-            "nodoc": "PORTAL-1",
-            "tgldoc": "2026-11-24",
-        },
-    ).json()["result"]["sn"]
+    portal = admin.buy_at_the_portal()
     assert run(["--data-dir", str(client_paths.data_dir), "--lang", "en", "recover"]) == 0
     assert f"charged {portal}" in capsys.readouterr().out
 
