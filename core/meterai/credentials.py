@@ -20,7 +20,7 @@ import keyring.backend
 import keyring.errors
 from keyring.backends import chainer, fail
 
-from meterai.errors import AuthFailed, MeteraiError
+from meterai.errors import AuthFailed, ErrorKind, MeteraiError
 from meterai.i18n import N_
 from meterai.provider.redact import install
 from meterai.settings import Profile
@@ -34,7 +34,11 @@ install(LOGGER)
 
 
 class CredentialsMissing(AuthFailed):
+    """Said at start-up like a refused login; a request that meets it waits and retries
+    (a keyring locked now may be unlocked later, or the password set meanwhile)."""
+
     code = "credentials_missing"
+    kind = ErrorKind.TRANSIENT
     template = N_(
         "No password is known for {user} on profile {profile}. Store it in the system "
         "keyring, or set METERAI_PASSWORD."

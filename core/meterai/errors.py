@@ -8,6 +8,7 @@ verification report) are data, not exceptions.
 
 from __future__ import annotations
 
+import enum
 import stat
 from typing import Any, ClassVar
 
@@ -20,7 +21,6 @@ class MeteraiError(Exception):
 
     code: ClassVar[str] = "error"
     template: ClassVar[str] = N_("Something went wrong: {detail}")
-    retryable: ClassVar[bool] = False
 
     def __init__(self, template: str | None = None, **params: Any) -> None:
         self.params = params
@@ -103,15 +103,64 @@ class RequestNotFound(InputError):
     template = N_("There is no request {request_id} in the outbox.")
 
 
+class ErrorKind(enum.Enum):
+    """What the sync engine does with a failed provider call: the one classification."""
+
+    TRANSIENT = "transient"
+    """Back off (honouring ``retry_after``) and try again; check ``maybe_committed`` first."""
+    AUTH = "auth"
+    """The session already logged in again once and it did not help: stop and ask the user."""
+    USER_ACTION = "user_action"
+    """Retrying cannot help (bad document, no balance): needs_attention with the message."""
+    SIGNING_RETRY = "signing_retry"
+    """Stamp again with the same SN, the same bytes and ``retryFlag`` "1"."""
+    UNKNOWN = "unknown"
+    """Keep the SN, back off, and after N failures ask the user; never buy again."""
+
+
 class ProviderError(MeteraiError):
+    """A failed call to the stamping service, carrying the one decision the engine makes.
+
+    The engine never reads an HTTP status or a provider code: ``kind`` says what to do
+    next and ``maybe_committed`` whether the provider may have acted on the request
+    (the only thing that matters before repeating a paid call). ``maybe_committed`` is
+    deliberately pessimistic: False only when the request provably never reached the
+    provider in full (no connection, the body could not be sent, or a definite refusal
+    such as 429/503 or a non-success status code).
+    """
+
     code = "provider"
     template = N_("The stamping service failed: {detail}")
+    kind: ClassVar[ErrorKind] = ErrorKind.UNKNOWN
+
+    def __init__(
+        self,
+        template: str | None = None,
+        *,
+        endpoint: str = "",
+        maybe_committed: bool = False,
+        retry_after: float | None = None,
+        queue_position: int | None = None,
+        http_status: int | None = None,
+        provider_code: str | None = None,
+        **params: Any,
+    ) -> None:
+        params.setdefault("detail", "")
+        if provider_code is not None:
+            params.setdefault("provider_code", provider_code)
+        super().__init__(template, **params)
+        self.endpoint = endpoint
+        self.maybe_committed = maybe_committed
+        self.retry_after = retry_after
+        self.queue_position = queue_position
+        self.http_status = http_status
+        self.provider_code = provider_code
 
 
 class ProviderUnavailable(ProviderError):
     code = "provider_unavailable"
     template = N_("The stamping service cannot be reached: {detail}")
-    retryable = True
+    kind = ErrorKind.TRANSIENT
 
 
 class ProviderRejected(ProviderError):
@@ -122,17 +171,21 @@ class ProviderRejected(ProviderError):
 class BalanceExhausted(ProviderError):
     code = "balance_exhausted"
     template = N_("The account has no stamps left. Top up the balance, then retry.")
+    kind = ErrorKind.USER_ACTION
 
 
 class AuthExpired(ProviderError):
+    """The token was refused (HTTP 401 or code ``01``): the session logs in again once."""
+
     code = "auth_expired"
     template = N_("The login to the stamping service has expired.")
-    retryable = True
+    kind = ErrorKind.AUTH
 
 
 class AuthFailed(ProviderError):
     code = "auth_failed"
     template = N_("The stamping service refused the user name or password.")
+    kind = ErrorKind.AUTH
 
 
 class SigningError(MeteraiError):
@@ -161,7 +214,6 @@ class StoreCorrupt(StoreError):
 class StoreLocked(StoreError):
     code = "store_locked"
     template = N_("The local database {path} is in use by another program. Close it and retry.")
-    retryable = True
 
 
 class MigrationError(StoreError):
@@ -193,7 +245,6 @@ class DiskFull(DiskError):
         "The disk is full: {needed_mb} MB are needed in {path}. Nothing was lost; free "
         "some space and run the command again."
     )
-    retryable = True
 
 
 class ConfigError(MeteraiError):

@@ -117,6 +117,14 @@ def test_the_error_tree_is_found() -> None:
 
 
 @pytest.mark.parametrize("error", ERRORS, ids=lambda c: f"{c.__module__}.{c.__name__}")
+def test_the_error_tree_has_one_root_and_no_diamonds(error: type[MeteraiError]) -> None:
+    """Two bases under the root (``NoBalance(ProviderFailure, BalanceExhausted)``) meant two
+    classifications that could disagree; every error now has exactly one parent in the tree."""
+    parents = [b for b in error.__bases__ if issubclass(b, MeteraiError)]
+    assert len(parents) == (0 if error is MeteraiError else 1), parents
+
+
+@pytest.mark.parametrize("error", ERRORS, ids=lambda c: f"{c.__module__}.{c.__name__}")
 def test_every_error_has_a_translated_template(error: type[MeteraiError]) -> None:
     assert error.code and error.template
     translated = entries().get(error.template)

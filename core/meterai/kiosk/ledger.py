@@ -16,7 +16,6 @@ from meterai.errors import MeteraiError
 from meterai.kiosk.balance import cached_balance, record_balance
 from meterai.outbox.states import State
 from meterai.outbox.store import Outbox, RequestRow
-from meterai.provider.errors import ProviderFailure
 from meterai.settings import Paths, Settings
 from meterai.sync.runner import SyncBusy, SyncRunner
 
@@ -146,7 +145,7 @@ def ask_provider(paths: Paths, settings: Settings, outbox: Outbox) -> ProviderVi
         runner.close()
         cached = cached_balance(outbox)
         return ProviderView(cached.saldo if cached else None, None, cached.at if cached else None)
-    except (MeteraiError, ProviderFailure, OSError):
+    except (MeteraiError, OSError):
         runner.close()
         return ProviderView(None, None)
     try:
@@ -157,7 +156,7 @@ def ask_provider(paths: Paths, settings: Settings, outbox: Outbox) -> ProviderVi
         record_balance(outbox, balance)
         charged = tuple((e.sn, e.status == "STAMP") for e in client.sn_list())
         return ProviderView(balance, charged)
-    except (MeteraiError, ProviderFailure, OSError):
+    except (MeteraiError, OSError):
         return ProviderView(None, None)
     finally:
         runner.close()

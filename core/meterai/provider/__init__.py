@@ -2,27 +2,22 @@
 
 Import from here: ``ProviderClient`` (the Peruri adapter, also used for the
 sandbox), ``ProviderApi`` (the protocol the engine depends on), the result and
-request dataclasses, and the classified errors with their ``ErrorKind``.
+request dataclasses, and the classified errors (``meterai.errors.ErrorKind`` says
+what each one means to the engine).
 """
 
 from meterai.provider.api import ProviderApi
 from meterai.provider.client import DEFAULT_STALL_TIMEOUT, ProviderClient, tls_context
 from meterai.provider.errors import (
     ConnectionStalled,
-    ErrorKind,
-    LoginRefused,
     MalformedResponse,
-    NoBalance,
-    ProviderFailure,
     ResultNotFound,
     ServiceBusy,
     ServiceUnreachable,
     SigningRetry,
     StampingRejected,
     TlsUntrusted,
-    TokenExpired,
     UnknownFailure,
-    kind_of,
 )
 from meterai.provider.redact import RedactingFilter, redact
 from meterai.provider.schemas import (
@@ -44,14 +39,10 @@ __all__ = [
     "Balance",
     "ConnectionStalled",
     "DocType",
-    "ErrorKind",
-    "LoginRefused",
     "LoginResult",
     "MalformedResponse",
-    "NoBalance",
     "ProviderApi",
     "ProviderClient",
-    "ProviderFailure",
     "RedactingFilter",
     "ResultNotFound",
     "SerialNumber",
@@ -66,10 +57,8 @@ __all__ = [
     "StampResult",
     "StampingRejected",
     "TlsUntrusted",
-    "TokenExpired",
     "UnknownFailure",
     "UploadResult",
-    "kind_of",
     "redact",
     "tls_context",
 ]

@@ -118,7 +118,7 @@ def tls_context(extra_ca_file: str | None = None) -> ssl.SSLContext:
 
 
 class ProviderClient:
-    """The provider adapter. Every error it raises is a ``ProviderFailure`` with a ``kind``.
+    """The provider adapter. Every error it raises is a ``ProviderError`` with a ``kind``.
 
     ``credentials`` is called (from whichever thread needs it first) when a
     login is due; it is never stored. Calls other than :meth:`login` go through

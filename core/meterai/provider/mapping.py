@@ -26,21 +26,19 @@ from typing import Any, NoReturn
 
 import httpx
 
+from meterai.errors import AuthExpired, AuthFailed, BalanceExhausted
 from meterai.provider.errors import (
     SIGNING_RETRY_CODES,
     STAMPING_MESSAGES,
     ConnectionStalled,
     LinkTooSlow,
-    LoginRefused,
     MalformedResponse,
-    NoBalance,
     ResultNotFound,
     ServiceBusy,
     ServiceUnreachable,
     SigningRetry,
     StampingRejected,
     TlsUntrusted,
-    TokenExpired,
     UnknownFailure,
 )
 from meterai.provider.link import BelowFloor
@@ -236,9 +234,9 @@ def check_http(call: Call, response: httpx.Response, now: Callable[[], float] = 
     code = status_code(body) if isinstance(body, Mapping) else None
     detail = _message(body) or response.reason_phrase or f"HTTP {status}"
     if call.login and status in (400, 401, 403):
-        raise LoginRefused(endpoint=call.endpoint, http_status=status, detail=detail)
+        raise AuthFailed(endpoint=call.endpoint, http_status=status, detail=detail)
     if status == 401 or code == EXPIRED:
-        raise TokenExpired(endpoint=call.endpoint, http_status=status, provider_code=code)
+        raise AuthExpired(endpoint=call.endpoint, http_status=status, provider_code=code)
     if status == 404 and call.endpoint == "download":
         raise ResultNotFound(endpoint=call.endpoint, http_status=status, name=str(response.url))
     raise UnknownFailure(
@@ -275,13 +273,13 @@ def check_envelope(call: Call, body: Mapping[str, Any]) -> None:
         return
     detail = _message(body) or f"status {code!r}"
     if call.login:
-        raise LoginRefused(endpoint=call.endpoint, provider_code=code, detail=detail)
+        raise AuthFailed(endpoint=call.endpoint, provider_code=code, detail=detail)
     if code == EXPIRED:
-        raise TokenExpired(endpoint=call.endpoint, provider_code=code)
+        raise AuthExpired(endpoint=call.endpoint, provider_code=code)
     if code is None:
         raise malformed(call, "no statusCode in the answer")
     if _says_no_balance(body):
-        raise NoBalance(endpoint=call.endpoint, provider_code=code, detail=detail)
+        raise BalanceExhausted(endpoint=call.endpoint, provider_code=code, detail=detail)
     raise UnknownFailure(endpoint=call.endpoint, provider_code=code, detail=detail)
 
 
@@ -298,7 +296,7 @@ def check_stamp(call: Call, body: Mapping[str, Any]) -> None:
     code = code or "?"
     detail = _message(body) or f"error code {code}"
     if code == EXPIRED:
-        raise TokenExpired(endpoint=call.endpoint, provider_code=code)
+        raise AuthExpired(endpoint=call.endpoint, provider_code=code)
     if code in STAMPING_MESSAGES:
         raise StampingRejected(
             STAMPING_MESSAGES[code], endpoint=call.endpoint, provider_code=code, detail=detail
@@ -306,7 +304,7 @@ def check_stamp(call: Call, body: Mapping[str, Any]) -> None:
     if code in SIGNING_RETRY_CODES:
         raise SigningRetry(endpoint=call.endpoint, provider_code=code, detail=detail)
     if _says_no_balance(body):
-        raise NoBalance(endpoint=call.endpoint, provider_code=code, detail=detail)
+        raise BalanceExhausted(endpoint=call.endpoint, provider_code=code, detail=detail)
     raise UnknownFailure(endpoint=call.endpoint, provider_code=code, detail=detail)
 
 

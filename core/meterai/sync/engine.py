@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from meterai import disk, doctypes
-from meterai.errors import IllegalTransition, MeteraiError, VerificationError
+from meterai.errors import (
+    ErrorKind,
+    IllegalTransition,
+    MeteraiError,
+    ProviderError,
+    VerificationError,
+)
 from meterai.fsutil import copy_no_overwrite, fsync_dir, temp_prefix
 from meterai.i18n import N_, _
 from meterai.messages import Message, Param
@@ -35,9 +41,7 @@ from meterai.outbox.db import atomic
 from meterai.outbox.states import State
 from meterai.outbox.store import TAG_PATTERN, Outbox, RequestRow
 from meterai.provider.errors import (
-    ErrorKind,
     MalformedResponse,
-    ProviderFailure,
     ResultLocationUnknown,
     ResultTooLarge,
     StampingRejected,
@@ -67,7 +71,6 @@ class InternalError(MeteraiError):
 
     code = "internal_error"
     template = N_("An internal error ({detail}); the evidence is in {path}.")
-    retryable = True
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,7 @@ class Engine:
             return row.state
         try:
             handler(row)
-        except ProviderFailure as exc:
+        except ProviderError as exc:
             self._failed(self.outbox.get(request_id), exc)
         except StepCrash:
             raise
@@ -446,7 +449,7 @@ class Engine:
                 continue
             try:
                 self._download_to(dest, url, row.id)
-            except ProviderFailure as exc:
+            except ProviderError as exc:
                 if not _location_failed(exc):
                     raise
                 misses.append(_Miss(url, derived, exc))
@@ -621,7 +624,7 @@ class Engine:
         return InternalError(detail=detail, path=self.evidence(exc))
 
     def _failed(self, row: RequestRow, exc: BaseException) -> None:
-        kind = exc.kind if isinstance(exc, ProviderFailure) else ErrorKind.TRANSIENT
+        kind = exc.kind if isinstance(exc, ProviderError) else ErrorKind.TRANSIENT
         message = (
             exc.message()
             if isinstance(exc, MeteraiError)
@@ -655,10 +658,10 @@ class Engine:
                 error=message,
             )
             return
-        retry_after = exc.retry_after if isinstance(exc, ProviderFailure) else None
+        retry_after = exc.retry_after if isinstance(exc, ProviderError) else None
         until = self.clock() + self.config.backoff.delay(attempts, self.rng, retry_after)
         self.outbox.record_failure(row.id, message, next_attempt_at=until)
-        queue = exc.queue_position if isinstance(exc, ProviderFailure) else None
+        queue = exc.queue_position if isinstance(exc, ProviderError) else None
         self.events(Waiting(row.id, message.text(), until, queue))
 
     def _wait(self, row: RequestRow, reason: str, until: float) -> None:
@@ -737,10 +740,10 @@ class _Miss:
 
     url: str
     derived: bool
-    failure: ProviderFailure
+    failure: ProviderError
 
 
-def _location_failed(exc: ProviderFailure) -> bool:
+def _location_failed(exc: ProviderError) -> bool:
     """The location itself is wrong (not found, refused, not a PDF): another may work.
 
     Transient failures (no connection, a stall, 5xx) say nothing about the location.

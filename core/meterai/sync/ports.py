@@ -2,7 +2,7 @@
 
 The real adapter (``meterai.provider``) and the simulation's in-memory provider both
 implement it, so the engine's decisions are tested at simulation speed and run
-unchanged against the real service. Failures are ``ProviderFailure`` subclasses,
+unchanged against the real service. Failures are ``ProviderError`` subclasses,
 whose ``kind`` and ``maybe_committed`` carry the decision.
 """
 

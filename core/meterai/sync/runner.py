@@ -26,12 +26,18 @@ from pathlib import Path
 from typing import IO, Any
 
 from meterai import disk, doctypes
-from meterai.errors import AuthFailed, DiskError, MeteraiError, StoreLocked, VerificationError
+from meterai.errors import (
+    AuthFailed,
+    DiskError,
+    MeteraiError,
+    ProviderError,
+    StoreLocked,
+    VerificationError,
+)
 from meterai.i18n import N_
 from meterai.outbox.states import ACTIVE, State
 from meterai.outbox.store import Outbox, RequestRow
 from meterai.provider import ProviderClient
-from meterai.provider.errors import ProviderFailure
 from meterai.provider.link import RateFloor
 from meterai.settings import SERVICES, Paths, Profile, Settings
 from meterai.sync.adapter import ClientProvider
@@ -346,7 +352,7 @@ class SyncRunner:
     def _reconcile_at_start(self) -> None:
         try:
             self._engine().reconcile()
-        except (ProviderFailure, OSError, StoreLocked, DiskError) as exc:
+        except (ProviderError, OSError, StoreLocked, DiskError) as exc:
             log.info("reconciliation postponed: %s", exc)
 
     def _probe(self, types: ThreadPoolExecutor | None = None) -> None:
@@ -363,7 +369,7 @@ class SyncRunner:
             self.set_online(False, exc.user_message())
             log.warning("provider refused the login: %s", exc)
             return
-        except (ProviderFailure, OSError) as exc:
+        except (ProviderError, OSError) as exc:
             self.set_online(False)
             log.info("provider unreachable: %s", exc)
             return

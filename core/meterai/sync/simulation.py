@@ -22,12 +22,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from meterai.errors import VerificationError
+from meterai.errors import BalanceExhausted, VerificationError
 from meterai.outbox.states import State
 from meterai.outbox.store import NewRequest, Outbox, RequestRow
 from meterai.provider.errors import (
     MalformedResponse,
-    NoBalance,
     ServiceBusy,
     ServiceUnreachable,
     SigningRetry,
@@ -119,7 +118,7 @@ class SimProvider:
     def buy_serial(self, order: SerialOrder) -> str:
         self._before("stampv2")
         if self.balance <= 0:
-            raise NoBalance(endpoint="stampv2")
+            raise BalanceExhausted(endpoint="stampv2")
         self.balance -= 1
         sn = self._id("SN")
         self.issued[sn] = SimSerial(sn, order.namafile, order.nodoc, order.file_id)

@@ -12,9 +12,8 @@ import httpx
 import pytest
 
 from meterai.credentials import credentials_for
+from meterai.errors import BalanceExhausted, ErrorKind
 from meterai.provider import (
-    ErrorKind,
-    NoBalance,
     ProviderClient,
     ServiceBusy,
     SigningParams,
@@ -153,7 +152,7 @@ def test_balance_exhausted(client: ProviderClient, sandbox: SandboxServer, tmp_p
     with ProviderClient.from_profile(profile, credentials=lambda: ("poor", "pw")) as poor:
         kode = poor.doc_types()[0].kode
         upload = poor.upload(make_pdf(tmp_path / "p.pdf"))
-        with pytest.raises(NoBalance) as info:
+        with pytest.raises(BalanceExhausted) as info:
             poor.request_serial(_fields(upload.file_id, kode, "tag-poor"))
     assert info.value.kind is ErrorKind.USER_ACTION
     assert info.value.maybe_committed is False

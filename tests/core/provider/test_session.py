@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from meterai.provider import LoginRefused, LoginResult, ProviderClient, Session, TokenExpired
+from meterai.errors import AuthExpired, AuthFailed
+from meterai.provider import LoginResult, ProviderClient, Session
 
 from .conftest import FakeProvider, ok
 
@@ -74,7 +75,7 @@ def test_a_refused_login_is_shared_not_repeated_per_thread(
     def attempt() -> None:
         try:
             client.balance()
-        except LoginRefused as exc:
+        except AuthFailed as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=attempt) for _ in range(THREADS)]
@@ -95,9 +96,9 @@ def test_session_retries_exactly_once() -> None:
 
     def always_expired(token: str) -> None:
         seen.append(token)
-        raise TokenExpired()
+        raise AuthExpired()
 
-    with pytest.raises(TokenExpired):
+    with pytest.raises(AuthExpired):
         session.call(always_expired)
     assert seen == ["a", "b"]
     assert session.logins == 2

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from meterai.errors import ErrorKind
 from meterai.provider import (
     ConnectionStalled,
     ProviderClient,
@@ -95,7 +96,7 @@ def test_a_silent_answer_fails_as_a_stall() -> None:
         with pytest.raises(ConnectionStalled) as info:
             client.doc_types()
         assert time.monotonic() - started < 2.5
-    assert info.value.retryable
+    assert info.value.kind is ErrorKind.TRANSIENT
 
 
 def test_silence_after_the_paid_request_was_sent_is_maybe_committed() -> None:
