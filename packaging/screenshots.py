@@ -28,7 +28,7 @@ from tests.pdfs import make_garbage, make_pdf  # noqa: E402
 
 from meterai import i18n  # noqa: E402
 from meterai.intake import IntakeOptions, queue_file  # noqa: E402
-from meterai.kiosk_setup import KioskChoice, KioskSetup, check_choice  # noqa: E402
+from meterai.kiosk.setup import KioskChoice, KioskSetup, check_choice  # noqa: E402
 from meterai.messages import Message  # noqa: E402
 from meterai.outbox import Outbox, State  # noqa: E402
 from meterai.sandbox.ledger import Ledger  # noqa: E402

@@ -30,7 +30,7 @@ from meterai.i18n import _
 from meterai.settings import Paths, Settings, save_settings
 from meterai_desk import qtranslator
 from meterai_desk.icons import app_icon
-from meterai_desk.kiosk_mode import KioskMode
+from meterai_desk.kiosk.mode import KioskMode
 from meterai_desk.presenter import SyncPresenter
 from meterai_desk.sync_bridge import SyncBridge
 from meterai_desk.tasks import TaskRunner

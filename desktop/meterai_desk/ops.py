@@ -19,8 +19,8 @@ from meterai.outbox.states import ACTIVE, State
 if TYPE_CHECKING:
     # pikepdf and pypdf are imported by ``inspect`` on a worker, the first time a file is
     # added, so opening the window does not wait for them.
+    from meterai.balance import LowBalance
     from meterai.documents import Fix, PreflightReport
-    from meterai.kiosk.balance import LowBalance
     from meterai.outbox.store import Outbox
     from meterai.placement import PageGeometry
     from meterai.settings import Settings
@@ -103,7 +103,7 @@ def tally(box: Outbox, now: dt.datetime | None = None) -> Tally:
 
 
 def balance_warning(balance: int, settings: Settings) -> LowBalance | None:
-    """The CLI's low-balance rule (``meterai.kiosk.balance``), imported here on a worker."""
-    from meterai.kiosk.balance import low_balance
+    """The CLI's low-balance rule (``meterai.balance``), imported here on a worker."""
+    from meterai.balance import low_balance
 
     return low_balance(balance, settings)

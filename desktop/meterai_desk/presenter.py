@@ -23,7 +23,7 @@ from meterai_desk.widgets.status_panel import StatusPanel
 from meterai_desk.widgets.tray import Tray
 
 if TYPE_CHECKING:
-    from meterai.kiosk.balance import LowBalance
+    from meterai.balance import LowBalance
 
 TALLY_DEBOUNCE_MS = 300
 TALLY_PERIOD_MS = 30_000

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from meterai import disk
+from meterai.batch import read_batch
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_OK, EXIT_REJECTED, describe
 from meterai.documents import AUTOMATIC_FIXES, TARGETS, Fix
@@ -14,7 +15,6 @@ from meterai.errors import InputError, UsageError
 from meterai.i18n import _
 from meterai.identity import identity_from
 from meterai.intake import Accepted, IntakeOptions, check_options, queue_files, replace_file
-from meterai.kiosk.batch import read_batch
 from meterai.placement import Rect
 
 

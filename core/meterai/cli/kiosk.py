@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from meterai.balance import LowBalance
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_OK
 from meterai.cli.sync import LinePrinter
@@ -22,13 +23,12 @@ from meterai.kiosk import (
     Kiosk,
     KioskConfig,
     KioskEvent,
-    LowBalance,
     Rejected,
     Taken,
 )
 from meterai.kiosk.service import default_rejected
 from meterai.kiosk.settle import SettleRules
-from meterai.kiosk_setup import check_layout
+from meterai.kiosk.setup import check_layout
 
 
 def register(sub: Any) -> None:

@@ -9,12 +9,12 @@ import io
 from pathlib import Path
 from typing import Any
 
+from meterai.balance import low_balance
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_OK
 from meterai.errors import UsageError
 from meterai.fsutil import atomic_write_bytes
 from meterai.i18n import _
-from meterai.kiosk.balance import low_balance
 from meterai.kiosk.ledger import (
     DayLedger,
     ProviderView,

@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from meterai import disk, doctypes
+from meterai.balance import low_balance
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_PENDING
 from meterai.errors import MeteraiError
 from meterai.i18n import _
-from meterai.kiosk.balance import low_balance
 from meterai.kiosk.ledger import unaccounted
 from meterai.outbox.states import ACTIVE, State, state_label
 from meterai.settings import Paths

@@ -1,13 +1,20 @@
-"""Kiosk mode: watched customer folders, batch files, per-customer output, the day's ledger.
+"""Kiosk mode: watched customer folders, per-customer output, the day's ledger.
 
 Qt-free, so the CLI (``meterai kiosk``, ``meterai report``) and the GUI's kiosk mode
-drive the same code.
+drive the same code. The engine (watchdog, pre-flight) loads on first use, as
+``outbox/__init__`` does: the GUI imports ``meterai.kiosk.setup`` on its thread to show
+the kiosk dialog, and that must not load the engine there.
 """
 
-from meterai.kiosk.balance import LowBalance, low_balance, low_balance_threshold
-from meterai.kiosk.folder import FolderDefaults, FolderSettingsInvalid
-from meterai.kiosk.service import Kiosk, KioskConfig
-from meterai.kiosk.taking import Duplicate, FolderInvalid, KioskEvent, Rejected, Taken
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from meterai.kiosk.folder import FolderDefaults, FolderSettingsInvalid
+    from meterai.kiosk.service import Kiosk, KioskConfig
+    from meterai.kiosk.taking import Duplicate, FolderInvalid, KioskEvent, Rejected, Taken
 
 __all__ = [
     "Duplicate",
@@ -17,9 +24,24 @@ __all__ = [
     "Kiosk",
     "KioskConfig",
     "KioskEvent",
-    "LowBalance",
     "Rejected",
     "Taken",
-    "low_balance",
-    "low_balance_threshold",
 ]
+
+_HOME = {
+    "FolderDefaults": "folder",
+    "FolderSettingsInvalid": "folder",
+    "Kiosk": "service",
+    "KioskConfig": "service",
+    "Duplicate": "taking",
+    "FolderInvalid": "taking",
+    "KioskEvent": "taking",
+    "Rejected": "taking",
+    "Taken": "taking",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        return getattr(importlib.import_module(f"meterai.kiosk.{_HOME[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

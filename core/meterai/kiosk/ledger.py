@@ -12,8 +12,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from meterai.balance import cached_balance, record_balance
 from meterai.errors import MeteraiError
-from meterai.kiosk.balance import cached_balance, record_balance
 from meterai.outbox.states import State
 from meterai.outbox.store import Outbox, RequestRow
 from meterai.settings import Paths, Settings

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from meterai.kiosk.balance import LowBalance, low_balance, record_balance
+from meterai.balance import LowBalance, low_balance, record_balance
 from meterai.kiosk.drops import DropIndex
 from meterai.kiosk.folder import FolderDefaults, FolderSettingsInvalid, load_folder
 from meterai.kiosk.settle import Settler, SettleRules, looks_complete, stat_file

@@ -15,7 +15,7 @@ from meterai.i18n import _, current_language, format_number
 from meterai_desk.ops import Tally
 
 if TYPE_CHECKING:
-    from meterai.kiosk.balance import LowBalance
+    from meterai.balance import LowBalance
 
 _LOW = "#9a4a00"
 _DOT = {"online": "#1b7f3b", "offline": "#b00020", "starting": "#8a8a8a", "waiting": "#b07a00"}

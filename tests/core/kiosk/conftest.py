@@ -13,8 +13,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
+from meterai.balance import LowBalance
 from meterai.kiosk import Kiosk, KioskConfig
-from meterai.kiosk.balance import LowBalance
 from meterai.kiosk.folder import FolderDefaults
 from meterai.kiosk.settle import SettleRules
 from meterai.kiosk.taking import KioskEvent

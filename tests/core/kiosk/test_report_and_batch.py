@@ -10,9 +10,9 @@ from pathlib import Path
 import pikepdf
 import pytest
 
+from meterai.balance import low_balance
 from meterai.cli.context import CliContext
 from meterai.cli.main import run
-from meterai.kiosk import low_balance
 from meterai.outbox import Outbox
 from meterai.settings import Paths, Settings
 from tests.core.kiosk.conftest import Running, pdf_bytes, slow_write

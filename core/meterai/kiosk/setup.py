@@ -5,9 +5,9 @@ before the kiosk touches a file because a wrong pair of folders is not a harmles
 typo: an outbox inside the inbox would be watched as a customer folder, so the
 kiosk would take its own results as new documents and buy a stamp for each.
 
-Kept out of ``meterai.kiosk`` so the GUI can import it without loading the kiosk's
-engine (watchdog, pre-flight) on its thread; the few calls that need the engine
-import it when they run, on a worker.
+The GUI imports this module on its thread, so it loads nothing of the kiosk's engine
+(watchdog, pre-flight; ``meterai.kiosk`` loads them lazily); the few calls that need
+the engine import it when they run, on a worker.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from meterai.i18n import N_, _
 from meterai.settings import Settings
 
 SETTING = "kiosk"
-LOW_BALANCE_SETTING = "low_balance"  # the key meterai.kiosk.balance reads
-CONCURRENCY = (1, 8)
+LOW_BALANCE_SETTING = "low_balance"  # the key meterai.balance reads
+CONCURRENCY_RANGE = (1, 8)
 DEFAULT_CONCURRENCY = 4
 # Seconds a file must stay unchanged before it is taken (``meterai kiosk --settle``): a
 # scanner writing over a slow network share may need more than the default.
-SETTLE = (0.5, 600.0)
+SETTLE_RANGE = (0.5, 600.0)
 DEFAULT_SETTLE = 2.0
 
 Field = Literal["inbox", "outbox", "rejected", "doc_type", "concurrency", "low_balance", "settle"]
@@ -80,7 +80,7 @@ def remembered(settings: Settings) -> KioskChoice:
 
     Imports the kiosk engine (for the threshold rule): call it on a worker.
     """
-    from meterai.kiosk.balance import low_balance_threshold
+    from meterai.balance import low_balance_threshold
 
     raw = settings.extra.get(SETTING)
     section: dict[str, Any] = raw if isinstance(raw, dict) else {}
@@ -91,7 +91,7 @@ def remembered(settings: Settings) -> KioskChoice:
         inbox=_text(section.get("inbox")),
         outbox=_text(section.get("outbox")),
         doc_type=doc_type if doc_type is None or isinstance(doc_type, str) else "",
-        concurrency=concurrency if _whole(concurrency, *CONCURRENCY) else DEFAULT_CONCURRENCY,
+        concurrency=concurrency if _whole(concurrency, *CONCURRENCY_RANGE) else DEFAULT_CONCURRENCY,
         low_balance=low_balance_threshold(settings),
         settle=float(settle) if _seconds(settle) else DEFAULT_SETTLE,
     )
@@ -115,7 +115,7 @@ def _text(value: object) -> str:
 
 
 def _seconds(value: object) -> bool:
-    low, high = SETTLE
+    low, high = SETTLE_RANGE
     return not isinstance(value, bool) and isinstance(value, int | float) and low <= value <= high
 
 
@@ -166,8 +166,8 @@ def _check_answers(choice: KioskChoice) -> list[Problem]:
         problems.append(
             Problem("doc_type", N_("Choose the document type for folders that name none."))
         )
-    if not _whole(choice.concurrency, *CONCURRENCY):
-        low, high = CONCURRENCY
+    if not _whole(choice.concurrency, *CONCURRENCY_RANGE):
+        low, high = CONCURRENCY_RANGE
         problems.append(
             Problem(
                 "concurrency",
@@ -176,7 +176,7 @@ def _check_answers(choice: KioskChoice) -> list[Problem]:
             )
         )
     if not _seconds(choice.settle):
-        low_s, high_s = SETTLE
+        low_s, high_s = SETTLE_RANGE
         problems.append(
             Problem(
                 "settle",

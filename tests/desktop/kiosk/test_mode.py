@@ -33,10 +33,9 @@ WAIT_MS = 60_000
 @pytest.fixture(autouse=True)
 def quick_kiosk(monkeypatch: pytest.MonkeyPatch) -> None:
     """Files settle in half a second, not the counter's two, so the test is not all waiting."""
-    monkeypatch.setattr(
-        "meterai_desk.kiosk_runner.SETTLE", SettleRules(settle=0.5, grace=0.1, stale=30.0)
-    )
-    monkeypatch.setattr("meterai_desk.kiosk_runner.RESCAN_SECONDS", 0.5)
+    rules = SettleRules(settle=0.5, grace=0.1, stale=30.0)
+    monkeypatch.setattr("meterai_desk.kiosk.runner.SETTLE_RULES_OVERRIDE", rules)
+    monkeypatch.setattr("meterai_desk.kiosk.runner.RESCAN_SECONDS", 0.5)
 
 
 def _rows(paths: Paths) -> list[RequestRow]:

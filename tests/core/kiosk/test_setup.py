@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from meterai.kiosk_setup import KioskChoice, KioskSetup, check_choice, remember, remembered
+from meterai.kiosk.setup import KioskChoice, KioskSetup, check_choice, remember, remembered
 from meterai.settings import Paths, Settings, load_settings, save_settings
 
 

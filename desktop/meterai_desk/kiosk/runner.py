@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+from meterai.balance import LowBalance
 from meterai.kiosk import (
     Duplicate,
     FolderDefaults,
@@ -21,15 +22,14 @@ from meterai.kiosk import (
     Kiosk,
     KioskConfig,
     KioskEvent,
-    LowBalance,
     Rejected,
     Taken,
 )
 from meterai.kiosk.settle import SettleRules
-from meterai.kiosk_setup import KioskSetup
+from meterai.kiosk.setup import KioskSetup
 from meterai.settings import Paths, Settings
 from meterai.sync.events import Subscriber
-from meterai_desk.kiosk_notes import KioskNote
+from meterai_desk.kiosk.notes import KioskNote
 from meterai_desk.sync_bridge import Runner
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ Listener = Callable[[KioskNote], None]
 
 # The grace after a change is the CLI's; ``None`` takes the settle time the operator chose
 # (tests put shorter rules here).
-SETTLE: SettleRules | None = None
+SETTLE_RULES_OVERRIDE: SettleRules | None = None
 GRACE = 0.3
 RESCAN_SECONDS = 5.0
 RETRY_SECONDS = 5.0
@@ -64,13 +64,16 @@ def kiosk_factory(setup: KioskSetup, listener: Listener) -> Callable[..., Runner
     """A ``RunnerFactory`` for the bridge: a kiosk over ``setup``, telling ``listener``."""
 
     def make(paths: Paths, settings: Settings, events: Subscriber) -> KioskRunner:
+        rules = SETTLE_RULES_OVERRIDE or SettleRules(
+            settle=setup.settle, grace=min(GRACE, setup.settle)
+        )
         config = KioskConfig(
             inbox=setup.inbox,
             outbox=setup.outbox,
             rejected=setup.rejected,
             defaults=FolderDefaults(doc_type=setup.doc_type),
             concurrency=setup.concurrency,
-            rules=SETTLE or SettleRules(settle=setup.settle, grace=min(GRACE, setup.settle)),
+            rules=rules,
             rescan=RESCAN_SECONDS,
         )
         kiosk = Kiosk(

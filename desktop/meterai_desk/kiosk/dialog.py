@@ -1,6 +1,6 @@
 """Kiosk mode's questions: which folders, which document type, how many at once, when to warn.
 
-The answers are checked by ``meterai.kiosk_setup`` on a worker (it creates the
+The answers are checked by ``meterai.kiosk.setup`` on a worker (it creates the
 folders, so it touches the disk), every problem at once and beside the field it
 concerns; the dialog only closes on a setup that can start. The last answers are
 offered again, because a counter runs the same kiosk every morning.
@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
 from meterai import doctypes
 from meterai.doctypes import DocType
 from meterai.i18n import _
-from meterai.kiosk_setup import (
-    CONCURRENCY,
-    SETTLE,
+from meterai.kiosk.setup import (
+    CONCURRENCY_RANGE,
+    SETTLE_RANGE,
     KioskChoice,
     KioskSetup,
     Problem,
@@ -87,12 +87,12 @@ class KioskDialog(QDialog):
         self.doc_type = QComboBox(self)
         self.doc_type.setObjectName("kioskDocType")
         self.concurrency = QSpinBox(self)
-        self.concurrency.setRange(*CONCURRENCY)
+        self.concurrency.setRange(*CONCURRENCY_RANGE)
         self.low_balance = QSpinBox(self)
         self.low_balance.setRange(0, 1_000_000)
         self.settle = QDoubleSpinBox(self)
         self.settle.setObjectName("kioskSettle")
-        self.settle.setRange(*SETTLE)
+        self.settle.setRange(*SETTLE_RANGE)
         self.settle.setDecimals(1)
         self.settle.setSingleStep(0.5)
         self.problem_label = QLabel(self)

@@ -7,11 +7,11 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from meterai import i18n
-from meterai.kiosk.balance import LowBalance
-from meterai.kiosk_setup import KioskSetup
+from meterai.balance import LowBalance
+from meterai.kiosk.setup import KioskSetup
 from meterai_desk import qtranslator
-from meterai_desk.kiosk_notes import KioskNote
-from meterai_desk.widgets.kiosk_panel import KioskPanel
+from meterai_desk.kiosk.notes import KioskNote
+from meterai_desk.kiosk.panel import KioskPanel
 
 
 def _panel(qtbot: QtBot, tmp_path: Path) -> KioskPanel:

@@ -10,10 +10,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from meterai import i18n
-from meterai.kiosk_setup import KioskSetup
+from meterai.kiosk.setup import KioskSetup
 from meterai.settings import Paths, Settings
 from meterai_desk import qtranslator
-from meterai_desk.dialogs.kiosk_dialog import PER_FOLDER, KioskDialog
+from meterai_desk.kiosk.dialog import PER_FOLDER, KioskDialog
 from meterai_desk.tasks import TaskRunner
 
 

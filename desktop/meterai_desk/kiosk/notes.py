@@ -1,7 +1,7 @@
 """What kiosk mode reports, as plain values the window can hold without the kiosk engine.
 
 The kiosk's own events (``meterai.kiosk``) become notes on the kiosk's thread
-(``kiosk_runner``), so the panel and the window never import the engine: starting
+(``kiosk.runner``), so the panel and the window never import the engine: starting
 the GUI stays cheap, and the panel can be shown (and tested) with notes made by hand.
 Words are chosen when a note is shown, so a language switch re-words the history.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from meterai.kiosk.balance import LowBalance
+    from meterai.balance import LowBalance
     from meterai.outbox.store import RequestRow
 
 NoteKind = Literal[

@@ -6,7 +6,7 @@ keeps owning threads, the sandbox and the sync events, so the outbox table and t
 status bar keep working unchanged: kiosk requests are ordinary outbox rows.
 
 Nothing of the kiosk engine is imported here: the dialog and the panel are imported
-when first used, and the runner (``kiosk_runner``) by the bridge's worker, so the
+when first used, and the runner (``kiosk.runner``) by the bridge's worker, so the
 window starts as fast as before and the GUI thread never waits for watchdog or
 pre-flight to load.
 """
@@ -25,16 +25,16 @@ from meterai.outbox.states import State
 from meterai.settings import Paths, Settings, save_settings
 from meterai.sync.events import Event, NeedsAttention, StateChanged
 from meterai_desk.errors import show_error
-from meterai_desk.kiosk_notes import KioskNote
+from meterai_desk.kiosk.notes import KioskNote
 from meterai_desk.presenter import SyncPresenter
 from meterai_desk.sync_bridge import Runner, SyncBridge, default_factory
 from meterai_desk.tasks import TaskRunner
 from meterai_desk.widgets.outbox_view import OutboxModel
 
 if TYPE_CHECKING:
-    from meterai.kiosk_setup import KioskSetup
-    from meterai_desk.dialogs.kiosk_dialog import KioskDialog
-    from meterai_desk.widgets.kiosk_panel import KioskPanel
+    from meterai.kiosk.setup import KioskSetup
+    from meterai_desk.kiosk.dialog import KioskDialog
+    from meterai_desk.kiosk.panel import KioskPanel
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class KioskMode(QObject):
         """Open the dialog (window-modal, not blocking); its answer enters kiosk mode."""
         if not self.available or self.dialog is not None:
             return
-        from meterai_desk.dialogs.kiosk_dialog import KioskDialog
+        from meterai_desk.kiosk.dialog import KioskDialog
 
         dialog = KioskDialog(self._settings, self._tasks, self._window)
         dialog.chosen.connect(self.enter)
@@ -113,7 +113,7 @@ class KioskMode(QObject):
         """Remember the setup, stop the ordinary runner and start the kiosk in its place."""
         if self._bridge is None:
             return
-        from meterai.kiosk_setup import remember
+        from meterai.kiosk.setup import remember
 
         remember(self._settings, setup)
         paths, settings = self._paths, self._settings
@@ -141,7 +141,7 @@ class KioskMode(QObject):
 
     def _panel(self) -> KioskPanel:
         if self.panel is None:
-            from meterai_desk.widgets.kiosk_panel import KioskPanel
+            from meterai_desk.kiosk.panel import KioskPanel
 
             self.panel = KioskPanel(self._window)
             self.panel.leave.clicked.connect(self.leave)
@@ -206,7 +206,7 @@ def _kiosk_factory(
     """The bridge calls this on its worker, so the kiosk engine is imported there."""
 
     def make(*args: object) -> Runner:
-        from meterai_desk.kiosk_runner import kiosk_factory
+        from meterai_desk.kiosk.runner import kiosk_factory
 
         return kiosk_factory(setup, listener)(*args)
 

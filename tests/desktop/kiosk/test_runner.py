@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from meterai.kiosk_setup import KioskSetup
+from meterai.kiosk.setup import KioskSetup
 from meterai.settings import Paths, Settings
-from meterai_desk.kiosk_runner import KioskRunner, kiosk_factory
+from meterai_desk.kiosk.runner import KioskRunner, kiosk_factory
 
 
 @pytest.mark.parametrize(("settle", "grace"), [(2.0, 0.3), (12.5, 0.3), (0.5, 0.3)])

@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from meterai.i18n import _
-from meterai_desk.kiosk_notes import KioskNote
+from meterai_desk.kiosk.notes import KioskNote
 
 if TYPE_CHECKING:
-    from meterai.kiosk.balance import LowBalance
-    from meterai.kiosk_setup import KioskSetup
+    from meterai.balance import LowBalance
+    from meterai.kiosk.setup import KioskSetup
 
 HISTORY = 50
 _COLOURS = {
