@@ -7,6 +7,7 @@ user places a stamp.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     # Imported when the first file is added: it brings pikepdf, pypdf and QtPdf, which
     # would otherwise make every start of the window wait for them.
     from meterai_desk.dialogs.add_dialog import AddDialog
+
+log = logging.getLogger(__name__)
 
 
 class AddFlow(QObject):
@@ -41,6 +44,8 @@ class AddFlow(QObject):
         self._tasks.run(lambda: expand_paths(chosen), self._enqueue)
 
     def _enqueue(self, files: list[Path]) -> None:
+        # Logged by name: support can then tell "the file never arrived" from "it did".
+        log.info("add flow: %s", ", ".join(f.name for f in files) or "no PDF found")
         self._waiting.extend(files)
         if self.dialog is None:
             self._next()

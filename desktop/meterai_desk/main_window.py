@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         )
         self.kiosk.changed.connect(lambda _active: self.retranslate())
         self.kiosk.changed.connect(self.outbox_view.show_customers)
+        self.presenter.counted.connect(lambda _tally: self._show_title())
         self._build_actions()
         self._build_menus()
 
@@ -160,7 +161,7 @@ class MainWindow(QMainWindow):
             self.language_actions[lang] = action
 
     def retranslate(self) -> None:
-        self.setWindowTitle(self.kiosk.window_title())
+        self._show_title()
         self.heading.setText(_("Outbox"))
         self.add_action.setText(_("&Add documents…"))
         self.add_action.setToolTip(_("Choose PDF files to stamp (or drop them on the window)"))
@@ -173,6 +174,15 @@ class MainWindow(QMainWindow):
         self.actions_.retranslate()
         self.tray.retranslate()
         self.outbox_model.retranslate()
+
+    def _show_title(self) -> None:
+        """How many are on their way, in the title: seen in the task bar, and in the
+        window list while the window is hidden behind others."""
+        title = self.kiosk.window_title()
+        pending = self.presenter.tally.pending
+        if pending:
+            title += " — " + _("{count} on the way").format(count=pending)
+        self.setWindowTitle(title)
 
     def _retranslate_kiosk(self) -> None:
         if self.kiosk.active:
@@ -212,6 +222,13 @@ class MainWindow(QMainWindow):
 
     def add_files(self, files: list[Path]) -> None:
         self.adder.add(files)
+
+    def open_files(self, files: list[Path]) -> None:
+        """Files handed over by a later launch ("Open with", a double click): come forward
+        (from the tray too) and open the add dialog for each."""
+        self.show_normal()
+        if files:
+            self.add_files(files)
 
     def set_language(self, lang: str) -> None:
         """Switch now (every window re-applies its texts) and remember it for next time."""

@@ -31,6 +31,7 @@ TALLY_PERIOD_MS = 30_000
 
 class SyncPresenter(QObject):
     low_balance = Signal(object)  # a LowBalance, or None once it is topped up
+    counted = Signal(object)  # a Tally, each time the counts are read afresh
 
     def __init__(
         self,
@@ -78,6 +79,7 @@ class SyncPresenter(QObject):
     def _show_tally(self, counts: Tally) -> None:
         self.tally = counts
         self._status.set_tally(counts)
+        self.counted.emit(counts)
         if self._bridge is not None:
             balance = self._bridge.balance
             self._status.set_balance(balance)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from meterai import i18n
 from meterai.outbox import NewRequest, Outbox
 from meterai.settings import Paths
 from meterai_desk.main_window import MainWindow
@@ -47,6 +48,19 @@ def test_lists_the_outbox(qtbot: QtBot, paths: Paths) -> None:
     assert model.index(1, 1).data() == "doc-1.pdf"
     assert model.index(1, 2).data() == "Dalam antrean"
     window.close()
+
+
+def test_the_title_says_how_many_are_on_their_way(qtbot: QtBot, paths: Paths) -> None:
+    """Seen in the task bar, and in the window list while the window sits in the tray."""
+    i18n.set_language("en")  # the autouse fixture sets Indonesian back afterwards
+    _fill(paths, 3)
+    window = _window(qtbot, paths)
+    qtbot.waitUntil(lambda: window.windowTitle() == "Meterai Desk — 3 on the way")
+    box = Outbox.open(paths)
+    box.cancel(box.requests()[0].id)
+    box.close()
+    window.presenter.refresh()
+    qtbot.waitUntil(lambda: window.windowTitle() == "Meterai Desk — 2 on the way")
 
 
 def test_pages_rows_in_lazily(qtbot: QtBot, paths: Paths) -> None:
