@@ -12,6 +12,8 @@ SYSTEM_PACKAGES=(
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libx11-xcb1
   # a virtual display when there is none; pdfsig/pdftoppm for independent checks of signatures
   xvfb xauth poppler-utils
+  # the PostgreSQL tests start a throw-away server of their own (tests/support/postgres.py)
+  postgresql
 )
 
 missing=()

@@ -10,6 +10,9 @@ import pytest
 from meterai import i18n
 from meterai.settings import Paths, resolve_paths
 
+# pg_cluster / pg_url: a throw-away PostgreSQL server (skipped with a reason off CI only).
+pytest_plugins = ["tests.support.postgres"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:

@@ -62,7 +62,7 @@ from meterai.provider.schemas import (
     parse_stamp,
     parse_upload,
 )
-from meterai.provider.session import Session
+from meterai.provider.session import Session, TokenShare
 from meterai.settings import SERVICES, Profile
 
 Progress = Callable[[int, int | None], None]
@@ -139,6 +139,7 @@ class ProviderClient:
         rate_floor: RateFloor | None = None,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.time,
+        token_share: TokenShare | None = None,
     ) -> None:
         self.base_urls = _check_base_urls(base_urls)
         self.stall_timeout = stall_timeout
@@ -165,7 +166,7 @@ class ProviderClient:
             transport=transport or LinkTransport(context, limits, self.rate_floor),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
         )
-        self.session = Session(self._login_with_credentials)
+        self.session = Session(self._login_with_credentials, token_share)
 
     @classmethod
     def from_profile(cls, profile: Profile, **kwargs: Any) -> Self:

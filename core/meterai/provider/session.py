@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from meterai.errors import AuthExpired
 from meterai.provider.redact import LOGGER
@@ -21,9 +21,22 @@ from meterai.provider.schemas import LoginResult
 T = TypeVar("T")
 
 
+class TokenShare(Protocol):
+    """Where processes that use one account keep its token, so N of them log in once.
+
+    ``refresh`` runs ``login`` only if the shared token is still ``stale`` (or there is
+    none), and lets one process at a time decide that (see ``outbox.postgres.tokens``).
+    """
+
+    def current(self) -> LoginResult | None: ...
+
+    def refresh(self, stale: str | None, login: Callable[[], LoginResult]) -> LoginResult: ...
+
+
 class Session:
-    def __init__(self, login: Callable[[], LoginResult]) -> None:
+    def __init__(self, login: Callable[[], LoginResult], share: TokenShare | None = None) -> None:
         self._login = login
+        self._share = share
         self._lock = threading.Lock()
         self._current: LoginResult | None = None
         self._flight: Future[LoginResult] | None = None
@@ -43,6 +56,11 @@ class Session:
         current = self._current
         if current is not None:
             return current.token
+        shared = self._share.current() if self._share is not None else None
+        if shared is not None:
+            with self._lock:
+                self._current = self._current or shared
+                return self._current.token
         return self.refresh(None)
 
     def refresh(self, stale: str | None) -> str:
@@ -58,9 +76,10 @@ class Session:
         if not leader:
             return flight.result().token
         try:
-            LOGGER.info("logging in to the stamping service")
-            self.logins += 1
-            result = self._login()
+            if self._share is not None:
+                result = self._share.refresh(stale, self._counted_login)
+            else:
+                result = self._counted_login()
         except BaseException as exc:
             with self._lock:
                 self._flight = None
@@ -71,6 +90,11 @@ class Session:
             self._flight = None
         flight.set_result(result)
         return result.token
+
+    def _counted_login(self) -> LoginResult:
+        LOGGER.info("logging in to the stamping service")
+        self.logins += 1
+        return self._login()
 
     def forget(self) -> None:
         with self._lock:

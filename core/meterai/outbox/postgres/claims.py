@@ -1,0 +1,117 @@
+"""Any counter can work on any request: claims with ``FOR UPDATE SKIP LOCKED`` and a lease.
+
+A counter claims due requests by writing its name and a lease deadline on them; the
+``SKIP LOCKED`` sub-select means two counters claiming at the same moment take
+different rows instead of waiting on each other. A live counter renews its leases; a
+counter that dies stops renewing, and once the lease has run out another counter may
+claim the request and carry on from its durable state (a request in ``numbering``
+is reconciled by its tag, never bought again).
+
+Deadlines are read on the database server's clock, so counters whose clocks
+disagree still agree on when a lease ran out. Every move a counter makes on a
+claimed request is fenced with :func:`hold`: a counter that lost its claim (it was
+paused past its lease) cannot move the request under the counter that took it over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+import psycopg
+
+from meterai.errors import MeteraiError
+from meterai.i18n import N_
+
+DEFAULT_LEASE = 120.0
+NOW = "extract(epoch from clock_timestamp())"
+
+
+class ClaimLost(MeteraiError):
+    """Another counter holds the request now: this one must leave it alone."""
+
+    code = "claim_lost"
+    template = N_("Request {request_id} is being handled by counter {holder} now.")
+    retryable = True
+
+
+def claim_due(
+    conn: psycopg.Connection[Any],
+    counter: str,
+    states: Collection[str],
+    *,
+    now: float,
+    limit: int,
+    lease: float = DEFAULT_LEASE,
+    busy: Collection[int] = (),
+) -> list[int]:
+    """Claim up to ``limit`` due requests in ``states`` for ``counter``; their ids.
+
+    A request is free when nobody claims it, its lease ran out, or ``counter`` itself
+    holds it (a restarted counter takes its own claims back at once); ``busy`` are the
+    ones this process is working on already."""
+    rows = conn.execute(
+        f"""
+        UPDATE requests SET claimed_by = %(counter)s, lease_until = {NOW} + %(lease)s
+        WHERE id IN (
+            SELECT id FROM requests
+            WHERE state = ANY(%(states)s) AND coalesce(next_attempt_at, 0) <= %(now)s
+              AND NOT (id = ANY(%(busy)s))
+              AND (claimed_by IS NULL OR claimed_by = %(counter)s OR lease_until < {NOW})
+            ORDER BY coalesce(next_attempt_at, 0), id
+            LIMIT %(limit)s
+            FOR UPDATE SKIP LOCKED
+        )
+        RETURNING id
+        """,
+        {
+            "counter": counter,
+            "lease": lease,
+            "states": list(states),
+            "now": now,
+            "limit": limit,
+            "busy": list(busy),
+        },
+    ).fetchall()
+    return sorted(int(r[0]) for r in rows)
+
+
+def renew(
+    conn: psycopg.Connection[Any], counter: str, ids: Sequence[int], lease: float = DEFAULT_LEASE
+) -> list[int]:
+    """Extend ``counter``'s leases on ``ids``; the ids it still held."""
+    rows = conn.execute(
+        f"UPDATE requests SET lease_until = {NOW} + %s"
+        " WHERE id = ANY(%s) AND claimed_by = %s RETURNING id",
+        [lease, list(ids), counter],
+    ).fetchall()
+    return sorted(int(r[0]) for r in rows)
+
+
+def release(conn: psycopg.Connection[Any], counter: str, request_id: int) -> bool:
+    """Give the request back (its step is done or it waits); whether ``counter`` held it."""
+    row = conn.execute(
+        "UPDATE requests SET claimed_by = NULL, lease_until = NULL"
+        " WHERE id = %s AND claimed_by = %s RETURNING id",
+        [request_id, counter],
+    ).fetchone()
+    return row is not None
+
+
+def hold(
+    conn: psycopg.Connection[Any], counter: str, request_id: int, lease: float = DEFAULT_LEASE
+) -> None:
+    """Inside a transaction: lock the request's row and check that no other counter holds
+    it, else raise :class:`ClaimLost`; ``counter``'s own claim is renewed. A request
+    nobody claims (one moved by a person, from the CLI or the GUI) may be moved by anyone.
+
+    An expired claim of ``counter``'s own that nobody took yet is still its own: the
+    row lock taken here keeps ``claim_due`` (``SKIP LOCKED``) off it until commit."""
+    row = conn.execute(
+        "SELECT claimed_by FROM requests WHERE id = %s FOR UPDATE", [request_id]
+    ).fetchone()
+    if row is None or row[0] is None:
+        return
+    if row[0] != counter:
+        raise ClaimLost(request_id=request_id, holder=row[0])
+    conn.execute(f"UPDATE requests SET lease_until = {NOW} + %s WHERE id = %s", [lease, request_id])

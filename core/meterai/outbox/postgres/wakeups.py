@@ -1,0 +1,91 @@
+"""Counters wake each other with LISTEN/NOTIFY; a slow poll covers anything missed.
+
+A notification sent inside a transaction is delivered when it commits, so a counter is
+never woken for a request it cannot see yet. Notifications are not stored: one sent
+while a listener was reconnecting is lost, which is why the listener also wakes its
+owner after every reconnect and every ``poll`` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+
+from meterai.outbox.postgres.connect import DatabaseUrl, connect
+
+CHANNEL = "meterai_outbox"
+POLL_SECONDS = 30.0
+_STEP = 0.5  # how often the listening thread looks at its stop flag
+
+LOGGER = logging.getLogger("meterai.outbox.postgres")
+
+
+def notify(conn: psycopg.Connection[Any], payload: str) -> None:
+    """Wake every listening counter (at commit when ``conn`` is in a transaction)."""
+    conn.execute("SELECT pg_notify(%s, %s)", [CHANNEL, payload])
+
+
+class Listener:
+    """A thread holding one connection that LISTENs, calling ``on_wake(reason)``.
+
+    ``reason`` is the notification's payload (``queued:<id>``, ``released:<id>``), or
+    ``poll`` / ``reconnected`` for the fallback wake-ups.
+    """
+
+    def __init__(
+        self,
+        url: DatabaseUrl,
+        on_wake: Callable[[str], None],
+        *,
+        poll: float = POLL_SECONDS,
+        connect_to: Callable[[DatabaseUrl], psycopg.Connection[Any]] = connect,
+    ) -> None:
+        self._url = url
+        self._on_wake = on_wake
+        self._poll = poll
+        self._connect = connect_to
+        self._stop = threading.Event()
+        self._listening = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="meterai-listen", daemon=True)
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Start listening; returns once the LISTEN is in place (or after ``timeout``)."""
+        self._thread.start()
+        self._listening.wait(timeout)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(_STEP * 4)
+
+    def _run(self) -> None:
+        pause = 1.0
+        first = True
+        while not self._stop.is_set():
+            try:
+                with self._connect(self._url) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self._listening.set()
+                    if not first:
+                        self._on_wake("reconnected")
+                    first, pause = False, 1.0
+                    self._listen(conn)
+            except Exception as exc:  # the database went away: retry, slower each time
+                LOGGER.info("listening for wake-ups failed (%s); retrying in %.0f s", exc, pause)
+                self._stop.wait(pause)
+                pause = min(pause * 2, self._poll)
+
+    def _listen(self, conn: psycopg.Connection[Any]) -> None:
+        waited = 0.0
+        while not self._stop.is_set():
+            got = False
+            for note in conn.notifies(timeout=_STEP):
+                got = True
+                self._on_wake(note.payload)
+            waited = 0.0 if got else waited + _STEP
+            if waited >= self._poll:
+                waited = 0.0
+                self._on_wake("poll")

@@ -1,0 +1,50 @@
+"""A migrated shared database per test, on the session's throw-away cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import psycopg_pool
+import pytest
+
+from meterai.outbox.postgres.connect import DatabaseUrl, connect, open_pool
+from meterai.outbox.postgres.schema import migrate
+
+
+@pytest.fixture
+def db_url(pg_url: str) -> DatabaseUrl:
+    url = DatabaseUrl.parse(pg_url)
+    with connect(url) as conn:
+        migrate(conn, str(url))
+    return url
+
+
+@pytest.fixture
+def conn(db_url: DatabaseUrl) -> Iterator[psycopg.Connection[Any]]:
+    with connect(db_url) as c:
+        yield c
+
+
+@pytest.fixture
+def pool(db_url: DatabaseUrl) -> Iterator[psycopg_pool.ConnectionPool]:
+    p = open_pool(db_url)
+    try:
+        yield p
+    finally:
+        p.close()
+
+
+def add_request(conn: psycopg.Connection[Any], *, state: str = "queued", at: float = 0.0) -> int:
+    """A request row as the store would write it (the document row first)."""
+    conn.execute(
+        "INSERT INTO documents (sha256, size, added_at) VALUES ('d', 1, 0) ON CONFLICT DO NOTHING"
+    )
+    row = conn.execute(
+        "INSERT INTO requests (state, doc_sha256, file_name, doc_type, created_at, updated_at,"
+        " next_attempt_at) VALUES (%s, 'd', 'a.pdf', '2', 0, 0, %s) RETURNING id",
+        [state, at],
+    ).fetchone()
+    assert row is not None
+    return int(row[0])

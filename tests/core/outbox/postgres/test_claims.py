@@ -1,0 +1,118 @@
+"""Claims with FOR UPDATE SKIP LOCKED and a lease, fenced on every move."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import psycopg
+import pytest
+
+from meterai.outbox.postgres.claims import ClaimLost, claim_due, hold, release, renew
+from meterai.outbox.postgres.connect import DatabaseUrl, connect
+from tests.core.outbox.postgres.conftest import add_request
+
+ACTIVE = ["queued", "uploaded", "numbering", "numbered"]
+
+
+def _claim(url: DatabaseUrl, counter: str, *, limit: int = 100, lease: float = 60.0) -> list[int]:
+    with connect(url) as conn:
+        return claim_due(conn, counter, ACTIVE, now=1000.0, limit=limit, lease=lease)
+
+
+def test_counters_claiming_at_once_take_disjoint_requests(
+    db_url: DatabaseUrl, conn: psycopg.Connection[Any]
+) -> None:
+    ids = {add_request(conn) for _ in range(40)}
+    with ThreadPoolExecutor(4) as pool:
+        taken = list(pool.map(lambda n: _claim(db_url, f"c{n}", limit=5), range(16)))
+    flat = [i for batch in taken for i in batch]
+    assert len(flat) == len(set(flat)) == 40  # every request once, none twice
+    assert set(flat) == ids
+
+
+def test_skip_locked_does_not_wait_for_a_counter_mid_claim(
+    db_url: DatabaseUrl, conn: psycopg.Connection[Any]
+) -> None:
+    first, second = add_request(conn), add_request(conn)
+    with connect(db_url) as slow, slow.transaction():
+        assert claim_due(slow, "slow", ACTIVE, now=1000.0, limit=1) == [first]
+        # The slow counter's transaction is still open; the other is not held up by it.
+        done = threading.Event()
+        got: list[int] = []
+
+        def other() -> None:
+            got.extend(_claim(db_url, "fast"))
+            done.set()
+
+        threading.Thread(target=other).start()
+        assert done.wait(5), "the second counter waited for the first one's row lock"
+        assert got == [second]
+
+
+def test_only_due_requests_in_the_given_states_are_claimed(
+    db_url: DatabaseUrl, conn: psycopg.Connection[Any]
+) -> None:
+    due = add_request(conn, at=999.0)
+    add_request(conn, at=2000.0)  # backing off
+    add_request(conn, state="needs_attention")
+    add_request(conn, state="done")
+    assert _claim(db_url, "c1") == [due]
+
+
+def test_a_live_claim_is_left_alone_and_an_expired_one_is_taken_over(
+    db_url: DatabaseUrl, conn: psycopg.Connection[Any]
+) -> None:
+    request_id = add_request(conn)
+    assert _claim(db_url, "c1", lease=0.5) == [request_id]
+    assert _claim(db_url, "c2") == []
+    conn.execute("SELECT pg_sleep(0.7)")
+    assert _claim(db_url, "c2") == [request_id]
+    with pytest.raises(ClaimLost) as lost, conn.transaction():
+        hold(conn, "c1", request_id)  # c1 woke up late: it may not move the request
+    assert lost.value.params["holder"] == "c2"
+
+
+def test_renewing_keeps_a_claim_past_its_first_lease(
+    db_url: DatabaseUrl, conn: psycopg.Connection[Any]
+) -> None:
+    request_id = add_request(conn)
+    assert _claim(db_url, "c1", lease=0.5) == [request_id]
+    for _ in range(3):
+        conn.execute("SELECT pg_sleep(0.3)")
+        assert renew(conn, "c1", [request_id], lease=0.5) == [request_id]
+    assert _claim(db_url, "c2") == []
+    assert renew(conn, "c2", [request_id]) == []
+
+
+def test_a_restarted_counter_takes_its_own_claims_back(
+    db_url: DatabaseUrl, conn: psycopg.Connection[Any]
+) -> None:
+    request_id = add_request(conn)
+    assert _claim(db_url, "c1") == [request_id]
+    assert _claim(db_url, "c1") == [request_id]
+    # ... but a running one does not claim again what its own workers are busy with.
+    assert claim_due(conn, "c1", ACTIVE, now=1000.0, limit=9, busy=[request_id]) == []
+
+
+def test_a_released_request_is_free_for_anyone(
+    db_url: DatabaseUrl, conn: psycopg.Connection[Any]
+) -> None:
+    request_id = add_request(conn)
+    assert _claim(db_url, "c1") == [request_id]
+    assert release(conn, "c2", request_id) is False  # not c2's to release
+    assert release(conn, "c1", request_id) is True
+    assert _claim(db_url, "c2") == [request_id]
+
+
+def test_hold_renews_the_holders_own_claim_and_passes_unclaimed_rows(
+    db_url: DatabaseUrl, conn: psycopg.Connection[Any]
+) -> None:
+    claimed, free = add_request(conn), add_request(conn, state="needs_attention")
+    assert _claim(db_url, "c1", lease=0.5) == [claimed]
+    conn.execute("SELECT pg_sleep(0.7)")
+    with conn.transaction():
+        hold(conn, "c1", claimed, lease=60.0)  # expired, but nobody took it: still c1's
+        hold(conn, "anyone", free)
+    assert _claim(db_url, "c2") == []
