@@ -66,7 +66,8 @@ def inspect(path: Path, target: str, allow: Collection[Fix] | None = None) -> In
     allow = AUTOMATIC_FIXES if allow is None else allow
     original = preflight(path, target)
     with tempfile.TemporaryDirectory(prefix="meterai-desk-") as work:
-        fixed, applied, report = path, (), original
+        fixed, report = path, original
+        applied: tuple[Fix, ...] = ()
         if not original.ok and allow:
             result = apply_fixes(path, original, Path(work), allow=allow)
             fixed, applied, report = result.path, result.applied, result.report

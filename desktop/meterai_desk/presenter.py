@@ -58,7 +58,7 @@ class SyncPresenter(QObject):
         self._period.timeout.connect(self.refresh)
         self._period.start()
         if bridge is not None:
-            bridge.event.connect(self.on_event)
+            bridge.sync_event.connect(self.on_event)
             bridge.progress.connect(model.set_progress)
             bridge.started.connect(self.refresh)
             bridge.failed.connect(self._on_failed)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from meterai.settings import Paths, Settings
-from meterai.sync.events import BytesMoved, Event
+from meterai.sync.events import BytesMoved, Event, Subscriber
 from meterai_desk.sandbox_process import SandboxProcess, as_served
 from meterai_desk.tasks import TaskRunner
 
@@ -32,18 +32,18 @@ PROGRESS_INTERVAL_MS = 100
 
 
 class Runner(Protocol):
-    balance: int | None
-
+    @property
+    def balance(self) -> int | None: ...
     def start(self) -> None: ...
     def stop(self, timeout: float = 10.0) -> None: ...
     def wake(self) -> None: ...
     def set_online(self, online: bool) -> None: ...
 
 
-RunnerFactory = Callable[..., Runner]
+RunnerFactory = Callable[[Paths, Settings, Subscriber], Runner]
 
 
-def default_factory(paths: Paths, settings: Settings, events: Callable[[Event], None]) -> Runner:
+def default_factory(paths: Paths, settings: Settings, events: Subscriber) -> Runner:
     from meterai.sync.runner import SyncRunner
 
     return SyncRunner(paths, settings, events=events)
@@ -56,7 +56,7 @@ class SyncBridge(QObject):
     replaces the ordinary runner by another (kiosk mode) and back.
     """
 
-    event = Signal(object)
+    sync_event = Signal(object)  # not `event`: that is QObject.event(), which Qt calls
     progress = Signal(object)
     started = Signal()
     failed = Signal(object)
@@ -252,7 +252,7 @@ class SyncBridge(QObject):
     @Slot(object)
     def _deliver(self, event: Event) -> None:
         """On the GUI thread: the queued connection from ``_relay`` brought it here."""
-        self.event.emit(event)
+        self.sync_event.emit(event)
 
     def _flush_progress(self) -> None:
         with self._lock:

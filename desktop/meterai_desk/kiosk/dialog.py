@@ -221,8 +221,8 @@ class KioskDialog(QDialog):
         )
         for row, text in enumerate(labels):
             item = self.form.itemAt(row, QFormLayout.ItemRole.LabelRole)
-            if item is not None and isinstance(item.widget(), QLabel):
-                item.widget().setText(text)
+            if item is not None and isinstance(label := item.widget(), QLabel):
+                label.setText(text)
         for button in (self.choose_inbox, self.choose_outbox):
             button.setText(_("Choose…"))
         self.doc_type.setPlaceholderText(_("Choose a document type"))

@@ -23,15 +23,16 @@ from PySide6.QtWidgets import QMainWindow
 from meterai.i18n import _
 from meterai.outbox.states import State
 from meterai.settings import Paths, Settings, save_settings
-from meterai.sync.events import Event, NeedsAttention, StateChanged
+from meterai.sync.events import Event, NeedsAttention, StateChanged, Subscriber
 from meterai_desk.errors import show_error
 from meterai_desk.kiosk.notes import KioskNote
 from meterai_desk.presenter import SyncPresenter
-from meterai_desk.sync_bridge import Runner, SyncBridge, default_factory
+from meterai_desk.sync_bridge import Runner, RunnerFactory, SyncBridge, default_factory
 from meterai_desk.tasks import TaskRunner
 from meterai_desk.widgets.outbox_view import OutboxModel
 
 if TYPE_CHECKING:
+    from meterai.balance import LowBalance
     from meterai.kiosk.setup import KioskSetup
     from meterai_desk.kiosk.dialog import KioskDialog
     from meterai_desk.kiosk.panel import KioskPanel
@@ -63,13 +64,13 @@ class KioskMode(QObject):
         self.setup: KioskSetup | None = None
         self.dialog: KioskDialog | None = None
         self.panel: KioskPanel | None = None
-        self._factory: Callable[..., Runner] | None = None
+        self._factory: RunnerFactory | None = None
         self._relay.connect(self._on_note)
         presenter.low_balance.connect(self._on_low_balance)
         if bridge is not None:
             bridge.started.connect(self._on_started)
             bridge.failed.connect(self._on_failed)
-            bridge.event.connect(self._on_sync_event)
+            bridge.sync_event.connect(self._on_sync_event)
 
     @property
     def available(self) -> bool:
@@ -183,16 +184,19 @@ class KioskMode(QObject):
         """Done and stuck kiosk requests, for the counters and the recent events."""
         if not self.active or self.panel is None:
             return
-        if isinstance(event, StateChanged) and event.row.customer and event.row.state == State.DONE:
-            row = event.row
+        if not isinstance(event, StateChanged | NeedsAttention):
+            return
+        row = event.row
+        if not row.customer:
+            return
+        if isinstance(event, StateChanged) and row.state == State.DONE:
             self.panel.add(KioskNote("done", row.customer, row.file_name, request_id=row.id))
-        elif isinstance(event, NeedsAttention) and event.row.customer:
-            row = event.row
+        elif isinstance(event, NeedsAttention):
             self.panel.add(
                 KioskNote("attention", row.customer, row.file_name, event.message, row.id)
             )
 
-    def _on_low_balance(self, warning: object) -> None:
+    def _on_low_balance(self, warning: LowBalance | None) -> None:
         if self.panel is not None:
             self.panel.set_low_balance(warning)
 
@@ -200,14 +204,12 @@ class KioskMode(QObject):
         return _("Meterai Desk — kiosk mode") if self.active else _("Meterai Desk")
 
 
-def _kiosk_factory(
-    setup: KioskSetup, listener: Callable[[KioskNote], None]
-) -> Callable[..., Runner]:
+def _kiosk_factory(setup: KioskSetup, listener: Callable[[KioskNote], None]) -> RunnerFactory:
     """The bridge calls this on its worker, so the kiosk engine is imported there."""
 
-    def make(*args: object) -> Runner:
+    def make(paths: Paths, settings: Settings, events: Subscriber) -> Runner:
         from meterai_desk.kiosk.runner import kiosk_factory
 
-        return kiosk_factory(setup, listener)(*args)
+        return kiosk_factory(setup, listener)(paths, settings, events)
 
     return make

@@ -176,8 +176,8 @@ class KioskPanel(QDockWidget):
         labels = (_("Inbox:"), _("Outbox:"), _("Refused files:"))
         for row, text in enumerate(labels):
             item = self.folders.itemAt(row, QFormLayout.ItemRole.LabelRole)
-            if item is not None and isinstance(item.widget(), QLabel):
-                item.widget().setText(text)
+            if item is not None and isinstance(label := item.widget(), QLabel):
+                label.setText(text)
         self.customers.setHorizontalHeaderLabels(
             [_("Customer"), _("Taken"), _("Done"), _("Refused"), _("Received before")]
         )

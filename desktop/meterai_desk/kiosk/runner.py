@@ -30,7 +30,7 @@ from meterai.kiosk.setup import KioskSetup
 from meterai.settings import Paths, Settings
 from meterai.sync.events import Subscriber
 from meterai_desk.kiosk.notes import KioskNote
-from meterai_desk.sync_bridge import Runner
+from meterai_desk.sync_bridge import RunnerFactory
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def note_of(event: KioskEvent | LowBalance) -> KioskNote:
     return KioskNote("low_balance", warning=event)
 
 
-def kiosk_factory(setup: KioskSetup, listener: Listener) -> Callable[..., Runner]:
+def kiosk_factory(setup: KioskSetup, listener: Listener) -> RunnerFactory:
     """A ``RunnerFactory`` for the bridge: a kiosk over ``setup``, telling ``listener``."""
 
     def make(paths: Paths, settings: Settings, events: Subscriber) -> KioskRunner:

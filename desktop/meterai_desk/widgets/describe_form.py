@@ -271,7 +271,9 @@ class DescribeForm(QWidget):
         )
         self.id_number.setPlaceholderText(_("NIK (16 digits) or NPWP"))
         self.id_name.setPlaceholderText(_("As written on the identity"))
-        self.doc_type.lineEdit().setPlaceholderText(_("Type to search, e.g. perjanjian"))
+        search = self.doc_type.lineEdit()
+        if search is not None:  # always: the list is editable, so it can be searched
+            search.setPlaceholderText(_("Type to search, e.g. perjanjian"))
         self.nodoc.setPlaceholderText(_("As written on the document (optional)"))
         self.value.setPlaceholderText(_("For example 1.500.000 (optional)"))
         if self._touched:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QUrl
+from PySide6.QtCore import QObject, QPoint, QUrl
 from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import QMenu, QStyle, QWidget
 
@@ -220,8 +220,8 @@ class OutboxActions(QObject):
         else:
             self.do_journal()
 
-    def _menu(self, pos: object) -> None:
+    def _menu(self, pos: QPoint) -> None:
         menu = QMenu(self._view)
         for action in self.all:
             menu.addAction(action)
-        menu.popup(self._view.viewport().mapToGlobal(pos))  # type: ignore[arg-type]
+        menu.popup(self._view.viewport().mapToGlobal(pos))

@@ -293,13 +293,13 @@ class ProgressDelegate(QStyledItemDelegate):
             return
         done, total = value
         bar = QStyleOptionProgressBar()
-        bar.rect = option.rect.adjusted(4, 2, -4, -2)  # type: ignore[attr-defined]
+        bar.rect = option.rect.adjusted(4, 2, -4, -2)
         bar.minimum, bar.maximum = 0, 1000
         bar.progress = int(1000 * min(done, total) / total)
         bar.text = f"{index.data()} {100 * done // total}%"
         bar.textVisible = True
-        bar.state = QStyle.StateFlag.State_Enabled  # type: ignore[attr-defined]
-        style = option.widget.style() if option.widget else QApplication.style()  # type: ignore[attr-defined]
+        bar.state = QStyle.StateFlag.State_Enabled
+        style = option.widget.style() if option.widget else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter)
 
 
