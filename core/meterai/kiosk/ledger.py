@@ -154,7 +154,7 @@ def ask_provider(paths: Paths, settings: Settings, outbox: Outbox) -> ProviderVi
         assert client is not None
         balance = client.balance().saldo
         record_balance(outbox, balance)
-        charged = tuple((e.sn, e.status == "STAMP") for e in client.sn_list())
+        charged = tuple(runner.charged_serials())
         return ProviderView(balance, charged)
     except (MeteraiError, OSError):
         return ProviderView(None, None)

@@ -1,12 +1,12 @@
 """The provider's HTTP API: a typed client whose every failure says what to do next.
 
-Import from here: ``ProviderClient`` (the Peruri adapter, also used for the
-sandbox), ``ProviderApi`` (the protocol the engine depends on), the result and
+Import from here: ``ProviderClient`` (the HTTP client for Peruri's API, also used for
+the sandbox), ``PeruriProvider`` (the adapter the engine uses, behind the port in
+``provider.ports``), the result and
 request dataclasses, and the classified errors (``meterai.errors.ErrorKind`` says
 what each one means to the engine).
 """
 
-from meterai.provider.api import ProviderApi
 from meterai.provider.client import DEFAULT_STALL_TIMEOUT, ProviderClient, tls_context
 from meterai.provider.errors import (
     ConnectionStalled,
@@ -19,6 +19,7 @@ from meterai.provider.errors import (
     TlsUntrusted,
     UnknownFailure,
 )
+from meterai.provider.peruri import PeruriProvider
 from meterai.provider.redact import RedactingFilter, redact
 from meterai.provider.schemas import (
     Balance,
@@ -41,7 +42,7 @@ __all__ = [
     "DocType",
     "LoginResult",
     "MalformedResponse",
-    "ProviderApi",
+    "PeruriProvider",
     "ProviderClient",
     "RedactingFilter",
     "ResultNotFound",

@@ -30,42 +30,34 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import certifi
 import httpx
 
-from meterai.provider import mapping
+from meterai.provider import mapping, peruri
 from meterai.provider.errors import UnknownFailure
 from meterai.provider.link import AckedProgress, LinkTransport, RateFloor
 from meterai.provider.mapping import Call
 from meterai.provider.multipart import DEFAULT_CHUNK, MultipartFile
+from meterai.provider.peruri import Endpoint, ShapeError
+from meterai.provider.ports import Progress
 from meterai.provider.redact import LOGGER
 from meterai.provider.schemas import (
     Balance,
     DocType,
     LoginResult,
     SerialNumber,
-    ShapeError,
     SigningParams,
     SnListEntry,
     SnStatus,
     StampRequestFields,
     StampResult,
     UploadResult,
-    parse_balance,
-    parse_doc_types,
-    parse_login,
-    parse_serial,
-    parse_sn_list,
-    parse_sn_status,
-    parse_stamp,
-    parse_upload,
 )
 from meterai.provider.session import Session, TokenShare
 from meterai.settings import SERVICES, Profile
 
-Progress = Callable[[int, int | None], None]
 Credentials = Callable[[], tuple[str, str]]
 
 DEFAULT_STALL_TIMEOUT = 30.0
@@ -193,8 +185,8 @@ class ProviderClient:
 
     # --- plumbing ------------------------------------------------------------
 
-    def _url(self, service: str, path: str) -> str:
-        return self.base_urls[service] + path
+    def _url(self, endpoint: Endpoint, **params: str) -> str:
+        return self.base_urls[endpoint.service] + endpoint.path_for(**params)
 
     def _send(
         self,
@@ -251,22 +243,20 @@ class ProviderClient:
         call = Call("login", "POST", login=True)
         body = self._json(
             call,
-            self._url("backendservice", "/api/users/login"),
-            json={"user": user, "password": password},
+            self._url(peruri.LOGIN),
+            json=peruri.login_body(user, password),
         )
         mapping.check_envelope(call, body)
         try:
-            return parse_login(body)
+            return peruri.parse_login(body)
         except ShapeError as exc:
             mapping.shape_error(call, exc)
 
     def doc_types(self) -> list[DocType]:
         def run(token: str) -> list[DocType]:
-            call, body = self._envelope(
-                "doc_types", "GET", self._url("stampv2", "/jenisdoc"), token
-            )
+            call, body = self._envelope("doc_types", "GET", self._url(peruri.DOC_TYPES), token)
             try:
-                return parse_doc_types(body)
+                return peruri.parse_doc_types(body)
             except ShapeError as exc:
                 mapping.shape_error(call, exc)
 
@@ -276,7 +266,7 @@ class ProviderClient:
         """POST as documented; a provider answering 405 gets GET from then on."""
 
         def run(token: str) -> Balance:
-            url = self._url("backendservice", "/function/saldopos")
+            url = self._url(peruri.BALANCE)
             method = self._balance_method
             try:
                 call, body = self._envelope("balance", method, url, token)
@@ -286,7 +276,7 @@ class ProviderClient:
                 self._balance_method = "GET"
                 call, body = self._envelope("balance", "GET", url, token)
             try:
-                return parse_balance(body)
+                return peruri.parse_balance(body)
             except ShapeError as exc:
                 mapping.shape_error(call, exc)
 
@@ -307,7 +297,7 @@ class ProviderClient:
             with acked.listening():
                 response = self._send(
                     call,
-                    self._url("fileupload", "/uploaddoc2"),
+                    self._url(peruri.UPLOAD),
                     token=token,
                     content=body,
                     headers=body.headers,
@@ -316,7 +306,7 @@ class ProviderClient:
             answer = mapping.decode_json(call, response)
             mapping.check_envelope(call, answer)
             try:
-                return parse_upload(answer)
+                return peruri.parse_upload(answer)
             except ShapeError as exc:
                 mapping.shape_error(call, exc)
 
@@ -334,12 +324,12 @@ class ProviderClient:
             call, body = self._envelope(
                 "request_serial",
                 "POST",
-                self._url("stampv2", "/chanel/stampv2"),
+                self._url(peruri.BUY_SERIAL),
                 token,
-                fields.to_json(),
+                peruri.serial_body(fields),
             )
             try:
-                return parse_serial(body)
+                return peruri.parse_serial(body)
             except ShapeError as exc:
                 mapping.shape_error(call, exc)
 
@@ -352,9 +342,9 @@ class ProviderClient:
             self._envelope(
                 "reassign_serial",
                 "POST",
-                self._url("stampv2", f"/stamping/update-data/{quote(sn, safe='')}"),
+                self._url(peruri.REASSIGN_SERIAL, sn=sn),
                 token,
-                {"nodoc": nodoc, "namadoc": namadoc, "namafile": namafile},
+                peruri.reassign_body(nodoc=nodoc, namadoc=namadoc, namafile=namafile),
             )
 
         self.session.call(run)
@@ -364,13 +354,13 @@ class ProviderClient:
             call = Call("stamp", "POST")
             body = self._json(
                 call,
-                self._url("stampservice", "/keystamp/adapter/docSigningZ"),
+                self._url(peruri.STAMP),
                 token=token,
-                json=params.to_json(),
+                json=peruri.signing_body(params),
             )
             mapping.check_stamp(call, body)
             try:
-                return parse_stamp(body)
+                return peruri.parse_stamp(body)
             except ShapeError as exc:
                 mapping.shape_error(call, exc)
 
@@ -379,9 +369,9 @@ class ProviderClient:
     def download_url(self, url_or_name: str) -> str:
         """Where to fetch a result, never sending the token to a host outside the profile.
 
-        ``urlFile`` is normally an absolute URL on the fileupload service; an
+        ``urlFile`` is normally an absolute URL on the download service; an
         absolute URL elsewhere is reduced to its file name, fetched from our
-        own fileupload service.
+        own download service.
         """
         parts = urlsplit(url_or_name)
         if parts.scheme in ("http", "https"):
@@ -392,14 +382,14 @@ class ProviderClient:
                     return url_or_name
             name = parts.path.rsplit("/", 1)[-1]
         elif url_or_name.startswith("/"):
-            return self._url("fileupload", url_or_name)
+            return self.base_urls[peruri.DOWNLOAD.service] + url_or_name
         else:
             name = url_or_name
         if not name:
             raise mapping.malformed(
                 Call("download", "GET"), f"no file name in the result location {url_or_name!r}"
             )
-        return self._url("fileupload", f"/getfile3/{quote(name, safe='')}")
+        return self._url(peruri.DOWNLOAD, name=name)
 
     def download(self, url_or_name: str, dest: IO[bytes], progress: Progress | None = None) -> int:
         """Stream the stamped PDF into ``dest``; returns the byte count.
@@ -462,12 +452,12 @@ class ProviderClient:
 
     def sn_status(self, sn: str) -> SnStatus | None:
         def run(token: str) -> SnStatus | None:
-            url = self._url("backendservice", "/api/chanel/stamp/ext")
+            url = self._url(peruri.SN_STATUS)
             call, body = self._envelope(
                 "sn_status", "GET", str(httpx.URL(url, params={"filter": sn})), token
             )
             try:
-                return parse_sn_status(body, sn)
+                return peruri.parse_sn_status(body, sn)
             except ShapeError as exc:
                 mapping.shape_error(call, exc)
 
@@ -486,11 +476,11 @@ class ProviderClient:
             call, body = self._envelope(
                 "sn_list",
                 "GET",
-                self._url("stampv2", f"/chanel/sale/stamp/ext/{quote(uid, safe='')}"),
+                self._url(peruri.SN_LIST, user_id=uid),
                 token,
             )
             try:
-                return parse_sn_list(body)
+                return peruri.parse_sn_list(body)
             except ShapeError as exc:
                 mapping.shape_error(call, exc)
 

@@ -109,22 +109,7 @@ class ResultLocationUnknown(ProviderRejected):
     template = N_("The stamping service does not say where the stamped file for {sn} is.")
 
 
-STAMPING_MESSAGES: dict[str, str] = {
-    "80": N_("The document was changed after it was signed, so it cannot be stamped."),
-    "81": N_("A signature already in the document is not valid, so it cannot be stamped."),
-    "82": N_(
-        "The stamping service cannot upgrade this PDF (it is encrypted or password-protected)."
-    ),
-    "83": N_("The document is certified against changes (DocMDP), so it cannot be stamped."),
-    "90": N_("The stamping service rejected the stamp data as invalid: {detail}"),
-}
-"""The stamping codes where the user has to act, with what to tell them."""
-
-SIGNING_RETRY_CODES = frozenset({"92", "97"})
-
-
 __all__ = [
-    "STAMPING_MESSAGES",
     "ConnectionStalled",
     "LinkTooSlow",
     "MalformedResponse",

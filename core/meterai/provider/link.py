@@ -37,7 +37,8 @@ from dataclasses import dataclass
 import httpcore
 import httpx
 
-Progress = Callable[[int, int | None], None]
+from meterai.provider.ports import Progress
+
 Clock = Callable[[], float]
 
 POLL = 0.5

@@ -16,7 +16,6 @@ from __future__ import annotations
 import email.utils
 import json
 import math
-import re
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -28,8 +27,6 @@ import httpx
 
 from meterai.errors import AuthExpired, AuthFailed, BalanceExhausted
 from meterai.provider.errors import (
-    SIGNING_RETRY_CODES,
-    STAMPING_MESSAGES,
     ConnectionStalled,
     LinkTooSlow,
     MalformedResponse,
@@ -42,14 +39,19 @@ from meterai.provider.errors import (
     UnknownFailure,
 )
 from meterai.provider.link import BelowFloor
-from meterai.provider.schemas import ShapeError, status_code
-
-OK = "00"
-EXPIRED = "01"
-_NO_BALANCE = re.compile(
-    r"saldo\s*(tidak\s*cukup|habis|kurang|kosong)|insufficient|no\s+balance|out\s+of\s+quota",
-    re.IGNORECASE,
+from meterai.provider.peruri import (
+    EXPIRED,
+    OK,
+    SIGNING_RETRY_CODES,
+    STAMPING_MESSAGES,
+    ShapeError,
+    messages,
+    queue_positions,
+    says_no_balance,
+    stamp_outcome,
+    status_code,
 )
+
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
@@ -166,15 +168,8 @@ def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -
     return max(0.0, seconds)
 
 
-_QUEUE_KEYS = ("queuePosition", "queue_position", "position", "antrian")
-
-
 def queue_position(response: httpx.Response, body: Any) -> int | None:
-    candidates: list[Any] = [response.headers.get("X-Queue-Position")]
-    if isinstance(body, Mapping):
-        for container in (body, body.get("result")):
-            if isinstance(container, Mapping):
-                candidates += [container.get(key) for key in _QUEUE_KEYS]
+    candidates: list[Any] = [response.headers.get("X-Queue-Position"), *queue_positions(body)]
     for value in candidates:
         if value is None or isinstance(value, bool):
             continue
@@ -192,27 +187,9 @@ def _lenient_json(response: httpx.Response) -> Any:
         return None
 
 
-def _messages(body: Any) -> list[str]:
-    """Every human text in an answer, the specific ``result.err`` first."""
-    found: list[str] = []
-    if not isinstance(body, Mapping):
-        return found
-    for container in (body.get("result"), body):
-        if isinstance(container, Mapping):
-            for key in ("err", "errorMessage", "message", "msg", "error"):
-                value = container.get(key)
-                if isinstance(value, str) and value and value not in found:
-                    found.append(value)
-    return found
-
-
 def _message(body: Any) -> str:
-    texts = _messages(body)
+    texts = messages(body)
     return texts[0] if texts else ""
-
-
-def _says_no_balance(body: Any) -> bool:
-    return any(_NO_BALANCE.search(text) for text in _messages(body))
 
 
 def check_http(call: Call, response: httpx.Response, now: Callable[[], float] = time.time) -> None:
@@ -278,20 +255,17 @@ def check_envelope(call: Call, body: Mapping[str, Any]) -> None:
         raise AuthExpired(endpoint=call.endpoint, provider_code=code)
     if code is None:
         raise malformed(call, "no statusCode in the answer")
-    if _says_no_balance(body):
+    if says_no_balance(body):
         raise BalanceExhausted(endpoint=call.endpoint, provider_code=code, detail=detail)
     raise UnknownFailure(endpoint=call.endpoint, provider_code=code, detail=detail)
 
 
 def check_stamp(call: Call, body: Mapping[str, Any]) -> None:
     """docSigningZ always answers HTTP 200: success is ``status`` "True" and code "00"."""
-    raw_status = body.get("status")
-    succeeded = raw_status is True or str(raw_status).strip().lower() == "true"
-    raw_code = body.get("errorCode", body.get("statusCode"))
-    code = None if raw_code is None else str(raw_code).strip()
+    succeeded, code = stamp_outcome(body)
     if succeeded and code in (None, "", OK, "0"):
         return
-    if code is None and raw_status is None:
+    if code is None and succeeded is None:
         raise malformed(call, "no status in the signing answer")
     code = code or "?"
     detail = _message(body) or f"error code {code}"
@@ -303,7 +277,7 @@ def check_stamp(call: Call, body: Mapping[str, Any]) -> None:
         )
     if code in SIGNING_RETRY_CODES:
         raise SigningRetry(endpoint=call.endpoint, provider_code=code, detail=detail)
-    if _says_no_balance(body):
+    if says_no_balance(body):
         raise BalanceExhausted(endpoint=call.endpoint, provider_code=code, detail=detail)
     raise UnknownFailure(endpoint=call.endpoint, provider_code=code, detail=detail)
 

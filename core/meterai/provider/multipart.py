@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from meterai.errors import InputError
+from meterai.provider.ports import Progress
 
-Progress = Callable[[int, int], None]
 DEFAULT_CHUNK = 64 * 1024
 
 

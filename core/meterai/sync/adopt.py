@@ -13,8 +13,8 @@ from __future__ import annotations
 from meterai.errors import InputError
 from meterai.i18n import N_
 from meterai.outbox.store import Outbox
-from meterai.provider.schemas import SERIAL_FORMAT
-from meterai.sync.ports import Provider
+from meterai.provider.peruri import SERIAL_FORMAT
+from meterai.provider.ports import Provider
 
 
 class NotASerialNumber(InputError):

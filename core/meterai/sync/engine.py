@@ -46,6 +46,7 @@ from meterai.provider.errors import (
     ResultTooLarge,
     StampingRejected,
 )
+from meterai.provider.ports import Progress, Provider, SerialInfo, SerialOrder, StampOrder
 from meterai.sync.backoff import Backoff, Random
 from meterai.sync.events import (
     BytesMoved,
@@ -55,7 +56,6 @@ from meterai.sync.events import (
     Waiting,
     ignore,
 )
-from meterai.sync.ports import Progress, Provider, SerialInfo, SerialOrder, StampOrder
 
 log = logging.getLogger(__name__)
 

@@ -37,10 +37,9 @@ from meterai.errors import (
 from meterai.i18n import N_
 from meterai.outbox.states import ACTIVE, State
 from meterai.outbox.store import Outbox, RequestRow
-from meterai.provider import ProviderClient
+from meterai.provider import PeruriProvider, ProviderClient
 from meterai.provider.link import RateFloor
 from meterai.settings import SERVICES, Paths, Profile, Settings
-from meterai.sync.adapter import ClientProvider
 from meterai.sync.engine import Engine, EngineConfig, Session, Verdict
 from meterai.sync.events import (
     BytesMoved,
@@ -260,7 +259,7 @@ class SyncRunner:
     def charged_serials(self) -> list[tuple[str, bool]]:
         """Every serial number the provider charged to the account: (SN, stamped?)."""
         assert self._client is not None, "open() the runner first"
-        return [(e.sn, e.status == "STAMP") for e in self._client.sn_list()]
+        return [(s.sn, s.stamped) for s in PeruriProvider(self._client).serials()]
 
     # --- draining ------------------------------------------------------------------
 
@@ -511,7 +510,7 @@ class SyncRunner:
             assert self._client is not None
             engine = Engine(
                 outbox=self._outbox(),
-                provider=ClientProvider(self._client),
+                provider=PeruriProvider(self._client),
                 docs_dir=self.paths.docs_dir,
                 stamped_dir=self.paths.stamped_dir,
                 verifier=self._verify,

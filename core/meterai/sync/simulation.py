@@ -31,12 +31,14 @@ from meterai.provider.errors import (
     ServiceUnreachable,
     SigningRetry,
 )
+from meterai.provider.ports import Progress, SerialInfo, SerialOrder, Sink, StampOrder
 from meterai.settings import resolve_paths
 from meterai.sync.backoff import Backoff
 from meterai.sync.engine import Engine, EngineConfig, Session, StepCrash, Verdict
-from meterai.sync.ports import Progress, SerialInfo, SerialOrder, Sink, StampOrder
 
 STAMP_MARK = b"\n%%SIM-STAMP "
+SIM_RESULTS = "sim-result/"
+"""The simulated provider's own result locations: it plays no real provider's names."""
 
 
 @dataclass
@@ -149,7 +151,7 @@ class SimProvider:
 
     def download(self, url: str, sink: Sink, progress: Progress) -> None:
         self._before("getfile")
-        file_id = url.rsplit("final_", 1)[1].removesuffix(".pdf")
+        file_id = url.removeprefix(SIM_RESULTS)
         data = self.results[file_id]
         half = len(data) // 2
         sink.write(data[:half])
@@ -183,7 +185,7 @@ class SimProvider:
         return SerialInfo(s.sn, s.stamp_count > 0, s.namafile, s.nodoc, url)
 
     def result_url(self, file_id: str) -> str:
-        return f"/getfile3/final_{file_id}.pdf"
+        return f"{SIM_RESULTS}{file_id}"
 
 
 def sim_verifier(row: RequestRow, stamped: Path, original: Path) -> Verdict:

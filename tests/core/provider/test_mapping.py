@@ -34,7 +34,7 @@ from meterai.provider import (
     UnknownFailure,
 )
 from meterai.provider.mapping import parse_retry_after
-from meterai.provider.schemas import result_name
+from meterai.provider.peruri import result_name
 
 from .conftest import FakeProvider, ok
 

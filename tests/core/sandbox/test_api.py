@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pikepdf
 
-from meterai.provider.schemas import SERIAL_FORMAT
+from meterai.provider.peruri import SERIAL_FORMAT
 from meterai.sandbox import SandboxServer
 from tests import pdfs
 from tests.core.sandbox.client import ApiClient

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from meterai.outbox import Outbox, RequestRow, State
-from meterai.provider.schemas import SERIAL_FORMAT
+from meterai.provider.peruri import SERIAL_FORMAT
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, load_settings
 from meterai.sync.engine import Session

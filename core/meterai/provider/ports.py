@@ -1,9 +1,12 @@
-"""What the engine needs from the provider, as a protocol.
+"""The one provider seam: what the sync engine needs from any stamping service.
 
-The real adapter (``meterai.provider``) and the simulation's in-memory provider both
-implement it, so the engine's decisions are tested at simulation speed and run
-unchanged against the real service. Failures are ``ProviderError`` subclasses,
-whose ``kind`` and ``maybe_committed`` carry the decision.
+Peruri's adapter (``meterai.provider.peruri``) and the simulation's in-memory provider
+both implement it, so the engine's decisions are tested at simulation speed and run
+unchanged against the real service; another distributor's API plugs in as one more
+module implementing it. Failures are ``meterai.errors.ProviderError`` subclasses, whose
+``kind`` and ``maybe_committed`` carry the decision. The orders speak the outbox's
+words (``nodoc``, ``namafile``: the columns the engine stores); nothing here names a
+path, a status word or a code of any provider.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 Progress = Callable[[int, int | None], None]
+"""Bytes done so far and the total when known: uploads, downloads, the GUI's bars."""
 
 
 @dataclass(frozen=True)
@@ -71,4 +75,6 @@ class Provider(Protocol):
 
     def serial_status(self, sn: str) -> SerialInfo | None: ...
 
-    def result_url(self, file_id: str) -> str: ...
+    def result_url(self, file_id: str) -> str:
+        """Where the stamped result of an uploaded file is, derived from its file id."""
+        ...
