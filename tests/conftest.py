@@ -14,6 +14,14 @@ from meterai.settings import Paths, resolve_paths
 pytest_plugins = ["tests.support.postgres"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """No keyring unless a test sets one: keyrings.alt (a test dependency) would otherwise
+    be picked by priority and write passwords to a plain file, here and in children."""
+    import os
+
+    os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.delenv("METERAI_HOME", raising=False)

@@ -5,6 +5,10 @@ A headless kiosk often has no keyring backend at all (keyring then selects its
 also come from ``METERAI_PASSWORD`` or, when a person is at a terminal, a
 prompt. The sandbox profile's public test account has the password ``demo``,
 so the embedded sandbox works with no set-up at all.
+
+Where there is no keyring, the GUI keeps a password typed into the account dialog in
+this process's memory for the session (:func:`keep_for_session`): the user is told,
+and it is asked again at the next start, because it is never written to a file.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import getpass
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable, Mapping
 
 import keyring
@@ -31,6 +36,9 @@ SANDBOX_PASSWORD = "demo"
 
 LOGGER = logging.getLogger("meterai.credentials")
 install(LOGGER)
+
+_SESSION: dict[tuple[str, str], str] = {}
+_SESSION_LOCK = threading.Lock()
 
 
 class CredentialsMissing(AuthFailed):
@@ -91,6 +99,31 @@ def _from_keyring(profile: Profile, user: str) -> str | None:
         return None
 
 
+def keep_for_session(profile: Profile, password: str) -> None:
+    """Remember ``password`` in memory until the process ends (no keyring here)."""
+    with _SESSION_LOCK:
+        _SESSION[(service_name(profile.name), user_for(profile))] = password
+
+
+def _from_session(profile: Profile, user: str) -> str | None:
+    with _SESSION_LOCK:
+        return _SESSION.get((service_name(profile.name), user))
+
+
+def forget_session_passwords() -> None:
+    with _SESSION_LOCK:
+        _SESSION.clear()
+
+
+def has_password(profile: Profile) -> bool:
+    """Whether the keyring or this session already holds a password for ``profile``."""
+    try:
+        user = user_for(profile)
+    except CredentialsMissing:
+        return False
+    return bool(_from_keyring(profile, user) or _from_session(profile, user))
+
+
 def get_password(
     profile: Profile,
     *,
@@ -98,13 +131,13 @@ def get_password(
     prompt: Callable[[str], str] | None = None,
     interactive: bool | None = None,
 ) -> str:
-    """Keyring, then ``METERAI_PASSWORD``, then the sandbox default, then a TTY prompt.
+    """Keyring, this session's, ``METERAI_PASSWORD``, the sandbox default, a TTY prompt.
 
     The environment variable is also honoured when a keyring exists but holds
     no entry, so a kiosk script can provide the password either way.
     """
     user = user_for(profile)
-    found = _from_keyring(profile, user)
+    found = _from_keyring(profile, user) or _from_session(profile, user)
     if found:
         return found
     env = os.environ if environ is None else environ

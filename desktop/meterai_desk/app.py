@@ -87,12 +87,14 @@ def run_window(
     files: list[Path],
 ) -> int:
     # Imported only now: a later launch that hands its files over exits without them.
+    from meterai.account import first_start
     from meterai_desk.main_window import MainWindow
     from meterai_desk.quit_signals import QuitOnSignals
     from meterai_desk.sync_bridge import SyncBridge
     from meterai_desk.tasks import TaskRunner, share_the_gil_fairly
 
     app.setWindowIcon(app_icon())
+    first = first_start(paths)  # before the window makes the outbox
     try:
         settings = load_settings(paths)
     except MeteraiError as exc:
@@ -113,6 +115,8 @@ def run_window(
     window.show()
     if files:
         window.add_files(files)
+    if first:
+        window.account.welcome()  # opened last, so it is answered first
     try:
         return int(app.exec())
     finally:

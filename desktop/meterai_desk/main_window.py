@@ -29,6 +29,7 @@ from meterai import i18n
 from meterai.i18n import _
 from meterai.settings import Paths, Settings, save_settings
 from meterai_desk import qtranslator
+from meterai_desk.account_flow import AccountFlow
 from meterai_desk.icons import app_icon
 from meterai_desk.kiosk.mode import KioskMode
 from meterai_desk.presenter import SyncPresenter
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self.kiosk.changed.connect(lambda _active: self.retranslate())
         self.kiosk.changed.connect(self.outbox_view.show_customers)
         self.presenter.counted.connect(lambda _tally: self._show_title())
+        self.account = AccountFlow(paths, self.settings, tasks, bridge, self)
         self._build_actions()
         self._build_menus()
 
@@ -123,6 +125,9 @@ class MainWindow(QMainWindow):
         self.kiosk_action.setObjectName("kioskMode")
         self.kiosk_action.setEnabled(self.kiosk.available)
         self.kiosk_action.triggered.connect(self.kiosk.toggle)
+        self.account_action = QAction(self)
+        self.account_action.setObjectName("account")
+        self.account_action.triggered.connect(lambda: self.account.edit())
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.quit_now)
@@ -149,6 +154,7 @@ class MainWindow(QMainWindow):
         for action in self.actions_.all:
             self.request_menu.addAction(action)
         self.settings_menu = bar.addMenu("")
+        self.settings_menu.addAction(self.account_action)
         self.language_menu = self.settings_menu.addMenu("")
         group = QActionGroup(self)
         self.language_actions: dict[str, QAction] = {}
@@ -171,6 +177,7 @@ class MainWindow(QMainWindow):
         self.request_menu.setTitle(_("&Request"))
         self.settings_menu.setTitle(_("&Settings"))
         self.language_menu.setTitle(_("&Language"))
+        self.account_action.setText(_("&Account…"))
         self.actions_.retranslate()
         self.tray.retranslate()
         self.outbox_model.retranslate()

@@ -83,6 +83,7 @@ class SyncBridge(QObject):
         self._running = False
         self._starting = False
         self._switch_pending = False
+        self._sandbox_stale = False
         self._closed = False
         self._relay.connect(self._deliver)
         self._timer = QTimer(self)
@@ -129,10 +130,25 @@ class SyncBridge(QObject):
             old, self._runner = self._runner, None
         self._tasks.run(lambda: self._reopen(old), self._on_started, self._on_failed)
 
+    def reconnect(self) -> None:
+        """The active profile changed (Settings → Account): a runner for the new one.
+
+        The embedded sandbox is stopped too, and started again only if the new profile
+        is the demo service, so a runner never talks to a provider it was not told of.
+        """
+        with self._life:
+            self._sandbox_stale = True
+        self._follow_os = not self._settings.profile.embedded
+        self.switch(self._factory)
+
     def _reopen(self, old: Runner | None) -> Runner | None:
         """Runs on a worker thread."""
         if old is not None:
             old.stop()
+        with self._life:
+            stale, self._sandbox_stale = self._sandbox_stale, False
+        if stale:
+            self._stop_sandbox()
         return self._open()
 
     def _open(self) -> Runner | None:

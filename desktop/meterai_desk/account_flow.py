@@ -1,0 +1,79 @@
+"""The account, from the window's side: the first-start welcome and Settings → Account.
+
+A saved account replaces the active profile in the window's one ``Settings`` (the
+bridge, the presenter and kiosk mode all read that object) and the sync runner is
+started again for it, so the next stamp goes to the account just chosen.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMainWindow
+
+from meterai.account import PasswordKept, Provider
+from meterai.i18n import _
+from meterai.settings import Paths, Settings, save_settings
+from meterai_desk.dialogs.account_dialog import AccountDialog
+from meterai_desk.dialogs.welcome_dialog import WelcomeChoice, WelcomeDialog
+from meterai_desk.sync_bridge import SyncBridge
+from meterai_desk.tasks import TaskRunner
+
+SESSION_NOTE_MS = 15_000
+
+
+class AccountFlow(QObject):
+    changed = Signal()  # the active profile changed and was saved
+
+    def __init__(
+        self,
+        paths: Paths,
+        settings: Settings,
+        tasks: TaskRunner,
+        bridge: SyncBridge | None,
+        window: QMainWindow,
+    ) -> None:
+        super().__init__(window)
+        self._paths, self._settings, self._tasks = paths, settings, tasks
+        self._bridge, self._window = bridge, window
+        self.welcome_dialog: WelcomeDialog | None = None
+        self.dialog: AccountDialog | None = None
+
+    def welcome(self) -> WelcomeDialog:
+        """The first start's question, window-modal; the demo is the default answer."""
+        dialog = self.welcome_dialog = WelcomeDialog(self._window)
+        dialog.chosen.connect(self._welcomed)
+        dialog.open()
+        return dialog
+
+    def _welcomed(self, choice: WelcomeChoice) -> None:
+        if choice is WelcomeChoice.ACCOUNT:
+            self.edit(Provider.PRODUCTION)
+            return
+        # The demo is already the default profile: written down, the question is not
+        # asked again even if this data folder's outbox is later removed.
+        paths, settings = self._paths, self._settings
+        self._tasks.run(lambda: save_settings(paths, settings))
+
+    def edit(self, provider: Provider | None = None) -> AccountDialog:
+        """Settings → Account (one dialog at a time: a second call raises the first)."""
+        if self.dialog is not None and self.dialog.isVisible():
+            self.dialog.raise_()
+            self.dialog.activateWindow()
+            return self.dialog
+        dialog = AccountDialog(self._paths, self._settings, self._tasks, self._window, provider)
+        dialog.saved.connect(self._saved)
+        dialog.open()
+        self.dialog = dialog
+        return dialog
+
+    def _saved(self, saved: Settings, kept: PasswordKept) -> None:
+        self._settings.profiles = saved.profiles
+        self._settings.active_profile = saved.active_profile
+        if kept is PasswordKept.SESSION:
+            self._window.statusBar().showMessage(
+                _("No system keyring: the password is kept until Meterai Desk closes."),
+                SESSION_NOTE_MS,
+            )
+        if self._bridge is not None:
+            self._bridge.reconnect()
+        self.changed.emit()

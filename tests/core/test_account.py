@@ -1,0 +1,120 @@
+"""The account dialog's choices, Qt-free: presets, problems, saving, the session password."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backends import fail
+
+from meterai.account import (
+    AccountChoice,
+    PasswordKept,
+    Provider,
+    choice_problems,
+    editable_profile,
+    first_start,
+    profile_from,
+    provider_of,
+    save_account,
+)
+from meterai.credentials import CredentialsMissing, forget_session_passwords, get_password
+from meterai.settings import PERURI_STAGING, SERVICES, Paths, Settings, load_settings
+from tests.core.provider.test_credentials import MemoryKeyring, memory_keyring
+
+__all__ = ["memory_keyring"]  # a fixture, used by name
+
+URL = "https://stamp.example:8443"
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
+        forget_session_passwords()
+
+
+def custom(**changes: object) -> AccountChoice:
+    values: dict[str, object] = {
+        "provider": Provider.CUSTOM,
+        "user": "pemungut",
+        "custom_urls": {s: URL + "/" for s in SERVICES},
+        "sign_ca_files": ("ca.pem",),
+    }
+    values.update(changes)
+    return AccountChoice(**values)  # type: ignore[arg-type]
+
+
+def test_the_provider_of_a_profile_is_read_back_from_its_addresses() -> None:
+    settings = Settings()
+    assert provider_of(settings.profile) is Provider.DEMO
+    assert provider_of(settings.profiles["peruri"]) is Provider.PRODUCTION
+    staging = profile_from(AccountChoice(Provider.STAGING, user="u"))
+    assert staging.base_urls == PERURI_STAGING and provider_of(staging) is Provider.STAGING
+    assert provider_of(profile_from(custom())) is Provider.CUSTOM
+    assert editable_profile(settings).name == "peruri", "the demo is not what one edits"
+
+
+def test_a_choice_becomes_a_profile_with_absolute_trust_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    profile = profile_from(custom(tls_ca_file=" tls.pem ", sign_ca_files=("ca.pem", " ")))
+    assert profile.base_urls == {s: URL for s in SERVICES}
+    assert profile.tls_ca_file == str(tmp_path / "tls.pem")
+    assert profile.sign_ca_files == (str(tmp_path / "ca.pem"),)
+    assert (profile.kind, profile.user) == ("peruri", "pemungut")
+    assert profile_from(AccountChoice(Provider.DEMO)).embedded
+
+
+def test_every_problem_is_named_at_once() -> None:
+    urls = {"backendservice": "http://plain.example", "stampv2": URL, "fileupload": "https://"}
+    found = choice_problems(custom(user=" ", custom_urls=urls))
+    assert [p.field for p in found] == ["user", "backendservice", "fileupload", "stampservice"]
+    assert found[1].message.english() == (
+        "Enter the address of backendservice, starting with https://."
+    )
+    assert choice_problems(custom(sign_ca_files=())) == (), "no signing CA: saved, not bought"
+    assert choice_problems(AccountChoice(Provider.DEMO)) == ()
+
+
+def test_save_puts_the_password_in_the_keyring_and_the_profile_in_settings(
+    paths: Paths, memory_keyring: MemoryKeyring
+) -> None:
+    assert first_start(paths)
+    settings = Settings()
+    profile = profile_from(custom())
+    assert save_account(paths, settings, profile, "rahasia") is PasswordKept.KEYRING
+    assert memory_keyring.store == {("meterai-desk:peruri", "pemungut"): "rahasia"}
+    assert load_settings(paths).profile == profile
+    assert "rahasia" not in paths.settings_file.read_text()
+    assert not first_start(paths)
+    assert save_account(paths, settings, profile, "") is PasswordKept.UNCHANGED
+    assert memory_keyring.store[("meterai-desk:peruri", "pemungut")] == "rahasia"
+
+
+def test_without_a_keyring_the_password_lives_in_this_process_only(
+    paths: Paths, no_keyring: None
+) -> None:
+    profile = profile_from(custom())
+    with pytest.raises(CredentialsMissing):
+        get_password(profile, environ={}, interactive=False)
+    assert save_account(paths, Settings(), profile, "rahasia") is PasswordKept.SESSION
+    assert get_password(profile, environ={}, interactive=False) == "rahasia"
+    assert not any(b"rahasia" in p.read_bytes() for p in paths.data_dir.rglob("*") if p.is_file())
+    forget_session_passwords()
+    with pytest.raises(CredentialsMissing):
+        get_password(profile, environ={}, interactive=False)
+
+
+def test_the_demo_service_keeps_no_password(paths: Paths, memory_keyring: MemoryKeyring) -> None:
+    demo = profile_from(AccountChoice(Provider.DEMO))
+    assert save_account(paths, Settings(), demo, "typed earlier") is PasswordKept.UNCHANGED
+    assert memory_keyring.store == {}
+    assert load_settings(paths).profile.embedded

@@ -1,0 +1,205 @@
+"""Settings → Account (issue 15 item 4) against a real provider: the sandbox over HTTPS on
+its own port, with an account of its own and its CA as the signature trust root.
+
+The keyring is keyrings.alt's file backend (a test dependency only) writing to a folder of
+its own, so "the password is in the keyring" is read back from that backend by a fresh
+instance, and "in no file under the data or config folders" is a search of the disk.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backends import fail
+from keyrings.alt.file import PlaintextKeyring
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from meterai import i18n
+from meterai.account import PasswordKept, Provider
+from meterai.credentials import credentials_for, forget_session_passwords
+from meterai.sandbox import SandboxServer
+from meterai.settings import SERVICES, Paths, Settings, load_settings
+from meterai_desk import qtranslator
+from meterai_desk.dialogs.account_dialog import AccountDialog
+from meterai_desk.tasks import TaskRunner
+
+USER, PASSWORD = "pemungut", "rahasia-7"
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    with SandboxServer(tmp_path_factory.mktemp("provider")) as server:
+        with server.admin_client(timeout=30) as admin:
+            made = admin.post(
+                "/_sandbox/accounts", json={"user": USER, "password": PASSWORD, "balance": 7}
+            )
+            assert made.status_code == 200, made.text
+        yield server
+
+
+@pytest.fixture
+def split_paths(tmp_path: Path) -> Paths:
+    """Data and config in different folders, as platformdirs gives them on a desktop."""
+    return Paths(data_dir=tmp_path / "data", config_dir=tmp_path / "config")
+
+
+def file_keyring(folder: Path) -> PlaintextKeyring:
+    backend = PlaintextKeyring()
+    backend.file_path = str(folder / "keyring_pass.cfg")  # type: ignore[misc]
+    return backend
+
+
+@pytest.fixture
+def alt_keyring(tmp_path: Path) -> Iterator[Path]:
+    """keyrings.alt's backend in a folder of its own; yields that folder."""
+    folder = tmp_path / "keyring"
+    previous = keyring.get_keyring()
+    keyring.set_keyring(file_keyring(folder))
+    try:
+        yield folder
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
+        forget_session_passwords()
+
+
+@pytest.fixture
+def tasks(split_paths: Paths) -> Iterator[TaskRunner]:
+    runner = TaskRunner(split_paths)
+    yield runner
+    runner.shutdown()
+
+
+def open_dialog(qtbot: QtBot, paths: Paths, tasks: TaskRunner) -> AccountDialog:
+    i18n.set_language("en")
+    qtranslator.install()
+    dialog = AccountDialog(paths, Settings(), tasks, None, Provider.PRODUCTION)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    qtbot.waitUntil(lambda: dialog.keyring is not None)
+    return dialog
+
+
+def fill(dialog: AccountDialog, server: SandboxServer, password: str, *, sign: bool) -> None:
+    dialog.provider.setCurrentIndex(dialog.provider.findData(Provider.CUSTOM))
+    for service in SERVICES:
+        dialog.urls[service].setText(server.base_url)
+    dialog.user.setText(USER)
+    dialog.password.setText(password)
+    dialog.tls_ca.setText(str(server.ca_file))
+    dialog.sign_ca.setText(str(server.ca_file) if sign else "")
+
+
+def press_test(qtbot: QtBot, dialog: AccountDialog) -> str:
+    qtbot.mouseClick(dialog.test, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.report is not None and dialog.test.isEnabled(), timeout=20000)
+    return dialog.results.text()
+
+
+def files_holding(folders: list[Path], secret: str) -> list[Path]:
+    needles = [secret.encode(), base64.b64encode(secret.encode())]
+    return [
+        p
+        for folder in folders
+        for p in folder.rglob("*")
+        if p.is_file() and any(n in p.read_bytes() for n in needles)
+    ]
+
+
+def test_test_connection_shows_the_balance_and_the_password_goes_to_the_keyring(
+    qtbot: QtBot, provider: SandboxServer, split_paths: Paths, tasks: TaskRunner, alt_keyring: Path
+) -> None:
+    dialog = open_dialog(qtbot, split_paths, tasks)
+    assert dialog.password_note.text() == "The password will be saved in the system keyring."
+    fill(dialog, provider, "salah", sign=True)
+
+    refused = press_test(qtbot, dialog)
+    assert "✗ Login: The stamping service refused the user name or password." in refused
+    assert "cannot be reached" not in refused and "Balance" not in refused
+
+    dialog.password.setText(PASSWORD)
+    shown = press_test(qtbot, dialog)
+    assert "✓ Balance: 7 stamps, 0 bought and not yet used" in shown
+    assert "✓ Signature trust: " + str(provider.ca_file) in shown
+    assert "4a Surat Pernyataan" in shown
+    assert dialog.report is not None and dialog.report.ok
+
+    with qtbot.waitSignal(dialog.saved, timeout=10000) as saved:
+        qtbot.mouseClick(dialog.save, Qt.MouseButton.LeftButton)
+    settings, kept = saved.args
+    assert kept is PasswordKept.KEYRING and settings.active_profile == "peruri"
+    # Read back by a new backend from its own file: the password is really in the keyring.
+    assert file_keyring(alt_keyring).get_password("meterai-desk:peruri", USER) == PASSWORD
+    assert files_holding([split_paths.data_dir, split_paths.config_dir], PASSWORD) == []
+    stored = load_settings(split_paths).profile
+    assert (stored.user, stored.base_urls["stampv2"]) == (USER, provider.base_url)
+    assert stored.sign_ca_files == (str(provider.ca_file),) == (stored.tls_ca_file,)
+
+
+def test_without_a_keyring_the_password_is_kept_for_the_session_only(
+    qtbot: QtBot, provider: SandboxServer, split_paths: Paths, tasks: TaskRunner, no_keyring: None
+) -> None:
+    dialog = open_dialog(qtbot, split_paths, tasks)
+    assert "There is no system keyring on this computer" in dialog.password_note.text()
+    fill(dialog, provider, PASSWORD, sign=True)
+    with qtbot.waitSignal(dialog.saved, timeout=10000) as saved:
+        qtbot.mouseClick(dialog.save, Qt.MouseButton.LeftButton)
+    settings, kept = saved.args
+    assert kept is PasswordKept.SESSION
+    assert credentials_for(settings.profile, environ={}, interactive=False)() == (USER, PASSWORD)
+    assert files_holding([split_paths.data_dir, split_paths.config_dir], PASSWORD) == []
+
+
+def test_a_profile_without_a_signing_ca_is_not_ready(
+    qtbot: QtBot, provider: SandboxServer, split_paths: Paths, tasks: TaskRunner, alt_keyring: Path
+) -> None:
+    dialog = open_dialog(qtbot, split_paths, tasks)
+    fill(dialog, provider, PASSWORD, sign=False)
+    shown = press_test(qtbot, dialog)
+    assert "✗ Signature trust: Profile peruri has no signature trust root" in shown
+    assert "✓ Login: logged in as" in shown, "the other checks still run"
+    assert "Not ready: nothing will be bought" in shown
+
+
+def test_missing_answers_are_named_before_anything_is_tried(
+    qtbot: QtBot, split_paths: Paths, tasks: TaskRunner, alt_keyring: Path
+) -> None:
+    dialog = open_dialog(qtbot, split_paths, tasks)
+    dialog.provider.setCurrentIndex(dialog.provider.findData(Provider.CUSTOM))
+    dialog.urls["stampv2"].setText("http://stampv2.example")
+    qtbot.mouseClick(dialog.test, Qt.MouseButton.LeftButton)
+    assert dialog.report is None and dialog.isVisible()
+    assert {p.field for p in dialog.problems} == {"user", *SERVICES}
+    assert "Enter the account's user name." in dialog.problem_label.text()
+    assert "Enter the address of stampv2, starting with https://." in (dialog.problem_label.text())
+    assert "border" in dialog.user.styleSheet()
+
+    i18n.set_language("id")
+    qtbot.waitUntil(lambda: "Isi nama pengguna akun." in dialog.problem_label.text())
+    assert dialog.test.text() == "Uji koneksi"
+
+
+def test_the_presets_show_their_addresses_read_only(
+    qtbot: QtBot, split_paths: Paths, tasks: TaskRunner, alt_keyring: Path
+) -> None:
+    dialog = open_dialog(qtbot, split_paths, tasks)
+    assert dialog.urls["stampv2"].text() == "https://stampv2.e-meterai.co.id"
+    assert dialog.urls["stampv2"].isReadOnly()
+    dialog.provider.setCurrentIndex(dialog.provider.findData(Provider.STAGING))
+    assert dialog.urls["stampv2"].text() == "https://stampv2stg.e-meterai.co.id"
+    dialog.provider.setCurrentIndex(dialog.provider.findData(Provider.DEMO))
+    assert not dialog.user.isEnabled() and not dialog.password_note.isVisible()

@@ -1,0 +1,121 @@
+"""The first-start welcome, and an account saved in the app taking over the sync runner.
+
+The last test is the whole story of issue 15 item 4 in the window: a document waits in
+the outbox while the demo service runs; an account is saved without the provider's
+signing CA and nothing is bought (the provider's ledger says so); with the CA the same
+document is stamped from that account.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from meterai import i18n
+from meterai.account import Provider, first_start
+from meterai.intake import IntakeOptions, queue_file
+from meterai.outbox import Outbox, State
+from meterai.sandbox import SandboxServer
+from meterai.settings import Paths, load_settings
+from meterai_desk.main_window import MainWindow
+from tests.desktop.conftest import WindowFactory
+from tests.desktop.dialogs.test_account_dialog import USER, alt_keyring, fill, provider
+from tests.pdfs import make_pdf
+
+__all__ = ["alt_keyring", "provider"]  # fixtures, used by name
+
+
+def test_the_first_start_welcomes_and_connect_opens_the_account_dialog(
+    qtbot: QtBot, paths: Paths, open_window: WindowFactory
+) -> None:
+    assert first_start(paths)
+    window = open_window(paths)
+    welcome = window.account.welcome()
+    qtbot.waitExposed(welcome)
+    assert welcome.demo.isDefault(), "the demo is the default answer"
+    qtbot.mouseClick(welcome.account, Qt.MouseButton.LeftButton)
+    dialog = window.account.dialog
+    assert dialog is not None and dialog.isVisible() and not welcome.isVisible()
+    assert dialog.chosen_provider() is Provider.PRODUCTION
+    qtbot.waitUntil(lambda: not first_start(paths))  # the outbox now exists
+
+
+def test_choosing_the_demo_keeps_the_embedded_sandbox_and_is_not_asked_again(
+    qtbot: QtBot, paths: Paths, open_window: WindowFactory
+) -> None:
+    window = open_window(paths)
+    welcome = window.account.welcome()
+    qtbot.keyClick(welcome, Qt.Key.Key_Escape)
+    assert window.account.dialog is None
+    qtbot.waitUntil(paths.settings_file.exists)
+    assert load_settings(paths).profile.embedded
+    assert not first_start(paths)
+
+
+def test_the_settings_menu_opens_the_account_dialog(
+    qtbot: QtBot, paths: Paths, open_window: WindowFactory
+) -> None:
+    window = open_window(paths)
+    i18n.set_language("en")
+    assert window.account_action in window.settings_menu.actions()
+    qtbot.waitUntil(lambda: window.account_action.text() == "&Account…")
+    window.account_action.trigger()
+    dialog = window.account.dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.chosen_provider() is Provider.DEMO, "it opens on the active service"
+
+
+def _ledger(provider: SandboxServer) -> dict[str, object]:
+    with provider.admin_client(timeout=30) as admin:
+        accounts = admin.get("/_sandbox/ledger").json()["accounts"]
+    return next(a for a in accounts if a["user"] == USER)
+
+
+def _save_account(qtbot: QtBot, window: MainWindow, provider: SandboxServer, sign: bool) -> None:
+    dialog = window.account.edit()
+    qtbot.waitUntil(lambda: dialog.keyring is not None)
+    fill(dialog, provider, "rahasia-7", sign=sign)
+    with qtbot.waitSignal(window.account.changed, timeout=10000):
+        qtbot.mouseClick(dialog.save, Qt.MouseButton.LeftButton)
+
+
+@pytest.mark.slow
+def test_a_saved_account_takes_over_the_sync_and_buys_nothing_without_a_signing_ca(
+    qtbot: QtBot,
+    paths: Paths,
+    tmp_path: Path,
+    open_window: WindowFactory,
+    provider: SandboxServer,
+    alt_keyring: Path,
+) -> None:
+    i18n.set_language("en")
+    window = open_window(paths, sync=True)
+    bridge = window.bridge
+    assert bridge is not None
+    qtbot.waitUntil(lambda: bridge.running, timeout=60000)  # the demo service first
+    before = _ledger(provider)
+
+    with qtbot.waitSignal(bridge.failed, timeout=30000) as refused:
+        _save_account(qtbot, window, provider, sign=False)
+    assert "no signature trust root" in str(refused.args[0])
+    assert "no signature trust root" in window.status.connection.text()
+    # Queued only now: the demo service's runner would have stamped it (see the report on
+    # requests in flight when the provider changes).
+    box = Outbox.open(paths)
+    pdf = make_pdf(tmp_path / "surat.pdf")
+    queued = queue_file(box, paths, pdf, IntakeOptions(doc_type="3")).request
+    qtbot.wait(1500)  # a runner, were one running, would have taken it by now
+    after = _ledger(provider)
+    assert (after["spent"], after["serials"]) == (before["spent"], before["serials"])
+    assert box.get(queued.id).state == State.QUEUED
+
+    with qtbot.waitSignal(bridge.started, timeout=30000):
+        _save_account(qtbot, window, provider, sign=True)
+    qtbot.waitUntil(lambda: box.get(queued.id).state == State.DONE, timeout=60000)
+    charged = _ledger(provider)
+    assert charged["spent"] == before["spent"] + 1
+    assert [s["sn"] for s in charged["serials"]] == [box.get(queued.id).sn]
+    box.close()
