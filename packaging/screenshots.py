@@ -18,6 +18,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import keyring
+import keyring.backend
+import keyring.errors
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "core"), str(ROOT / "desktop")]
@@ -27,15 +31,19 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from tests.pdfs import make_garbage, make_pdf  # noqa: E402
 
 from meterai import i18n  # noqa: E402
+from meterai.account import Provider  # noqa: E402
 from meterai.intake import IntakeOptions, queue_file  # noqa: E402
 from meterai.kiosk.setup import KioskChoice, KioskSetup, check_choice  # noqa: E402
 from meterai.messages import Message  # noqa: E402
 from meterai.outbox import Outbox, State  # noqa: E402
+from meterai.sandbox import SandboxServer  # noqa: E402
 from meterai.sandbox.ledger import Ledger  # noqa: E402
 from meterai.sandbox.server import DATABASE_NAME  # noqa: E402
 from meterai.settings import Paths, Settings, resolve_paths  # noqa: E402
 from meterai.sync.events import BytesMoved, Waiting  # noqa: E402
 from meterai_desk import qtranslator  # noqa: E402
+from meterai_desk.dialogs.account_dialog import AccountDialog  # noqa: E402
+from meterai_desk.dialogs.welcome_dialog import WelcomeDialog  # noqa: E402
 from meterai_desk.main_window import MainWindow  # noqa: E402
 from meterai_desk.sync_bridge import SyncBridge  # noqa: E402
 from meterai_desk.tasks import TaskRunner  # noqa: E402
@@ -102,6 +110,9 @@ def busy_outbox(paths: Paths, work: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument(
+        "--only", choices=("all", "account"), default="all", help="account: 5-welcome, 6-account"
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -112,7 +123,9 @@ def main() -> int:
         work = Path(tmp)
         for lang in i18n.LANGUAGES:
             i18n.set_language(lang)
-            shots(work / lang, out)
+            if args.only == "all":
+                shots(work / lang, out)
+            account_shots(work / lang / "account", out)
     QCoreApplication.processEvents()
     return 0
 
@@ -209,6 +222,52 @@ def kiosk_shot(work: Path, out: Path) -> None:
     settle(500, lambda: panel.low_balance.isVisible(), 30)
     shoot(window, out, "4-kiosk")
     window.quit_now()
+
+
+class _NoKeyringWrites(keyring.backend.KeyringBackend):
+    """The pictures say "will be saved in the system keyring" wherever they are made,
+    and nothing reaches the keyring of the machine that makes them."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.PasswordSetError("screenshots store nothing")
+
+    def delete_password(self, service: str, username: str) -> None:
+        return None
+
+
+def account_shots(work: Path, out: Path) -> None:
+    """The first-start welcome, and the account dialog after a real Test connection
+    against the sandbox over HTTPS with an account of its own."""
+    work.mkdir(parents=True)
+    keyring.set_keyring(_NoKeyringWrites())
+    welcome = WelcomeDialog()
+    welcome.show()
+    shoot(welcome, out, "5-welcome")
+    welcome.close()
+    with SandboxServer(work / "provider") as server:
+        with server.admin_client(timeout=30) as admin:
+            body = {"user": "loket-sukamaju", "password": "rahasia", "balance": 250}
+            assert admin.post("/_sandbox/accounts", json=body).status_code == 200
+        paths = resolve_paths(work / "data")
+        tasks = TaskRunner(paths)
+        dialog = AccountDialog(paths, Settings(), tasks, None, Provider.CUSTOM)
+        for edit in dialog.urls.values():
+            edit.setText(server.base_url)
+        dialog.user.setText("loket-sukamaju")
+        dialog.password.setText("rahasia")
+        dialog.tls_ca.setText(str(server.ca_file))
+        dialog.sign_ca.setText(str(server.ca_file))
+        dialog.show()
+        dialog.run_test()
+        settle(300, lambda: dialog.report is not None, limit=30)
+        shoot(dialog, out, "6-account")
+        dialog.close()
+        tasks.shutdown()
 
 
 if __name__ == "__main__":

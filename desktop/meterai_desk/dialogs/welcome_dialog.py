@@ -14,13 +14,14 @@ from PySide6.QtWidgets import (
     QCommandLinkButton,
     QDialog,
     QLabel,
-    QLayout,
     QVBoxLayout,
     QWidget,
 )
 
 from meterai.i18n import _
 from meterai_desk.icons import app_icon
+
+WIDTH = 560
 
 
 class WelcomeChoice(StrEnum):
@@ -46,17 +47,15 @@ class WelcomeDialog(QDialog):
         self.demo.setDefault(True)
         self.account = QCommandLinkButton(self)
         self.account.setObjectName("connectAccount")
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.setSpacing(10)
-        # Grow with the words (Indonesian is longer) instead of clipping them.
-        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         for widget in (self.heading, self.intro, self.demo, self.account):
             layout.addWidget(widget)
         self.demo.clicked.connect(lambda: self._choose(WelcomeChoice.DEMO))
         self.account.clicked.connect(lambda: self._choose(WelcomeChoice.ACCOUNT))
         self.rejected.connect(lambda: self._choose(WelcomeChoice.DEMO, close=False))
+        self.resize(WIDTH, 0)
         self.retranslate()
-        self.resize(560, 0)
 
     def _choose(self, choice: WelcomeChoice, *, close: bool = True) -> None:
         if self.choice is not None:
@@ -89,6 +88,12 @@ class WelcomeDialog(QDialog):
         self.account.setDescription(
             _("Use the e-Meterai account (user name and password) your distributor gave you.")
         )
+        self._fit()
+
+    def _fit(self) -> None:
+        """As tall as the words need at this width: a layout's minimum size ignores the
+        height a wrapped label needs, and Indonesian runs longer than English."""
+        self.setMinimumHeight(self._layout.heightForWidth(max(self.width(), WIDTH)))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
