@@ -30,19 +30,19 @@ PYTHON = sys.executable
 METERAI = str(Path(sys.executable).with_name("meterai"))
 JSON_MARK = "BENCH-ROWS-JSON:"
 DEFAULT_BOX = (420.0, 60.0, 520.0, 160.0)
-"""The stamp rectangle the sandbox tests use (tests.core.sandbox.client.DEFAULT_BOX)."""
+"""The stamp rectangle the sandbox tests use (tests.support.api_client.DEFAULT_BOX)."""
 
 
 def make_pdf(path: Path, **kwargs: Any) -> Path:
     """The tests' PDF maker (imported here, after ``sys.path`` knows the repository)."""
-    from tests.pdfs import make_pdf as real
+    from tests.support.pdfs import make_pdf as real
 
     return real(path, **kwargs)
 
 
 def api_client(server: Any, **kwargs: Any) -> Any:
     """The tests' raw provider API client."""
-    from tests.core.sandbox.client import ApiClient
+    from tests.support.api_client import ApiClient
 
     return ApiClient(server, **kwargs)
 

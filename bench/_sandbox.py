@@ -54,7 +54,7 @@ class ExternalSandbox:
 
     def settings_for(self, paths: Paths) -> Settings:
         """The data dir's active profile points at this sandbox, as the sync tests do."""
-        from tests.core.sync.conftest import point_at  # after _common put the repo on sys.path
+        from tests.support.sandbox import point_at  # after _common put the repo on sys.path
 
         return point_at(paths, self)  # type: ignore[arg-type]
 

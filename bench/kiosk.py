@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "core")]
 
-from tests.core.kiosk.conftest import pdf_bytes  # noqa: E402
-from tests.core.sync.conftest import point_at  # noqa: E402
+from tests.support.kiosk import pdf_bytes  # noqa: E402
+from tests.support.sandbox import point_at  # noqa: E402
 
 from meterai.kiosk import FolderDefaults, Kiosk, KioskConfig  # noqa: E402
 from meterai.kiosk.settle import SettleRules  # noqa: E402

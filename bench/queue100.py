@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
-from tests.pdfs import make_pdf  # noqa: E402
+from tests.support.pdfs import make_pdf  # noqa: E402
 
 METERAI = Path(sys.executable).with_name("meterai")
 

@@ -24,8 +24,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "core")]
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: E402
 from pyhanko.sign import fields, signers  # noqa: E402
-from tests.core.sandbox.client import DEFAULT_BOX, ApiClient  # noqa: E402
-from tests.pdfs import make_pdf  # noqa: E402
+from tests.support.api_client import DEFAULT_BOX, ApiClient  # noqa: E402
+from tests.support.pdfs import make_pdf  # noqa: E402
 
 from meterai.sandbox import SandboxServer  # noqa: E402
 from meterai.sandbox.signer import stamp_style  # noqa: E402

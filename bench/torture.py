@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.core.sync.conftest import Admin, point_at, queue_documents
-from tests.core.sync.torture_kit import POINTS, Tally, drain, judge, kill_run
+from tests.support.sandbox import Admin, point_at, queue_documents
+from tests.support.torture_kit import POINTS, Tally, drain, judge, kill_run
 
 from meterai.sandbox import SandboxServer
 from meterai.settings import resolve_paths

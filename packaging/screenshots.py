@@ -28,7 +28,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "core"), str(ROOT / "desktop")]
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QPointF, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
-from tests.pdfs import make_garbage, make_pdf  # noqa: E402
+from tests.support.pdfs import make_garbage, make_pdf  # noqa: E402
 
 from meterai import i18n  # noqa: E402
 from meterai.account import Provider  # noqa: E402

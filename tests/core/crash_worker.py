@@ -12,12 +12,12 @@ import sys
 from itertools import count
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for tests.pdfs
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for tests.support
 
 from meterai.intake import IntakeOptions, queue_file
 from meterai.outbox.store import Outbox
 from meterai.settings import resolve_paths
-from tests.pdfs import make_pdf
+from tests.support.pdfs import make_pdf
 
 
 def main(data_dir: str, scratch: str, seed: str) -> None:

@@ -22,7 +22,7 @@ from meterai.account import (
 )
 from meterai.credentials import CredentialsMissing, forget_session_passwords, get_password
 from meterai.settings import PERURI_STAGING, SERVICES, Paths, Settings, load_settings
-from tests.core.provider.test_credentials import MemoryKeyring, memory_keyring
+from tests.support.keyring import MemoryKeyring, memory_keyring
 
 __all__ = ["memory_keyring"]  # a fixture, used by name
 

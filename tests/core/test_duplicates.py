@@ -15,7 +15,7 @@ from meterai.cli.main import run
 from meterai.intake import DuplicateDocument, IntakeOptions, queue_file, queue_files
 from meterai.outbox import Outbox
 from meterai.settings import Paths
-from tests.pdfs import make_pdf
+from tests.support.pdfs import make_pdf
 
 
 def _cli(paths: Paths, *args: str) -> int:

@@ -14,7 +14,7 @@ import pytest
 
 from meterai import i18n
 from meterai.i18n import translations
-from tests.core.catalogue import (
+from tests.support.catalogue import (
     CORE,
     DESKTOP,
     PLURAL_RULE,

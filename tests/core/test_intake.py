@@ -11,7 +11,7 @@ from meterai.errors import NotARegularFile, PdfRejected
 from meterai.intake import Accepted, IntakeOptions, queue_files
 from meterai.outbox import Outbox, State
 from meterai.settings import Paths
-from tests.pdfs import make_encrypted, make_pdf
+from tests.support.pdfs import make_encrypted, make_pdf
 
 
 def test_a_batch_queues_the_good_files_and_names_the_bad_one(paths: Paths, tmp_path: Path) -> None:

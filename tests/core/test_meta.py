@@ -18,7 +18,7 @@ import meterai
 from meterai import i18n
 from meterai.cli.main import build_parser, run
 from meterai.errors import MeteraiError
-from tests.core.catalogue import REPO, entries, placeholders
+from tests.support.catalogue import REPO, entries, placeholders
 
 FORBIDDEN = ("PySide6", "shiboken6", "meterai_desk")
 
@@ -186,3 +186,29 @@ def test_the_import_linter_contract_is_kept() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 kept, 0 broken" in done.stdout or "broken" not in done.stdout
+
+
+# --- shared test helpers live in tests/support/ -------------------------------------------
+
+
+def _foreign_conftest(path: Path, line: str) -> bool:
+    """``line`` imports a conftest other than the one of ``path``'s own package."""
+    words = line.split()
+    if len(words) < 2 or words[0] not in {"from", "import"} or "conftest" not in words[1]:
+        return False
+    own = ".".join(path.relative_to(REPO).parent.parts)
+    return not (words[1].startswith(".") or words[1] == f"{own}.conftest")
+
+
+def test_nothing_imports_another_packages_conftest() -> None:
+    """A conftest imported from elsewhere registers its fixtures twice and drags its
+    package's set-up into ``bench/``: helpers shared by tests and benchmarks live in
+    ``tests/support/``."""
+    offenders = [
+        f"{path.relative_to(REPO)}:{number}"
+        for folder in ("tests", "bench", "packaging")
+        for path in sorted((REPO / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _foreign_conftest(path, line)
+    ]
+    assert offenders == []

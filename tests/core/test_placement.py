@@ -38,7 +38,7 @@ from meterai.placement import (
     validate,
     visual_to_user,
 )
-from tests.pdfs import A4, make_garbage, make_pdf, make_zero_pages, write_objects
+from tests.support.pdfs import A4, make_garbage, make_pdf, make_zero_pages, write_objects
 
 ROTATIONS: tuple[Rotation, ...] = (0, 90, 180, 270)
 CROP = (50.0, 60.0, 545.0, 800.0)  # 495 × 740, off-centre on A4 so a wrong origin shows

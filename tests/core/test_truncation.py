@@ -10,7 +10,7 @@ from meterai.errors import ConfigError, VerificationError
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, Profile, Settings, load_settings, save_settings
 from meterai.verify import Expectation, load_trust_roots, verify_stamped
-from tests.pdfs import make_pdf
+from tests.support.pdfs import make_pdf
 
 
 def _offsets(size: int, limit: int = 400) -> list[int]:
@@ -55,7 +55,7 @@ def test_document_copy_cut_anywhere_fails_its_hash(paths: Paths, tmp_path: Path)
 
 def test_stamped_file_cut_anywhere_is_refused(tmp_path: Path) -> None:
     with SandboxServer(tmp_path / "sandbox") as server:
-        from tests.core.sandbox.client import ApiClient
+        from tests.support.api_client import ApiClient
 
         api = ApiClient(server)
         api.login()

@@ -17,9 +17,9 @@ from meterai import verify
 from meterai.errors import VerificationError
 from meterai.sandbox import SandboxServer, tamper
 from meterai.verify import Expectation, load_trust_roots, verify_stamped
-from tests.core import damage
-from tests.core.sandbox.client import DEFAULT_BOX, ApiClient
-from tests.pdfs import make_pdf
+from tests.support import damage
+from tests.support.api_client import DEFAULT_BOX, ApiClient
+from tests.support.pdfs import make_pdf
 
 # A nine-page document's pages in a nested page tree: nodes inside nodes, and nodes on
 # both sides of a page, so counting from either end is exercised.

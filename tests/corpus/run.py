@@ -25,7 +25,7 @@ from typing import Any
 
 from meterai.sandbox import SandboxServer
 from meterai.settings import resolve_paths
-from tests.core.sync.conftest import point_at
+from tests.support.sandbox import point_at
 
 ADD_TIMEOUT = 60.0
 VERIFY_TIMEOUT = 60.0

@@ -21,9 +21,9 @@ from meterai.outbox import Outbox, State
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, load_settings
 from meterai_desk.main_window import MainWindow
-from tests.desktop.conftest import WindowFactory
 from tests.desktop.dialogs.test_account_dialog import USER, alt_keyring, fill, provider
-from tests.pdfs import make_pdf
+from tests.support.desktop import WindowFactory
+from tests.support.pdfs import make_pdf
 
 __all__ = ["alt_keyring", "provider"]  # fixtures, used by name
 

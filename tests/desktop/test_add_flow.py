@@ -9,8 +9,8 @@ from pytestqt.qtbot import QtBot
 
 from meterai.outbox import Outbox, State
 from meterai.settings import Paths
-from tests.desktop.conftest import WindowFactory, add_and_wait, describe, drag
-from tests.pdfs import make_pdf
+from tests.support.desktop import WindowFactory, add_and_wait, describe, drag
+from tests.support.pdfs import make_pdf
 
 
 def test_add_place_describe_confirm_queues_a_request(

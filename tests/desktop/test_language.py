@@ -14,7 +14,7 @@ from meterai.i18n import LOCALE_DIR
 from meterai.outbox import NewRequest, Outbox
 from meterai.settings import Paths, load_settings
 from meterai_desk.main_window import MainWindow
-from tests.desktop.conftest import WindowFactory
+from tests.support.desktop import WindowFactory
 
 TAGS = re.compile(r"<[^>]+>")
 

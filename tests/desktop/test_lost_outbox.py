@@ -7,7 +7,7 @@ from pytestqt.qtbot import QtBot
 
 from meterai.outbox import NewRequest, Outbox
 from meterai.settings import Paths
-from tests.desktop.conftest import WindowFactory
+from tests.support.desktop import WindowFactory
 
 SHA = "ef" * 32
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.cli.test_self_test import self_test_env, untouched
+from tests.support.cli import self_test_env, untouched
 
 
 @pytest.mark.slow

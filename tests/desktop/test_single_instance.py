@@ -24,8 +24,8 @@ from meterai.logs import LOG_NAME
 from meterai.settings import Paths
 from meterai_desk import app, single_instance
 from meterai_desk.single_instance import SingleInstance, hand_over, server_name
-from tests.desktop.conftest import WindowFactory
-from tests.pdfs import make_pdf
+from tests.support.desktop import WindowFactory
+from tests.support.pdfs import make_pdf
 
 DESK = Path(sys.executable).with_name("meterai-desk")
 

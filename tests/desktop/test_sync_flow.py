@@ -21,8 +21,8 @@ from meterai_desk.dialogs.close_dialog import CloseChoice, CloseDialog
 from meterai_desk.main_window import MainWindow
 from meterai_desk.sync_bridge import SyncBridge
 from meterai_desk.tasks import TaskRunner, share_the_gil_fairly
-from tests.desktop.conftest import WindowFactory, add_and_wait, describe, drag
-from tests.pdfs import make_pdf
+from tests.support.desktop import WindowFactory, add_and_wait, describe, drag
+from tests.support.pdfs import make_pdf
 
 
 def _rows(paths: Paths) -> list:

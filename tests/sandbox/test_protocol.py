@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.core.sandbox.verifying import check_with_pdfsig, check_with_pyhanko, pdfsig_available
-from tests.pdfs import make_pdf
+from tests.support.pdfs import make_pdf
+from tests.support.verifying import check_with_pdfsig, check_with_pyhanko, pdfsig_available
 
 READY = re.compile(r"^sandbox ready: (?P<url>https://127\.0\.0\.1:\d+) ca: (?P<ca>.+)$")
 

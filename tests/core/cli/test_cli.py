@@ -10,40 +10,16 @@ import hashlib
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from meterai.outbox import Outbox
 from meterai.settings import resolve_paths
-from tests.pdfs import make_encrypted, make_garbage, make_pdf, make_unreadable_box
-from tests.signing import sign_pdf
-
-METERAI = Path(sys.executable).with_name("meterai")
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
-LOCALE_VARS = ("METERAI_LANG", "METERAI_HOME", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-def meterai(*args: str | Path, home: Path, lang_env: str = "C.UTF-8") -> Result:
-    """Run the console script with a neutral locale: Indonesian unless asked otherwise."""
-    env = {k: v for k, v in os.environ.items() if k not in LOCALE_VARS}
-    env.update(HOME=str(home), LANG=lang_env)
-    done = subprocess.run(
-        [str(METERAI), *map(str, args)], capture_output=True, text=True, env=env, timeout=120
-    )
-    assert "Traceback" not in done.stderr, done.stderr
-    return Result(done.returncode, done.stdout, done.stderr)
+from tests.support.cli import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, meterai, status_json
+from tests.support.pdfs import make_encrypted, make_garbage, make_pdf, make_unreadable_box
+from tests.support.signing import sign_pdf
 
 
 def sha256(path: Path) -> str:
@@ -73,13 +49,6 @@ def data(tmp_path: Path) -> Path:
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
-
-
-def status_json(data: Path, home: Path) -> list[dict[str, object]]:
-    result = meterai("--data-dir", data, "status", "--json", home=home)
-    assert result.code == EXIT_OK, result.err
-    rows: list[dict[str, object]] = json.loads(result.out)
-    return rows
 
 
 def queue_good(data: Path, home: Path, good: Path) -> int:

@@ -25,8 +25,8 @@ import pytest
 
 from meterai.sandbox import SandboxServer
 from meterai.settings import resolve_paths
-from tests.core.sync.conftest import Admin, admin, point_at, provider
-from tests.pdfs import make_pdf
+from tests.support.pdfs import make_pdf
+from tests.support.sandbox import Admin, admin, point_at, provider
 
 __all__ = ["admin", "provider"]
 

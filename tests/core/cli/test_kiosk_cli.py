@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.cli.test_cli import EXIT_USAGE, meterai
-from tests.pdfs import make_pdf
+from tests.support.cli import EXIT_USAGE, meterai
+from tests.support.pdfs import make_pdf
 
 
 @pytest.fixture

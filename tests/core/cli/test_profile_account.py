@@ -17,8 +17,8 @@ import pytest
 from meterai.cli.main import run
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, resolve_paths
-from tests.core.provider.test_credentials import MemoryKeyring, memory_keyring, no_keyring
-from tests.core.sync.conftest import queue_documents
+from tests.support.keyring import MemoryKeyring, memory_keyring, no_keyring
+from tests.support.sandbox import queue_documents
 
 __all__ = ["memory_keyring", "no_keyring"]  # fixtures, used by name
 

@@ -14,26 +14,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-
-
-def self_test_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """A child's environment: the user's data folder and keyring are ones the test watches."""
-    env = dict(os.environ)
-    env.update(
-        HOME=str(tmp_path / "home"),
-        METERAI_HOME=str(tmp_path / "user-data"),
-        PYTHON_KEYRING_BACKEND="tests.core.cli.keyring_spy.SpyKeyring",
-        KEYRING_SPY_LOG=str(tmp_path / "keyring-uses.log"),
-        PYTHONPATH=os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]),
-        **extra,
-    )
-    return env
-
-
-def untouched(tmp_path: Path) -> None:
-    assert not (tmp_path / "user-data").exists(), "the user's data folder was created"
-    assert not (tmp_path / "keyring-uses.log").exists(), (tmp_path / "keyring-uses.log").read_text()
+from tests.support.cli import self_test_env, untouched
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from meterai.sandbox import SandboxServer, tamper
-from tests.core import damage
-from tests.core.cli.test_cli import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, meterai
-from tests.core.sandbox.client import DEFAULT_BOX, ApiClient
-from tests.pdfs import make_pdf
+from tests.support import damage
+from tests.support.api_client import DEFAULT_BOX, ApiClient
+from tests.support.cli import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, meterai
+from tests.support.pdfs import make_pdf
 
 RECT = ",".join(f"{v:g}" for v in DEFAULT_BOX)
 

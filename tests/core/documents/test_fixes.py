@@ -21,7 +21,7 @@ from meterai.documents import (
 )
 from meterai.documents.readers import readers_agree
 from meterai.errors import InputError
-from tests import pdfs
+from tests.support import pdfs
 
 SSCASN_LIMIT = 800_000
 

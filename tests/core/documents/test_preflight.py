@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from meterai import i18n
 from meterai.documents import Code, Fix, PreflightReport, Severity, preflight
 from meterai.documents.targets import TARGETS
-from tests import pdfs, signing
+from tests.support import pdfs, signing
 
 LETTER = (612.0, 792.0)
 

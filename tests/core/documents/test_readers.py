@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from meterai.documents.readers import Reader, listening, readers_agree
-from tests import pdfs, signing
+from tests.support import pdfs, signing
 
 
 def _readers(path: Path | bytes, **kwargs: bool) -> set[Reader]:

@@ -9,7 +9,7 @@ import pytest
 
 from meterai.documents import DocumentStore
 from meterai.fsutil import TEMP_PREFIX
-from tests import pdfs
+from tests.support import pdfs
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from meterai.kiosk.taking import Duplicate, FolderInvalid, Rejected, Taken
 from meterai.outbox import State
 from meterai.settings import Paths, load_settings
 from meterai.sync.runner import SyncRunner
-from tests.core.kiosk.conftest import Running, pdf_bytes, sha256, slow_write
-from tests.core.sync.conftest import Admin
-from tests.pdfs import make_garbage
+from tests.support.kiosk import Running, pdf_bytes, sha256, slow_write
+from tests.support.pdfs import make_garbage
+from tests.support.sandbox import Admin
 
 CUSTOMERS = ("budi", "siti", "notaris-agus", "sekolah-1")
 

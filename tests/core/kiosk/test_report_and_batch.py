@@ -15,9 +15,9 @@ from meterai.cli.context import CliContext
 from meterai.cli.main import run
 from meterai.outbox import Outbox
 from meterai.settings import Paths, Settings
-from tests.core.kiosk.conftest import Running, pdf_bytes, slow_write
-from tests.core.sync.conftest import Admin
-from tests.pdfs import make_garbage, make_pdf
+from tests.support.kiosk import Running, pdf_bytes, slow_write
+from tests.support.pdfs import make_garbage, make_pdf
+from tests.support.sandbox import Admin
 
 
 def _cli(paths: Paths, *args: str) -> tuple[int, str, str]:

@@ -13,8 +13,8 @@ from pathlib import Path
 from meterai.outbox import Outbox, State
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths
-from tests.core.kiosk.conftest import pdf_bytes, sha256, slow_write
-from tests.core.sync.conftest import Admin
+from tests.support.kiosk import pdf_bytes, sha256, slow_write
+from tests.support.sandbox import Admin
 
 COUNT = 40
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from meterai.kiosk.settle import Settler, SettleRules, looks_complete
-from tests.pdfs import make_pdf
+from tests.support.pdfs import make_pdf
 
 RULES = SettleRules(settle=2.0, grace=0.3, stale=60.0)
 P = Path("/inbox/budi/a.pdf")

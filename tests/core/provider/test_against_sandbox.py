@@ -22,7 +22,7 @@ from meterai.provider import (
 )
 from meterai.sandbox import SandboxServer
 from meterai.settings import SERVICES, Profile
-from tests.pdfs import make_pdf
+from tests.support.pdfs import make_pdf
 
 
 @pytest.fixture(scope="module")

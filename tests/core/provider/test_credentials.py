@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import keyring
 import keyring.backend
 import pytest
-from keyring.backends import fail
 
 from meterai import credentials
 from meterai.credentials import (
@@ -20,47 +17,12 @@ from meterai.credentials import (
     store_password,
 )
 from meterai.settings import Profile
+from tests.support.keyring import MemoryKeyring, memory_keyring, no_keyring
+
+__all__ = ["memory_keyring", "no_keyring"]
 
 PERURI = Profile(name="kiosk", kind="peruri", base_urls={}, user="pemungut")
 SANDBOX = Profile(name="sandbox", kind="sandbox", user="demo")
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
 
 
 def test_keyring_first(memory_keyring: MemoryKeyring) -> None:

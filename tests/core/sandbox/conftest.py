@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from meterai.sandbox import SandboxServer
-from tests.core.sandbox.client import ApiClient
+from tests.support.api_client import ApiClient
 
 
 @pytest.fixture(scope="session")

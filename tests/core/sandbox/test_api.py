@@ -9,9 +9,9 @@ import pikepdf
 
 from meterai.provider.peruri import SERIAL_FORMAT
 from meterai.sandbox import SandboxServer
-from tests import pdfs
-from tests.core.sandbox.client import ApiClient
-from tests.pdfs import make_encrypted, make_pdf, make_signed
+from tests.support import pdfs
+from tests.support.api_client import ApiClient
+from tests.support.pdfs import make_encrypted, make_pdf, make_signed
 
 
 def test_login_ok_and_refused(api: ApiClient) -> None:

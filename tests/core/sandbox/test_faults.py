@@ -12,8 +12,8 @@ import pytest
 
 from meterai.sandbox import tamper
 from meterai.sandbox.faults import FaultConfigError, FaultPlan
-from tests.core.sandbox.client import ApiClient
-from tests.pdfs import make_pdf
+from tests.support.api_client import ApiClient
+from tests.support.pdfs import make_pdf
 
 DROPPED = (httpx.RemoteProtocolError, httpx.ReadError)
 

@@ -14,8 +14,8 @@ from meterai.cli.context import CliContext
 from meterai.sandbox import NotLoopback, SandboxServer
 from meterai.sandbox.ledger import AccountExists
 from meterai.settings import resolve_paths
-from tests.core.sandbox.client import ApiClient
-from tests.pdfs import make_pdf
+from tests.support.api_client import ApiClient
+from tests.support.pdfs import make_pdf
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::", "example.org"])

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.sandbox.client import ApiClient
-from tests.core.sandbox.verifying import check_with_pdfsig, check_with_pyhanko, pdfsig_available
-from tests.pdfs import make_pdf
+from tests.support.api_client import ApiClient
+from tests.support.pdfs import make_pdf
+from tests.support.verifying import check_with_pdfsig, check_with_pyhanko, pdfsig_available
 
 
 def test_stamp_validates_against_the_sandbox_ca(api: ApiClient, sandbox, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from meterai.settings import Paths, load_settings
 from meterai.sync.engine import Session
 from meterai.sync.runner import SyncRunner
 from meterai.verify import Expectation, load_trust_roots, verify_stamped
-from tests.core.sync.conftest import FAST, Admin, queue_documents
+from tests.support.sandbox import FAST, Admin, queue_documents
 
 
 def _stored_serials(paths: Paths) -> set[str]:

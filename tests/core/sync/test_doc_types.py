@@ -22,8 +22,8 @@ from meterai.outbox.db import open_connection
 from meterai.outbox.migrations import migrate
 from meterai.outbox.store import purchase_tag
 from meterai.settings import Paths
-from tests.core.sync.conftest import Admin, drain, queue_documents, row_of
-from tests.pdfs import make_pdf
+from tests.support.pdfs import make_pdf
+from tests.support.sandbox import Admin, drain, queue_documents, row_of
 
 
 def _cli(paths: Paths, *args: str) -> int:

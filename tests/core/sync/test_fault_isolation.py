@@ -31,7 +31,7 @@ from meterai.sync.backoff import Backoff
 from meterai.sync.engine import Engine
 from meterai.sync.runner import SyncRunner
 from meterai.tracebacks import EVIDENCE_PREFIX
-from tests.core.sync.conftest import FAST, Admin, queue_documents
+from tests.support.sandbox import FAST, Admin, queue_documents
 
 
 @pytest.fixture(autouse=True)

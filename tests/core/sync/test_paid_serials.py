@@ -17,8 +17,8 @@ from meterai.outbox import Outbox, State
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths
 from meterai.verify import Expectation, load_trust_roots, verify_stamped
-from tests.core.sync.conftest import Admin, drain, queue_documents, row_of
-from tests.pdfs import make_pdf
+from tests.support.pdfs import make_pdf
+from tests.support.sandbox import Admin, drain, queue_documents, row_of
 
 REFUSE_ONCE = {
     "seed": 1,

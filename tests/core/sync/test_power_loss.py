@@ -34,8 +34,8 @@ from meterai.outbox import Outbox, State
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, load_settings, resolve_paths
 from meterai.sync.runner import SyncRunner
-from tests.core.sync.conftest import FAST, Admin, point_at
-from tests.pdfs import make_pdf
+from tests.support.pdfs import make_pdf
+from tests.support.sandbox import FAST, Admin, point_at
 
 pytestmark = [
     pytest.mark.slow,

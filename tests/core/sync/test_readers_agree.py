@@ -17,8 +17,8 @@ from meterai.intake import IntakeOptions, queue_file
 from meterai.outbox import Outbox, State
 from meterai.settings import Paths, load_settings
 from meterai.sync.runner import SyncRunner
-from tests import pdfs
-from tests.core.sync.conftest import FAST, Admin
+from tests.support import pdfs
+from tests.support.sandbox import FAST, Admin
 
 
 @pytest.mark.parametrize(

@@ -14,9 +14,9 @@ import pytest
 from meterai.outbox.backup import generations
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, resolve_paths
-from tests.core.cli.test_cli import EXIT_FAILED, EXIT_OK, meterai, status_json
-from tests.core.sync.conftest import Admin, point_at
-from tests.pdfs import make_pdf
+from tests.support.cli import EXIT_FAILED, EXIT_OK, meterai, status_json
+from tests.support.pdfs import make_pdf
+from tests.support.sandbox import Admin, point_at
 
 
 def _add(paths: Paths, home: Path, *files: Path) -> None:

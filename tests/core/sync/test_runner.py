@@ -21,8 +21,8 @@ from meterai.sync.engine import Engine, Session, Verdict
 from meterai.sync.events import Event, StateChanged
 from meterai.sync.runner import SyncRunner
 from meterai.verify import Expectation, load_trust_roots, verify_stamped
-from tests.core.sync.conftest import FAST, Admin, drain, point_at, queue_documents
-from tests.pdfs import make_pdf
+from tests.support.pdfs import make_pdf
+from tests.support.sandbox import FAST, Admin, drain, point_at, queue_documents
 
 
 def _assert_all_done_once(paths: Paths, admin: Admin, count: int, provider: SandboxServer) -> None:

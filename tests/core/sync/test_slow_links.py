@@ -27,8 +27,8 @@ from meterai.sandbox import SandboxServer
 from meterai.settings import SERVICES, Paths, load_settings
 from meterai.sync.events import BytesMoved, Event
 from meterai.sync.runner import RunnerConfig, SyncRunner
-from tests.core.sync.conftest import FAST, Admin, queue_documents
-from tests.pdfs import make_pdf
+from tests.support.pdfs import make_pdf
+from tests.support.sandbox import FAST, Admin, queue_documents
 
 
 def _queue_big(paths: Paths, folder: Path, image_bytes: int) -> int:

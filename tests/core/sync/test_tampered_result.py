@@ -16,7 +16,7 @@ import pytest
 from meterai import i18n
 from meterai.outbox import Outbox, State
 from meterai.settings import Paths
-from tests.core.sync.conftest import Admin, drain, queue_documents
+from tests.support.sandbox import Admin, drain, queue_documents
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ import pytest
 
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, resolve_paths
-from tests.core.sync.conftest import Admin, point_at, queue_documents
-from tests.core.sync.torture_kit import POINTS, drain, judge, kill_run, random_kills
+from tests.support.sandbox import Admin, point_at, queue_documents
+from tests.support.torture_kit import POINTS, drain, judge, kill_run, random_kills
 
 
 def _fresh(tmp_path: Path, provider: SandboxServer, count: int) -> Paths:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from meterai.sandbox import SandboxServer
-from tests.core.cli.test_cli import EXIT_FAILED, EXIT_OK, meterai, status_json
-from tests.core.sync.conftest import Admin
-from tests.pdfs import make_pdf
+from tests.support.cli import EXIT_FAILED, EXIT_OK, meterai, status_json
+from tests.support.pdfs import make_pdf
+from tests.support.sandbox import Admin
 
 
 def test_a_peruri_profile_without_a_signing_ca_buys_nothing(

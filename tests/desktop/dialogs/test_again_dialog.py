@@ -13,8 +13,8 @@ from meterai.intake import IntakeOptions, queue_file
 from meterai.outbox import Outbox, RequestRow, State
 from meterai.settings import Paths
 from meterai_desk.dialogs.again_dialog import StampAgainDialog, question
-from tests.desktop.conftest import WindowFactory, add_and_wait, describe
-from tests.pdfs import make_pdf
+from tests.support.desktop import WindowFactory, add_and_wait, describe
+from tests.support.pdfs import make_pdf
 
 
 def _queued_before(paths: Paths, pdf: Path) -> None:

@@ -23,9 +23,9 @@ from meterai.settings import Paths, load_settings
 from meterai_desk.main_window import MainWindow
 from meterai_desk.sync_bridge import default_factory
 from meterai_desk.widgets.outbox_view import COL_CUSTOMER
-from tests.core.kiosk.conftest import pdf_bytes, slow_write
-from tests.desktop.conftest import WindowFactory
-from tests.pdfs import make_garbage, make_pdf
+from tests.support.desktop import WindowFactory
+from tests.support.kiosk import pdf_bytes, slow_write
+from tests.support.pdfs import make_garbage, make_pdf
 
 WAIT_MS = 60_000
 

@@ -14,8 +14,8 @@ from meterai.outbox import Outbox, State
 from meterai.settings import Paths
 from meterai_desk.dialogs.files import ReplacementFileDialog
 from meterai_desk.main_window import MainWindow
-from tests.desktop.conftest import WindowFactory
-from tests.pdfs import make_pdf
+from tests.support.desktop import WindowFactory
+from tests.support.pdfs import make_pdf
 
 SN = "B" * 22
 

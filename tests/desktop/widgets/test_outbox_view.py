@@ -11,8 +11,8 @@ from meterai.outbox import Outbox
 from meterai.settings import Paths
 from meterai.sync.events import BytesMoved
 from meterai_desk.widgets.outbox_view import COL_PROGRESS, ProgressRole
-from tests.desktop.conftest import WindowFactory
-from tests.pdfs import make_pdf
+from tests.support.desktop import WindowFactory
+from tests.support.pdfs import make_pdf
 
 
 def _queue_one(paths: Paths, folder: Path) -> int:

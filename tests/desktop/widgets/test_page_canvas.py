@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from meterai.placement import STAMP_MAX_PT, STAMP_MIN_PT, page_count, page_geometry
 from meterai_desk.widgets.page_canvas import GRIP_PT, PageCanvas, PagePanel
-from tests.pdfs import make_pdf
+from tests.support.pdfs import make_pdf
 
 TOLERANCE = 1.0
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pikepdf
 
-from tests.signing import test_signer
+from tests.support.signing import test_signer
 
 A4 = (595.0, 842.0)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pikepdf
 
-from tests.pdfs import make_pdf
+from tests.support.pdfs import make_pdf
 
 _BYTE_RANGE = re.compile(rb"/ByteRange\s*\[([^\]]*)\]")
 _CONTENTS = re.compile(rb"/Contents\s*<")

@@ -1,6 +1,6 @@
 """A keyring backend that records every use in the file named by ``KEYRING_SPY_LOG``.
 
-Loaded with ``PYTHON_KEYRING_BACKEND=tests.core.cli.keyring_spy.SpyKeyring`` in a child
+Loaded with ``PYTHON_KEYRING_BACKEND=tests.support.keyring_spy.SpyKeyring`` in a child
 process, it shows whether a command asked the keyring anything at all.
 """
 

@@ -1,0 +1,61 @@
+"""The installed ``meterai`` script as a caller meets it: a real process, exit code and words."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+METERAI = Path(sys.executable).with_name("meterai")
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
+LOCALE_VARS = ("METERAI_LANG", "METERAI_HOME", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def meterai(*args: str | Path, home: Path, lang_env: str = "C.UTF-8") -> Result:
+    """Run the console script with a neutral locale: Indonesian unless asked otherwise."""
+    env = {k: v for k, v in os.environ.items() if k not in LOCALE_VARS}
+    env.update(HOME=str(home), LANG=lang_env)
+    done = subprocess.run(
+        [str(METERAI), *map(str, args)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def status_json(data: Path, home: Path) -> list[dict[str, object]]:
+    result = meterai("--data-dir", data, "status", "--json", home=home)
+    assert result.code == EXIT_OK, result.err
+    rows: list[dict[str, object]] = json.loads(result.out)
+    return rows
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def self_test_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A child's environment: the user's data folder and keyring are ones the test watches."""
+    env = dict(os.environ)
+    env.update(
+        HOME=str(tmp_path / "home"),
+        METERAI_HOME=str(tmp_path / "user-data"),
+        PYTHON_KEYRING_BACKEND="tests.support.keyring_spy.SpyKeyring",
+        KEYRING_SPY_LOG=str(tmp_path / "keyring-uses.log"),
+        PYTHONPATH=os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]),
+        **extra,
+    )
+    return env
+
+
+def untouched(tmp_path: Path) -> None:
+    assert not (tmp_path / "user-data").exists(), "the user's data folder was created"
+    assert not (tmp_path / "keyring-uses.log").exists(), (tmp_path / "keyring-uses.log").read_text()
