@@ -31,6 +31,7 @@ GROUPS = (
     "kiosk",
     "report",
     "selftest",
+    "outbox",
 )
 
 

@@ -113,6 +113,24 @@ def keyring_password(url: DatabaseUrl) -> str | None:
         return None
 
 
+def store_password(url: DatabaseUrl, password: str) -> None:
+    """Keep the database's password in the OS keyring, where every counter process finds it."""
+    from meterai import credentials
+    from meterai.errors import UsageError
+
+    if not password:
+        raise UsageError(N_("The password is empty; nothing was stored."))
+    if not credentials.keyring_usable():
+        raise credentials.KeyringUnavailable()
+    import keyring
+    import keyring.errors
+
+    try:
+        keyring.set_password(KEYRING_SERVICE, url.keyring_user, password)
+    except keyring.errors.KeyringError as exc:
+        raise credentials.KeyringUnavailable() from exc
+
+
 def connection_kwargs(url: DatabaseUrl) -> dict[str, Any]:
     """Keyword arguments for ``psycopg.connect``: the keyring's password if there is one."""
     kwargs: dict[str, Any] = {
