@@ -247,6 +247,18 @@ class DiskFull(DiskError):
     )
 
 
+class FileInUse(DiskError):
+    """Windows keeps a file another program holds open from being replaced or deleted."""
+
+    code = "file_in_use"
+    template = N_(
+        "{path} could not be replaced or deleted: another program has it open (a PDF "
+        "viewer, an antivirus scan), or it may not be changed. Nothing was lost; close it "
+        "there and try again."
+    )
+    retryable = True
+
+
 class ConfigError(MeteraiError):
     code = "config"
     template = N_("The settings file {path} cannot be read: {detail}")

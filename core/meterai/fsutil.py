@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
+from meterai import system
 from meterai.errors import NotARegularFile
+from meterai.system import fsync_dir as fsync_dir
 
 TEMP_PREFIX = ".meterai-tmp-"
 _CHUNK = 1 << 20
@@ -26,32 +29,18 @@ _PROBE_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTT
 _PROBE_FLAGS |= getattr(os, "O_BINARY", 0)
 
 
-def fsync_dir(path: Path) -> None:
-    """Make a rename inside ``path`` durable (a no-op where folders cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def open_regular(path: Path) -> BinaryIO:
     """Open ``path`` for reading only if it is a regular file; ``NotARegularFile`` if not.
 
     The one way a user's document (or a kiosk drop) is opened first: a named pipe,
     a device or a socket is refused at once instead of blocking the reader.
     """
-    fd = os.open(path, _PROBE_FLAGS)
+    fd = os.open(system.long_path(path), _PROBE_FLAGS)
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise NotARegularFile.of(path.name, mode)
-        if _PROBE_FLAGS & getattr(os, "O_NONBLOCK", 0):
+        if sys.platform != "win32" and _PROBE_FLAGS & os.O_NONBLOCK:
             os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
@@ -70,14 +59,14 @@ def make_dirs(path: Path) -> None:
         missing.append(current)
         current = current.parent
     for folder in reversed(missing):
-        folder.mkdir(exist_ok=True)
+        system.long_path(folder).mkdir(exist_ok=True)
         fsync_dir(folder.parent)
 
 
 def atomic_write_chunks(dest: Path, chunks: Iterable[bytes], *, mode: int = 0o644) -> int:
     """Write ``chunks`` to ``dest`` atomically and durably; returns the bytes written."""
     make_dirs(dest.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(), dir=dest.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(), dir=system.long_path(dest.parent))
     tmp = Path(tmp_name)
     written = 0
     try:
@@ -88,9 +77,9 @@ def atomic_write_chunks(dest: Path, chunks: Iterable[bytes], *, mode: int = 0o64
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, dest)
+        system.replace(tmp, dest)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        system.remove(tmp)
         raise
     fsync_dir(dest.parent)
     return written
@@ -120,16 +109,7 @@ def _writer_alive(name: str) -> bool:
     pid_text = name[len(TEMP_PREFIX) :].split("-", 1)[0]
     if not pid_text.isdigit():
         return False
-    pid = int(pid_text)
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return system.pid_alive(int(pid_text))
 
 
 def sweep_temp_files(folder: Path) -> int:
@@ -140,11 +120,9 @@ def sweep_temp_files(folder: Path) -> int:
     for leftover in folder.glob(TEMP_PREFIX + "*"):
         if _writer_alive(leftover.name):
             continue
-        try:
-            leftover.unlink()
-        except FileNotFoundError:
-            continue
-        removed += 1
+        if leftover.exists():
+            system.remove(leftover)
+            removed += 1
     return removed
 
 
@@ -156,7 +134,7 @@ def copy_no_overwrite(src: Path, dest_dir: Path, name: str) -> Path:
     n = 2
     while True:
         try:
-            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            fd = os.open(system.long_path(candidate), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
             candidate = dest_dir / f"{stem} ({n}){suffix}"
             n += 1
@@ -166,6 +144,6 @@ def copy_no_overwrite(src: Path, dest_dir: Path, name: str) -> Path:
     try:
         atomic_copy(src, candidate)
     except BaseException:
-        candidate.unlink(missing_ok=True)
+        system.remove(candidate)
         raise
     return candidate

@@ -50,9 +50,9 @@ def cache_dir() -> Path:
     explicit = os.environ.get(CACHE_DIR_ENV)
     if explicit:
         return Path(explicit)
-    import platformdirs
+    from meterai import system
 
-    return Path(platformdirs.user_cache_dir("meterai-desk", appauthor=False))
+    return system.user_dirs().cache
 
 
 def catalogue_key(lang: str) -> str:

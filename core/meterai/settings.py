@@ -1,6 +1,6 @@
 """Where data lives, which provider profile is active, and how credentials are reached.
 
-The data dir comes from platformdirs unless ``--data-dir`` or ``METERAI_HOME``
+The data dir is the platform's (``system.user_dirs``) unless ``--data-dir`` or ``METERAI_HOME``
 overrides it; with an override the settings file lives in that dir too, so a
 kiosk or a test is fully contained in one folder. Profiles are a JSON file;
 passwords are never written to it (they live in the OS keyring).
@@ -14,12 +14,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import platformdirs
-
+from meterai import system
 from meterai.errors import ConfigError
 from meterai.fsutil import atomic_write_bytes
 
-APP_NAME = "meterai-desk"
 ProfileKind = Literal["sandbox", "peruri"]
 SERVICES = ("backendservice", "stampv2", "fileupload", "stampservice")
 
@@ -105,10 +103,8 @@ def resolve_paths(data_dir: str | os.PathLike[str] | None = None) -> Paths:
     if chosen:
         root = Path(chosen).expanduser().resolve()
         return Paths(data_dir=root, config_dir=root)
-    return Paths(
-        data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
-        config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
-    )
+    dirs = system.user_dirs()
+    return Paths(data_dir=dirs.data, config_dir=dirs.config)
 
 
 @dataclass

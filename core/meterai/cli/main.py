@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from meterai import i18n
+from meterai import i18n, system
 from meterai.cli import errors as cli_errors
 from meterai.cli.context import CliContext
 from meterai.disk import disk_error
@@ -139,6 +139,7 @@ def run(argv: Sequence[str], ctx_factory: Callable[[str | None], CliContext] | N
 
 
 def main() -> NoReturn:
+    system.tolerant_console()
     sys.exit(run(sys.argv[1:]))
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pikepdf
 from PIL import Image
 
+from meterai import system
 from meterai.documents import targets
 from meterai.documents.errors import NOTHING_TO_COMPRESS, CannotFit
 from meterai.documents.preflight import Fix, PreflightReport, preflight, reprint_advice
@@ -200,10 +201,9 @@ def _save(
             os.fsync(fh.fileno())
             fits = max_bytes is None or fh.tell() <= max_bytes
         if fits:
-            os.replace(tmp, dest)
+            system.replace(tmp, dest)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        system.remove(tmp)
     if fits:
         fsync_dir(dest.parent)
     return fits

@@ -8,18 +8,17 @@ same document twice cost nothing.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import os
 import re
 import shutil
-import stat
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from meterai import system
 from meterai.fsutil import fsync_dir, sweep_temp_files, temp_prefix
 
 READ_ONLY = 0o444
@@ -60,12 +59,11 @@ class DocumentStore:
             dest = self.path_for(sha256)
             if not self.check(sha256):
                 os.chmod(tmp, READ_ONLY)
-                _make_writable(dest)
-                os.replace(tmp, dest)
+                system.replace(tmp, dest)
                 if sync_dir:
                     fsync_dir(self.folder)
         finally:
-            tmp.unlink(missing_ok=True)
+            system.remove(tmp)
         return StoredDocument(sha256=sha256, path=dest, size=size)
 
     def check(self, sha256: str) -> bool:
@@ -113,9 +111,3 @@ def sha256_file(path: Path) -> str:
 def _hasher() -> ThreadPoolExecutor:
     """One thread, kept for the process: a batch of 200 files should not start 200."""
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="meterai-hash")
-
-
-def _make_writable(path: Path) -> None:
-    """Windows refuses to replace a read-only file; POSIX does not care."""
-    with contextlib.suppress(FileNotFoundError):
-        os.chmod(path, stat.S_IWRITE | stat.S_IREAD)

@@ -14,7 +14,6 @@ disk; nothing needs to be remembered in memory across restarts.
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import logging
 import os
@@ -23,6 +22,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from meterai import system
 from meterai.errors import InputError, NotARegularFile
 from meterai.fsutil import (
     atomic_write_bytes,
@@ -128,15 +128,22 @@ KioskEvent = Taken | Duplicate | Rejected | FolderInvalid
 
 
 def stage(layout: Layout, customer: str, path: Path) -> Path | None:
-    """Rename a ready file out of the customer's folder; ``None`` if it went meanwhile."""
+    """Rename a ready file out of the customer's folder; ``None`` if it went meanwhile, or
+    if its writer still holds it open (Windows refuses the rename then: a scanner or a
+    copy that paused longer than the settle time). The next rescan looks at it again."""
     folder = layout.staging / customer / uuid.uuid4().hex[:16]
     folder.mkdir(parents=True)
     target = folder / path.name
     try:
         os.rename(path, target)
-    except FileNotFoundError:
+    except OSError as exc:
         folder.rmdir()
-        return None
+        if isinstance(exc, FileNotFoundError):
+            return None
+        if system.current.in_use(exc):
+            log.info("%s is still open in the program writing it; taken later", path.name)
+            return None
+        raise
     fsync_dir(folder)
     fsync_dir(path.parent)
     return target
@@ -265,14 +272,14 @@ def move_no_overwrite(src: Path, folder: Path, name: str) -> Path:
         except FileExistsError:
             candidate, n = folder / f"{stem} ({n}){suffix}", n + 1
         except OSError as exc:
-            if exc.errno not in (errno.EXDEV, errno.EPERM, errno.ENOTSUP):
+            if not system.cannot_link(exc):
                 raise
             if not src.is_file():  # a pipe or a device holds no bytes to carry over
                 break
             candidate = copy_no_overwrite(src, folder, name)
             break
     fsync_dir(folder)
-    src.unlink()
+    system.remove(src)
     fsync_dir(src.parent)
     return candidate
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from meterai import system
 from meterai.fsutil import fsync_dir, sweep_temp_files, temp_prefix
 from meterai.outbox.db import BUSY_TIMEOUT_MS, on_commit
 from meterai.settings import Paths
@@ -76,9 +77,9 @@ def take_backup(database: Path, folder: Path, *, keep: int = KEEP) -> Path:
     try:
         _copy_checked(database, staged)
         _fsync_file(staged)
-        os.replace(staged, final)
+        system.replace(staged, final)
     except BaseException:
-        staged.unlink(missing_ok=True)
+        system.remove(staged)
         raise
     fsync_dir(folder)
     _prune(folder, keep)
@@ -105,7 +106,8 @@ def _copy_checked(database: Path, dest: Path) -> None:
 
 
 def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    """Opened for writing: Windows flushes only a writable handle (EBADF otherwise)."""
+    fd = os.open(path, os.O_RDWR)
     try:
         os.fsync(fd)
     finally:
@@ -114,7 +116,7 @@ def _fsync_file(path: Path) -> None:
 
 def _prune(folder: Path, keep: int) -> None:
     for old in generations(folder)[keep:]:
-        old.path.unlink(missing_ok=True)
+        system.remove(old.path)
     fsync_dir(folder)
 
 

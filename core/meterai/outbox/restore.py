@@ -12,12 +12,12 @@ matched again, so nothing is bought twice.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from meterai import system
 from meterai.errors import StoreError, StoreLocked
 from meterai.fsutil import atomic_copy, fsync_dir, temp_prefix
 from meterai.i18n import N_
@@ -65,11 +65,11 @@ def restore_newest_backup(paths: Paths) -> Restored:
             atomic_copy(generation.path, staged)
             _check_restorable(staged)
         except (OSError, sqlite3.Error, ValueError) as exc:
-            staged.unlink(missing_ok=True)
+            system.remove(staged)
             skipped.append((generation.path, str(exc)))
             continue
         kept = _move_aside(paths.database)
-        os.replace(staged, paths.database)
+        system.replace(staged, paths.database)
         fsync_dir(paths.data_dir)
         requests, unlisted = _survey(paths)
         return Restored(generation, tuple(skipped), kept, requests, unlisted)
@@ -132,7 +132,7 @@ def _move_aside(database: Path) -> tuple[Path, ...]:
         if not source.exists():
             continue
         target = database.with_name(f"{database.stem}.damaged-{stamp}{database.suffix}{suffix}")
-        os.replace(source, target)
+        system.replace(source, target)
         moved.append(target)
     fsync_dir(database.parent)
     return tuple(moved)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from meterai import disk, doctypes
+from meterai import disk, doctypes, system
 from meterai.errors import (
     ErrorKind,
     IllegalTransition,
@@ -510,9 +510,9 @@ class Engine:
                 self.provider.download(url, bounded, self._download_progress(request_id))
                 sink.flush()
                 os.fsync(sink.fileno())
-            os.replace(tmp, dest)
+            system.replace(tmp, dest)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            system.remove(tmp)
             raise
         fsync_dir(dest.parent)
 

@@ -11,7 +11,6 @@ it runs on a worker of its own and does not hold one of the K slots meanwhile.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import math
 import os
@@ -25,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
-from meterai import disk, doctypes
+from meterai import disk, doctypes, system
 from meterai.errors import (
     AuthFailed,
     DiskError,
@@ -166,7 +165,7 @@ class SyncRunner:
         self._woken = False
         self._online: bool | None = None
         self._thread: threading.Thread | None = None
-        self._lock_file: IO[str] | None = None
+        self._lock_file: IO[bytes] | None = None
         self._sandbox: Any = None
         self._client: ProviderClient | None = None
         self._trust: list[Any] = []
@@ -581,14 +580,11 @@ def _env_float(name: str, default: float) -> float:
         return default
 
 
-def _take_lock(paths: Paths) -> IO[str]:
+def _take_lock(paths: Paths) -> IO[bytes]:
     paths.data_dir.mkdir(parents=True, exist_ok=True)
-    handle = (paths.data_dir / "sync.lock").open("a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError as exc:
-        handle.close()
-        raise SyncBusy(path=str(paths.data_dir)) from exc
+    handle = system.try_lock(paths.data_dir / "sync.lock")
+    if handle is None:
+        raise SyncBusy(path=str(paths.data_dir))
     return handle
 
 
@@ -607,7 +603,8 @@ def _crash_point_from_env() -> Callable[[str], None]:
         if hit == name:
             remaining[0] -= 1
             if remaining[0] <= 0:
-                os.kill(os.getpid(), signal.SIGKILL)
+                # Windows has no SIGKILL: there os.kill ends the process whatever the number.
+                os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
     return point
 

@@ -105,6 +105,20 @@ def test_each_point_fails_alone_when_it_is_wrong(
     assert failed(report) == [check]
 
 
+def test_a_report_redirected_in_a_windows_code_page_is_written_whole(
+    stamped: Stamped, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``meterai verify x.pdf > report.txt`` on Windows writes cp1252, which has no ✓:
+    the report died with UnicodeEncodeError after the work was done."""
+    monkeypatch.setenv("PYTHONIOENCODING", "cp1252")
+    result = meterai(
+        "--data-dir", home / "data", "--lang", "en", "verify", stamped.path,
+        "--ca", stamped.ca, home=home,
+    )  # fmt: skip
+    assert result.code == EXIT_OK, result.err
+    assert result.out.count("? ") >= 6  # one per check, the ticks replaced
+
+
 def test_a_changed_original_fails_the_prefix(stamped: Stamped, home: Path, tmp_path: Path) -> None:
     other = make_pdf(tmp_path / "other.pdf", pages=2, size=(600, 842))
     report = verify(stamped, home, "--original", other)
