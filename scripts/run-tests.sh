@@ -6,5 +6,6 @@ bash scripts/bootstrap.sh
 export QT_QPA_PLATFORM=offscreen
 echo "== ruff"; .venv/bin/ruff check . && .venv/bin/ruff format --check .
 echo "== mypy --strict (core and desktop)"; .venv/bin/mypy
+echo "== mypy --strict (core and desktop, as on Windows)"; .venv/bin/mypy --platform win32
 echo "== import contracts"; .venv/bin/lint-imports
 echo "== pytest"; .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
