@@ -73,6 +73,7 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
         return EXIT_OK
     header = (_("ID"), _("State"), _("Tries"), _("Serial number"), _("File"), _("Reason"))
     ctx.print("  ".join(header))
+    width = max(len(state_label(state)) for state in State)  # the state column, aligned
     attention = 0
     for row in _iter_rows(ctx):
         attention += row.state == State.NEEDS_ATTENTION
@@ -81,7 +82,7 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
             next_try = _("next try {when}").format(when=_stamp(row.next_attempt_at))
             reason = f"{reason} ({next_try})".strip()
         ctx.print(
-            f"{row.id:>4}  {state_label(row.state):<14}  {row.attempts:>3}  "
+            f"{row.id:>4}  {state_label(row.state):<{width}}  {row.attempts:>3}  "
             f"{row.sn or '-':<22}  {row.file_name}  {reason}"
         )
     return EXIT_FAILED if attention else EXIT_OK

@@ -85,21 +85,24 @@ def can_move(src: State, dst: State) -> bool:
     return (src, dst) in TRANSITIONS
 
 
+# The one table of what a person reads for a state: the outbox table, the journal, the
+# CLI's status and the questions about a duplicate all use it, so a request is never
+# "numbering" in the terminal and "Getting a serial number" in the window.
 STATE_LABELS: dict[State, str] = {
-    S.DRAFT: N_("draft"),
-    S.QUEUED: N_("queued"),
-    S.UPLOADED: N_("uploaded"),
-    S.NUMBERING: N_("numbering"),
-    S.NUMBERED: N_("numbered"),
-    S.STAMPED: N_("stamped"),
-    S.DOWNLOADED: N_("downloaded"),
-    S.VERIFIED: N_("verified"),
-    S.DONE: N_("done"),
-    S.NEEDS_ATTENTION: N_("needs attention"),
-    S.CANCELLED: N_("cancelled"),
+    S.DRAFT: N_("Draft"),
+    S.QUEUED: N_("Queued"),
+    S.UPLOADED: N_("Uploaded"),
+    S.NUMBERING: N_("Getting a serial number"),
+    S.NUMBERED: N_("Serial number received"),
+    S.STAMPED: N_("Stamped"),
+    S.DOWNLOADED: N_("Downloaded"),
+    S.VERIFIED: N_("Verified"),
+    S.DONE: N_("Done"),
+    S.NEEDS_ATTENTION: N_("Needs attention"),
+    S.CANCELLED: N_("Cancelled"),
 }
 
 
-def state_label(state: State) -> str:
-    """The state's name in the current language (JSON and the journal keep the English)."""
-    return _(STATE_LABELS[state])
+def state_label(state: State | str) -> str:
+    """The state's name in the current language (JSON and the journal keep the value)."""
+    return _(STATE_LABELS[State(state)])

@@ -17,9 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from meterai.i18n import _
-from meterai.outbox.states import State
+from meterai.outbox.states import State, state_label
 from meterai.outbox.store import JournalEntry, RequestRow
-from meterai_desk.widgets.outbox_view import state_label
 
 
 class JournalDialog(QDialog):

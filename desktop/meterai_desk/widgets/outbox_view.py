@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from meterai.i18n import N_, _
-from meterai.outbox.states import State
+from meterai.outbox.states import State, state_label
 from meterai.sync.events import BytesMoved, Waiting
 from meterai_desk.tasks import TaskRunner
 
@@ -57,24 +57,7 @@ COLUMNS = (
     len(COLUMNS)
 )
 
-STATE_LABELS = {
-    State.DRAFT: N_("Draft"),
-    State.QUEUED: N_("Queued"),
-    State.UPLOADED: N_("Uploaded"),
-    State.NUMBERING: N_("Getting a serial number"),
-    State.NUMBERED: N_("Serial number received"),
-    State.STAMPED: N_("Stamped"),
-    State.DOWNLOADED: N_("Downloaded"),
-    State.VERIFIED: N_("Verified"),
-    State.DONE: N_("Done"),
-    State.NEEDS_ATTENTION: N_("Needs attention"),
-    State.CANCELLED: N_("Cancelled"),
-}
 PHASES = {"upload": N_("Uploading"), "download": N_("Downloading")}
-
-
-def state_label(state: State) -> str:
-    return _(STATE_LABELS[State(state)])
 
 
 def _when(ts: float | None) -> str:

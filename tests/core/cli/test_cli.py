@@ -90,7 +90,7 @@ def test_status_in_words_shows_the_state_in_indonesian(
     queue_good(data, home, pdfs["good"])
     result = meterai("--data-dir", data, "status", home=home)
     assert result.code == EXIT_OK
-    assert "dalam antrean" in result.out
+    assert "Dalam antrean" in result.out
     assert "good.pdf" in result.out
 
 

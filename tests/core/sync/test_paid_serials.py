@@ -131,7 +131,7 @@ def test_the_same_pdf_added_twice_is_one_request_and_one_purchase(
     capsys.readouterr()
     assert _cli(client_paths, "add", "--type", "3", str(doc)) == 3
     err = capsys.readouterr().err
-    assert "request 1 (queued)" in err and "--again" in err, err
+    assert "request 1 (Queued)" in err and "--again" in err, err
     drain(client_paths, 2)
     assert admin.account()["spent"] == 1
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from meterai import i18n
 from meterai.intake import IntakeOptions, queue_file
-from meterai.outbox import Outbox
+from meterai.outbox import Outbox, State
 from meterai.settings import Paths
 from meterai.sync.events import BytesMoved
-from meterai_desk.widgets.outbox_view import COL_PROGRESS, ProgressRole
+from meterai_desk.widgets.outbox_view import COL_PROGRESS, COL_STATE, ProgressRole
 from tests.support.desktop import WindowFactory
 from tests.support.pdfs import make_pdf
 
@@ -43,3 +47,34 @@ def test_a_transfer_of_unknown_size_shows_its_phase_without_a_bar(
     model.set_progress({request_id: BytesMoved(request_id, "download", 4096, 8192)})
     assert model.data(index, ProgressRole) == (4096, 8192)
     window.outbox_view.viewport().repaint()
+
+
+def test_the_window_and_the_cli_name_a_state_in_the_same_words(
+    qtbot: QtBot, paths: Paths, tmp_path: Path, open_window: WindowFactory
+) -> None:
+    """Before: the window said "Getting a serial number" where ``meterai status`` said
+    "numbering" (two tables of labels)."""
+    request_id = _queue_one(paths, tmp_path)
+    box = Outbox.open(paths)
+    try:
+        box.transition(request_id, State.UPLOADED, provider_file_id="f1")
+        box.transition(request_id, State.NUMBERING, numbering_tag="t1")
+    finally:
+        box.close()
+    i18n.set_language("en")  # the autouse fixture sets Indonesian back afterwards
+    window = open_window(paths)
+    model = window.outbox_model
+    qtbot.waitUntil(lambda: model.rowCount() == 1)
+    shown = model.index(0, COL_STATE).data()
+    assert shown == "Getting a serial number"
+
+    meterai = Path(sys.executable).with_name("meterai")
+    status = subprocess.run(
+        [str(meterai), "--data-dir", str(paths.data_dir), "--lang", "en", "status"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HOME": str(tmp_path)},
+        timeout=120,
+    )
+    line = next(x for x in status.stdout.splitlines() if x.split()[:1] == [str(request_id)])
+    assert shown in line, status.stdout
