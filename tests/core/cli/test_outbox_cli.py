@@ -11,8 +11,8 @@ import pytest
 
 from meterai.outbox.postgres.connect import DatabaseUrl, connect
 from meterai.settings import resolve_paths
-from tests.core.sync.conftest import queue_documents
 from tests.support.postgres import Cluster
+from tests.support.sandbox import queue_documents
 
 METERAI = Path(sys.executable).with_name("meterai")
 REPO = Path(__file__).resolve().parents[3]

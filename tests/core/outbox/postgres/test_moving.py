@@ -15,7 +15,7 @@ from meterai.outbox.postgres.connect import DatabaseUrl, connect
 from meterai.outbox.postgres.moving import TABLES, TargetNotEmpty, move_outbox
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, resolve_paths
-from tests.core.sync.conftest import drain, point_at, queue_documents
+from tests.support.sandbox import drain, point_at, queue_documents
 
 ORPHAN = "ORPHAN0000000000000001"
 
