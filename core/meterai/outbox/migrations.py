@@ -24,6 +24,36 @@ if TYPE_CHECKING:
 Migration = Callable[["sqlite_utils.Database"], None]
 
 
+# The request row as version 1 created it (later migrations add columns).
+_V1_REQUEST_COLUMNS: dict[str, type] = {
+    "id": int,
+    "state": str,
+    "doc_sha256": str,
+    "file_name": str,
+    "source_path": str,
+    "doc_type": str,
+    "page_index": int,
+    "rect_x1": float,
+    "rect_y1": float,
+    "rect_x2": float,
+    "rect_y2": float,
+    "nodoc": str,
+    "tgldoc": str,
+    "nilaidoc": int,
+    "out_dir": str,
+    "created_at": float,
+    "updated_at": float,
+    "attempts": int,
+    "next_attempt_at": float,
+    "last_error": str,
+    "provider_file_id": str,
+    "sn": str,
+    "numbering_tag": str,
+    "stamped_path": str,
+    "output_path": str,
+}
+
+
 def _v1_initial(db: sqlite_utils.Database) -> None:
     db.table("documents").create(
         {
@@ -38,33 +68,7 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
         pk="sha256",
     )
     db.table("requests").create(
-        {
-            "id": int,
-            "state": str,
-            "doc_sha256": str,
-            "file_name": str,
-            "source_path": str,
-            "doc_type": str,
-            "page_index": int,
-            "rect_x1": float,
-            "rect_y1": float,
-            "rect_x2": float,
-            "rect_y2": float,
-            "nodoc": str,
-            "tgldoc": str,
-            "nilaidoc": int,
-            "out_dir": str,
-            "created_at": float,
-            "updated_at": float,
-            "attempts": int,
-            "next_attempt_at": float,
-            "last_error": str,
-            "provider_file_id": str,
-            "sn": str,
-            "numbering_tag": str,
-            "stamped_path": str,
-            "output_path": str,
-        },
+        _V1_REQUEST_COLUMNS,
         pk="id",
         not_null={"state", "doc_sha256", "created_at", "updated_at", "attempts"},
         defaults={"attempts": 0},

@@ -90,6 +90,14 @@ class DescribeForm(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._make_editors()
+        self._lay_out()
+        self._types: tuple[DocType, ...] = ()
+        self._touched = False
+        self._connect_edits()
+        self.retranslate()
+
+    def _make_editors(self) -> None:
         self.doc_type = QComboBox(self)
         self.doc_type.setObjectName("docType")
         self.doc_type.setEditable(True)
@@ -119,6 +127,7 @@ class DescribeForm(QWidget):
         self.id_name = QLineEdit(self)
         self.id_name.setObjectName("idName")
 
+    def _lay_out(self) -> None:
         self._type_field = _Field(self.doc_type, self)
         self._nodoc_field = _Field(self.nodoc, self)
         self._date_field = _Field(self.date, self)
@@ -143,8 +152,7 @@ class DescribeForm(QWidget):
             label.setBuddy(field.editor)
             form.addRow(label, field)
 
-        self._types: tuple[DocType, ...] = ()
-        self._touched = False
+    def _connect_edits(self) -> None:
         self.doc_type.currentTextChanged.connect(self._edited)
         self.nodoc.textChanged.connect(self._edited)
         self.date.dateChanged.connect(self._edited)
@@ -152,7 +160,6 @@ class DescribeForm(QWidget):
         self.id_kind.currentIndexChanged.connect(self._edited)
         self.id_number.textChanged.connect(self._edited)
         self.id_name.textChanged.connect(self._edited)
-        self.retranslate()
 
     def set_types(self, types: tuple[DocType, ...], current: str | None = None) -> None:
         self._types = types
