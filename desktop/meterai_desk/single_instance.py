@@ -10,47 +10,34 @@ socket, waits for the answer and exits. The first one raises its window and open
 the add flow for each file.
 
 The lock, not the socket, decides who is first: two launches at the same moment both
-fail to connect, but only one of them gets the lock. ``QLockFile`` notices the lock of
-a process that died (its PID is gone) and takes it over, and the new first process
-removes the dead one's socket before it listens.
+fail to connect, but only one of them gets the lock (and on Windows two servers may
+listen on one pipe name, so "listen failed" would not tell). The lock and the name come
+from the platform layer (``meterai.system``): the OS drops the lock of a process that
+died, and the new first process removes the dead one's socket before it listens.
 """
 
 from __future__ import annotations
 
 import contextlib
-import getpass
-import hashlib
 import json
 import logging
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
-from PySide6.QtCore import QByteArray, QLockFile, QObject, Signal
+from PySide6.QtCore import QByteArray, QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+from meterai import system
 
 log = logging.getLogger(__name__)
 
-LOCK_NAME = "desk.lock"
+LOCK_NAME = "instance.lock"  # not sync.lock: `meterai sync` takes that one
 HAND_OVER_TIMEOUT_S = 10.0  # the first process may still be starting (its lock is older)
 WAIT_SLICE_MS = 100
 MAX_MESSAGE = 1 << 20  # a megabyte of file names is thousands of files: anything more is junk
-
-
-def server_name(data_dir: Path) -> str:
-    """The socket's name: one per user and data folder.
-
-    The user is in it because a Windows pipe name is seen by every session on the
-    machine (and on Unix the socket lives in the shared temporary folder); a hash keeps
-    the name short, as a Unix socket's path has about 100 bytes.
-    """
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no login name (a container with an unknown uid)
-        user = ""
-    key = f"{user}\0{data_dir.resolve()}".encode()
-    return "meterai-desk-" + hashlib.sha256(key).hexdigest()[:20]
 
 
 def encode(files: Sequence[Path]) -> bytes:
@@ -77,10 +64,9 @@ class SingleInstance(QObject):
 
     def __init__(self, data_dir: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.name = server_name(data_dir)
+        self.name = system.instance_name(data_dir)
         self._data_dir = data_dir
-        self._lock = QLockFile(str(data_dir / LOCK_NAME))
-        self._lock.setStaleLockTime(0)  # stale only when its process is gone, never by age
+        self._lock: IO[bytes] | None = None
         self._server: QLocalServer | None = None
 
     def claim(self) -> bool:
@@ -91,10 +77,13 @@ class SingleInstance(QObject):
         """
         with contextlib.suppress(OSError):
             self._data_dir.mkdir(parents=True, exist_ok=True)
-        if not self._lock.tryLock(0):
-            if self._lock.error() == QLockFile.LockError.LockFailedError:
+        try:
+            self._lock = system.try_lock(self._data_dir / LOCK_NAME)
+        except OSError as exc:
+            log.warning("single instance: no lock in %s (%s)", self._data_dir, exc)
+        else:
+            if self._lock is None:
                 return False
-            log.warning("single instance: no lock in %s (%s)", self._data_dir, self._lock.error())
         QLocalServer.removeServer(self.name)  # a socket left by a process that was killed
         server = QLocalServer(self)
         server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
@@ -109,7 +98,9 @@ class SingleInstance(QObject):
         if self._server is not None:
             self._server.close()
             self._server = None
-        self._lock.unlock()
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def _accept(self) -> None:
         assert self._server is not None

@@ -23,7 +23,7 @@ from pytestqt.qtbot import QtBot
 from meterai.logs import LOG_NAME
 from meterai.settings import Paths
 from meterai_desk import app, single_instance
-from meterai_desk.single_instance import SingleInstance, hand_over, server_name
+from meterai_desk.single_instance import SingleInstance, hand_over
 from tests.support.desktop import WindowFactory
 from tests.support.pdfs import make_pdf
 
@@ -57,7 +57,7 @@ def test_each_data_folder_has_its_own_instance(first: SingleInstance, tmp_path: 
         assert other.name != first.name
     finally:
         other.release()
-    assert server_name(tmp_path / "data") == first.name  # stable: a later launch finds it
+    assert SingleInstance(tmp_path / "data").name == first.name  # a later launch finds it
 
 
 def test_files_handed_over_arrive_on_the_gui_thread(
@@ -89,7 +89,7 @@ def test_junk_on_the_socket_is_dropped_and_the_next_hand_over_still_works(
 
 def test_nobody_listening_means_no_hand_over(tmp_path: Path) -> None:
     started = time.monotonic()
-    assert not hand_over(server_name(tmp_path / "nobody"), [tmp_path / "a.pdf"], 1)
+    assert not hand_over(SingleInstance(tmp_path / "nobody").name, [tmp_path / "a.pdf"], 1)
     assert time.monotonic() - started < 5
 
 
