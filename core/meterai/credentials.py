@@ -39,6 +39,14 @@ install(LOGGER)
 
 _SESSION: dict[tuple[str, str], str] = {}
 _SESSION_LOCK = threading.Lock()
+_PROMPTS = threading.Event()
+_PROMPTS.set()
+
+
+def no_prompts() -> None:
+    """Never ask on the terminal in this process (the GUI's): a worker thread waiting on
+    a prompt nobody sees would leave the window "connecting" forever."""
+    _PROMPTS.clear()
 
 
 class CredentialsMissing(AuthFailed):
@@ -146,7 +154,7 @@ def get_password(
     if profile.kind == "sandbox":
         return SANDBOX_PASSWORD
     if interactive is None:
-        interactive = sys.stdin is not None and sys.stdin.isatty()
+        interactive = _PROMPTS.is_set() and sys.stdin is not None and sys.stdin.isatty()
     if interactive:
         ask = prompt or getpass.getpass
         answer = ask(f"Password for {user} ({profile.name}): ")

@@ -153,6 +153,11 @@ class SyncBridge(QObject):
 
     def _open(self) -> Runner | None:
         """Runs on a worker thread; ``None`` when the window closed meanwhile."""
+        from meterai.credentials import no_prompts  # keyring and httpx: not at start-up
+
+        # A runner here (ordinary or kiosk) must say "password unknown", not wait for it
+        # on the terminal the app may have been started from.
+        no_prompts()
         runner = self._factory(self._paths, self._served_settings(), self._on_event)
         try:
             runner.start()

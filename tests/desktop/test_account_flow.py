@@ -8,6 +8,9 @@ document is stamped from that account.
 
 from __future__ import annotations
 
+import getpass
+import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,16 +19,26 @@ from pytestqt.qtbot import QtBot
 
 from meterai import i18n
 from meterai.account import Provider, first_start
+from meterai.credentials import CredentialsMissing
 from meterai.intake import IntakeOptions, queue_file
 from meterai.outbox import Outbox, State
 from meterai.sandbox import SandboxServer
-from meterai.settings import Paths, load_settings
+from meterai.settings import SERVICES, Paths, Profile, Settings, load_settings
+from meterai.sync.events import Connectivity
 from meterai_desk.main_window import MainWindow
-from tests.desktop.dialogs.test_account_dialog import USER, alt_keyring, fill, provider
+from meterai_desk.sync_bridge import SyncBridge
+from meterai_desk.tasks import TaskRunner
+from tests.desktop.dialogs.test_account_dialog import (
+    USER,
+    alt_keyring,
+    fill,
+    no_keyring,
+    provider,
+)
 from tests.support.desktop import WindowFactory
 from tests.support.pdfs import make_pdf
 
-__all__ = ["alt_keyring", "provider"]  # fixtures, used by name
+__all__ = ["alt_keyring", "no_keyring", "provider"]  # fixtures, used by name
 
 
 def test_the_first_start_welcomes_and_connect_opens_the_account_dialog(
@@ -119,3 +132,47 @@ def test_a_saved_account_takes_over_the_sync_and_buys_nothing_without_a_signing_
     assert charged["spent"] == before["spent"] + 1
     assert [s["sn"] for s in charged["serials"]] == [box.get(queued.id).sn]
     box.close()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_missing_password_is_said_not_asked_for_on_a_terminal(
+    qtbot: QtBot,
+    paths: Paths,
+    provider: SandboxServer,
+    no_keyring: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Escaped bug: started from a terminal, the window's runner asked for the password
+    there (getpass, on a worker nobody watches) and the window said "Connecting…"."""
+    i18n.set_language("en")
+    asked: list[str] = []
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": asked.append(prompt) or "x")
+    monkeypatch.setattr(sys, "stdin", _Terminal())
+    monkeypatch.delenv("METERAI_PASSWORD", raising=False)
+    ca = str(provider.ca_file)
+    settings = Settings(active_profile="real")
+    settings.profiles["real"] = Profile(
+        "real", "peruri", {s: provider.base_url for s in SERVICES}, ca, (ca,), USER
+    )
+    tasks = TaskRunner(paths)
+    bridge = SyncBridge(paths, settings, tasks)
+    heard: list[object] = []
+    bridge.sync_event.connect(heard.append)
+    bridge.failed.connect(heard.append)
+    try:
+        bridge.start()
+        qtbot.waitUntil(lambda: any(_says_password_unknown(e) for e in heard), timeout=20000)
+        assert asked == []
+    finally:
+        bridge.stop()
+        tasks.shutdown()
+
+
+def _says_password_unknown(event: object) -> bool:
+    if isinstance(event, CredentialsMissing):
+        return True
+    return isinstance(event, Connectivity) and "No password is known" in str(event.detail)
