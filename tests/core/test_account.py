@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backends import fail
 
 from meterai.account import (
     AccountChoice,
@@ -22,22 +19,11 @@ from meterai.account import (
 )
 from meterai.credentials import CredentialsMissing, forget_session_passwords, get_password
 from meterai.settings import PERURI_STAGING, SERVICES, Paths, Settings, load_settings
-from tests.support.keyring import MemoryKeyring, memory_keyring
+from tests.support.keyring import MemoryKeyring, memory_keyring, no_keyring
 
-__all__ = ["memory_keyring"]  # a fixture, used by name
+__all__ = ["memory_keyring", "no_keyring"]  # fixtures, used by name
 
 URL = "https://stamp.example:8443"
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
-        forget_session_passwords()
 
 
 def custom(**changes: object) -> AccountChoice:

@@ -28,17 +28,13 @@ from meterai.sync.events import Connectivity
 from meterai_desk.main_window import MainWindow
 from meterai_desk.sync_bridge import SyncBridge
 from meterai_desk.tasks import TaskRunner
-from tests.desktop.dialogs.test_account_dialog import (
-    USER,
-    alt_keyring,
-    fill,
-    no_keyring,
-    provider,
-)
+from tests.desktop.dialogs.test_account_dialog import fill
+from tests.support.account import PASSWORD, USER, account_provider, alt_keyring
 from tests.support.desktop import WindowFactory
+from tests.support.keyring import no_keyring
 from tests.support.pdfs import make_pdf
 
-__all__ = ["alt_keyring", "no_keyring", "provider"]  # fixtures, used by name
+__all__ = ["account_provider", "alt_keyring", "no_keyring"]  # fixtures, used by name
 
 
 def test_the_first_start_welcomes_and_connect_opens_the_account_dialog(
@@ -90,7 +86,7 @@ def _ledger(provider: SandboxServer) -> dict[str, object]:
 def _save_account(qtbot: QtBot, window: MainWindow, provider: SandboxServer, sign: bool) -> None:
     dialog = window.account.edit()
     qtbot.waitUntil(lambda: dialog.keyring is not None)
-    fill(dialog, provider, "rahasia-7", sign=sign)
+    fill(dialog, provider, PASSWORD, sign=sign)
     with qtbot.waitSignal(window.account.changed, timeout=10000):
         qtbot.mouseClick(dialog.save, Qt.MouseButton.LeftButton)
 
@@ -101,7 +97,7 @@ def test_a_saved_account_takes_over_the_sync_and_buys_nothing_without_a_signing_
     paths: Paths,
     tmp_path: Path,
     open_window: WindowFactory,
-    provider: SandboxServer,
+    account_provider: SandboxServer,
     alt_keyring: Path,
 ) -> None:
     i18n.set_language("en")
@@ -109,10 +105,10 @@ def test_a_saved_account_takes_over_the_sync_and_buys_nothing_without_a_signing_
     bridge = window.bridge
     assert bridge is not None
     qtbot.waitUntil(lambda: bridge.running, timeout=60000)  # the demo service first
-    before = _ledger(provider)
+    before = _ledger(account_provider)
 
     with qtbot.waitSignal(bridge.failed, timeout=30000) as refused:
-        _save_account(qtbot, window, provider, sign=False)
+        _save_account(qtbot, window, account_provider, sign=False)
     assert "no signature trust root" in str(refused.args[0])
     assert "no signature trust root" in window.status.connection.text()
     # Queued only now: the demo service's runner would have stamped it (see the report on
@@ -121,14 +117,14 @@ def test_a_saved_account_takes_over_the_sync_and_buys_nothing_without_a_signing_
     pdf = make_pdf(tmp_path / "surat.pdf")
     queued = queue_file(box, paths, pdf, IntakeOptions(doc_type="3")).request
     qtbot.wait(1500)  # a runner, were one running, would have taken it by now
-    after = _ledger(provider)
+    after = _ledger(account_provider)
     assert (after["spent"], after["serials"]) == (before["spent"], before["serials"])
     assert box.get(queued.id).state == State.QUEUED
 
     with qtbot.waitSignal(bridge.started, timeout=30000):
-        _save_account(qtbot, window, provider, sign=True)
+        _save_account(qtbot, window, account_provider, sign=True)
     qtbot.waitUntil(lambda: box.get(queued.id).state == State.DONE, timeout=60000)
-    charged = _ledger(provider)
+    charged = _ledger(account_provider)
     assert charged["spent"] == before["spent"] + 1
     assert [s["sn"] for s in charged["serials"]] == [box.get(queued.id).sn]
     box.close()
@@ -142,7 +138,7 @@ class _Terminal(io.StringIO):
 def test_a_missing_password_is_said_not_asked_for_on_a_terminal(
     qtbot: QtBot,
     paths: Paths,
-    provider: SandboxServer,
+    account_provider: SandboxServer,
     no_keyring: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -153,10 +149,10 @@ def test_a_missing_password_is_said_not_asked_for_on_a_terminal(
     monkeypatch.setattr(getpass, "getpass", lambda prompt="": asked.append(prompt) or "x")
     monkeypatch.setattr(sys, "stdin", _Terminal())
     monkeypatch.delenv("METERAI_PASSWORD", raising=False)
-    ca = str(provider.ca_file)
+    ca = str(account_provider.ca_file)
     settings = Settings(active_profile="real")
     settings.profiles["real"] = Profile(
-        "real", "peruri", {s: provider.base_url for s in SERVICES}, ca, (ca,), USER
+        "real", "peruri", {s: account_provider.base_url for s in SERVICES}, ca, (ca,), USER
     )
     tasks = TaskRunner(paths)
     bridge = SyncBridge(paths, settings, tasks)

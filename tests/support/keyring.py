@@ -9,6 +9,8 @@ import keyring.backend
 import pytest
 from keyring.backends import fail
 
+from meterai.credentials import forget_session_passwords
+
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
     priority = 1  # type: ignore[assignment]
@@ -46,3 +48,4 @@ def no_keyring() -> Iterator[None]:
         yield
     finally:
         keyring.set_keyring(previous)
+        forget_session_passwords()  # what the app kept because there was no keyring

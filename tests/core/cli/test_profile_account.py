@@ -9,7 +9,6 @@ in no file under the data folder.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,31 +16,19 @@ import pytest
 from meterai.cli.main import run
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, resolve_paths
+from tests.support.account import PASSWORD, USER, account_provider, files_holding
 from tests.support.keyring import MemoryKeyring, memory_keyring, no_keyring
 from tests.support.sandbox import queue_documents
 
-__all__ = ["memory_keyring", "no_keyring"]  # fixtures, used by name
-
-USER, PASSWORD = "pemungut", "rahasia-7"
-
-
-@pytest.fixture(scope="module")
-def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with SandboxServer(tmp_path_factory.mktemp("provider")) as server:
-        with server.admin_client(timeout=30) as admin:
-            made = admin.post(
-                "/_sandbox/accounts", json={"user": USER, "password": PASSWORD, "balance": 7}
-            )
-            assert made.status_code == 200, made.text
-        yield server
+__all__ = ["account_provider", "memory_keyring", "no_keyring"]  # fixtures, used by name
 
 
 @pytest.fixture
-def data(tmp_path: Path, provider: SandboxServer) -> Paths:
+def data(tmp_path: Path, account_provider: SandboxServer) -> Paths:
     paths = resolve_paths(tmp_path / "data")
-    ca = str(provider.ca_file)
+    ca = str(account_provider.ca_file)
     assert _cli(paths, "profile", "add", "real", "--kind", "peruri", "--base-url",
-                provider.base_url, "--ca", ca) == 0  # fmt: skip
+                account_provider.base_url, "--ca", ca) == 0  # fmt: skip
     return paths
 
 
@@ -57,10 +44,6 @@ def _cli(paths: Paths, *args: str, stdin: str | None = None) -> int:
         sys.stdin = saved
 
 
-def _files_holding(folder: Path, secret: str) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
-
-
 def test_set_password_stores_it_in_the_keyring_and_in_no_file(
     data: Paths, memory_keyring: MemoryKeyring, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -68,7 +51,7 @@ def test_set_password_stores_it_in_the_keyring_and_in_no_file(
                 stdin=PASSWORD + "\n")  # fmt: skip
     assert code == 0, capsys.readouterr()
     assert memory_keyring.store == {("meterai-desk:real", USER): PASSWORD}
-    assert _files_holding(data.data_dir, PASSWORD) == []
+    assert files_holding([data.data_dir], PASSWORD) == []
     assert USER in (data.settings_file).read_text(), "the user name is kept with the profile"
 
     assert _cli(data, "profile", "test", "real") == 0
@@ -76,7 +59,7 @@ def test_set_password_stores_it_in_the_keyring_and_in_no_file(
     assert "ok      login: logged in as " in out
     assert "ok      balance: 7 stamps" in out
     assert "4a Surat Pernyataan" in out and "ok      signature trust:" in out
-    assert _files_holding(data.data_dir, PASSWORD) == []
+    assert files_holding([data.data_dir], PASSWORD) == []
 
 
 def test_a_wrong_password_is_said_to_be_refused_not_unreachable(
@@ -107,10 +90,10 @@ def test_login_refused_during_sync_is_not_reported_as_unreachable(
 
 
 def test_an_unreachable_service_is_said_to_be_unreachable(
-    data: Paths, memory_keyring: MemoryKeyring, provider: SandboxServer,
+    data: Paths, memory_keyring: MemoryKeyring, account_provider: SandboxServer,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    where = ["--base-url", "https://127.0.0.1:9", "--ca", str(provider.ca_file)]
+    where = ["--base-url", "https://127.0.0.1:9", "--ca", str(account_provider.ca_file)]
     assert _cli(data, "profile", "add", "gone", "--kind", "peruri", "--user", USER, *where) == 0
     memory_keyring.set_password("meterai-desk:gone", USER, PASSWORD)
     capsys.readouterr()
@@ -120,10 +103,10 @@ def test_an_unreachable_service_is_said_to_be_unreachable(
 
 
 def test_a_profile_without_a_signing_ca_fails_the_trust_check(
-    data: Paths, memory_keyring: MemoryKeyring, provider: SandboxServer,
+    data: Paths, memory_keyring: MemoryKeyring, account_provider: SandboxServer,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    where = ["--base-url", provider.base_url, "--tls-ca", str(provider.ca_file)]
+    where = ["--base-url", account_provider.base_url, "--tls-ca", str(account_provider.ca_file)]
     assert _cli(data, "profile", "add", "nosign", "--kind", "peruri", "--user", USER, *where) == 0
     memory_keyring.set_password("meterai-desk:nosign", USER, PASSWORD)
     capsys.readouterr()
@@ -142,4 +125,4 @@ def test_set_password_needs_a_user_name_and_a_keyring(
                 stdin=PASSWORD + "\n")  # fmt: skip
     assert code == 1
     assert "No system keyring is available" in capsys.readouterr().err
-    assert _files_holding(data.data_dir, PASSWORD) == []
+    assert files_holding([data.data_dir], PASSWORD) == []

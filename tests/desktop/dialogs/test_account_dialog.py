@@ -8,73 +8,38 @@ instance, and "in no file under the data or config folders" is a search of the d
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backends import fail
-from keyrings.alt.file import PlaintextKeyring
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from meterai import i18n
 from meterai.account import PasswordKept, Provider
-from meterai.credentials import credentials_for, forget_session_passwords
+from meterai.credentials import credentials_for
 from meterai.sandbox import SandboxServer
 from meterai.settings import SERVICES, Paths, Settings, load_settings
 from meterai_desk import qtranslator
 from meterai_desk.dialogs.account_dialog import AccountDialog
 from meterai_desk.tasks import TaskRunner
+from tests.support.account import (
+    PASSWORD,
+    USER,
+    account_provider,
+    alt_keyring,
+    file_keyring,
+    files_holding,
+)
+from tests.support.keyring import no_keyring
 
-USER, PASSWORD = "pemungut", "rahasia-7"
-
-
-@pytest.fixture(scope="module")
-def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with SandboxServer(tmp_path_factory.mktemp("provider")) as server:
-        with server.admin_client(timeout=30) as admin:
-            made = admin.post(
-                "/_sandbox/accounts", json={"user": USER, "password": PASSWORD, "balance": 7}
-            )
-            assert made.status_code == 200, made.text
-        yield server
+__all__ = ["account_provider", "alt_keyring", "no_keyring"]  # fixtures, used by name
 
 
 @pytest.fixture
 def split_paths(tmp_path: Path) -> Paths:
     """Data and config in different folders, as platformdirs gives them on a desktop."""
     return Paths(data_dir=tmp_path / "data", config_dir=tmp_path / "config")
-
-
-def file_keyring(folder: Path) -> PlaintextKeyring:
-    backend = PlaintextKeyring()
-    backend.file_path = str(folder / "keyring_pass.cfg")  # type: ignore[misc]
-    return backend
-
-
-@pytest.fixture
-def alt_keyring(tmp_path: Path) -> Iterator[Path]:
-    """keyrings.alt's backend in a folder of its own; yields that folder."""
-    folder = tmp_path / "keyring"
-    previous = keyring.get_keyring()
-    keyring.set_keyring(file_keyring(folder))
-    try:
-        yield folder
-    finally:
-        keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
-        forget_session_passwords()
 
 
 @pytest.fixture
@@ -110,22 +75,16 @@ def press_test(qtbot: QtBot, dialog: AccountDialog) -> str:
     return dialog.results.text()
 
 
-def files_holding(folders: list[Path], secret: str) -> list[Path]:
-    needles = [secret.encode(), base64.b64encode(secret.encode())]
-    return [
-        p
-        for folder in folders
-        for p in folder.rglob("*")
-        if p.is_file() and any(n in p.read_bytes() for n in needles)
-    ]
-
-
 def test_test_connection_shows_the_balance_and_the_password_goes_to_the_keyring(
-    qtbot: QtBot, provider: SandboxServer, split_paths: Paths, tasks: TaskRunner, alt_keyring: Path
+    qtbot: QtBot,
+    account_provider: SandboxServer,
+    split_paths: Paths,
+    tasks: TaskRunner,
+    alt_keyring: Path,
 ) -> None:
     dialog = open_dialog(qtbot, split_paths, tasks)
     assert dialog.password_note.text() == "The password will be saved in the system keyring."
-    fill(dialog, provider, "salah", sign=True)
+    fill(dialog, account_provider, "salah", sign=True)
 
     refused = press_test(qtbot, dialog)
     assert "✗ Login: The stamping service refused the user name or password." in refused
@@ -134,7 +93,7 @@ def test_test_connection_shows_the_balance_and_the_password_goes_to_the_keyring(
     dialog.password.setText(PASSWORD)
     shown = press_test(qtbot, dialog)
     assert "✓ Balance: 7 stamps, 0 bought and not yet used" in shown
-    assert "✓ Signature trust: " + str(provider.ca_file) in shown
+    assert "✓ Signature trust: " + str(account_provider.ca_file) in shown
     assert "4a Surat Pernyataan" in shown
     assert dialog.report is not None and dialog.report.ok
 
@@ -146,16 +105,20 @@ def test_test_connection_shows_the_balance_and_the_password_goes_to_the_keyring(
     assert file_keyring(alt_keyring).get_password("meterai-desk:peruri", USER) == PASSWORD
     assert files_holding([split_paths.data_dir, split_paths.config_dir], PASSWORD) == []
     stored = load_settings(split_paths).profile
-    assert (stored.user, stored.base_urls["stampv2"]) == (USER, provider.base_url)
-    assert stored.sign_ca_files == (str(provider.ca_file),) == (stored.tls_ca_file,)
+    assert (stored.user, stored.base_urls["stampv2"]) == (USER, account_provider.base_url)
+    assert stored.sign_ca_files == (str(account_provider.ca_file),) == (stored.tls_ca_file,)
 
 
 def test_without_a_keyring_the_password_is_kept_for_the_session_only(
-    qtbot: QtBot, provider: SandboxServer, split_paths: Paths, tasks: TaskRunner, no_keyring: None
+    qtbot: QtBot,
+    account_provider: SandboxServer,
+    split_paths: Paths,
+    tasks: TaskRunner,
+    no_keyring: None,
 ) -> None:
     dialog = open_dialog(qtbot, split_paths, tasks)
     assert "There is no system keyring on this computer" in dialog.password_note.text()
-    fill(dialog, provider, PASSWORD, sign=True)
+    fill(dialog, account_provider, PASSWORD, sign=True)
     with qtbot.waitSignal(dialog.saved, timeout=10000) as saved:
         qtbot.mouseClick(dialog.save, Qt.MouseButton.LeftButton)
     settings, kept = saved.args
@@ -165,10 +128,14 @@ def test_without_a_keyring_the_password_is_kept_for_the_session_only(
 
 
 def test_a_profile_without_a_signing_ca_is_not_ready(
-    qtbot: QtBot, provider: SandboxServer, split_paths: Paths, tasks: TaskRunner, alt_keyring: Path
+    qtbot: QtBot,
+    account_provider: SandboxServer,
+    split_paths: Paths,
+    tasks: TaskRunner,
+    alt_keyring: Path,
 ) -> None:
     dialog = open_dialog(qtbot, split_paths, tasks)
-    fill(dialog, provider, PASSWORD, sign=False)
+    fill(dialog, account_provider, PASSWORD, sign=False)
     shown = press_test(qtbot, dialog)
     assert "✗ Signature trust: Profile peruri has no signature trust root" in shown
     assert "✓ Login: logged in as" in shown, "the other checks still run"
