@@ -8,7 +8,6 @@ import _common  # noqa: F401  (sys.path)
 from _common import make_pdf
 from meterai.documents import DocumentStore
 from meterai.outbox import Outbox
-from meterai.outbox.db import atomic
 from meterai.outbox.store import NewRequest
 from meterai.settings import resolve_paths
 
@@ -21,7 +20,7 @@ def make_outbox(data_dir: Path, count: int) -> Path:
         if count:
             pdf = make_pdf(data_dir.parent / f"{data_dir.name}-source.pdf", pages=1)
             stored = DocumentStore(paths.data_dir).put(pdf)
-            with atomic(box.conn):
+            with box.atomic():
                 box.add_document(
                     stored.sha256,
                     size=stored.size,

@@ -32,7 +32,6 @@ from meterai.errors import InputError, PdfRejected
 from meterai.fsutil import fsync_dir
 from meterai.i18n import N_, _
 from meterai.identity import Identity
-from meterai.outbox.db import atomic
 from meterai.outbox.states import State, state_label
 from meterai.outbox.store import NewRequest, Outbox, Replacement, RequestRow
 from meterai.placement import (
@@ -153,7 +152,7 @@ def queue_file(outbox: Outbox, paths: Paths, path: Path, options: IntakeOptions)
     """Pre-flight ``path`` and queue it, or raise ``PdfRejected`` naming the problem."""
     check_options(outbox, options)
     prepared = _prepare(paths, path, options, sync_dir=True)
-    with atomic(outbox.conn):
+    with outbox.atomic():
         return _commit(outbox, prepared, options)
 
 
@@ -178,7 +177,7 @@ def queue_files(
         except InputError as exc:
             results.append(exc)
     fsync_dir(paths.docs_dir)
-    with atomic(outbox.conn):
+    with outbox.atomic():
         return [
             _commit_one(outbox, r, options) if isinstance(r, _Prepared) else r
             for r, (_path, options) in zip(results, items, strict=True)
@@ -190,7 +189,7 @@ def _commit_one(
 ) -> Accepted | InputError:
     """One file of a batch, in a savepoint: a duplicate found at commit refuses that file only."""
     try:
-        with atomic(outbox.conn):
+        with outbox.atomic():
             return _commit(outbox, prepared, options)
     except InputError as exc:
         return exc
@@ -288,7 +287,7 @@ def replace_file(
         fixes=fixes,
     )
     prepared = _prepare(paths, path, options, sync_dir=True)
-    with atomic(outbox.conn):
+    with outbox.atomic():
         others = [
             r for r in outbox.find_by_original(prepared.original_sha256) if r.id != request_id
         ]

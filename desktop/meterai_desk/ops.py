@@ -91,15 +91,10 @@ class Tally:
 
 def tally(box: Outbox, now: dt.datetime | None = None) -> Tally:
     midnight = (now or dt.datetime.now()).replace(hour=0, minute=0, second=0, microsecond=0)
-    # No store API counts by time yet, so this one read is written here (see the report).
-    done_today = box.conn.execute(
-        "SELECT count(*) FROM requests WHERE state = ? AND updated_at >= ?",
-        [str(State.DONE), midnight.timestamp()],
-    ).fetchone()[0]
     return Tally(
         pending=box.count(states=ACTIVE),
         attention=box.count(states=[State.NEEDS_ATTENTION]),
-        done_today=int(done_today),
+        done_today=box.done_since(midnight.timestamp()),
     )
 
 

@@ -272,14 +272,7 @@ def _warn_if_low(ctx: CliContext, balance: int | None) -> None:
 def run_retry(args: argparse.Namespace, ctx: CliContext) -> int:
     if getattr(args, "doc_type", None):
         return run_confirm_type(args, ctx)
-    row = ctx.outbox().transition(
-        args.id,
-        State.QUEUED,
-        detail="retry requested by the user",
-        expect=State.NEEDS_ATTENTION,
-        attempts=0,
-        next_attempt_at=None,
-    )
+    row = ctx.outbox().retry(args.id)
     ctx.print(_("queued again {id} {file}").format(id=row.id, file=row.file_name))
     return EXIT_OK
 

@@ -75,7 +75,7 @@ def take_backup(database: Path, folder: Path, *, keep: int = KEEP) -> Path:
     final = folder / f"{PREFIX}{now}-{os.getpid()}{SUFFIX}"
     staged = folder / f"{temp_prefix()}{now}{SUFFIX}"
     try:
-        _copy_checked(database, staged)
+        copy_checked(database, staged)
         _fsync_file(staged)
         system.replace(staged, final)
     except BaseException:
@@ -86,7 +86,9 @@ def take_backup(database: Path, folder: Path, *, keep: int = KEEP) -> Path:
     return final
 
 
-def _copy_checked(database: Path, dest: Path) -> None:
+def copy_checked(database: Path, dest: Path) -> None:
+    """A consistent snapshot of ``database`` (it may be in use) into one self-contained file
+    ``dest``, checked with ``quick_check``; ``BackupFailed`` if the copy is not sound."""
     source = sqlite3.connect(
         database.absolute().as_uri() + "?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
     )

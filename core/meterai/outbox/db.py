@@ -56,18 +56,24 @@ def _is_busy(exc: sqlite3.Error) -> bool:
     return "locked" in text or "busy" in text
 
 
-def _translate(exc: sqlite3.Error, path: Path) -> MeteraiError:
+def refusal(exc: sqlite3.Error, path: Path) -> MeteraiError | None:
+    """The database refusing (busy, a read-only folder, a full disk, a damaged file) as
+    its ``MeteraiError``; ``None`` for anything else, which is a bug."""
     text = str(exc).lower()
     if _is_busy(exc):
         return StoreLocked(path=str(path))
-    refused = disk_error(exc, path.parent)  # a read-only folder, a full disk
+    refused = disk_error(exc, path.parent)
     if refused is not None:
         return refused
     if isinstance(exc, sqlite3.DatabaseError) and (
         "malformed" in text or "not a database" in text or "corrupt" in text
     ):
         return StoreCorrupt(path=str(path), detail=str(exc))
-    return StoreError(detail=str(exc))
+    return None
+
+
+def _translate(exc: sqlite3.Error, path: Path) -> MeteraiError:
+    return refusal(exc, path) or StoreError(detail=str(exc))
 
 
 def open_connection(

@@ -143,12 +143,7 @@ def _survey(paths: Paths) -> tuple[int, tuple[Path, ...]]:
     were queued after the backup was taken, and must be added again."""
     box = Outbox.open(paths)
     try:
-        known = {
-            str(r[0])
-            for r in box.conn.execute(
-                "SELECT sha256 FROM documents UNION SELECT doc_sha256 FROM requests"
-            )
-        }
+        known = box.known_documents()
         count = box.count()
     finally:
         box.close()

@@ -37,7 +37,6 @@ from meterai.errors import (
 from meterai.fsutil import copy_no_overwrite, fsync_dir, temp_prefix
 from meterai.i18n import N_, _
 from meterai.messages import Message, Param
-from meterai.outbox.db import atomic
 from meterai.outbox.states import State
 from meterai.outbox.store import TAG_PATTERN, Outbox, RequestRow
 from meterai.provider.errors import (
@@ -356,7 +355,7 @@ class Engine:
         self._record_bought(row, sn)
 
     def _record_bought(self, row: RequestRow, sn: str) -> None:
-        with atomic(self.outbox.conn):
+        with self.outbox.atomic():
             self.outbox.record_serial(sn, request_id=row.id, tag=row.numbering_tag, source="bought")
             self._move(row, State.NUMBERED, f"serial number {sn}", sn=sn)
         self.point("numbered:after_commit")
@@ -672,7 +671,7 @@ class Engine:
 
     def _adopt(self, owner: RequestRow, entry: SerialInfo) -> None:
         """Attach a serial number found at the provider, in one transaction with the move."""
-        with atomic(self.outbox.conn):
+        with self.outbox.atomic():
             self.outbox.record_serial(
                 entry.sn, request_id=owner.id, tag=owner.numbering_tag, source="bought"
             )

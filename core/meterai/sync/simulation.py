@@ -16,13 +16,13 @@ import contextlib
 import hashlib
 import random
 import shutil
-import sqlite3
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from meterai.errors import BalanceExhausted, VerificationError
+from meterai.outbox.backup import copy_checked
 from meterai.outbox.states import State
 from meterai.outbox.store import NewRequest, Outbox, RequestRow
 from meterai.provider.errors import (
@@ -261,8 +261,7 @@ class _Sim:
         self.clock = clock
         self.provider = provider
         self.result = result
-        self.outbox = Outbox.open(self.paths)
-        self.outbox._clock = clock
+        self.outbox = Outbox.open(self.paths, clock=clock)
         self.backup: Path | None = None
         self.crash_rate = 0.0
         self.session = Session()
@@ -307,8 +306,7 @@ class _Sim:
 
     def restart(self) -> None:
         self.outbox.close()
-        self.outbox = Outbox.open(self.paths)
-        self.outbox._clock = self.clock
+        self.outbox = Outbox.open(self.paths, clock=self.clock)
         self.session = Session()
         self._reconcile()
 
@@ -318,9 +316,7 @@ class _Sim:
 
     def take_backup(self) -> None:
         self.backup = self.paths.data_dir / "backup.sqlite3"
-        dest = sqlite3.connect(self.backup)
-        self.outbox.conn.backup(dest)
-        dest.close()
+        copy_checked(self.paths.database, self.backup)
 
     def restore_backup(self) -> None:
         if self.backup is None:
@@ -349,7 +345,7 @@ class _Sim:
 
     def retry_attention(self) -> None:
         for row in self.outbox.requests(states=[State.NEEDS_ATTENTION]):
-            self.outbox.transition(row.id, State.QUEUED, detail="user pressed retry")
+            self.outbox.retry(row.id, detail="user pressed retry")
 
     def run(self, requests: int, faults: Faults, restores: bool, max_steps: int) -> None:
         self.crash_rate = faults.crash

@@ -136,16 +136,7 @@ class OutboxActions(QObject):
         request_id = row.id
 
         def retry(box: Outbox) -> RequestRow:
-            return box.transition(
-                request_id,
-                State.QUEUED,
-                expect=State.NEEDS_ATTENTION,
-                detail="retried by the user",
-                attempts=0,
-                next_attempt_at=None,
-                last_error=None,
-                last_error_msg=None,
-            )
+            return box.retry(request_id)
 
         self._tasks.db(retry, self._after_write(wake=True), self._error)
 

@@ -29,7 +29,7 @@ def _new() -> NewRequest:
 
 def test_a_second_open_keeps_the_first_connections_locks(paths: Paths) -> None:
     first = Outbox.open(paths)
-    first.conn.execute("PRAGMA wal_autocheckpoint = 0")
+    first.backend.conn.execute("PRAGMA wal_autocheckpoint = 0")
     first.add_document(SHA, size=1, page_count=1, pdf_version="1.7", original_name="a")
     for _ in range(20):
         first.enqueue(_new())

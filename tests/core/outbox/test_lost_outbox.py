@@ -160,7 +160,7 @@ def test_backups_keep_three_checked_generations(paths: Paths) -> None:
 def test_a_burst_of_changes_is_one_backup_after_the_delay(paths: Paths) -> None:
     box = Outbox.open(paths)
     schedule = BackupSchedule(paths.database, paths.backups_dir, delay=0.3)
-    box._backups = schedule
+    box.backend._backups = schedule
     from meterai.outbox import backup
 
     backup._schedules[paths.database] = schedule

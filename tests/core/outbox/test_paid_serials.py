@@ -158,11 +158,11 @@ def test_the_trigger_still_freezes_a_queued_document_outside_the_replacement(
 ) -> None:
     request_id = _holding_serial(outbox)
     with pytest.raises(sqlite3.IntegrityError, match="immutable"):
-        outbox.conn.execute(
+        outbox.backend.conn.execute(
             "UPDATE requests SET doc_sha256 = ? WHERE id = ?", [NEW_SHA, request_id]
         )
     with pytest.raises(sqlite3.IntegrityError, match="immutable"):
-        outbox.conn.execute(
+        outbox.backend.conn.execute(
             "UPDATE requests SET state = 'queued', sn = NULL, doc_sha256 = ? WHERE id = ?",
             [NEW_SHA, request_id],
         )

@@ -32,7 +32,7 @@ def outbox(paths: Paths) -> Outbox:
 
 
 def test_pragmas_are_read_back(outbox: Outbox) -> None:
-    assert read_pragmas(outbox.conn) == {
+    assert read_pragmas(outbox.backend.conn) == {
         "journal_mode": "wal",
         "synchronous": 2,
         "busy_timeout": 5000,
@@ -67,7 +67,7 @@ def test_queued_request_is_immutable(outbox: Outbox) -> None:
     with pytest.raises(ValueError):
         outbox.transition(row.id, State.UPLOADED, doc_type="2")
     with pytest.raises(sqlite3.IntegrityError, match="immutable"):
-        outbox.conn.execute("UPDATE requests SET rect_x1 = 0 WHERE id = ?", [row.id])
+        outbox.backend.conn.execute("UPDATE requests SET rect_x1 = 0 WHERE id = ?", [row.id])
 
 
 def test_cancel_only_before_numbered(outbox: Outbox) -> None:
@@ -113,11 +113,11 @@ def test_migrates_forward_from_version_1(paths: Paths) -> None:
     )
     conn.close()
     box = Outbox.open(paths)
-    assert schema_version(box.conn) == LATEST == len(MIGRATIONS)
+    assert schema_version(box.backend.conn) == LATEST == len(MIGRATIONS)
     (row,) = box.requests()
     assert (row.file_name, row.state, row.customer) == ("old.pdf", State.QUEUED, None)
     with pytest.raises(sqlite3.IntegrityError):
-        box.conn.execute("UPDATE requests SET doc_type = 'x'")
+        box.backend.conn.execute("UPDATE requests SET doc_type = 'x'")
 
 
 def test_newer_schema_is_refused_untouched(paths: Paths) -> None:
@@ -146,7 +146,7 @@ def test_damaged_pages_are_refused(paths: Paths) -> None:
     box.add_document(SHA, size=1, page_count=1, pdf_version="1.7", original_name="x")
     for _ in range(300):
         box.enqueue(_new())
-    box.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    box.backend.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     box.close()
     data = bytearray(paths.database.read_bytes())
     page = 4096
@@ -159,11 +159,58 @@ def test_damaged_pages_are_refused(paths: Paths) -> None:
 
 def test_locked_database_gives_a_clear_error(paths: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     box = Outbox.open(paths)  # type: ignore[arg-type]
-    blocker = sqlite3.connect(box.path, isolation_level=None, timeout=0)
+    blocker = sqlite3.connect(paths.database, isolation_level=None, timeout=0)
     blocker.execute("BEGIN EXCLUSIVE")
     monkeypatch.setattr("meterai.outbox.db.BUSY_TIMEOUT_MS", 50)
-    box.conn.execute("PRAGMA busy_timeout = 50")
+    box.backend.conn.execute("PRAGMA busy_timeout = 50")
     with pytest.raises(StoreLocked):
         box.enqueue(_new())
     blocker.execute("ROLLBACK")
     blocker.close()
+
+
+def test_retry_sends_a_request_again_keeping_its_serial_number(outbox: Outbox) -> None:
+    row = outbox.enqueue(_new())
+    outbox.transition(row.id, State.UPLOADED, provider_file_id="f-1")
+    outbox.transition(row.id, State.NUMBERING)
+    outbox.transition(row.id, State.NUMBERED, sn="SN0000000000000000001")
+    outbox.record_failure(row.id, Message("timeout"), next_attempt_at=50.0)
+    outbox.note(row.id, "waiting", waiting_reason="Waiting for the provider")
+    outbox.transition(row.id, State.NEEDS_ATTENTION, detail="refused")
+
+    again = outbox.retry(row.id)
+
+    assert (again.state, again.sn, again.attempts, again.next_attempt_at) == (
+        State.QUEUED,
+        "SN0000000000000000001",
+        0,
+        None,
+    )
+    assert (again.last_error, again.last_error_msg, again.waiting_reason) == (None, None, None)
+    assert outbox.journal(row.id)[-1].detail == "retried by the user"
+    assert outbox.get(row.id) == again
+
+
+def test_retry_refuses_a_request_that_needs_no_attention(outbox: Outbox) -> None:
+    row = outbox.enqueue(_new())
+    with pytest.raises(IllegalTransition):
+        outbox.retry(row.id)
+    assert len(outbox.journal(row.id)) == 1
+
+
+def test_done_since_counts_requests_finished_from_then_on(paths: Paths) -> None:
+    now = [0.0]
+    box = Outbox.open(paths, clock=lambda: now[0])
+    box.add_document(SHA, size=10, page_count=1, pdf_version="1.7", original_name="cv.pdf")
+    for at in (1000.0, 2000.0, 3000.0):
+        row = box.enqueue(_new(file_name=f"{at}.pdf"))
+        box.transition(row.id, State.UPLOADED)
+        box.transition(row.id, State.NUMBERING)
+        box.transition(row.id, State.NUMBERED, sn=f"SN{at:020.0f}")
+        for state in (State.STAMPED, State.DOWNLOADED, State.VERIFIED):
+            box.transition(row.id, state)
+        now[0] = at
+        box.transition(row.id, State.DONE)
+    box.enqueue(_new(file_name="waiting.pdf"))
+    assert [box.done_since(t) for t in (0.0, 2000.0, 2000.5, 3000.5)] == [3, 2, 1, 0]
+    box.close()

@@ -195,7 +195,7 @@ def test_a_stamped_request_with_no_known_location_says_so_honestly(
         engine = runner._engine()
         while engine.outbox.get(request_id).state != State.STAMPED:
             engine.step(request_id)
-        engine.outbox.conn.execute(
+        engine.outbox.backend.conn.execute(
             "UPDATE requests SET result_url = NULL, provider_file_id = NULL WHERE id = ?",
             (request_id,),
         )

@@ -68,8 +68,8 @@ def test_an_orphan_the_provider_says_is_used_is_forgotten_and_the_request_buys(
     assert stamped_sn is not None
     ghost = "GHOST0000000000000000X"
     for sn in (stamped_sn, ghost):
-        engine.outbox.conn.execute("DELETE FROM serials WHERE sn = ?", [sn])
-    engine.outbox.conn.execute("UPDATE requests SET sn = NULL WHERE id = ?", [used])
+        engine.outbox.backend.conn.execute("DELETE FROM serials WHERE sn = ?", [sn])
+    engine.outbox.backend.conn.execute("UPDATE requests SET sn = NULL WHERE id = ?", [used])
     engine.outbox.record_orphan(stamped_sn, None)
     engine.outbox.record_orphan(ghost, None)
 

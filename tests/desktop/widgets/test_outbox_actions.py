@@ -89,3 +89,25 @@ def test_cancelling_a_refused_request_keeps_its_serial_number_for_the_next_docum
         assert box.orphans() == [SN]
     finally:
         box.close()
+
+
+def test_retry_sends_a_refused_request_again_through_the_one_retry_verb(
+    qtbot: QtBot, paths: Paths, tmp_path: Path, open_window: WindowFactory
+) -> None:
+    """The app's retry and ``meterai retry`` leave the same row: queued, the serial
+    number kept, no old reason or attempt count left beside it."""
+    request_id = _refused_after_payment(paths, tmp_path)
+    window = open_window(paths)
+    _select_first(qtbot, window)
+    assert window.actions_.retry.isEnabled()
+
+    window.actions_.retry.trigger()
+
+    qtbot.waitUntil(lambda: _row_in_store(paths, request_id)[0] == State.QUEUED, timeout=10000)
+    box = Outbox.open(paths)
+    try:
+        row = box.get(request_id)
+        assert (row.sn, row.attempts, row.last_error_msg, row.waiting_reason) == (SN, 0, None, None)
+        assert box.journal(request_id)[-1].detail == "retried by the user"
+    finally:
+        box.close()
