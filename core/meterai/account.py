@@ -37,6 +37,7 @@ from meterai.settings import (
 )
 
 if TYPE_CHECKING:
+    from meterai.outbox.store import Outbox
     from meterai.provider import ProviderClient
 
 Credentials = Callable[[], tuple[str, str]]
@@ -295,3 +296,31 @@ def save_account(paths: Paths, settings: Settings, profile: Profile, password: s
 def first_start(paths: Paths) -> bool:
     """No settings and no outbox: this is the first time the app opens on this data."""
     return not paths.settings_file.exists() and not paths.database.exists()
+
+
+def switches_provider(old: Profile, new: Profile) -> bool:
+    """Whether saving ``new`` over the active ``old`` changes whom the app stamps with."""
+    return (old.embedded, old.base_urls, old.user) != (new.embedded, new.base_urls, new.user)
+
+
+def held_by_the_provider(box: Outbox) -> int:
+    """Requests only the current provider can finish: uploaded there, numbered there (a
+    serial number it sold), or stamped by it and not yet verified against its roots.
+
+    Requests are not bound to a profile in the outbox, so after a switch the new
+    provider is asked about a file id or a serial number it never issued and refuses:
+    the request stops with an error until the user switches back. The account dialog
+    asks before that happens.
+    """
+    from meterai.outbox.states import State
+
+    part_way = (
+        State.UPLOADED,
+        State.NUMBERING,
+        State.NUMBERED,
+        State.STAMPED,
+        State.DOWNLOADED,
+        State.VERIFIED,
+    )
+    holding = [r for r in box.requests(states=[State.NEEDS_ATTENTION]) if r.sn]
+    return box.count(states=part_way) + len(holding)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,17 +14,23 @@ from meterai.account import (
     choice_problems,
     editable_profile,
     first_start,
+    held_by_the_provider,
     profile_from,
     provider_of,
     save_account,
+    switches_provider,
 )
 from meterai.credentials import CredentialsMissing, forget_session_passwords, get_password
+from meterai.intake import IntakeOptions, queue_file
+from meterai.outbox import Outbox, State
 from meterai.settings import PERURI_STAGING, SERVICES, Paths, Settings, load_settings
 from tests.support.keyring import MemoryKeyring, memory_keyring, no_keyring
+from tests.support.pdfs import make_pdf
 
 __all__ = ["memory_keyring", "no_keyring"]  # fixtures, used by name
 
 URL = "https://stamp.example:8443"
+OPTIONS = IntakeOptions(doc_type="3")
 
 
 def custom(**changes: object) -> AccountChoice:
@@ -104,3 +111,30 @@ def test_the_demo_service_keeps_no_password(paths: Paths, memory_keyring: Memory
     assert save_account(paths, Settings(), demo, "typed earlier") is PasswordKept.UNCHANGED
     assert memory_keyring.store == {}
     assert load_settings(paths).profile.embedded
+
+
+def test_a_switch_is_a_change_of_service_or_user() -> None:
+    settings = Settings()
+    production = profile_from(AccountChoice(Provider.PRODUCTION, user="pemungut"))
+    assert switches_provider(settings.profile, production)
+    assert not switches_provider(production, replace(production, tls_ca_file="/x.pem"))
+    assert switches_provider(production, replace(production, user="kasir-2"))
+    staging = profile_from(AccountChoice(Provider.STAGING, user="pemungut"))
+    assert switches_provider(production, staging)
+
+
+def test_requests_held_by_the_provider_are_counted(paths: Paths, tmp_path: Path) -> None:
+    box = Outbox.open(paths)
+    ids = [
+        queue_file(box, paths, make_pdf(tmp_path / f"d{i}.pdf", pages=i + 1), OPTIONS).request.id
+        for i in range(4)
+    ]
+    assert held_by_the_provider(box) == 0, "queued is not yet the provider's"
+    box.transition(ids[0], State.UPLOADED, provider_file_id="f1")
+    box.transition(ids[1], State.UPLOADED, provider_file_id="f2")
+    box.transition(ids[1], State.NUMBERING, numbering_tag="t2")
+    box.transition(ids[1], State.NUMBERED, sn="ABCDEFGHIJKLMNOPQRSTUV")
+    box.transition(ids[1], State.NEEDS_ATTENTION, last_error="refused", detail="refused")
+    box.transition(ids[2], State.NEEDS_ATTENTION, last_error="bad pdf", detail="bad pdf")
+    assert held_by_the_provider(box) == 2, "uploaded, and an attention row holding an SN"
+    box.close()

@@ -111,8 +111,7 @@ def test_a_saved_account_takes_over_the_sync_and_buys_nothing_without_a_signing_
         _save_account(qtbot, window, account_provider, sign=False)
     assert "no signature trust root" in str(refused.args[0])
     assert "no signature trust root" in window.status.connection.text()
-    # Queued only now: the demo service's runner would have stamped it (see the report on
-    # requests in flight when the provider changes).
+    # Queued only now: the demo service's runner would have stamped it.
     box = Outbox.open(paths)
     pdf = make_pdf(tmp_path / "surat.pdf")
     queued = queue_file(box, paths, pdf, IntakeOptions(doc_type="3")).request

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -39,11 +40,13 @@ from meterai.account import (
     check_account,
     choice_problems,
     editable_profile,
+    held_by_the_provider,
     profile_from,
     provider_of,
     save_account,
+    switches_provider,
 )
-from meterai.i18n import N_, _
+from meterai.i18n import N_, _, ngettext
 from meterai.settings import SERVICES, Paths, Settings
 from meterai_desk.errors import error_text
 from meterai_desk.tasks import TaskRunner
@@ -68,6 +71,35 @@ class CaFileDialog:
             parent, title, start, _("Certificates (*.pem *.crt *.cer *.der);;All files (*)")
         )
         return name or None
+
+
+class SwitchQuestion:
+    """Asked before a switch would strand requests; behind a classmethod so tests answer."""
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, held: int) -> bool:
+        """Modal; the default and Escape keep the current service."""
+        box = QMessageBox(parent)
+        box.setObjectName("switchProviderQuestion")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(_("Account"))
+        box.setText(
+            ngettext(
+                "{count} document is part-way through with the current service (sent to it "
+                "or numbered by it). Only that service can finish it: after the switch it "
+                "stops with an error until you switch back.",
+                "{count} documents are part-way through with the current service (sent to "
+                "it or numbered by it). Only that service can finish them: after the switch "
+                "they stop with an error until you switch back.",
+                held,
+            ).format(count=held)
+        )
+        switch = box.addButton(_("Switch anyway"), QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        return box.clickedButton() is switch
 
 
 def try_account(paths: Paths, choice: AccountChoice, password: str) -> AccountReport:
@@ -288,15 +320,35 @@ class AccountDialog(QDialog):
         self.results.setText(error_text(exc, str(self._paths.logs_dir)))
 
     def submit(self) -> None:
-        """Save on a worker (keyring and settings file); the dialog closes once saved."""
+        """Save on a worker (keyring and settings file); the dialog closes once saved.
+
+        Switching to another provider while requests are part-way through with the
+        current one is asked about first: only that provider can finish them."""
         choice = self._checked()
         if choice is None:
             return
+        self.save.setEnabled(False)
+        if not switches_provider(self._settings.profile, profile_from(choice)):
+            self._save(choice)
+            return
+        self._tasks.db(
+            held_by_the_provider,
+            lambda held: self._confirm_switch(held, choice),
+            self._save_failed,
+            owner=self,
+        )
+
+    def _confirm_switch(self, held: int, choice: AccountChoice) -> None:
+        if held and not SwitchQuestion.ask(self, held):
+            self.save.setEnabled(True)
+            return
+        self._save(choice)
+
+    def _save(self, choice: AccountChoice) -> None:
         paths, password = self._paths, self.password.text()
         copy = replace(
             self._settings, profiles=dict(self._settings.profiles), extra=dict(self._settings.extra)
         )
-        self.save.setEnabled(False)
         self._tasks.run(
             lambda: (copy, save_account(paths, copy, profile_from(choice), password)),
             self._saved,

@@ -18,10 +18,12 @@ from pytestqt.qtbot import QtBot
 from meterai import i18n
 from meterai.account import PasswordKept, Provider
 from meterai.credentials import credentials_for
+from meterai.intake import IntakeOptions, queue_file
+from meterai.outbox import Outbox, State
 from meterai.sandbox import SandboxServer
 from meterai.settings import SERVICES, Paths, Settings, load_settings
 from meterai_desk import qtranslator
-from meterai_desk.dialogs.account_dialog import AccountDialog
+from meterai_desk.dialogs.account_dialog import AccountDialog, SwitchQuestion
 from meterai_desk.tasks import TaskRunner
 from tests.support.account import (
     PASSWORD,
@@ -32,6 +34,7 @@ from tests.support.account import (
     files_holding,
 )
 from tests.support.keyring import no_keyring
+from tests.support.pdfs import make_pdf
 
 __all__ = ["account_provider", "alt_keyring", "no_keyring"]  # fixtures, used by name
 
@@ -170,3 +173,56 @@ def test_the_presets_show_their_addresses_read_only(
     assert dialog.urls["stampv2"].text() == "https://stampv2stg.e-meterai.co.id"
     dialog.provider.setCurrentIndex(dialog.provider.findData(Provider.DEMO))
     assert not dialog.user.isEnabled() and not dialog.password_note.isVisible()
+
+
+def _part_way(paths: Paths, tmp_path: Path) -> None:
+    """One request uploaded to the current service (the demo): only it can finish it."""
+    box = Outbox.open(paths)
+    row = queue_file(box, paths, make_pdf(tmp_path / "surat.pdf"), IntakeOptions(doc_type="3"))
+    box.transition(row.request.id, State.UPLOADED, provider_file_id="f-demo")
+    box.close()
+
+
+@pytest.mark.parametrize("switch", [False, True])
+def test_switching_away_from_requests_part_way_is_asked_first(
+    qtbot: QtBot,
+    account_provider: SandboxServer,
+    split_paths: Paths,
+    tasks: TaskRunner,
+    alt_keyring: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    switch: bool,
+) -> None:
+    _part_way(split_paths, tmp_path)
+    asked: list[int] = []
+    monkeypatch.setattr(SwitchQuestion, "ask", lambda _p, held: asked.append(held) or switch)
+    dialog = open_dialog(qtbot, split_paths, tasks)
+    fill(dialog, account_provider, PASSWORD, sign=True)
+    saved: list[object] = []
+    dialog.saved.connect(lambda settings, _kept: saved.append(settings))
+    qtbot.mouseClick(dialog.save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(asked))
+    assert asked == [1]
+    if switch:
+        qtbot.waitUntil(lambda: bool(saved))
+        assert load_settings(split_paths).active_profile == "peruri"
+    else:
+        qtbot.waitUntil(dialog.save.isEnabled)
+        assert saved == [] and dialog.isVisible()
+        assert not split_paths.settings_file.exists(), "nothing was saved"
+
+
+def test_no_question_when_nothing_is_part_way(
+    qtbot: QtBot,
+    account_provider: SandboxServer,
+    split_paths: Paths,
+    tasks: TaskRunner,
+    alt_keyring: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(SwitchQuestion, "ask", lambda *_a: pytest.fail("asked for nothing"))
+    dialog = open_dialog(qtbot, split_paths, tasks)
+    fill(dialog, account_provider, PASSWORD, sign=True)
+    with qtbot.waitSignal(dialog.saved, timeout=10000):
+        qtbot.mouseClick(dialog.save, Qt.MouseButton.LeftButton)
