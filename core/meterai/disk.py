@@ -1,11 +1,9 @@
-"""A write the disk refused, in the user's words: the one map from OS and SQLite errors.
+"""A write the disk refused, in the user's words: the one map from OS errors to ours.
 
-A read-only data folder or a full disk reaches us in many shapes: ``OSError`` with
-EROFS, ENOSPC or EDQUOT from a file write, and from SQLite "attempt to write a readonly
-database", "database or disk is full", or (when it cannot create its ``-shm`` and
-``-wal`` files beside the outbox) "unable to open database file" and "disk I/O error".
-The last two also have other causes, so they are judged by looking at the folder
-itself: not writable, or without room for one more WAL cycle.
+A read-only data folder or a full disk reaches us as ``OSError`` with EROFS, ENOSPC or
+EDQUOT from a file write, or as the database's own error, which its backend judges
+(``meterai.outbox.db`` for SQLite) and names here with ``refusal``; for an unclear
+one it asks ``writable`` and ``free_bytes`` about the folder itself.
 
 Each boundary (the CLI's ``run``, the outbox's connection and transactions) hands what
 it caught to ``disk_error`` and raises the typed error it returns; anything the map
@@ -21,7 +19,6 @@ import errno
 import math
 import os
 import shutil
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Literal
@@ -37,9 +34,6 @@ WAL_HEADROOM = 32 * 1024 + 64 * (4096 + 24)
 _READ_ONLY_ERRNOS = frozenset({errno.EROFS})
 _PERMISSION_ERRNOS = frozenset({errno.EACCES, errno.EPERM})
 _FULL_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
-# SQLite's primary result codes (the low byte of Python's ``sqlite_errorcode``).
-_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 8, 10, 13, 14
-
 Kind = Literal["read_only", "full"]
 
 
@@ -52,7 +46,11 @@ def disk_error(exc: BaseException, folder: Path, needed: int = 0) -> DiskError |
     if isinstance(exc, DiskError):
         return exc
     where = _where(exc, folder)
-    kind = _kind(exc, where)
+    return refusal(_kind(exc, where), where, needed)
+
+
+def refusal(kind: Kind | None, where: Path, needed: int = 0) -> DiskError | None:
+    """The typed error for a refusal of ``kind`` in ``where`` (``None`` for no refusal)."""
     if kind == "read_only":
         return ReadOnlyFolder(path=str(where))
     if kind == "full":
@@ -83,7 +81,7 @@ def mapped(folder: Path, needed: Callable[[], int] = lambda: 0) -> Iterator[None
         if wanted <= int(exc.params.get("needed_mb", 0)):
             raise
         raise DiskFull(path=exc.params.get("path", str(folder)), needed_mb=wanted) from exc
-    except (OSError, sqlite3.Error) as exc:
+    except OSError as exc:
         error = disk_error(exc, folder, needed() if _kind(exc, folder) == "full" else 0)
         if error is None:
             raise
@@ -100,32 +98,14 @@ def size_of(files: Iterable[Path]) -> int:
 
 
 def _kind(exc: BaseException, folder: Path) -> Kind | None:
-    if isinstance(exc, OSError):
-        if exc.errno in _READ_ONLY_ERRNOS:
-            return "read_only"
-        if exc.errno in _FULL_ERRNOS:
-            return "full"
-        if exc.errno in _PERMISSION_ERRNOS and not _writable(folder):
-            return "read_only"
+    if not isinstance(exc, OSError):
         return None
-    if isinstance(exc, sqlite3.Error):
-        return _sqlite_kind(exc, folder)
-    return None
-
-
-def _sqlite_kind(exc: sqlite3.Error, folder: Path) -> Kind | None:
-    code = getattr(exc, "sqlite_errorcode", -1) & 0xFF
-    text = str(exc).lower()
-    if code == _SQLITE_FULL or "disk is full" in text:
-        return "full"
-    if code == _SQLITE_READONLY or "readonly database" in text:
+    if exc.errno in _READ_ONLY_ERRNOS:
         return "read_only"
-    unclear = (_SQLITE_CANTOPEN, _SQLITE_IOERR)
-    if code in unclear or "unable to open" in text or "disk i/o error" in text:
-        if not _writable(folder):
-            return "read_only"
-        if _free_bytes(folder) < WAL_HEADROOM:
-            return "full"
+    if exc.errno in _FULL_ERRNOS:
+        return "full"
+    if exc.errno in _PERMISSION_ERRNOS and not writable(folder):
+        return "read_only"
     return None
 
 
@@ -148,12 +128,12 @@ def _existing(folder: Path) -> Path:
     return folder
 
 
-def _writable(folder: Path) -> bool:
+def writable(folder: Path) -> bool:
     """``access`` reports EROFS for a read-only mount, for root too."""
     return os.access(_existing(folder), os.W_OK)
 
 
-def _free_bytes(folder: Path) -> int:
+def free_bytes(folder: Path) -> int:
     try:
         return shutil.disk_usage(_existing(folder)).free
     except OSError:

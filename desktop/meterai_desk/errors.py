@@ -23,8 +23,8 @@ log = logging.getLogger(__name__)
 def as_user_error(exc: BaseException, log_dir: str | None = None) -> BaseException:
     """A write the disk refused (read-only, full) is the user's to act on, not a bug:
     the core's one map names it; the data folder is the log folder's parent."""
-    from_sqlite = type(exc).__module__ == "sqlite3"  # without importing it at start-up
-    if isinstance(exc, MeteraiError) or not (isinstance(exc, OSError) or from_sqlite):
+    # The outbox names its database's own refusals (a MeteraiError) itself.
+    if isinstance(exc, MeteraiError) or not isinstance(exc, OSError):
         return exc
     from meterai.disk import disk_error
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -124,7 +123,7 @@ def run(argv: Sequence[str], ctx_factory: Callable[[str | None], CliContext] | N
     except MeteraiError as exc:
         print(cli_errors.describe(exc), file=sys.stderr)
         return cli_errors.exit_code_for(exc)
-    except (OSError, sqlite3.Error) as exc:
+    except OSError as exc:
         refused = disk_error(exc, paths.data_dir) if paths is not None else None
         if refused is None:
             raise  # not the disk: a bug, which keeps its traceback

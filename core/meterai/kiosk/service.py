@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from meterai.balance import LowBalance, low_balance, record_balance
-from meterai.kiosk.drops import DropIndex
 from meterai.kiosk.folder import FolderDefaults, FolderSettingsInvalid, load_folder
 from meterai.kiosk.settle import Settler, SettleRules, looks_complete, stat_file
 from meterai.kiosk.taking import (
@@ -30,6 +29,7 @@ from meterai.kiosk.taking import (
     staged_files,
 )
 from meterai.kiosk.watch import Watcher
+from meterai.outbox.drops import DropIndex
 from meterai.outbox.store import Outbox
 from meterai.settings import Paths, Settings
 from meterai.sync.events import Subscriber, ignore

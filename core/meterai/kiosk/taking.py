@@ -34,8 +34,8 @@ from meterai.fsutil import (
 from meterai.i18n import LANGUAGES, N_, current_language
 from meterai.intake import queue_file
 from meterai.kiosk.bilingual import error_in, note, text_in
-from meterai.kiosk.drops import DropIndex
 from meterai.kiosk.folder import SETTINGS_FILE, FolderDefaults, FolderSettingsInvalid
+from meterai.outbox.drops import DropIndex
 from meterai.outbox.states import State
 from meterai.outbox.store import Outbox, RequestRow
 from meterai.settings import Paths

@@ -16,10 +16,19 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from meterai.disk import disk_error
-from meterai.errors import MeteraiError, MigrationError, StoreCorrupt, StoreError, StoreLocked
+from meterai import disk
+from meterai.errors import (
+    DiskError,
+    MeteraiError,
+    MigrationError,
+    StoreCorrupt,
+    StoreError,
+    StoreLocked,
+)
 
 BUSY_TIMEOUT_MS = 5000
+# SQLite's primary result codes (the low byte of Python's ``sqlite_errorcode``).
+_READONLY, _IOERR, _FULL, _CANTOPEN = 8, 10, 13, 14
 EXPECTED_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "busy_timeout": BUSY_TIMEOUT_MS}
 
 CommitListener = Callable[[Path], None]
@@ -62,13 +71,32 @@ def refusal(exc: sqlite3.Error, path: Path) -> MeteraiError | None:
     text = str(exc).lower()
     if _is_busy(exc):
         return StoreLocked(path=str(path))
-    refused = disk_error(exc, path.parent)
+    refused = disk_refusal(exc, path.parent)
     if refused is not None:
         return refused
     if isinstance(exc, sqlite3.DatabaseError) and (
         "malformed" in text or "not a database" in text or "corrupt" in text
     ):
         return StoreCorrupt(path=str(path), detail=str(exc))
+    return None
+
+
+def disk_refusal(exc: sqlite3.Error, folder: Path) -> DiskError | None:
+    """SQLite's "attempt to write a readonly database" and "database or disk is full" are
+    plain; "unable to open database file" and "disk I/O error" (it could not create its
+    ``-shm`` and ``-wal`` files beside the outbox) also have other causes, so those are
+    judged by the folder itself: not writable, or without room for one more WAL cycle."""
+    code = getattr(exc, "sqlite_errorcode", -1) & 0xFF
+    text = str(exc).lower()
+    if code == _FULL or "disk is full" in text:
+        return disk.refusal("full", folder)
+    if code == _READONLY or "readonly database" in text:
+        return disk.refusal("read_only", folder)
+    if code in (_CANTOPEN, _IOERR) or "unable to open" in text or "disk i/o error" in text:
+        if not disk.writable(folder):
+            return disk.refusal("read_only", folder)
+        if disk.free_bytes(folder) < disk.WAL_HEADROOM:
+            return disk.refusal("full", folder)
     return None
 
 
@@ -223,7 +251,9 @@ def atomic(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     except BaseException as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        refused = disk_error(exc, _file_of(conn).parent) if isinstance(exc, sqlite3.Error) else None
+        refused = (
+            disk_refusal(exc, _file_of(conn).parent) if isinstance(exc, sqlite3.Error) else None
+        )
         if refused is not None:
             raise refused from exc  # rolled back: nothing of the transaction was kept
         raise

@@ -32,9 +32,9 @@ from meterai.outbox.states import ACTIVE, TERMINAL, State, can_move
 
 Clock = Callable[[], float]
 
-_RECT = ("rect_x1", "rect_y1", "rect_x2", "rect_y2")
+RECT_FIELDS = ("rect_x1", "rect_y1", "rect_x2", "rect_y2")
 # What a fresh start clears: the count of failed attempts and what the last one said.
-_CLEAN_SLATE: Mapping[str, Any] = {
+CLEAN_SLATE: Mapping[str, Any] = {
     "attempts": 0,
     "next_attempt_at": None,
     "last_error": None,
@@ -107,7 +107,7 @@ class RequestVerbs(ProviderCache):
         """Accept a request: from this commit on it is never lost and never changes."""
         now = self._clock()
         record = {k: v for k, v in vars(new).items() if k != "rect"}
-        record.update(dict(zip(_RECT, new.rect, strict=True)))
+        record.update(dict(zip(RECT_FIELDS, new.rect, strict=True)))
         record.update(state=str(State.QUEUED), created_at=now, updated_at=now, attempts=0)
         record["original_sha256"] = new.original_sha256 or new.doc_sha256
         record["doc_type_name"] = new.doc_type_name or doctypes.name_for(self, new.doc_type)
@@ -180,7 +180,7 @@ class RequestVerbs(ProviderCache):
         count of failed attempts and the old reason go (the journal keeps them); the
         serial number, if one was bought, stays. The one retry of the CLI and the GUI."""
         return self.transition(
-            request_id, State.QUEUED, detail=detail, expect=State.NEEDS_ATTENTION, **_CLEAN_SLATE
+            request_id, State.QUEUED, detail=detail, expect=State.NEEDS_ATTENTION, **CLEAN_SLATE
         )
 
     def confirm_doc_type(
@@ -205,7 +205,7 @@ class RequestVerbs(ProviderCache):
                     "updated_at": now,
                     "doc_type": kode,
                     "doc_type_name": nama,
-                    **_CLEAN_SLATE,
+                    **CLEAN_SLATE,
                 },
             )
             text = detail or f"document type confirmed as {kode} ({nama})"

@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 from meterai.errors import InputError
-from meterai.outbox.requests import RequestVerbs
+from meterai.outbox.requests import CLEAN_SLATE, RECT_FIELDS, RequestVerbs
 from meterai.outbox.rows import (
     AlreadyFinished,
     NotCancellable,
@@ -191,16 +191,12 @@ class SerialVerbs(RequestVerbs):
                 "file_name": new.file_name,
                 "source_path": new.source_path,
                 "page_index": new.page_index,
-                **dict(zip(("rect_x1", "rect_y1", "rect_x2", "rect_y2"), new.rect, strict=True)),
+                **dict(zip(RECT_FIELDS, new.rect, strict=True)),
                 "provider_file_id": None,
                 "stamp_tries": 0,
                 "result_url": None,
                 "stamped_path": None,
-                "attempts": 0,
-                "next_attempt_at": None,
-                "last_error": None,
-                "last_error_msg": None,
-                "waiting_reason": None,
+                **CLEAN_SLATE,
             }
             self._update(request_id, values)
             self._db.run(
