@@ -7,16 +7,21 @@ started again for it, so the next stamp goes to the account just chosen.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMainWindow
 
-from meterai.account import PasswordKept, Provider
 from meterai.i18n import _
 from meterai.settings import Paths, Settings, save_settings
-from meterai_desk.dialogs.account_dialog import AccountDialog
-from meterai_desk.dialogs.welcome_dialog import WelcomeChoice, WelcomeDialog
 from meterai_desk.sync_bridge import SyncBridge
 from meterai_desk.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    # Imported when first shown: the window need not wait for dialogs it may never open.
+    from meterai.account import PasswordKept, Provider
+    from meterai_desk.dialogs.account_dialog import AccountDialog
+    from meterai_desk.dialogs.welcome_dialog import WelcomeChoice, WelcomeDialog
 
 SESSION_NOTE_MS = 15_000
 
@@ -40,12 +45,17 @@ class AccountFlow(QObject):
 
     def welcome(self) -> WelcomeDialog:
         """The first start's question, window-modal; the demo is the default answer."""
+        from meterai_desk.dialogs.welcome_dialog import WelcomeDialog
+
         dialog = self.welcome_dialog = WelcomeDialog(self._window)
         dialog.chosen.connect(self._welcomed)
         dialog.open()
         return dialog
 
     def _welcomed(self, choice: WelcomeChoice) -> None:
+        from meterai.account import Provider
+        from meterai_desk.dialogs.welcome_dialog import WelcomeChoice
+
         if choice is WelcomeChoice.ACCOUNT:
             self.edit(Provider.PRODUCTION)
             return
@@ -60,6 +70,8 @@ class AccountFlow(QObject):
             self.dialog.raise_()
             self.dialog.activateWindow()
             return self.dialog
+        from meterai_desk.dialogs.account_dialog import AccountDialog
+
         dialog = AccountDialog(self._paths, self._settings, self._tasks, self._window, provider)
         dialog.saved.connect(self._saved)
         dialog.open()
@@ -67,6 +79,8 @@ class AccountFlow(QObject):
         return dialog
 
     def _saved(self, saved: Settings, kept: PasswordKept) -> None:
+        from meterai.account import PasswordKept
+
         self._settings.profiles = saved.profiles
         self._settings.active_profile = saved.active_profile
         if kept is PasswordKept.SESSION:
