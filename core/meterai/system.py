@@ -31,6 +31,7 @@ import ntpath
 import os
 import posixpath
 import stat
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -50,6 +51,13 @@ T = TypeVar("T")
 # enough for an antivirus scan or a viewer's reload, short enough that a file left open
 # in a viewer gets the user's attention quickly (Go's robustio waits up to 2 s).
 IN_USE_DELAYS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
+
+# Popen's ``creationflags`` for a console program the windowed app starts (the sandbox
+# child is the CLI): on Windows it would get a console window of its own.
+if sys.platform == "win32":
+    NO_WINDOW = subprocess.CREATE_NO_WINDOW
+else:
+    NO_WINDOW = 0
 
 # Windows error numbers (``OSError.winerror``).
 _ERROR_INVALID_FUNCTION = 1

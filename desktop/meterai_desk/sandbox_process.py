@@ -23,6 +23,7 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
+from meterai import system
 from meterai.errors import MeteraiError
 from meterai.i18n import N_
 from meterai.settings import SERVICES, Paths, Profile
@@ -65,6 +66,7 @@ class SandboxProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
+            creationflags=system.NO_WINDOW,
         )
         match = self._await_ready()
         return Profile(

@@ -13,7 +13,6 @@ widget.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import QSize
@@ -72,5 +71,6 @@ def _inked_share(image: QImage, scale: float, rect: tuple[float, float, float, f
 
 
 def _print(line: str) -> None:
+    """A windowed program on Windows has no ``sys.stdout`` (``None``): print then writes
+    nowhere, where ``sys.stdout.flush()`` raised; the exit code still tells."""
     print(line, flush=True)
-    sys.stdout.flush()
