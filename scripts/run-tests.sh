@@ -8,4 +8,5 @@ echo "== ruff"; .venv/bin/ruff check . && .venv/bin/ruff format --check .
 echo "== mypy --strict (core and desktop)"; .venv/bin/mypy
 echo "== mypy --strict (core and desktop, as on Windows)"; .venv/bin/mypy --platform win32
 echo "== import contracts"; .venv/bin/lint-imports
+echo "== Windows installer (Inno Setup under Wine)"; bash packaging/windows/check-installer.sh
 echo "== pytest"; .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
