@@ -163,6 +163,15 @@ def get_password(
     raise CredentialsMissing(user=user, profile=profile.name)
 
 
+def password_known(profile: Profile, *, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether a runner would find the password without asking anyone."""
+    try:
+        get_password(profile, environ=environ, interactive=False)
+    except CredentialsMissing:
+        return False
+    return True
+
+
 def credentials_for(
     profile: Profile,
     *,

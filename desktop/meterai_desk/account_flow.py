@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMainWindow
 
-from meterai.i18n import _
-from meterai.settings import Paths, Settings, save_settings
+from meterai.i18n import N_, _
+from meterai.messages import Message
+from meterai.settings import Paths, Profile, Settings, save_settings
 from meterai_desk.sync_bridge import SyncBridge
 from meterai_desk.tasks import TaskRunner
 
@@ -24,6 +25,17 @@ if TYPE_CHECKING:
     from meterai_desk.dialogs.welcome_dialog import WelcomeChoice, WelcomeDialog
 
 SESSION_NOTE_MS = 15_000
+PASSWORD_UNKNOWN = N_(
+    "The password of {user} is not known on this computer (it has no system keyring to keep "
+    "it). Type it to connect."
+)
+
+
+def _password_known(profile: Profile) -> bool:
+    """On a worker: keyring and httpx come with ``meterai.credentials``."""
+    from meterai.credentials import password_known
+
+    return password_known(profile)
 
 
 class AccountFlow(QObject):
@@ -42,6 +54,22 @@ class AccountFlow(QObject):
         self._bridge, self._window = bridge, window
         self.welcome_dialog: WelcomeDialog | None = None
         self.dialog: AccountDialog | None = None
+        self._ask_for_a_missing_password()
+
+    def _ask_for_a_missing_password(self) -> None:
+        """An account whose password this computer does not know (with no keyring it was
+        kept for the last session only) opens the account dialog, instead of the sync
+        failing with advice about environment variables."""
+        profile = self._settings.profile
+        if self._bridge is None or profile.embedded:
+            return
+        self._tasks.run(lambda: _password_known(profile), self._password_checked, owner=self)
+
+    def _password_checked(self, known: bool) -> None:
+        if known:
+            return
+        user = self._settings.profile.user or "?"
+        self.edit().show_reason(Message(PASSWORD_UNKNOWN, {"user": user}))
 
     def welcome(self) -> WelcomeDialog:
         """The first start's question, window-modal; the demo is the default answer."""

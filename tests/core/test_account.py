@@ -20,7 +20,12 @@ from meterai.account import (
     save_account,
     switches_provider,
 )
-from meterai.credentials import CredentialsMissing, forget_session_passwords, get_password
+from meterai.credentials import (
+    CredentialsMissing,
+    forget_session_passwords,
+    get_password,
+    password_known,
+)
 from meterai.intake import IntakeOptions, queue_file
 from meterai.outbox import Outbox, State
 from meterai.settings import PERURI_STAGING, SERVICES, Paths, Settings, load_settings
@@ -98,8 +103,10 @@ def test_without_a_keyring_the_password_lives_in_this_process_only(
     profile = profile_from(custom())
     with pytest.raises(CredentialsMissing):
         get_password(profile, environ={}, interactive=False)
+    assert not password_known(profile, environ={})
     assert save_account(paths, Settings(), profile, "rahasia") is PasswordKept.SESSION
     assert get_password(profile, environ={}, interactive=False) == "rahasia"
+    assert password_known(profile, environ={})
     assert not any(b"rahasia" in p.read_bytes() for p in paths.data_dir.rglob("*") if p.is_file())
     forget_session_passwords()
     with pytest.raises(CredentialsMissing):

@@ -26,9 +26,11 @@ def open_window(qtbot: QtBot) -> Iterator[WindowFactory]:
     """Open main windows (optionally syncing against the embedded sandbox); close them all."""
     opened: list[MainWindow] = []
 
-    def factory(paths: Paths, *, sync: bool = False) -> MainWindow:
+    def factory(
+        paths: Paths, *, sync: bool = False, settings: Settings | None = None
+    ) -> MainWindow:
         tasks = TaskRunner(paths)
-        settings = Settings()
+        settings = settings or Settings()
         bridge = SyncBridge(paths, settings, tasks) if sync else None
         window = MainWindow(paths, tasks, bridge, settings)
         # Not qtbot.addWidget: its teardown closes windows before this fixture's, and a

@@ -171,3 +171,38 @@ def _says_password_unknown(event: object) -> bool:
     if isinstance(event, CredentialsMissing):
         return True
     return isinstance(event, Connectivity) and "No password is known" in str(event.detail)
+
+
+def test_an_account_whose_password_is_unknown_opens_the_dialog_and_then_connects(
+    qtbot: QtBot,
+    paths: Paths,
+    open_window: WindowFactory,
+    account_provider: SandboxServer,
+    no_keyring: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No keyring, so the password was kept for the last session only: at this start the
+    account dialog opens by itself and says why; typed there, the sync connects."""
+    monkeypatch.delenv("METERAI_PASSWORD", raising=False)
+    i18n.set_language("en")
+    ca = str(account_provider.ca_file)
+    settings = Settings(active_profile="peruri")
+    settings.profiles["peruri"] = Profile(
+        "peruri", "peruri", {s: account_provider.base_url for s in SERVICES}, ca, (ca,), USER
+    )
+    window = open_window(paths, sync=True, settings=settings)
+    qtbot.waitUntil(lambda: window.account.dialog is not None, timeout=20000)
+    dialog = window.account.dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.problem_label.text() == (
+        "The password of pemungut is not known on this computer (it has no system keyring "
+        "to keep it). Type it to connect."
+    )
+    assert (dialog.user.text(), dialog.sign_ca.text()) == (USER, ca)
+    dialog.password.setText(PASSWORD)
+    bridge = window.bridge
+    assert bridge is not None
+    with qtbot.waitSignal(bridge.started, timeout=30000):
+        qtbot.mouseClick(dialog.save, Qt.MouseButton.LeftButton)
+    shown = f"Balance: {_ledger(account_provider)['balance']} stamps"
+    qtbot.waitUntil(lambda: shown in window.status.balance.text(), timeout=20000)

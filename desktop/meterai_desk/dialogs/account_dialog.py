@@ -47,6 +47,7 @@ from meterai.account import (
     switches_provider,
 )
 from meterai.i18n import N_, _, ngettext
+from meterai.messages import Message
 from meterai.settings import SERVICES, Paths, Settings
 from meterai_desk.errors import error_text
 from meterai_desk.tasks import TaskRunner
@@ -143,6 +144,7 @@ class AccountDialog(QDialog):
         self.keyring: bool | None = None
         self.stored = False
         self.kept: PasswordKept | None = None
+        self.reason: Message | None = None
         self._status = ""
         self._build()
         self._fill(provider or provider_of(settings.profile))
@@ -420,7 +422,16 @@ class AccountDialog(QDialog):
         wrong = {p.field for p in self.problems}
         for name, widget in fields.items():
             widget.setStyleSheet(_INVALID if name in wrong else "")
-        self.problem_label.setText("\n".join(f"• {p.message.text()}" for p in self.problems))
+        lines = [f"• {p.message.text()}" for p in self.problems]
+        if self.reason is not None and not lines:
+            lines = [self.reason.text()]
+        self.problem_label.setText("\n".join(lines))
+
+    def show_reason(self, reason: Message) -> None:
+        """Why the dialog opened by itself (a password this computer does not know)."""
+        self.reason = reason
+        self._show_problems()
+        self.password.setFocus()
 
     def _show_status(self) -> None:
         self.results.setText(_(self._status) if self._status else "")
