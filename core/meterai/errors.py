@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import enum
 import stat
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from meterai.i18n import N_, _
 from meterai.messages import Message
+
+if TYPE_CHECKING:
+    from meterai.documents.preflight import Finding
 
 
 class MeteraiError(Exception):
@@ -59,10 +63,17 @@ class UsageError(InputError):
 
 
 class PdfRejected(InputError):
-    """A document failed pre-flight; ``findings`` says why."""
+    """A document failed pre-flight; ``findings`` (the blocking ones) say why, so a
+    caller can say it again in another language (the kiosk's bilingual notes)."""
 
     code = "pdf_rejected"
     template = N_("{file}: {reason}")
+
+    def __init__(
+        self, template: str | None = None, *, findings: Sequence[Finding] = (), **params: Any
+    ) -> None:
+        super().__init__(template, **params)
+        self.findings: tuple[Finding, ...] = tuple(findings)
 
 
 class NotARegularFile(InputError):

@@ -6,6 +6,11 @@ spent: a stamp is never bought for a document the provider would reject. The
 document copy is written (and fsynced) before the request row that names it is
 committed, so a crash leaves at most an unreferenced copy, never a request
 without its document.
+
+It comes in two halves so the GUI can run each where it belongs: ``prepare`` (the
+CPU and file work, no database: the worker pool) and ``commit`` (one transaction:
+the database worker). ``queue_file`` is both, for the CLI and the kiosk; the add
+dialog's preview uses ``examine``, the verdict part of ``prepare``.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import tempfile
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from meterai import doctypes
@@ -136,7 +142,32 @@ def parse_date(text: str) -> dt.date:
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class Examined:
+    """A document's verdict before and after the allowed fixes; ``document`` is the file
+    the stamp would land on (the fixed copy in the caller's work folder, or ``path``)."""
+
+    path: Path
+    original: PreflightReport
+    report: PreflightReport
+    applied: tuple[Fix, ...]
+    document: Path
+
+
+def examine(path: Path, target: str, allow: Collection[Fix], work: Callable[[], Path]) -> Examined:
+    """Pre-flight ``path`` and apply the allowed fixes it offers into the folder ``work()``
+    gives (asked only when a fix runs): the verdict the CLI refuses on and the add dialog
+    shows, from one piece of code."""
+    report = preflight(path, target)
+    if report.ok or not allow:
+        return Examined(path, report, report, (), path)
+    result = apply_fixes(path, report, work(), allow=allow)
+    if not result.applied:
+        return Examined(path, report, report, (), path)
+    return Examined(path, report, result.report, result.applied, result.path)
+
+
+@dataclass(frozen=True)
+class Prepared:
     """A document checked, fixed, placed and copied in: everything but the commit."""
 
     path: Path
@@ -151,7 +182,12 @@ class _Prepared:
 def queue_file(outbox: Outbox, paths: Paths, path: Path, options: IntakeOptions) -> Accepted:
     """Pre-flight ``path`` and queue it, or raise ``PdfRejected`` naming the problem."""
     check_options(outbox, options)
-    prepared = _prepare(paths, path, options, sync_dir=True)
+    return commit(outbox, prepare(paths, path, options), options)
+
+
+def commit(outbox: Outbox, prepared: Prepared, options: IntakeOptions) -> Accepted:
+    """The database half: the duplicate check, the document's row, the request and its
+    journal row, in one transaction (on the GUI's database worker)."""
     with outbox.atomic():
         return _commit(outbox, prepared, options)
 
@@ -167,25 +203,25 @@ def queue_files(
     rejected that file.
     """
     checked: set[int] = set()
-    results: list[InputError | _Prepared] = []
+    results: list[InputError | Prepared] = []
     for path, options in items:
         try:
             if id(options) not in checked:
                 check_options(outbox, options)
                 checked.add(id(options))
-            results.append(_prepare(paths, path, options, sync_dir=False))
+            results.append(prepare(paths, path, options, sync_dir=False))
         except InputError as exc:
             results.append(exc)
     fsync_dir(paths.docs_dir)
     with outbox.atomic():
         return [
-            _commit_one(outbox, r, options) if isinstance(r, _Prepared) else r
+            _commit_one(outbox, r, options) if isinstance(r, Prepared) else r
             for r, (_path, options) in zip(results, items, strict=True)
         ]
 
 
 def _commit_one(
-    outbox: Outbox, prepared: _Prepared, options: IntakeOptions
+    outbox: Outbox, prepared: Prepared, options: IntakeOptions
 ) -> Accepted | InputError:
     """One file of a batch, in a savepoint: a duplicate found at commit refuses that file only."""
     try:
@@ -195,22 +231,23 @@ def _commit_one(
         return exc
 
 
-def _prepare(paths: Paths, path: Path, options: IntakeOptions, *, sync_dir: bool) -> _Prepared:
-    report = preflight(path, options.target)
+def prepare(paths: Paths, path: Path, options: IntakeOptions, *, sync_dir: bool = True) -> Prepared:
+    """The file half: pre-flight, fixes, placement, hashing and the content-addressed copy,
+    no database (on the GUI's worker pool). A document that cannot be stamped is refused
+    with ``PdfRejected``, its ``findings`` the blocking ones."""
     with contextlib.ExitStack() as stack:
-        fixed, applied = path, tuple[Fix, ...]()
-        if not report.ok and options.fixes:
-            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="meterai-fix-")))
-            fixed, applied, report = _fix(path, report, work, options.fixes)
+        work = partial(_temporary_folder, stack)
+        seen = examine(path, options.target, options.fixes, work)
+        report, applied = seen.report, seen.applied
         if report.blocking:
             raise _rejection(path, report)
-        placement = _placement(fixed, report, options)
-        stored = DocumentStore(paths.data_dir).put(fixed, sync_dir=sync_dir)
+        placement = _placement(seen.document, report, options)
+        stored = DocumentStore(paths.data_dir).put(seen.document, sync_dir=sync_dir)
     original = stored.sha256 if not applied else sha256_file(path)
-    return _Prepared(path, report, applied, placement, stored.sha256, stored.size, original)
+    return Prepared(path, report, applied, placement, stored.sha256, stored.size, original)
 
 
-def _commit(outbox: Outbox, prepared: _Prepared, options: IntakeOptions) -> Accepted:
+def _commit(outbox: Outbox, prepared: Prepared, options: IntakeOptions) -> Accepted:
     path, applied, rect = prepared.path, prepared.applied, prepared.placement.rect
     # Checked inside the transaction that inserts: two adds of one file cannot both pass.
     duplicate = None if options.again else find_duplicate(outbox, path, prepared.original_sha256)
@@ -242,7 +279,7 @@ def _commit(outbox: Outbox, prepared: _Prepared, options: IntakeOptions) -> Acce
     return _accepted(row, prepared)
 
 
-def _add_document(outbox: Outbox, prepared: _Prepared) -> None:
+def _add_document(outbox: Outbox, prepared: Prepared) -> None:
     outbox.add_document(
         prepared.sha256,
         size=prepared.size,
@@ -253,7 +290,7 @@ def _add_document(outbox: Outbox, prepared: _Prepared) -> None:
     )
 
 
-def _accepted(row: RequestRow, prepared: _Prepared) -> Accepted:
+def _accepted(row: RequestRow, prepared: Prepared) -> Accepted:
     report = prepared.report
     warnings = tuple(f for f in report.findings if f not in report.blocking)
     return Accepted(row, report, prepared.applied, warnings)
@@ -286,7 +323,7 @@ def replace_file(
         target=target,
         fixes=fixes,
     )
-    prepared = _prepare(paths, path, options, sync_dir=True)
+    prepared = prepare(paths, path, options)
     with outbox.atomic():
         others = [
             r for r in outbox.find_by_original(prepared.original_sha256) if r.id != request_id
@@ -310,13 +347,9 @@ def replace_file(
     return _accepted(row, prepared)
 
 
-def _fix(
-    path: Path, report: PreflightReport, work: Path, allowed: Collection[Fix]
-) -> tuple[Path, tuple[Fix, ...], PreflightReport]:
-    result = apply_fixes(path, report, work, allow=allowed)
-    if not result.applied:
-        return path, (), report
-    return result.path, result.applied, result.report
+def _temporary_folder(stack: contextlib.ExitStack) -> Path:
+    """A folder for fixed copies, removed when ``stack`` closes."""
+    return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="meterai-fix-")))
 
 
 def _placement(path: Path, report: PreflightReport, options: IntakeOptions) -> Placement:
@@ -335,6 +368,4 @@ def _rejection(path: Path, report: PreflightReport) -> PdfRejected:
     fixable = [f for f in report.blocking if f.fix is not None]
     if fixable:
         reasons += " " + _("(A fix exists: run without --no-fix, or allow it in the app.)")
-    error = PdfRejected(file=path.name, reason=reasons)
-    error.findings = report.blocking  # type: ignore[attr-defined]
-    return error
+    return PdfRejected(file=path.name, reason=reasons, findings=report.blocking)

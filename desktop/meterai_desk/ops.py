@@ -55,29 +55,28 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 
 
 def inspect(path: Path, target: str, allow: Collection[Fix] | None = None) -> Inspection:
-    """Pre-flight ``path``, apply the allowed fixes to a temporary copy, and read its pages.
+    """Intake's verdict on ``path`` (``intake.examine``: pre-flight and the allowed fixes,
+    into a temporary copy) and the pages the stamp will land on.
 
-    The same fixes run again inside ``queue_file`` on confirm: the preview only has to
-    show the pages the stamp will land on, and fixes never move page boxes.
+    The same fixes run again in ``intake.prepare`` on confirm: the preview only has to
+    show the pages, and fixes never move page boxes.
     """
-    from meterai.documents import AUTOMATIC_FIXES, apply_fixes, preflight
+    from meterai.documents import AUTOMATIC_FIXES
+    from meterai.intake import examine
     from meterai.placement import page_count, page_geometry
 
     allow = AUTOMATIC_FIXES if allow is None else allow
-    original = preflight(path, target)
     with tempfile.TemporaryDirectory(prefix="meterai-desk-") as work:
-        fixed, report = path, original
-        applied: tuple[Fix, ...] = ()
-        if not original.ok and allow:
-            result = apply_fixes(path, original, Path(work), allow=allow)
-            fixed, applied, report = result.path, result.applied, result.report
-        if report.page_count is None:
-            return Inspection(path, original, report, applied, None, ())
+        seen = examine(path, target, allow, lambda: Path(work))
+        verdict = (path, seen.original, seen.report, seen.applied)
+        if seen.report.page_count is None:
+            return Inspection(*verdict, None, ())
+        fixed = seen.document
         try:
             pages = tuple(page_geometry(fixed, i) for i in range(page_count(fixed)))
         except MeteraiError as exc:
-            return Inspection(path, original, report, applied, None, (), exc)
-        return Inspection(path, original, report, applied, fixed.read_bytes(), pages)
+            return Inspection(*verdict, None, (), exc)
+        return Inspection(*verdict, fixed.read_bytes(), pages)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from meterai.errors import NotARegularFile, PdfRejected
-from meterai.intake import Accepted, IntakeOptions, queue_files
+from meterai.intake import (
+    Accepted,
+    DuplicateDocument,
+    IntakeOptions,
+    commit,
+    prepare,
+    queue_files,
+)
 from meterai.outbox import Outbox, State
 from meterai.settings import Paths
 from tests.support.pdfs import make_encrypted, make_pdf
@@ -62,3 +69,40 @@ def test_a_fifo_is_refused_within_a_second_without_a_writer(paths: Paths, tmp_pa
         assert box.requests() == []
     finally:
         box.close()
+
+
+def test_prepare_does_the_file_work_and_commit_the_one_transaction(
+    paths: Paths, tmp_path: Path
+) -> None:
+    """The two halves the GUI runs apart: ``prepare`` takes no outbox (the worker pool),
+    stores the fixed copy, and ``commit`` queues it; a second commit of the same bytes
+    is refused in its own transaction and leaves one request."""
+    source = make_pdf(tmp_path / "old.pdf", version="1.4")  # normalised to 1.7 on prepare
+    options = IntakeOptions(doc_type="3")
+    box = Outbox.open(paths)
+    try:
+        prepared = prepare(paths, source, options)
+
+        assert (paths.docs_dir / f"{prepared.sha256}.pdf").is_file()
+        assert prepared.applied and prepared.original_sha256 != prepared.sha256
+        assert box.count() == 0  # nothing is accepted before the commit
+        accepted = commit(box, prepared, options)
+        assert (accepted.request.state, accepted.request.doc_sha256) == (
+            State.QUEUED,
+            prepared.sha256,
+        )
+        with pytest.raises(DuplicateDocument):
+            commit(box, prepared, options)
+        assert [r.id for r in box.requests()] == [accepted.request.id]
+        assert [j.to_state for j in box.journal(accepted.request.id)] == ["queued"]
+    finally:
+        box.close()
+
+
+def test_a_rejection_carries_its_blocking_findings(paths: Paths, tmp_path: Path) -> None:
+    locked = make_encrypted(tmp_path / "locked.pdf")
+    with pytest.raises(PdfRejected) as refused:
+        prepare(paths, locked, IntakeOptions(doc_type="3"))
+    findings = refused.value.findings
+    assert findings and all(f.severity.name == "ERROR" for f in findings)
+    assert refused.value.params["reason"] == "; ".join(f.message() for f in findings)

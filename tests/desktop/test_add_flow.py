@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
+import pytest
 from PySide6.QtCore import QPointF, Qt
 from pytestqt.qtbot import QtBot
 
+from meterai import intake
+from meterai.intake import Prepared
 from meterai.outbox import Outbox, State
 from meterai.settings import Paths
+from meterai_desk.dialogs import add_dialog
 from tests.support.desktop import WindowFactory, add_and_wait, describe, drag
 from tests.support.pdfs import make_pdf
 
@@ -44,6 +50,45 @@ def test_add_place_describe_confirm_queues_a_request(
     assert pdf.read_bytes()[:8] == b"%PDF-1.4", "the original is untouched"
     qtbot.waitUntil(lambda: window.outbox_model.rowCount() == 1)
     assert window.stack.currentWidget() is window.outbox_view
+
+
+def test_the_database_worker_stays_free_while_a_confirmed_document_is_prepared(
+    qtbot: QtBot,
+    paths: Paths,
+    tmp_path: Path,
+    open_window: WindowFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 16: confirming ran the whole of ``queue_file`` (pre-flight, fixes, the copy)
+    on the single database worker, so every other read and write of the window waited
+    behind a large scan. Now ``intake.prepare`` runs on the work pool and only
+    ``intake.commit`` on the database worker."""
+    release, threads = threading.Event(), []
+
+    def slow_prepare(*args: Any, **kwargs: Any) -> Prepared:
+        threads.append(threading.current_thread().name)
+        assert release.wait(20), "the test never released the file work"
+        return intake.prepare(*args, **kwargs)
+
+    monkeypatch.setattr(add_dialog, "prepare", slow_prepare)
+    window = open_window(paths)
+    dialog = add_and_wait(qtbot, window, make_pdf(tmp_path / "surat.pdf"))
+    describe(qtbot, dialog)
+    qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(threads))
+
+    counted: list[int] = []
+    window.tasks.db(lambda box: box.count(), counted.append)
+    qtbot.waitUntil(lambda: counted == [0], timeout=5000)  # answered while the file work waits
+
+    with qtbot.waitSignal(dialog.queued, timeout=10000):
+        release.set()
+    assert threads[0].startswith("meterai-work")
+    box = Outbox.open(paths)
+    try:
+        assert [r.state for r in box.requests()] == [State.QUEUED]
+    finally:
+        box.close()
 
 
 def test_a_rejected_document_cannot_be_confirmed(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from meterai.documents import Finding
 from meterai.documents.text import render
 from meterai.errors import MeteraiError, PdfRejected
 from meterai.i18n import LANGUAGES
@@ -20,9 +19,8 @@ Param = str | int | float
 def error_in(exc: MeteraiError, lang: str) -> str:
     """``exc``'s message in ``lang``; a pre-flight rejection is re-rendered from its findings
     because its ``reason`` parameter was already rendered in the process's language."""
-    findings: tuple[Finding, ...] = getattr(exc, "findings", ())
-    if isinstance(exc, PdfRejected) and findings:
-        reason = "; ".join(f.message_in(lang) for f in findings)
+    if isinstance(exc, PdfRejected) and exc.findings:
+        reason = "; ".join(f.message_in(lang) for f in exc.findings)
         return render(
             exc.message_id, {"file": str(exc.params.get("file", "")), "reason": reason}, lang
         )

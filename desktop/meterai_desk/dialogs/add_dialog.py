@@ -1,10 +1,12 @@
 """One document from file to outbox on one screen: check, place, describe, confirm.
 
 Everything that reads the disk (pre-flight, fixes, the page boxes, the bytes to
-preview) runs on a worker and arrives as one ``Inspection``; confirming runs the
-shared ``queue_file`` on the database thread. The dialog only shows and asks, so the
-window never freezes on a large scan, and the CLI and the GUI cannot disagree about
-what is accepted.
+preview) runs on a worker and arrives as one ``Inspection``; confirming runs intake's
+two halves, the shared ``queue_file`` of the CLI split where each belongs: ``prepare``
+(pre-flight, fixes, the copy) on the worker pool, ``commit`` (one transaction) on the
+database thread, which never waits behind a large scan. The dialog only shows and
+asks, so the window never freezes, and the CLI and the GUI cannot disagree about what
+is accepted.
 """
 
 from __future__ import annotations
@@ -31,7 +33,15 @@ from meterai import doctypes
 from meterai.documents import AUTOMATIC_FIXES, DEFAULT_TARGET, TARGETS, Finding, Fix, Severity
 from meterai.documents.store import sha256_file
 from meterai.i18n import N_, _
-from meterai.intake import Accepted, DuplicateDocument, IntakeOptions, queue_file
+from meterai.intake import (
+    Accepted,
+    DuplicateDocument,
+    IntakeOptions,
+    Prepared,
+    check_options,
+    commit,
+    prepare,
+)
 from meterai.outbox.store import Outbox, RequestRow
 from meterai.placement import Placement
 from meterai.settings import Paths
@@ -302,7 +312,7 @@ class AddDialog(QDialog):
         return self.pages.canvas.placement()
 
     def submit(self) -> None:
-        """Queue the document: the one operation the CLI uses too, on the database thread."""
+        """Queue the document with intake's two halves (the CLI's ``queue_file``)."""
         if not self.form.show_errors(force=True) or not self.ready:
             return
         description = self.form.description()
@@ -324,11 +334,22 @@ class AddDialog(QDialog):
         self.confirm.setEnabled(False)
         self.verdict.setText(_("Adding to the outbox…"))
         paths, path = self._paths, self.path
+        self._tasks.run(
+            lambda: prepare(paths, path, options),
+            lambda prepared: self._commit(prepared, options),
+            self._not_queued,
+            owner=self,
+        )
 
-        def queue(box: Outbox) -> Accepted:
-            return queue_file(box, paths, path, options)
+    def _commit(self, prepared: Prepared, options: IntakeOptions) -> None:
+        """The document is checked and copied in (on the pool): its request commits on the
+        database thread, in one transaction."""
 
-        self._tasks.db(queue, self._queued, self._not_queued, owner=self)
+        def commit_request(box: Outbox) -> Accepted:
+            check_options(box, options)
+            return commit(box, prepared, options)
+
+        self._tasks.db(commit_request, self._queued, self._not_queued, owner=self)
 
     def _not_queued(self, exc: BaseException) -> None:
         """A duplicate is a question, not an error (queued meanwhile, after the first check)."""
