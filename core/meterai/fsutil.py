@@ -11,7 +11,9 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -63,25 +65,63 @@ def make_dirs(path: Path) -> None:
         fsync_dir(folder.parent)
 
 
+@dataclass
+class AtomicFile:
+    """The temp file behind ``atomic_writer``: write to ``file``; it becomes ``dest``.
+
+    A content-addressed writer, which learns the name from the bytes, sets ``dest``
+    (in the same folder) before the block ends.
+    """
+
+    file: BinaryIO
+    temp: Path
+    dest: Path
+    kept: bool = True
+    synced: bool = False
+
+    def discard(self) -> None:
+        """Leave ``dest`` as it was (a result too large, a copy already there)."""
+        self.kept = False
+
+    def sync(self) -> None:
+        """Flush to disk now, e.g. while another thread hashes the file; the last write."""
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.synced = True
+
+
+@contextmanager
+def atomic_writer(dest: Path, *, mode: int = 0o644, sync_dir: bool = True) -> Iterator[AtomicFile]:
+    """Write ``dest`` whole or not at all: a temp file in its folder, fsync, rename, and
+    the folder fsynced (``sync_dir=False`` leaves that to a caller storing a batch).
+
+    Leaving the block by an exception, or after ``discard()``, leaves ``dest`` as it was
+    and removes the temp file. The one way this program writes a file it must not lose.
+    """
+    make_dirs(dest.parent)
+    fd, name = tempfile.mkstemp(prefix=temp_prefix(), dir=system.long_path(dest.parent))
+    staged = AtomicFile(os.fdopen(fd, "w+b"), Path(name), dest)
+    try:
+        with staged.file:
+            yield staged
+            if staged.kept and not staged.synced:
+                staged.sync()
+        if staged.kept:
+            os.chmod(staged.temp, mode)
+            system.replace(staged.temp, staged.dest)
+            if sync_dir:
+                fsync_dir(staged.dest.parent)
+    finally:
+        system.remove(staged.temp)
+
+
 def atomic_write_chunks(dest: Path, chunks: Iterable[bytes], *, mode: int = 0o644) -> int:
     """Write ``chunks`` to ``dest`` atomically and durably; returns the bytes written."""
-    make_dirs(dest.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(), dir=system.long_path(dest.parent))
-    tmp = Path(tmp_name)
     written = 0
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-                written += len(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        system.replace(tmp, dest)
-    except BaseException:
-        system.remove(tmp)
-        raise
-    fsync_dir(dest.parent)
+    with atomic_writer(dest, mode=mode) as staged:
+        for chunk in chunks:
+            staged.file.write(chunk)
+            written += len(chunk)
     return written
 
 

@@ -75,16 +75,16 @@ def _po_files(lang: str) -> list[Path]:
 
 def _keep(path: Path, data: bytes) -> None:
     """Best effort: without a writable cache folder the next start compiles again."""
+    from meterai.errors import DiskError
+    from meterai.fsutil import atomic_write_bytes
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        atomic_write_bytes(path, data)
         prefix = path.name.rsplit("_", 1)[0] + "_"
         for old in path.parent.glob(f"{prefix}*.mo"):
             if old != path:
                 old.unlink(missing_ok=True)
-    except OSError:
+    except (OSError, DiskError):  # DiskError: Windows, another start holds the file
         pass
 
 

@@ -19,13 +19,12 @@ from pathlib import Path
 import pikepdf
 from PIL import Image
 
-from meterai import system
 from meterai.documents import targets
 from meterai.documents.errors import NOTHING_TO_COMPRESS, CannotFit
 from meterai.documents.preflight import Fix, PreflightReport, preflight, reprint_advice
 from meterai.documents.recovery import open_recovered
 from meterai.documents.text import ByteSize
-from meterai.fsutil import TEMP_PREFIX, fsync_dir
+from meterai.fsutil import atomic_writer
 
 AUTOMATIC_FIXES = frozenset(fix for fix in Fix if fix.automatic)
 
@@ -180,32 +179,22 @@ def _require_distinct(src: Path, dest: Path) -> None:
 def _save(
     pdf: pikepdf.Pdf, dest: Path, *, min_version: str = "", max_bytes: int | None = None
 ) -> bool:
-    """Save through a temp file, fsync, rename and fsync the folder (as fsutil does).
+    """Save whole or not at all (``fsutil.atomic_writer``).
 
     With ``max_bytes``, a result that turns out larger is dropped (False) and
     ``dest`` is left as it was.
     """
     _keep_size_in_trailer(pdf)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=dest.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pdf.save(
-                fh,
-                min_version=min_version,
-                object_stream_mode=pikepdf.ObjectStreamMode.preserve,
-                linearize=False,
-            )
-            fh.flush()
-            os.fsync(fh.fileno())
-            fits = max_bytes is None or fh.tell() <= max_bytes
-        if fits:
-            system.replace(tmp, dest)
-    finally:
-        system.remove(tmp)
-    if fits:
-        fsync_dir(dest.parent)
+    with atomic_writer(dest) as staged:
+        pdf.save(
+            staged.file,
+            min_version=min_version,
+            object_stream_mode=pikepdf.ObjectStreamMode.preserve,
+            linearize=False,
+        )
+        fits = max_bytes is None or staged.file.tell() <= max_bytes
+        if not fits:
+            staged.discard()
     return fits
 
 

@@ -13,13 +13,11 @@ import hashlib
 import os
 import re
 import shutil
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from meterai import system
-from meterai.fsutil import fsync_dir, sweep_temp_files, temp_prefix
+from meterai.fsutil import AtomicFile, atomic_writer, sweep_temp_files
 
 READ_ONLY = 0o444
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -53,17 +51,13 @@ class DocumentStore:
         folder's fsync to a caller that stores a batch (it must fsync the folder before
         it commits anything that names these copies).
         """
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp, sha256, size = self._copy_to_temp(path)
-        try:
-            dest = self.path_for(sha256)
-            if not self.check(sha256):
-                os.chmod(tmp, READ_ONLY)
-                system.replace(tmp, dest)
-                if sync_dir:
-                    fsync_dir(self.folder)
-        finally:
-            system.remove(tmp)
+        with atomic_writer(
+            self.folder / "incoming.pdf", mode=READ_ONLY, sync_dir=sync_dir
+        ) as staged:
+            sha256, size = self._copy_in(path, staged)
+            dest = staged.dest = self.path_for(sha256)
+            if self.check(sha256):
+                staged.discard()
         return StoredDocument(sha256=sha256, path=dest, size=size)
 
     def check(self, sha256: str) -> bool:
@@ -78,27 +72,18 @@ class DocumentStore:
         """Remove temp files a crash left mid-copy; returns how many."""
         return sweep_temp_files(self.folder)
 
-    def _copy_to_temp(self, src: Path) -> tuple[Path, str, int]:
+    def _copy_in(self, src: Path, staged: AtomicFile) -> tuple[str, int]:
         """Copy in the kernel, then hash the copy while it is flushed to disk.
 
         Hashing the stored copy rather than the source names the file by exactly the
         bytes it holds. Hashing and fsync both release the GIL, so on a large file they
         overlap and the whole costs about a ``cp`` plus ``fsync`` (see bench_queue).
         """
-        fd, name = tempfile.mkstemp(prefix=temp_prefix(), dir=self.folder)
-        os.close(fd)
-        tmp = Path(name)
-        try:
-            shutil.copyfile(src, tmp)
-            with tmp.open("r+b") as copy:  # Windows flushes only a writable handle
-                hashing = _hasher().submit(sha256_file, tmp)
-                os.fsync(copy.fileno())
-                size = os.fstat(copy.fileno()).st_size
-                sha256 = hashing.result()
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        return tmp, sha256, size
+        shutil.copyfile(src, staged.temp)
+        hashing = _hasher().submit(sha256_file, staged.temp)
+        staged.sync()  # Windows flushes only a writable handle: the writer's is one
+        size = os.fstat(staged.file.fileno()).st_size
+        return hashing.result(), size
 
 
 def sha256_file(path: Path) -> str:

@@ -20,13 +20,12 @@ drives exactly this code.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from meterai import disk, doctypes, system
+from meterai import disk, doctypes
 from meterai.errors import (
     ErrorKind,
     IllegalTransition,
@@ -34,7 +33,7 @@ from meterai.errors import (
     ProviderError,
     VerificationError,
 )
-from meterai.fsutil import copy_no_overwrite, fsync_dir, temp_prefix
+from meterai.fsutil import atomic_writer, copy_no_overwrite
 from meterai.i18n import N_, _
 from meterai.messages import Message, Param
 from meterai.outbox.states import State
@@ -500,20 +499,10 @@ class Engine:
             raise ResultLocationUnknown(sn=row.sn or "")
 
     def _download_to(self, dest: Path, url: str, request_id: int) -> None:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f"{temp_prefix()}{dest.name}")
         limit = self.result_limit(self.outbox.get(request_id))
-        try:
-            with tmp.open("wb") as sink:
-                bounded = BoundedSink(sink, limit)
-                self.provider.download(url, bounded, self._download_progress(request_id))
-                sink.flush()
-                os.fsync(sink.fileno())
-            system.replace(tmp, dest)
-        except BaseException:
-            system.remove(tmp)
-            raise
-        fsync_dir(dest.parent)
+        with atomic_writer(dest) as staged:
+            bounded = BoundedSink(staged.file, limit)
+            self.provider.download(url, bounded, self._download_progress(request_id))
 
     def result_limit(self, row: RequestRow) -> int:
         """The largest stamped file to accept: the document sent plus the configured margin."""
