@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 
 import keyring
 import keyring.backend
+import keyring.core
 import keyring.errors
 from keyring.backends import chainer, fail
 
@@ -78,7 +79,27 @@ def _backend_usable(backend: keyring.backend.KeyringBackend) -> bool:
         return False
     if isinstance(backend, chainer.ChainerBackend):
         return bool(chainer.ChainerBackend.backends)
+    if type(backend).__module__.startswith(_PLAIN_FILE_BACKENDS):
+        return _named_by_the_user(backend)
     return True
+
+
+_PLAIN_FILE_BACKENDS = ("keyrings.alt",)
+"""Backends that keep passwords in a file of their own, not in the OS's store. Installed
+(as a test dependency, or bundled by mistake) where no OS store exists, keyring picks
+one of them by priority; a password must then not go there unless the user said so."""
+
+
+def _named_by_the_user(backend: keyring.backend.KeyringBackend) -> bool:
+    """Chosen in ``PYTHON_KEYRING_BACKEND`` or keyring's own configuration file."""
+    cls = type(backend)
+    if os.environ.get("PYTHON_KEYRING_BACKEND", "").strip() == f"{cls.__module__}.{cls.__name__}":
+        return True
+    try:
+        configured = keyring.core.load_config()
+    except (OSError, ValueError, ImportError):
+        return False
+    return type(configured) is cls
 
 
 def keyring_usable() -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import keyring
 import pytest
 
 from meterai.account import (
@@ -24,11 +25,13 @@ from meterai.credentials import (
     CredentialsMissing,
     forget_session_passwords,
     get_password,
+    keyring_usable,
     password_known,
 )
 from meterai.intake import IntakeOptions, queue_file
 from meterai.outbox import Outbox, State
 from meterai.settings import PERURI_STAGING, SERVICES, Paths, Settings, load_settings
+from tests.support.account import ALT_BACKEND, file_keyring, files_holding
 from tests.support.keyring import MemoryKeyring, memory_keyring, no_keyring
 from tests.support.pdfs import make_pdf
 
@@ -145,3 +148,27 @@ def test_requests_held_by_the_provider_are_counted(paths: Paths, tmp_path: Path)
     box.transition(ids[2], State.NEEDS_ATTENTION, last_error="bad pdf", detail="bad pdf")
     assert held_by_the_provider(box) == 2, "uploaded, and an attention row holding an SN"
     box.close()
+
+
+def test_a_plain_file_keyring_picked_by_priority_is_no_keyring(
+    paths: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """keyrings.alt (a test dependency, or bundled by mistake) is what keyring picks by
+    priority where the OS has no store: the password must not land in its plain file
+    unless the user named that backend."""
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
+    folder = tmp_path / "keyring"
+    previous = keyring.get_keyring()
+    keyring.set_keyring(file_keyring(folder))
+    try:
+        assert not keyring_usable()
+        profile = profile_from(custom())
+        assert save_account(paths, Settings(), profile, "rahasia") is PasswordKept.SESSION
+        assert files_holding([tmp_path], "rahasia") == []
+        monkeypatch.setenv("PYTHON_KEYRING_BACKEND", ALT_BACKEND)
+        assert keyring_usable(), "named by the user: used"
+    finally:
+        keyring.set_keyring(previous)
+        forget_session_passwords()

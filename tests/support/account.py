@@ -38,9 +38,14 @@ def file_keyring(folder: Path) -> PlaintextKeyring:
     return backend
 
 
+ALT_BACKEND = "keyrings.alt.file.PlaintextKeyring"
+
+
 @pytest.fixture
-def alt_keyring(tmp_path: Path) -> Iterator[Path]:
-    """keyrings.alt's backend in a folder of its own; yields that folder."""
+def alt_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """keyrings.alt's backend in a folder of its own, named as the user's choice (the app
+    uses a plain-file backend only then); yields that folder."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", ALT_BACKEND)
     folder = tmp_path / "keyring"
     previous = keyring.get_keyring()
     keyring.set_keyring(file_keyring(folder))
