@@ -6,7 +6,9 @@ with PySide6 6.12 on Python 3.11 a Python ``translate()`` override loses a refer
 to ``None`` on every call from Qt, which brings the interpreter down after enough
 lookups (none_dealloc). So the catalogue's translations of Qt's stock strings are
 compiled into a real ``.qm`` file with the ``lrelease`` that PySide6 ships, cached per
-language and catalogue, and loaded into a plain C++ ``QTranslator``.
+language and catalogue, and loaded into a plain C++ ``QTranslator``. An installed
+bundle ships them compiled (``qm/`` beside this module, made by the PyInstaller spec),
+so it needs no ``lrelease``: that tool alone would drag QtQml into the bundle.
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ QT_STRINGS = (
 )
 
 
+# Where a bundle keeps the .qm files compiled at build time; absent in a source tree.
+SHIPPED_DIR = Path(__file__).with_name("qm")
+
 _installed: QTranslator | None = None
 
 
@@ -94,8 +99,12 @@ def qm_file(lang: str) -> Path | None:
         return None
     # Named by the catalogue and the string list, so finding it needs no compiling.
     strings = zlib.crc32(repr(QT_STRINGS).encode("utf-8"))
+    name = f"qt_{lang}_{i18n.catalogue_key(lang)}_{strings:08x}.qm"
+    shipped = SHIPPED_DIR / name
+    if shipped.exists():
+        return shipped
     folder = i18n.cache_dir()
-    qm = folder / f"qt_{lang}_{i18n.catalogue_key(lang)}_{strings:08x}.qm"
+    qm = folder / name
     if qm.exists():
         return qm
     import subprocess

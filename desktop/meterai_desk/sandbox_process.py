@@ -45,9 +45,7 @@ class SandboxProcess:
     def start(self) -> Profile:
         """Start the child and wait for its ready line; blocking, so call it on a worker."""
         command = [
-            sys.executable,
-            "-m",
-            "meterai.cli.main",
+            *cli_command(),
             "--data-dir",
             str(self._paths.data_dir),
             "sandbox",
@@ -111,6 +109,16 @@ class SandboxProcess:
         for stream in (process.stdin, process.stdout):
             if stream is not None:
                 stream.close()
+
+
+def cli_command() -> list[str]:
+    """How to start ``meterai``: this interpreter running the module, or, in an installed
+    bundle (where ``sys.executable`` is the GUI program itself), the bundle's own
+    ``meterai`` program beside it."""
+    if getattr(sys, "frozen", False):
+        name = "meterai.exe" if sys.platform == "win32" else "meterai"
+        return [str(Path(sys.executable).with_name(name))]
+    return [sys.executable, "-m", "meterai.cli.main"]
 
 
 def as_served(profile: Profile, served: Profile) -> Profile:

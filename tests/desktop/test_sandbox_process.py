@@ -1,0 +1,56 @@
+"""The GUI's sandbox child, started from an installed bundle.
+
+In a PyInstaller bundle ``sys.executable`` is the GUI program itself, which does not
+take ``-m``: the child must be the bundle's own ``meterai`` program beside it.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import ssl
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from meterai.sandbox.ledger import DEFAULT_PASSWORD, DEFAULT_USER
+from meterai.settings import Paths
+from meterai_desk import sandbox_process
+from meterai_desk.sandbox_process import SandboxProcess
+
+
+def _bundle(folder: Path) -> Path:
+    """A stand-in for the bundle: ``meterai-desk`` and a ``meterai`` that runs the CLI."""
+    folder.mkdir()
+    cli = folder / "meterai"
+    python = shlex.quote(sys.executable)
+    cli.write_text(f'#!/bin/sh\nexec {python} -m meterai.cli.main "$@"\n')
+    cli.chmod(0o755)
+    (folder / "meterai-desk").write_text("#!/bin/sh\nexit 2\n")
+    return folder / "meterai-desk"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the stand-in programs are shell scripts")
+def test_a_bundle_starts_its_own_meterai_as_the_sandbox(
+    paths: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: the bundle ran ``meterai-desk -m meterai.cli.main``: no sandbox, ever."""
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(_bundle(tmp_path / "bundle")))
+    assert sandbox_process.cli_command() == [str(tmp_path / "bundle" / "meterai")]
+
+    sandbox = SandboxProcess(paths)
+    try:
+        profile = sandbox.start()
+        url = profile.base_urls["backendservice"]
+        answer = httpx.post(
+            f"{url}/api/users/login",
+            json={"user": DEFAULT_USER, "password": DEFAULT_PASSWORD},
+            verify=ssl.create_default_context(cafile=profile.tls_ca_file),
+        )
+        assert answer.json()["statusCode"] == "00"
+        assert answer.json()["token"]
+    finally:
+        sandbox.stop()
