@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from meterai import disk
 from meterai.batch import read_batch
@@ -17,8 +17,11 @@ from meterai.identity import identity_from
 from meterai.intake import Accepted, IntakeOptions, check_options, queue_files, replace_file
 from meterai.placement import Rect
 
+if TYPE_CHECKING:
+    from meterai.cli.context import Subparsers
 
-def register(sub: Any) -> None:
+
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("add", help=_("pre-flight PDF files and queue them for stamping"))
     parser.add_argument("files", nargs="*", metavar="FILE", help=_("PDF files to stamp"))
     parser.add_argument(
@@ -70,7 +73,7 @@ def register(sub: Any) -> None:
     register_replace(sub)
 
 
-def register_replace(sub: Any) -> None:
+def register_replace(sub: Subparsers) -> None:
     parser = sub.add_parser(
         "replace",
         help=_(

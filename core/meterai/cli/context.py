@@ -11,7 +11,14 @@ from meterai.i18n import _
 from meterai.settings import Paths, Settings, load_settings
 
 if TYPE_CHECKING:
+    import argparse
+    from typing import TypeAlias
+
     from meterai.outbox.store import Outbox
+
+    # What ``main`` hands each command group's ``register``: typeshed's generic for the
+    # object ``add_subparsers()`` returns (private in argparse, so named once, here).
+    Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 @dataclass

@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from meterai.balance import LowBalance
 from meterai.cli.context import CliContext
@@ -30,8 +30,11 @@ from meterai.kiosk.service import default_rejected
 from meterai.kiosk.settle import SettleRules
 from meterai.kiosk.setup import check_layout
 
+if TYPE_CHECKING:
+    from meterai.cli.context import Subparsers
 
-def register(sub: Any) -> None:
+
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser(
         "kiosk", help=_("watch customer folders and stamp every PDF dropped into them")
     )

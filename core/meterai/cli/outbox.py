@@ -7,14 +7,17 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_OK
 from meterai.i18n import _
 
+if TYPE_CHECKING:
+    from meterai.cli.context import Subparsers
 
-def register(sub: Any) -> None:
+
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("outbox", help=_("move the outbox to a shared database"))
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     migrate = verbs.add_parser(

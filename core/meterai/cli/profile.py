@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_FAILED, EXIT_OK
@@ -13,13 +13,16 @@ from meterai.errors import InputError, UsageError
 from meterai.i18n import N_, _
 from meterai.settings import SERVICES, Profile, save_settings
 
+if TYPE_CHECKING:
+    from meterai.cli.context import Subparsers
+
 
 class UnknownProfile(InputError):
     code = "unknown_profile"
     template = N_("There is no profile “{name}”. Known profiles: {known}.")
 
 
-def register(sub: Any) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("profile", help=_("provider profiles: sandbox or a real account"))
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
@@ -56,7 +59,7 @@ def register(sub: Any) -> None:
     register_account(actions)
 
 
-def register_account(actions: Any) -> None:
+def register_account(actions: Subparsers) -> None:
     """The account verbs: store the password in the keyring, test the connection."""
     password = actions.add_parser(
         "set-password",

@@ -7,7 +7,7 @@ import csv
 import datetime as dt
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from meterai.balance import low_balance
 from meterai.cli.context import CliContext
@@ -25,8 +25,11 @@ from meterai.kiosk.ledger import (
 )
 from meterai.kiosk.report_pdf import write_table_pdf
 
+if TYPE_CHECKING:
+    from meterai.cli.context import Subparsers
 
-def register(sub: Any) -> None:
+
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser(
         "report", help=_("the day's stamps: customer, file, serial number, cost and totals")
     )

@@ -16,14 +16,17 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING
 
 from meterai.cli.context import CliContext
 from meterai.errors import UsageError
 from meterai.i18n import _
 
+if TYPE_CHECKING:
+    from meterai.cli.context import Subparsers
 
-def register(subparsers: Any) -> None:
+
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "sandbox", help=_("run the local test provider (no account, no internet needed)")
     )

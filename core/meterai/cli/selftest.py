@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
 
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_FAILED, EXIT_OK
 from meterai.i18n import _
 
+if TYPE_CHECKING:
+    from meterai.cli.context import Subparsers
 
-def register(sub: Any) -> None:
+
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser(
         "self-test",
         help=_(

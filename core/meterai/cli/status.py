@@ -5,13 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_FAILED, EXIT_OK
 from meterai.i18n import _
 from meterai.outbox.states import State, state_label
 from meterai.outbox.store import RequestRow
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from meterai.cli.context import Subparsers
 
 STATUS_FIELDS = (
     "id",
@@ -30,7 +35,7 @@ STATUS_FIELDS = (
 )
 
 
-def register(sub: Any) -> None:
+def register(sub: Subparsers) -> None:
     status = sub.add_parser("status", help=_("list every request in the outbox"))
     status.add_argument("--json", action="store_true", help=_("machine-readable output"))
     status.set_defaults(func=run_status)
@@ -88,7 +93,7 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
     return EXIT_FAILED if attention else EXIT_OK
 
 
-def _iter_rows(ctx: CliContext, page: int = 500) -> Any:
+def _iter_rows(ctx: CliContext, page: int = 500) -> Iterator[RequestRow]:
     outbox = ctx.reader()
     offset = 0
     while batch := outbox.requests(limit=page, offset=offset):

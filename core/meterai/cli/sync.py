@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from meterai import disk, doctypes
 from meterai.balance import low_balance
@@ -25,12 +25,18 @@ from meterai.sync.events import (
     Event,
     NeedsAttention,
     StateChanged,
+    Subscriber,
     Waiting,
 )
 from meterai.sync.runner import SyncRunner
 
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
-def register(sub: Any) -> None:
+    from meterai.cli.context import Subparsers
+
+
+def register(sub: Subparsers) -> None:
     sync = sub.add_parser(
         "sync",
         help=_("send queued requests to the provider and collect results"),
@@ -159,7 +165,7 @@ class BarPrinter:
             console=Console(file=ctx.out),
             transient=False,
         )
-        self._tasks: dict[int, Any] = {}
+        self._tasks: dict[int, TaskID] = {}
         self._lock = threading.Lock()
 
     def __enter__(self) -> BarPrinter:
@@ -186,7 +192,7 @@ class BarPrinter:
                 if line:
                     self.progress.console.print(line)
 
-    def _task(self, request_id: int, name: str) -> Any:
+    def _task(self, request_id: int, name: str) -> TaskID:
         if request_id not in self._tasks:
             self._tasks[request_id] = self.progress.add_task(f"[{request_id}] {name}", total=None)
         return self._tasks[request_id]
@@ -199,7 +205,7 @@ def run_sync(args: argparse.Namespace, ctx: CliContext) -> int:
     return _run_sync(args, ctx, LinePrinter(ctx))
 
 
-def _run_sync(args: argparse.Namespace, ctx: CliContext, printer: Any) -> int:
+def _run_sync(args: argparse.Namespace, ctx: CliContext, printer: Subscriber) -> int:
     with disk.mapped(ctx.paths.data_dir, needed=lambda: room_for_results(ctx.paths)):
         return _drain(args, ctx, printer)
 
@@ -227,7 +233,7 @@ def room_for_results(paths: Paths) -> int:
     return documents + SIGNATURE_ALLOWANCE * len(pending)
 
 
-def _drain(args: argparse.Namespace, ctx: CliContext, printer: Any) -> int:
+def _drain(args: argparse.Namespace, ctx: CliContext, printer: Subscriber) -> int:
     runner = SyncRunner(ctx.paths, ctx.settings, concurrency=args.concurrency, events=printer)
     if not args.watch:
         summary = runner.run_once()

@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING
 
 from meterai import doctypes
 from meterai.cli.context import CliContext
 from meterai.i18n import _
 
+if TYPE_CHECKING:
+    from meterai.cli.context import Subparsers
 
-def register(sub: Any) -> None:
+
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("types", help=_("list the document types (jenis dokumen)"))
     parser.add_argument("--json", action="store_true", help=_("machine-readable output"))
     parser.set_defaults(func=run)

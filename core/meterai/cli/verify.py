@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_FAILED, EXIT_OK
@@ -13,13 +13,16 @@ from meterai.errors import InputError, UsageError
 from meterai.i18n import N_, _
 from meterai.verify import Expectation, load_trust_roots, verify_stamped
 
+if TYPE_CHECKING:
+    from meterai.cli.context import Subparsers
+
 
 class NoTrustRoot(InputError):
     code = "no_trust_root"
     template = N_("No trusted authority is known for profile {profile}: give --ca FILE.")
 
 
-def register(sub: Any) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("verify", help=_("check the e-Meterai signature of a stamped PDF"))
     parser.add_argument("file", help=_("the stamped PDF"))
     parser.add_argument("--original", help=_("the document as it was queued"))
