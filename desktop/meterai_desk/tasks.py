@@ -41,7 +41,9 @@ def share_the_gil_fairly() -> None:
 
 log = logging.getLogger(__name__)
 
-OnDone = Callable[[Any], None]
+# The callback gets what the task returned: typed per call, so mypy checks each slot
+# against its task (a Signal carries the pair across threads as plain objects).
+OnDone = Callable[[T], object]
 OnError = Callable[[BaseException], None]
 
 
@@ -61,7 +63,7 @@ class TaskRunner(QObject):
     def db(
         self,
         fn: Callable[[Outbox], T],
-        on_done: OnDone | None = None,
+        on_done: OnDone[T] | None = None,
         on_error: OnError | None = None,
         *,
         owner: QObject | None = None,
@@ -76,7 +78,7 @@ class TaskRunner(QObject):
     def run(
         self,
         fn: Callable[[], T],
-        on_done: OnDone | None = None,
+        on_done: OnDone[T] | None = None,
         on_error: OnError | None = None,
         *,
         owner: QObject | None = None,
@@ -104,7 +106,7 @@ class TaskRunner(QObject):
         self,
         executor: ThreadPoolExecutor,
         fn: Callable[[], T],
-        on_done: OnDone | None,
+        on_done: OnDone[T] | None,
         on_error: OnError | None,
         owner: QObject | None = None,
     ) -> Future[T]:
@@ -135,7 +137,7 @@ class TaskRunner(QObject):
 
     @Slot(object)
     def _deliver(
-        self, payload: tuple[Future[Any], OnDone | None, OnError | None, QObject | None]
+        self, payload: tuple[Future[Any], OnDone[Any] | None, OnError | None, QObject | None]
     ) -> None:
         future, on_done, on_error, owner = payload
         self._pending -= 1

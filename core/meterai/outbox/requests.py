@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -212,7 +213,7 @@ class RequestVerbs(ProviderCache):
             self._journal(request_id, current.state, State.QUEUED, now, text)
             return self._get(request_id)
 
-    def reschedule_waiting(self, now: float, spread: float, rng: Any) -> int:
+    def reschedule_waiting(self, now: float, spread: float, rng: random.Random) -> int:
         """Connectivity is back: pull every backed-off request forward to a jittered 'soon'."""
         placeholders = ", ".join("?" for _ in ACTIVE)
         with self._db.atomic():

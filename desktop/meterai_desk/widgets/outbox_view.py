@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
     Signal,
@@ -73,7 +74,7 @@ class OutboxModel(QAbstractTableModel):
     # rather than showing an empty outbox.
     loadFailed = Signal(object)
 
-    def __init__(self, tasks: TaskRunner, parent: Any = None) -> None:
+    def __init__(self, tasks: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._tasks = tasks
         self._rows: list[RequestRow] = []
