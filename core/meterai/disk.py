@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
+from meterai import system
 from meterai.errors import DiskError, DiskFull, ReadOnlyFolder
 
 MB = 1024 * 1024
@@ -129,8 +130,7 @@ def _existing(folder: Path) -> Path:
 
 
 def writable(folder: Path) -> bool:
-    """``access`` reports EROFS for a read-only mount, for root too."""
-    return os.access(_existing(folder), os.W_OK)
+    return system.folder_writable(_existing(folder))
 
 
 def free_bytes(folder: Path) -> int:

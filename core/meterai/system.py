@@ -33,6 +33,7 @@ import posixpath
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -136,6 +137,10 @@ class Posix:
     def long_path(self, path: str) -> str:
         return path
 
+    def folder_writable(self, folder: Path) -> bool:
+        """``access`` reports EROFS for a read-only mount, for root too."""
+        return os.access(folder, os.W_OK)
+
     def user_dirs(self) -> UserDirs:
         dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
         return UserDirs(
@@ -225,6 +230,17 @@ class Windows(Posix):
         if full.startswith("\\\\"):
             return f"{_LONG_PREFIX}UNC\\{full[2:]}"
         return _LONG_PREFIX + full
+
+    def folder_writable(self, folder: Path) -> bool:
+        """By trying: ``os.access`` on Windows reads only the read-only attribute, which
+        folders ignore, so a write-protected stick or a folder the user's ACL refuses
+        looked writable, and its refusal went unexplained. The probe is deleted on close
+        by the OS (``O_TEMPORARY``), even if this process dies holding it."""
+        try:
+            with tempfile.TemporaryFile(dir=long_path(folder)):
+                return True
+        except OSError:
+            return False
 
     def user_dirs(self) -> UserDirs:
         """All under ``%LOCALAPPDATA%\\meterai-desk``: never the roaming profile, which
@@ -329,6 +345,11 @@ def long_path(path: Path) -> Path:
     """``path`` spelt so the OS opens it even past MAX_PATH (unchanged on POSIX)."""
     spelt = current.long_path(str(path))
     return path if spelt == str(path) else Path(spelt)
+
+
+def folder_writable(folder: Path) -> bool:
+    """Whether new files can be made in ``folder`` (an existing one)."""
+    return current.folder_writable(folder)
 
 
 def cannot_link(exc: OSError) -> bool:

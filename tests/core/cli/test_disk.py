@@ -12,6 +12,7 @@ a machine where mount is not permitted the tests are skipped and say why.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -23,6 +24,9 @@ from pathlib import Path
 
 import pytest
 
+from meterai import system
+from meterai.disk import disk_error
+from meterai.errors import ReadOnlyFolder
 from meterai.sandbox import SandboxServer
 from meterai.settings import resolve_paths
 from tests.support.pdfs import make_pdf
@@ -129,6 +133,29 @@ def test_a_read_only_data_folder_is_a_message_and_the_work_resumes_when_writable
     mounts("-o", "remount,rw,bind", str(view))
     assert meterai(data, "add", second, "--type", "3").code == 0
     _all_done(data, 2)
+
+
+def test_windows_tells_a_read_only_folder_by_trying_to_write_in_it(
+    tmp_path: Path, mounts: Callable[..., None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``os.access`` on Windows reads only the read-only attribute, which folders ignore:
+    a write-protected stick or a folder the ACL refuses looked writable, and the refusal
+    (EACCES) was not recognised as the disk's. The Windows rule probes, shown here on a
+    real read-only mount with the error Windows raises."""
+    source, view = tmp_path / "source", tmp_path / "view"
+    source.mkdir()
+    view.mkdir()
+    mounts("--bind", str(source), str(view))
+    mounts("-o", "remount,ro,bind", str(view))
+    monkeypatch.setattr(system, "current", system.Windows())
+    assert not system.folder_writable(view)
+    assert system.folder_writable(tmp_path)
+    refused = PermissionError(errno.EACCES, "Access is denied", str(view / "outbox.sqlite3"))
+    refused.winerror = 5  # type: ignore[attr-defined]
+    error = disk_error(refused, view)
+    assert isinstance(error, ReadOnlyFolder) and error.params == {"path": str(view)}
+    assert disk_error(refused, tmp_path) is None  # a writable folder: not the disk's refusal
+    assert list(view.iterdir()) == list(source.iterdir()) == []
 
 
 def test_a_full_disk_is_a_message_and_the_work_resumes_when_space_returns(
