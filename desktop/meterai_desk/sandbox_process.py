@@ -64,6 +64,7 @@ class SandboxProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
+            encoding="utf-8",  # the child writes its ready line so, whatever the code page
             creationflags=system.NO_WINDOW,
         )
         match = self._await_ready()

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from meterai.sandbox.ledger import DEFAULT_PASSWORD, DEFAULT_USER
-from meterai.settings import Paths
+from meterai.settings import Paths, resolve_paths
 from meterai_desk import sandbox_process
 from meterai_desk.sandbox_process import SandboxProcess
 
@@ -52,5 +52,21 @@ def test_a_bundle_starts_its_own_meterai_as_the_sandbox(
         )
         assert answer.json()["statusCode"] == "00"
         assert answer.json()["token"]
+    finally:
+        sandbox.stop()
+
+
+def test_a_data_folder_outside_the_windows_code_page_still_starts_the_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Piped, the child wrote its ready line in the ANSI code page, as Python on Windows
+    does (cp1252 here): the CA path under a user folder named outside it came back as
+    ``?`` (or the child died of UnicodeEncodeError) and the sandbox never started."""
+    monkeypatch.setenv("PYTHONIOENCODING", "cp1252")
+    sandbox = SandboxProcess(resolve_paths(tmp_path / "Đặng Thị Hoa" / "data"))
+    try:
+        profile = sandbox.start()
+        assert profile.tls_ca_file is not None and "Đặng Thị Hoa" in profile.tls_ca_file
+        assert Path(profile.tls_ca_file).is_file()
     finally:
         sandbox.stop()

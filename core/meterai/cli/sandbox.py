@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import io
 import json
 import os
 import signal
@@ -106,6 +107,7 @@ def serve_handler(args: argparse.Namespace, ctx: CliContext) -> int:
     base_url = server.start()
     try:
         # A fixed, untranslated line: scripts and tests wait for it and parse it.
+        _in_utf8(ctx.out)
         ctx.print(f"sandbox ready: {base_url} ca: {server.ca_file}")
         ctx.out.flush()
         while not stop.wait(0.5):
@@ -182,3 +184,11 @@ def ledger_handler(args: argparse.Namespace, ctx: CliContext) -> int:
                 f"{serial['nodoc'] or ''}  {serial['namafile'] or ''}"
             )
     return 0
+
+
+def _in_utf8(out: object) -> None:
+    """The ready line is read by a program (the app, a script) as UTF-8. Piped on Windows
+    it would be in the ANSI code page (cp1252), where a CA path under a user folder named
+    outside it (``Đặng``) came out as ``?`` and the app's sandbox never started."""
+    if isinstance(out, io.TextIOWrapper):
+        out.reconfigure(encoding="utf-8")
