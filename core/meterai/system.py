@@ -138,8 +138,9 @@ class Posix:
         return path
 
     def folder_writable(self, folder: Path) -> bool:
-        """``access`` reports EROFS for a read-only mount, for root too."""
-        return os.access(folder, os.W_OK)
+        """``access`` reports EROFS for a read-only mount, for root too; making a file in
+        a folder takes both write and search (x) permission."""
+        return os.access(folder, os.W_OK | os.X_OK)
 
     def user_dirs(self) -> UserDirs:
         dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)

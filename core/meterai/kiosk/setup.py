@@ -12,11 +12,11 @@ the engine import it when they run, on a worker.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from meterai import system
 from meterai.i18n import N_, _
 from meterai.settings import Settings
 
@@ -295,6 +295,6 @@ def _make_folder(field: Field, folder: Path) -> list[Problem]:
                 (*path, ("reason", reason)),
             )
         ]
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if not system.folder_writable(folder):
         return [Problem(field, N_("The folder {path} cannot be written to."), path)]
     return []

@@ -27,6 +27,7 @@ import pytest
 from meterai import system
 from meterai.disk import disk_error
 from meterai.errors import ReadOnlyFolder
+from meterai.kiosk.setup import check_layout
 from meterai.sandbox import SandboxServer
 from meterai.settings import resolve_paths
 from tests.support.pdfs import make_pdf
@@ -156,6 +157,25 @@ def test_windows_tells_a_read_only_folder_by_trying_to_write_in_it(
     assert isinstance(error, ReadOnlyFolder) and error.params == {"path": str(view)}
     assert disk_error(refused, tmp_path) is None  # a writable folder: not the disk's refusal
     assert list(view.iterdir()) == list(source.iterdir()) == []
+
+
+@pytest.mark.parametrize("rules", [system.Posix(), system.Windows()], ids=["posix", "windows"])
+def test_a_kiosk_folder_on_a_read_only_disk_is_refused_at_set_up(
+    rules: system.Posix,
+    tmp_path: Path,
+    mounts: Callable[..., None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The set-up check asked ``os.access``, which on Windows never refuses a folder."""
+    source, view = tmp_path / "source", tmp_path / "view"
+    (source / "out").mkdir(parents=True)
+    view.mkdir()
+    mounts("--bind", str(source), str(view))
+    mounts("-o", "remount,ro,bind", str(view))
+    monkeypatch.setattr(system, "current", rules)
+    problems = check_layout(tmp_path / "in", view / "out")
+    assert [p.message for p in problems] == ["The folder {path} cannot be written to."]
+    assert dict(problems[0].params) == {"path": str(view / "out")}
 
 
 def test_a_full_disk_is_a_message_and_the_work_resumes_when_space_returns(
