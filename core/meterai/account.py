@@ -14,9 +14,8 @@ the password went (the keyring, or this session only when there is none).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,9 +62,17 @@ class AccountReport:
 def check_account(paths: Paths, profile: Profile, credentials: Credentials) -> AccountReport:
     """Every check, in order; the provider is only called once the profile's URLs exist
     (the embedded sandbox is started for the test and stopped after it)."""
-    with _connected(paths, profile) as (connected, signer):
+    from meterai.sync.connect import EmbeddedSandbox
+
+    sandbox = EmbeddedSandbox(paths) if profile.embedded else None
+    try:
+        connected = sandbox.start(profile) if sandbox is not None else profile
+        signer = sandbox.signer if sandbox is not None else None
         checks = [_signature_trust(connected, signer), _tls_trust(connected)]
         checks += _provider_checks(connected, credentials)
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
     return AccountReport(tuple(checks))
 
 
@@ -135,26 +142,6 @@ def _doc_types(client: ProviderClient) -> Check:
         return Check(N_("document types"), False, exc.user_message())
     listed = "; ".join(f"{t.kode} {t.nama}" for t in types)
     return Check(N_("document types"), bool(types), listed or _("the list is empty"))
-
-
-@contextmanager
-def _connected(paths: Paths, profile: Profile) -> Iterator[tuple[Profile, Path | None]]:
-    """The profile with URLs to call, and the signing certificate when it is known here."""
-    if not profile.embedded:
-        yield profile, None
-        return
-    from meterai.sandbox import SandboxServer
-
-    server = SandboxServer(paths.sandbox_dir)
-    base = server.start()
-    try:
-        ca = str(server.ca_file)
-        started = replace(
-            profile, base_urls={s: base for s in SERVICES}, tls_ca_file=ca, sign_ca_files=(ca,)
-        )
-        yield started, server.material.signer_cert
-    finally:
-        server.stop()
 
 
 # --- the account dialog's choices ----------------------------------------------------

@@ -1,7 +1,7 @@
 """The sync engine's events, brought to the GUI thread.
 
 The runner owns its threads (and the embedded sandbox runs in a child process, see
-``sandbox_process``) and calls a plain subscriber from them; this adapter
+``meterai.sync.connect``) and calls a plain subscriber from them; this adapter
 re-emits each event through a queued ``Signal(object)`` so every handler runs on the
 GUI thread (the Electrum way, without a string-keyed bus). Byte counts arrive per
 chunk, far faster than a person can read, so they are kept as "latest value per
@@ -20,11 +20,12 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from meterai.settings import Paths, Settings
 from meterai.sync.events import BytesMoved, Event, Subscriber
-from meterai_desk.sandbox_process import SandboxProcess, as_served
 from meterai_desk.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QNetworkInformation
+
+    from meterai.sync.connect import EmbeddedSandbox
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class SyncBridge(QObject):
         # Guards the runner and the sandbox, which workers start while the GUI may stop.
         self._life = threading.Lock()
         self._runner: Runner | None = None
-        self._sandbox: SandboxProcess | None = None
+        self._sandbox: EmbeddedSandbox | None = None
         self._served: Settings | None = None
         self._running = False
         self._starting = False
@@ -186,8 +187,8 @@ class SyncBridge(QObject):
         with self._life:
             if self._served is not None or self._closed:
                 return self._served or settings
-            sandbox = self._sandbox = SandboxProcess(self._paths)
-        served = as_served(settings.profile, sandbox.start())
+            sandbox = self._sandbox = _child_sandbox(self._paths)
+        served = sandbox.start(settings.profile)
         with self._life:
             self._served = replace(
                 settings, profiles={**settings.profiles, settings.active_profile: served}
@@ -280,3 +281,13 @@ class SyncBridge(QObject):
             latest, self._latest = self._latest, {}
         if latest:
             self.progress.emit(latest)
+
+
+def _child_sandbox(paths: Paths) -> EmbeddedSandbox:
+    """The embedded sandbox as a child process: its signing must not stall the window.
+
+    Imported here, on the worker that starts it: the client and the trust checks it
+    brings are not needed to show the window."""
+    from meterai.sync.connect import EmbeddedSandbox
+
+    return EmbeddedSandbox(paths, child=True)

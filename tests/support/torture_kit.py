@@ -21,7 +21,6 @@ from typing import Any
 from meterai.outbox import Outbox, State
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths
-from meterai.sync.runner import CRASH_ENV
 from meterai.verify import Expectation, load_trust_roots, verify_stamped
 
 STATES = ("uploaded", "numbering", "numbered", "stamped", "downloaded", "verified", "done")
@@ -66,11 +65,16 @@ class Tally:
         self.problems += other.problems
 
 
-def sync_command(paths: Paths) -> list[str]:
+REPO = Path(__file__).resolve().parents[2]
+
+
+def sync_command(paths: Paths, crash_at: str | None = None) -> list[str]:
+    """``meterai sync --once``; with ``crash_at``, through the wrapper that kills it there."""
+    wrapper = ["-m", "tests.support.crashing_sync", crash_at] if crash_at else []
+    meterai = wrapper or ["-m", "meterai.cli.main"]
     return [
         sys.executable,
-        "-m",
-        "meterai.cli.main",
+        *meterai,
         "--data-dir",
         str(paths.data_dir),
         "sync",
@@ -87,12 +91,11 @@ def run_sync(
     kill_after: float | None = None,
     timeout: float = 120,
 ) -> int:
-    env = {k: v for k, v in os.environ.items() if k != CRASH_ENV}
-    env["METERAI_STALL_TIMEOUT"] = "3"
-    if crash_at:
-        env[CRASH_ENV] = crash_at
+    # The repository on the path for the crash wrapper (``tests.support.crashing_sync``).
+    path = os.pathsep.join(filter(None, (str(REPO), os.environ.get("PYTHONPATH"))))
+    env = {**os.environ, "METERAI_STALL_TIMEOUT": "3", "PYTHONPATH": path}
     proc = subprocess.Popen(
-        sync_command(paths), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        sync_command(paths, crash_at), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
         if kill_after is not None:

@@ -303,13 +303,10 @@ def run_confirm_type(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def run_adopt(args: argparse.Namespace, ctx: CliContext) -> int:
-    from meterai.sync.adopt import adopt_serial
-
     runner = SyncRunner(ctx.paths, ctx.settings)
     runner.open()
     try:
-        engine = runner._engine()
-        sn = adopt_serial(engine.outbox, engine.provider, args.adopt)
+        sn = runner.adopt(args.adopt)
     finally:
         runner.close()
     ctx.print(_("adopted {sn}: the next document will use it instead of buying").format(sn=sn))
@@ -326,7 +323,7 @@ def run_recover(args: argparse.Namespace, ctx: CliContext) -> int:
     runner = SyncRunner(ctx.paths, ctx.settings)
     runner.open()
     try:
-        report = runner._engine().reconcile()
+        report = runner.reconcile()
         charged = runner.charged_serials()
     finally:
         runner.close()

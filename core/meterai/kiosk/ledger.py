@@ -149,10 +149,7 @@ def ask_provider(paths: Paths, settings: Settings, outbox: Outbox) -> ProviderVi
         runner.close()
         return ProviderView(None, None)
     try:
-        # The runner has no public call for one balance probe; its client is the one to use.
-        client = runner._client
-        assert client is not None
-        balance = client.balance().saldo
+        balance = runner.current_balance()
         record_balance(outbox, balance)
         charged = tuple(runner.charged_serials())
         return ProviderView(balance, charged)

@@ -130,8 +130,8 @@ class StepCrash(BaseException):
     """Raised by a simulation's protocol-point hook to model a crash at that point."""
 
 
-def _no_point(_name: str) -> None:
-    pass
+def no_point(_name: str) -> None:
+    """The protocol points do nothing outside the crash tests and the simulation."""
 
 
 def _log_only(_exc: BaseException) -> str:
@@ -149,7 +149,7 @@ class Engine:
     rng: Random
     config: EngineConfig = field(default_factory=EngineConfig)
     events: Subscriber = ignore
-    point: Point = _no_point
+    point: Point = no_point
     default_out_dir: Path | None = None
     session: Session = field(default_factory=Session)
     evidence: Evidence = _log_only

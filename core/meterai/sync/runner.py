@@ -15,7 +15,6 @@ import logging
 import math
 import os
 import random
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,10 +35,20 @@ from meterai.errors import (
 from meterai.i18n import N_
 from meterai.outbox.states import ACTIVE, State
 from meterai.outbox.store import Outbox, RequestRow
-from meterai.provider import PeruriProvider, ProviderClient
 from meterai.provider.link import RateFloor
-from meterai.settings import SERVICES, Paths, Profile, Settings
-from meterai.sync.engine import Engine, EngineConfig, Session, Verdict
+from meterai.provider.ports import Provider
+from meterai.settings import Paths, Settings
+from meterai.sync.adopt import adopt_serial
+from meterai.sync.connect import Connection, connect
+from meterai.sync.engine import (
+    Engine,
+    EngineConfig,
+    Point,
+    ReconcileReport,
+    Session,
+    Verdict,
+    no_point,
+)
 from meterai.sync.events import (
     BytesMoved,
     Connectivity,
@@ -50,12 +59,9 @@ from meterai.sync.events import (
     ignore,
 )
 from meterai.tracebacks import write_evidence
-from meterai.trust import check_tls_root, signature_roots
 from meterai.verify import Expectation, verify_stamped
 
 log = logging.getLogger(__name__)
-
-CRASH_ENV = "METERAI_TEST_CRASH_AT"
 
 # The steps that never call the provider: verifying the download and saving the copy.
 LOCAL_STATES: frozenset[State] = frozenset({State.DOWNLOADED, State.VERIFIED})
@@ -143,11 +149,14 @@ class SyncRunner:
         events: Subscriber = ignore,
         config: RunnerConfig | None = None,
         credentials: Callable[[], tuple[str, str]] | None = None,
+        point: Point = no_point,
     ) -> None:
         self.paths = paths
         self.settings = settings
         # Given by the self-test: the sandbox's test account never asks the user's keyring.
         self._credentials = credentials
+        # The engine's protocol points: only the crash tests hook into them.
+        self._point = point
         base = config or RunnerConfig(
             stall_timeout=_env_float("METERAI_STALL_TIMEOUT", 30.0),
             rate_floor=RateFloor(_env_float("METERAI_RATE_FLOOR", RateFloor.bytes_per_second)),
@@ -166,34 +175,24 @@ class SyncRunner:
         self._online: bool | None = None
         self._thread: threading.Thread | None = None
         self._lock_file: IO[bytes] | None = None
-        self._sandbox: Any = None
-        self._client: ProviderClient | None = None
-        self._trust: list[Any] = []
+        self._link: Connection | None = None
         self.balance: int | None = None
-        self._point = _crash_point_from_env()
         self._once = False
         self._refusal: DiskError | None = None
 
     # --- lifecycle -----------------------------------------------------------------
 
     def open(self) -> None:
-        """Take the data-dir lock, check the profile's trust roots, connect to the provider.
+        """Take the data-dir lock, then connect (``sync.connect``: trust roots first).
 
-        The trust check comes before any call to the provider: a profile that could not
-        verify a stamp must not reconcile, buy or stamp (DESIGN section 8). Whatever
-        was started before a refusal (the lock, the embedded sandbox) is released.
+        Whatever was started before a refusal (the lock) is released.
         """
         try:
             self._lock_file = _take_lock(self.paths)
-            profile = self._connect_profile(self.settings.profile)
-            signer = self._sandbox.material.signer_cert if self._sandbox is not None else None
-            self._trust = signature_roots(profile, signer)
-            check_tls_root(profile)
-            from meterai.credentials import credentials_for
-
-            self._client = ProviderClient.from_profile(
-                profile,
-                credentials=self._credentials or credentials_for(self.settings.profile),
+            self._link = connect(
+                self.paths,
+                self.settings.profile,
+                credentials=self._credentials,
                 stall_timeout=self.config.stall_timeout,
                 rate_floor=self.config.rate_floor,
             )
@@ -206,12 +205,9 @@ class SyncRunner:
             with contextlib.suppress(Exception):
                 box.close()
         self._outboxes.clear()
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-        if self._sandbox is not None:
-            self._sandbox.stop()
-            self._sandbox = None
+        if self._link is not None:
+            self._link.close()
+            self._link = None
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
@@ -257,14 +253,25 @@ class SyncRunner:
 
     def charged_serials(self) -> list[tuple[str, bool]]:
         """Every serial number the provider charged to the account: (SN, stamped?)."""
-        assert self._client is not None, "open() the runner first"
-        return [(s.sn, s.stamped) for s in PeruriProvider(self._client).serials()]
+        return [(s.sn, s.stamped) for s in self._connection().provider.serials()]
+
+    def current_balance(self) -> int:
+        """The account's balance asked of the provider now (the kiosk's day ledger)."""
+        return self._connection().client.balance().saldo
+
+    def reconcile(self) -> ReconcileReport:
+        """Match the provider's serial numbers to requests now (``meterai recover``)."""
+        return self._engine().reconcile()
+
+    def adopt(self, text: str) -> str:
+        """Take an unused serial number of the account as an orphan (``recover --adopt``)."""
+        return adopt_serial(self._outbox(), self._connection().provider, text)
 
     # --- draining ------------------------------------------------------------------
 
     def run_once(self) -> Summary:
         """Drain until nothing is due now (the CLI's ``sync --once``)."""
-        owns = self._client is None
+        owns = self._link is None
         if owns:
             self.open()
         self._once, self._refusal = True, None
@@ -357,7 +364,7 @@ class SyncRunner:
         """Is the provider reachable? Refreshes balance and the cached document types."""
         try:
             pending = None if types is None else types.submit(self._refresh_types)
-            self.balance = self._client_().balance().saldo
+            self.balance = self._connection().client.balance().saldo
             if pending is None:
                 self._refresh_types()
             else:
@@ -376,14 +383,14 @@ class SyncRunner:
         self.set_online(True)
 
     def _refresh_types(self) -> None:
-        types = self._client_().doc_types()
+        types = self._connection().client.doc_types()
         self._outbox().cache_put(
             doctypes.CACHE_KEY, [{"id": t.id, "kode": t.kode, "nama": t.nama} for t in types]
         )
 
-    def _client_(self) -> ProviderClient:
-        assert self._client is not None
-        return self._client
+    def _connection(self) -> Connection:
+        assert self._link is not None, "open() the runner first"
+        return self._link
 
     def _dispatch_all(self, lanes: list[_Lane], summary: Summary) -> int:
         """Hand due requests to the lanes; a database another program holds past the busy
@@ -506,10 +513,10 @@ class SyncRunner:
     def _engine(self) -> Engine:
         engine: Engine | None = getattr(self._local, "engine", None)
         if engine is None:
-            assert self._client is not None
+            provider: Provider = self._connection().provider
             engine = Engine(
                 outbox=self._outbox(),
-                provider=PeruriProvider(self._client),
+                provider=provider,
                 docs_dir=self.paths.docs_dir,
                 stamped_dir=self.paths.stamped_dir,
                 verifier=self._verify,
@@ -536,24 +543,12 @@ class SyncRunner:
             )
         report = verify_stamped(
             stamped,
-            self._trust,
+            self._connection().trust,
             Expectation(
                 original=original, page_index=row.page_index, rect=row.rect, serial_number=row.sn
             ),
         )
         return Verdict(report.ok, report.summary(), report.reason())
-
-    def _connect_profile(self, profile: Profile) -> Profile:
-        if not profile.embedded:
-            return profile
-        from meterai.sandbox import SandboxServer
-
-        self._sandbox = SandboxServer(self.paths.sandbox_dir)
-        base = self._sandbox.start()
-        ca = str(self._sandbox.ca_file)
-        return replace(
-            profile, base_urls={s: base for s in SERVICES}, tls_ca_file=ca, sign_ca_files=(ca,)
-        )
 
     def __enter__(self) -> SyncRunner:
         return self
@@ -586,27 +581,6 @@ def _take_lock(paths: Paths) -> IO[bytes]:
     if handle is None:
         raise SyncBusy(path=str(paths.data_dir))
     return handle
-
-
-def _crash_point_from_env() -> Callable[[str], None]:
-    """Test hook: ``METERAI_TEST_CRASH_AT=point[@n]`` SIGKILLs this process at the n-th hit.
-
-    Only the torture tests set it; without it the point is a no-op.
-    """
-    spec = os.environ.get(CRASH_ENV)
-    if not spec:
-        return lambda _name: None
-    name, _, nth = spec.partition("@")
-    remaining = [int(nth or "1")]
-
-    def point(hit: str) -> None:
-        if hit == name:
-            remaining[0] -= 1
-            if remaining[0] <= 0:
-                # Windows has no SIGKILL: there os.kill ends the process whatever the number.
-                os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
-
-    return point
 
 
 @contextlib.contextmanager

@@ -76,7 +76,9 @@ def test_the_sandbox_inside_sync_guards_its_admin_api_on_its_random_port(paths: 
     runner = SyncRunner(paths, Settings())
     try:
         runner.open()  # the default profile: the embedded sandbox on a free port
-        server: SandboxServer = runner._sandbox
+        link = runner._link
+        assert link is not None and link.sandbox is not None
+        server = link.sandbox.server
         assert server is not None and server.port > 0
         _assert_guarded(server)
     finally:

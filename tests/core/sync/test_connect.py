@@ -1,4 +1,4 @@
-"""The GUI's sandbox child, started from an installed bundle.
+"""The embedded sandbox as a child process (the GUI's), started from an installed bundle.
 
 In a PyInstaller bundle ``sys.executable`` is the GUI program itself, which does not
 take ``-m``: the child must be the bundle's own ``meterai`` program beside it.
@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 from meterai.sandbox.ledger import DEFAULT_PASSWORD, DEFAULT_USER
-from meterai.settings import Paths, resolve_paths
-from meterai_desk import sandbox_process
-from meterai_desk.sandbox_process import SandboxProcess
+from meterai.settings import Settings, resolve_paths
+from meterai.sync import connect
+from meterai.sync.connect import EmbeddedSandbox
 
 
 def _bundle(folder: Path) -> Path:
@@ -34,16 +34,16 @@ def _bundle(folder: Path) -> Path:
 
 @pytest.mark.skipif(os.name != "posix", reason="the stand-in programs are shell scripts")
 def test_a_bundle_starts_its_own_meterai_as_the_sandbox(
-    paths: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Before: the bundle ran ``meterai-desk -m meterai.cli.main``: no sandbox, ever."""
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "executable", str(_bundle(tmp_path / "bundle")))
-    assert sandbox_process.cli_command() == [str(tmp_path / "bundle" / "meterai")]
+    assert connect.cli_command() == [str(tmp_path / "bundle" / "meterai")]
 
-    sandbox = SandboxProcess(paths)
+    sandbox = EmbeddedSandbox(resolve_paths(tmp_path / "data"), child=True)
     try:
-        profile = sandbox.start()
+        profile = sandbox.start(Settings().profile)
         url = profile.base_urls["backendservice"]
         answer = httpx.post(
             f"{url}/api/users/login",
@@ -63,9 +63,9 @@ def test_a_data_folder_outside_the_windows_code_page_still_starts_the_sandbox(
     does (cp1252 here): the CA path under a user folder named outside it came back as
     ``?`` (or the child died of UnicodeEncodeError) and the sandbox never started."""
     monkeypatch.setenv("PYTHONIOENCODING", "cp1252")
-    sandbox = SandboxProcess(resolve_paths(tmp_path / "Đặng Thị Hoa" / "data"))
+    sandbox = EmbeddedSandbox(resolve_paths(tmp_path / "Đặng Thị Hoa" / "data"), child=True)
     try:
-        profile = sandbox.start()
+        profile = sandbox.start(Settings().profile)
         assert profile.tls_ca_file is not None and "Đặng Thị Hoa" in profile.tls_ca_file
         assert Path(profile.tls_ca_file).is_file()
     finally:
