@@ -1,16 +1,20 @@
 """The provider's HTTP API (DESIGN section 3) and the loopback admin API, as Starlette routes.
 
-Paths, methods, field names and codes are the provider's, so the adapter cannot
-tell the sandbox from the provider except by base URL and trust root. Like the
-provider, business failures travel in the body with HTTP 200 (``statusCode`` for
-most services, ``status``/``errorCode`` for the stamping adapter); transport
-statuses (429, 5xx) only come from fault injection, and 404/405 from unknown
+Paths, methods, field names and codes are the provider's (``meterai.provider.peruri``),
+so the adapter cannot tell the sandbox from the provider except by base URL and trust
+root. Like the provider, business failures travel in the body with HTTP 200
+(``statusCode`` for most services, ``status``/``errorCode`` for the stamping adapter);
+transport statuses (429, 5xx) only come from fault injection, and 404/405 from unknown
 paths or methods.
+
+:class:`ProviderRoutes` has one method per provider call; :data:`ENDPOINTS` pairs each
+with Peruri's endpoint, and yields both the routes and the names fault rules use.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 import shutil
@@ -24,18 +28,20 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, compile_path
 
 from meterai import doctypes
 from meterai.fsutil import atomic_write_bytes
+from meterai.provider import peruri
+from meterai.provider.peruri import Endpoint
 from meterai.sandbox import admin, multipart, rules, tokens
 from meterai.sandbox.faults import FaultConfigError, FaultPlan, FaultRule
 from meterai.sandbox.ledger import AccountExists, Ledger
 from meterai.sandbox.signer import Placement, StampSigner
 from meterai.specimen import specimen_png
 
-PROFILE_NAME = "emeteraicertificateSigner"
-_SHARE_NAME = re.compile(r"^(?:.*/)?(doc|final)_([A-Za-z0-9_-]{1,64})\.pdf$")
+_FILE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""The ids this sandbox gives uploaded files: anything else on the share is not ours."""
 _STAMP_FIELDS = (
     "certificatelevel",
     "src",
@@ -98,37 +104,17 @@ class SandboxService:
     def knows_type(self, kode: str) -> bool:
         return any(t["kode"] == kode for t in self.doc_types)
 
+    def account_for(self, token: str) -> str | None:
+        """The account a bearer token was issued to, while it is valid and the account exists."""
+        account_id = tokens.account_of(self.ledger.token_secret(), token) if token else None
+        return account_id if account_id and self.ledger.account(account_id) else None
+
 
 def default_doc_types() -> list[dict[str, str]]:
     """The list ``GET /jenisdoc`` serves: the provider's codes and names, the same list
     the client has built in (``meterai.doctypes``), until a test replaces it through
     ``PUT /_sandbox/jenisdoc`` to play a provider that renamed a code."""
     return [{"id": t.id or t.kode, "kode": t.kode, "nama": t.nama} for t in doctypes.BUILT_IN]
-
-
-def endpoint_of(method: str, path: str) -> str | None:
-    """The fault-rule name of a provider call; admin and unknown paths are never faulted."""
-    if path == "/api/users/login":
-        return "login"
-    if path == "/jenisdoc":
-        return "jenisdoc"
-    if path == "/function/saldopos":
-        return "saldopos"
-    if path == "/uploaddoc2":
-        return "uploaddoc2"
-    if path == "/chanel/stampv2":
-        return "stampv2"
-    if path.startswith("/stamping/update-data/"):
-        return "update-data"
-    if path == "/keystamp/adapter/docSigningZ":
-        return "docSigningZ"
-    if path.startswith("/getfile3/"):
-        return "getfile"
-    if path == "/api/chanel/stamp/ext":
-        return "sn-status"
-    if path.startswith("/chanel/sale/stamp/ext/"):
-        return "sn-list"
-    return None
 
 
 def _ok(body: dict[str, Any]) -> JSONResponse:
@@ -143,7 +129,14 @@ def _stamp_fail(code: str, message: str) -> JSONResponse:
     return _ok({"status": "False", "errorCode": code, "errorMessage": message})
 
 
+def _listing(data: list[dict[str, Any]]) -> JSONResponse:
+    return _ok(
+        {"statusCode": "00", "message": "success", "result": {"total": len(data), "data": data}}
+    )
+
+
 def _token_fail(service: str) -> JSONResponse:
+    """An invalid or expired token, said the way each service says it (code ``01``)."""
     message = "Token tidak valid atau kedaluwarsa"
     if service == "stampservice":
         return _ok(
@@ -172,27 +165,57 @@ def _missing(body: dict[str, Any], names: tuple[str, ...]) -> list[str]:
     return [n for n in names if body.get(n) in (None, "")]
 
 
-def _share_id(path: Any, kind: str) -> str | None:
-    match = _SHARE_NAME.match(str(path or ""))
-    return match.group(2) if match and match.group(1) == kind else None
+def _share_id(path: Any, name_of: Callable[[str], str]) -> str | None:
+    """The file id in a share path whose last part is ``name_of(id)`` (``doc_<id>.pdf``)."""
+    last = str(path or "").rsplit("/", 1)[-1]
+    match = peruri.SHARE_NAME.fullmatch(last)
+    file_id = match.group("id") if match else ""
+    if not _FILE_ID.fullmatch(file_id) or name_of(file_id) != last:
+        return None
+    return file_id
 
 
-def build_app(service: SandboxService, admin_secret: str) -> Starlette:
-    ledger = service.ledger
+AccountHandler = Callable[[Any, Request, str], Awaitable[Response]]
 
-    def account_for(token: str) -> str | None:
-        account_id = tokens.account_of(ledger.token_secret(), token) if token else None
-        return account_id if account_id and ledger.account(account_id) else None
 
-    async def login(request: Request) -> Response:
+def _with_token(
+    refusal: str,
+) -> Callable[[AccountHandler], Callable[[Any, Request], Awaitable[Response]]]:
+    """Every call but login and upload checks the bearer token first and answers a bad
+    one as the service named ``refusal`` does; the method gets the token's account."""
+
+    def decorate(method: AccountHandler) -> Callable[[Any, Request], Awaitable[Response]]:
+        @functools.wraps(method)
+        async def checked(self: ProviderRoutes, request: Request) -> Response:
+            account_id = self.service.account_for(_bearer(request))
+            if account_id is None:
+                return _token_fail(refusal)
+            return await method(self, request, account_id)
+
+        return checked
+
+    return decorate
+
+
+class ProviderRoutes:
+    """The provider's calls, one method each; the token check is the ``_with_token`` mark."""
+
+    def __init__(self, service: SandboxService) -> None:
+        self.service = service
+        self.ledger = service.ledger
+
+    async def login(self, request: Request) -> Response:
         body = await _json_body(request)
         if body is None or _missing(body, ("user", "password")):
             return _fail("90", "user dan password wajib diisi")
-        account = ledger.check_password(str(body["user"]), str(body["password"]))
+        account = self.ledger.check_password(str(body["user"]), str(body["password"]))
         if account is None:
             return _fail("02", "User atau password salah")
         token = tokens.issue(
-            ledger.token_secret(), account.id, account.user, service.limits.token_lifetime
+            self.ledger.token_secret(),
+            account.id,
+            account.user,
+            self.service.limits.token_lifetime,
         )
         user = {"id": account.id, "firstName": account.first_name}
         return _ok(
@@ -204,18 +227,17 @@ def build_app(service: SandboxService, admin_secret: str) -> Starlette:
             }
         )
 
-    async def jenisdoc(request: Request) -> Response:
-        if account_for(_bearer(request)) is None:
-            return _token_fail("stampv2")
-        result = [dict(t) for t in service.doc_types]
+    @_with_token("stampv2")
+    async def doc_types(self, request: Request, account_id: str) -> Response:
+        result = [dict(t) for t in self.service.doc_types]
         return _ok({"statusCode": "00", "message": "success", "result": result})
 
-    async def saldopos(request: Request) -> Response:
-        account_id = account_for(_bearer(request))
-        account = ledger.account(account_id) if account_id else None
-        if account is None:
+    @_with_token("saldopos")
+    async def balance(self, request: Request, account_id: str) -> Response:
+        account = self.ledger.account(account_id)
+        if account is None:  # removed since the token check: as good as an unknown token
             return _token_fail("saldopos")
-        notstamp = ledger.notstamp_count(account.id)
+        notstamp = self.ledger.notstamp_count(account.id)
         return _ok(
             {
                 "status": "00",
@@ -225,48 +247,42 @@ def build_app(service: SandboxService, admin_secret: str) -> Starlette:
             }
         )
 
-    async def uploaddoc2(request: Request) -> Response:
+    async def upload(self, request: Request) -> Response:
+        """The token may come as a form field as well as a header, so the form is read
+        before the token is checked (the one call where the decorator cannot go first)."""
         boundary = multipart.boundary_of(request.headers.get("content-type", ""))
         if boundary is None:
             return _fail("90", "multipart/form-data dibutuhkan")
-        body = await request.body()
-        parts = multipart.parse(body, boundary)
+        parts = multipart.parse(await request.body(), boundary)
         token_part = parts.get("token")
         token = token_part.data.decode("utf-8", "replace").strip() if token_part else ""
-        account_id = account_for(token or _bearer(request))
+        account_id = self.service.account_for(token or _bearer(request))
         if account_id is None:
             return _token_fail("fileupload")
         upload = parts.get("file")
         if upload is None or not upload.data:
             return _fail("90", "file wajib diisi")
-        if len(upload.data) > service.limits.max_file_bytes:
-            return _fail("90", f"Ukuran file melebihi batas {service.limits.max_file_bytes} byte")
+        limit = self.service.limits.max_file_bytes
+        if len(upload.data) > limit:
+            return _fail("90", f"Ukuran file melebihi batas {limit} byte")
         if not upload.data.startswith(b"%PDF-"):
             return _fail("90", "File bukan PDF")
-        file_id = ledger.add_file(account_id, upload.filename or "document.pdf", upload.data)
-        name = f"doc_{file_id}.pdf"
-        await run_in_threadpool(atomic_write_bytes, service.files_dir / name, upload.data)
+        file_id = self.ledger.add_file(account_id, upload.filename or "document.pdf", upload.data)
+        name = peruri.upload_name(file_id)
+        await run_in_threadpool(atomic_write_bytes, self.service.files_dir / name, upload.data)
         return _ok({"statusCode": "00", "message": "success", "id": file_id, "name": name})
 
-    async def stampv2(request: Request) -> Response:
-        account_id = account_for(_bearer(request))
-        if account_id is None:
-            return _token_fail("stampv2")
+    @_with_token("stampv2")
+    async def buy_serial(self, request: Request, account_id: str) -> Response:
         body = await _json_body(request)
         if body is None:
             return _fail("90", "Body bukan JSON", result={"err": "Body bukan JSON"})
         sn_only = str(body.get("snOnly", False)).lower() == "true"
-        required = _STAMPV2_FIELDS if sn_only else (*_STAMPV2_FIELDS, "idfile")
-        missing = _missing(body, required)
-        if missing:
-            err = f"Field wajib diisi: {', '.join(missing)}"
-            return _fail("90", err, result={"err": err})
-        if not service.knows_type(str(body["namadoc"])):
-            return _fail("90", "Jenis dokumen tidak dikenal", result={"err": "namadoc"})
-        if not sn_only and ledger.file(account_id, str(body["idfile"])) is None:
-            return _fail("90", "File tidak ditemukan", result={"err": "idfile tidak ditemukan"})
+        refused = self._refused_order(account_id, body, sn_only)
+        if refused is not None:
+            return refused
         fields = {k: str(v) for k, v in body.items() if v is not None}
-        sn = ledger.buy_serial(account_id, fields, sn_only)
+        sn = self.ledger.buy_serial(account_id, fields, sn_only)
         if sn is None:
             return _fail("02", "Saldo Tidak Cukup", result={"err": "Saldo Tidak Cukup"})
         image = base64.b64encode(await run_in_threadpool(specimen_png, 300, sn)).decode()
@@ -274,123 +290,148 @@ def build_app(service: SandboxService, admin_secret: str) -> Starlette:
             {
                 "statusCode": "00",
                 "message": "success",
-                "result": {"sn": sn, "filenameQR": f"{sn}.png", "image": image},
+                "result": {"sn": sn, "filenameQR": peruri.specimen_name(sn), "image": image},
             }
         )
 
-    async def update_data(request: Request) -> Response:
-        account_id = account_for(_bearer(request))
-        if account_id is None:
-            return _token_fail("stampv2")
+    def _refused_order(
+        self, account_id: str, body: dict[str, Any], sn_only: bool
+    ) -> JSONResponse | None:
+        required = _STAMPV2_FIELDS if sn_only else (*_STAMPV2_FIELDS, "idfile")
+        missing = _missing(body, required)
+        if missing:
+            err = f"Field wajib diisi: {', '.join(missing)}"
+            return _fail("90", err, result={"err": err})
+        if not self.service.knows_type(str(body["namadoc"])):
+            return _fail("90", "Jenis dokumen tidak dikenal", result={"err": "namadoc"})
+        if not sn_only and self.ledger.file(account_id, str(body["idfile"])) is None:
+            return _fail("90", "File tidak ditemukan", result={"err": "idfile tidak ditemukan"})
+        return None
+
+    @_with_token("stampv2")
+    async def reassign_serial(self, request: Request, account_id: str) -> Response:
         body = await _json_body(request)
         if body is None or _missing(body, _REASSIGN_FIELDS):
             return _fail("90", "nodoc, namadoc dan namafile wajib diisi")
         sn = request.path_params["sn"]
-        refused = ledger.reassign(account_id, sn, {k: str(body[k]) for k in _REASSIGN_FIELDS})
+        changes = {k: str(body[k]) for k in _REASSIGN_FIELDS}
+        refused = self.ledger.reassign(account_id, sn, changes)
         if refused:
             return _fail("90", refused, result={"err": refused})
         return _ok({"statusCode": "00", "message": "success", "result": {"sn": sn}})
 
-    async def doc_signing(request: Request) -> Response:
-        account_id = account_for(_bearer(request))
-        if account_id is None:
-            return _token_fail("stampservice")
+    @_with_token("stampservice")
+    async def stamp(self, request: Request, account_id: str) -> Response:
         body = await _json_body(request)
         if body is None:
             return _stamp_fail("90", "Body bukan JSON")
         missing = _missing(body, _STAMP_FIELDS)
         if missing:
             return _stamp_fail("90", f"Field wajib diisi: {', '.join(missing)}")
-        if body["profileName"] != PROFILE_NAME:
+        if body["profileName"] != peruri.SIGNER_PROFILE:
             return _stamp_fail("91", "Profile tidak ditemukan")
-        if body["certificatelevel"] != "NOT_CERTIFIED":
+        if body["certificatelevel"] != peruri.CERTIFICATE_LEVEL:
             return _stamp_fail("90", "certificatelevel tidak didukung")
         return await run_in_threadpool(
             _stamp,
-            service,
+            self.service,
             account_id,
             str(body["refToken"]),
             body,
             str(request.base_url).rstrip("/"),
         )
 
-    async def getfile(request: Request) -> Response:
-        account_id = account_for(_bearer(request))
-        if account_id is None:
-            return _token_fail("fileupload")
-        service.expire_results()
+    @_with_token("fileupload")
+    async def download(self, request: Request, account_id: str) -> Response:
+        self.service.expire_results()
         name = request.path_params["name"]
-        path = service.results_dir / name
-        if ledger.result(account_id, name) is None or not path.exists():
+        path = self.service.results_dir / name
+        if self.ledger.result(account_id, name) is None or not path.exists():
             return JSONResponse({"statusCode": "404", "message": "File tidak ditemukan"}, 404)
         data = await run_in_threadpool(path.read_bytes)
         return Response(data, media_type="application/pdf")
 
-    async def sn_status(request: Request) -> Response:
-        account_id = account_for(_bearer(request))
-        if account_id is None:
-            return _token_fail("backendservice")
+    @_with_token("backendservice")
+    async def sn_status(self, request: Request, account_id: str) -> Response:
         wanted = request.query_params.get("filter") or None
-        data = [
-            {
-                "sn": s["sn"],
-                "status": s["status"],
-                "file": _stamped_file(s),
-                "namafile": s["namafile"],
-                "nodoc": s["nodoc"],
-                "tglupdate": _iso(s["updated_at"]),
-            }
-            for s in ledger.serials(account_id, wanted)
-        ]
-        return _ok(
-            {"statusCode": "00", "message": "success", "result": {"total": len(data), "data": data}}
+        return _listing(
+            [
+                {
+                    "sn": s["sn"],
+                    "status": s["status"],
+                    "file": _stamped_file(s),
+                    "namafile": s["namafile"],
+                    "nodoc": s["nodoc"],
+                    "tglupdate": _iso(s["updated_at"]),
+                }
+                for s in self.ledger.serials(account_id, wanted)
+            ]
         )
 
-    async def sn_list(request: Request) -> Response:
-        account_id = account_for(_bearer(request))
-        if account_id is None:
-            return _token_fail("stampv2")
+    @_with_token("stampv2")
+    async def sn_list(self, request: Request, account_id: str) -> Response:
         if request.path_params["user_id"] != account_id:
             return _fail("90", "userId tidak sesuai dengan token")
         status = request.query_params.get("status")
-        data = [
-            {
-                "sn": s["sn"],
-                "status": s["status"],
-                "idfile": s["idfile"],
-                "nodoc": s["nodoc"],
-                "namadoc": s["namadoc"],
-                "namafile": s["namafile"],
-                "file": _stamped_file(s),
-                "tgl": _iso(s["created_at"]),
-                "tglupdate": _iso(s["updated_at"]),
-            }
-            for s in ledger.serials(account_id)
-            if status is None or s["status"] == status
-        ]
-        return _ok(
-            {"statusCode": "00", "message": "success", "result": {"total": len(data), "data": data}}
+        return _listing(
+            [
+                {
+                    "sn": s["sn"],
+                    "status": s["status"],
+                    "idfile": s["idfile"],
+                    "nodoc": s["nodoc"],
+                    "namadoc": s["namadoc"],
+                    "namafile": s["namafile"],
+                    "file": _stamped_file(s),
+                    "tgl": _iso(s["created_at"]),
+                    "tglupdate": _iso(s["updated_at"]),
+                }
+                for s in self.ledger.serials(account_id)
+                if status is None or s["status"] == status
+            ]
         )
 
-    routes = [
-        Route("/api/users/login", login, methods=["POST"]),
-        Route("/jenisdoc", jenisdoc, methods=["GET"]),
-        Route("/function/saldopos", saldopos, methods=["GET", "POST"]),
-        Route("/uploaddoc2", uploaddoc2, methods=["POST"]),
-        Route("/chanel/stampv2", stampv2, methods=["POST"]),
-        Route("/stamping/update-data/{sn}", update_data, methods=["POST"]),
-        Route("/keystamp/adapter/docSigningZ", doc_signing, methods=["POST"]),
-        Route("/getfile3/{name}", getfile, methods=["GET"]),
-        Route("/api/chanel/stamp/ext", sn_status, methods=["GET"]),
-        Route("/chanel/sale/stamp/ext/{user_id}", sn_list, methods=["GET"]),
-        *_admin_routes(service, admin_secret),
+
+ENDPOINTS: tuple[tuple[Endpoint, str, tuple[str, ...]], ...] = (
+    (peruri.LOGIN, "login", ("POST",)),
+    (peruri.DOC_TYPES, "doc_types", ("GET",)),
+    (peruri.BALANCE, "balance", ("GET", "POST")),  # documented POST; some clients GET
+    (peruri.UPLOAD, "upload", ("POST",)),
+    (peruri.BUY_SERIAL, "buy_serial", ("POST",)),
+    (peruri.REASSIGN_SERIAL, "reassign_serial", ("POST",)),
+    (peruri.STAMP, "stamp", ("POST",)),
+    (peruri.DOWNLOAD, "download", ("GET",)),
+    (peruri.SN_STATUS, "sn_status", ("GET",)),
+    (peruri.SN_LIST, "sn_list", ("GET",)),
+)
+"""Each provider call: Peruri's endpoint (path and fault name), the method that answers
+it, and the HTTP methods it accepts."""
+
+_FAULT_PATHS = tuple((compile_path(e.path)[0], e.name) for e, _method, _verbs in ENDPOINTS)
+
+
+def endpoint_of(method: str, path: str) -> str | None:
+    """The fault-rule name of a provider call; admin and unknown paths are never faulted."""
+    return next((name for pattern, name in _FAULT_PATHS if pattern.match(path)), None)
+
+
+def provider_routes(service: SandboxService) -> list[Route]:
+    api = ProviderRoutes(service)
+    return [
+        Route(endpoint.path, getattr(api, method), methods=list(verbs))
+        for endpoint, method, verbs in ENDPOINTS
     ]
-    return Starlette(routes=routes)
+
+
+def build_app(service: SandboxService, admin_secret: str) -> Starlette:
+    admin_routes = AdminRoutes(service, admin_secret).routes()
+    return Starlette(routes=[*provider_routes(service), *admin_routes])
 
 
 def _stamped_file(serial: dict[str, Any]) -> str:
     """The ``file`` of an SN record: the stamped result's name on the share, once stamped."""
-    return f"final_{serial['stamped_idfile']}.pdf" if serial["stamped_idfile"] else ""
+    stamped = serial["stamped_idfile"]
+    return peruri.result_file(stamped) if stamped else ""
 
 
 def _iso(ts: float | None) -> str | None:
@@ -417,14 +458,14 @@ def _stamp_locked(
     serial = ledger.serial(account_id, sn)
     if serial is None:
         return _stamp_fail("90", "refToken (SN) tidak ditemukan")
-    file_id = _share_id(body["src"], "doc")
-    result_id = _share_id(body["dest"], "final")
+    file_id = _share_id(body["src"], peruri.upload_name)
+    result_id = _share_id(body["dest"], peruri.result_file)
     if file_id is None or result_id is None:
         return _stamp_fail("90", "src atau dest tidak valid")
     if ledger.file(account_id, file_id) is None:
         return _stamp_fail("90", "File sumber tidak ditemukan")
     retry = str(body.get("retryFlag", "")) == "1"
-    if serial["status"] == "STAMP" and not (retry and serial["stamped_idfile"] == file_id):
+    if serial["status"] == peruri.STAMPED and not (retry and serial["stamped_idfile"] == file_id):
         return _stamp_fail("90", "SN sudah digunakan")
     try:
         box = tuple(float(body[k]) for k in ("visLLX", "visLLY", "visURX", "visURY"))
@@ -433,7 +474,7 @@ def _stamp_locked(
         return _stamp_fail("90", "Koordinat atau halaman tidak valid")
     if box[2] <= box[0] or box[3] <= box[1]:
         return _stamp_fail("90", "Koordinat tidak valid")
-    prepared = rules.prepare((service.files_dir / f"doc_{file_id}.pdf").read_bytes())
+    prepared = rules.prepare((service.files_dir / peruri.upload_name(file_id)).read_bytes())
     if isinstance(prepared, rules.Rejection):
         return _stamp_fail(prepared.code, prepared.message)
     placement = Placement(
@@ -450,7 +491,7 @@ def _stamp_locked(
         )
     except Exception as exc:  # the adapter reports any signing failure as 92
         return _stamp_fail("92", f"Internal error: {exc}")
-    name = f"final_{result_id}.pdf"
+    name = peruri.result_file(result_id)
     atomic_write_bytes(service.results_dir / name, signed)
     ledger.record_stamp(account_id, sn, file_id, name, service.limits.retention)
     service.expire_results()
@@ -459,7 +500,7 @@ def _stamp_locked(
             "status": "True",
             "errorCode": "00",
             "errorMessage": "",
-            "urlFile": f"{base_url}/getfile3/{name}",
+            "urlFile": base_url + peruri.DOWNLOAD.path_for(name=name),
         }
     )
 
@@ -477,15 +518,32 @@ def _parse_doc_types(raw: Any) -> list[dict[str, str]]:
     ]
 
 
-def _admin_routes(service: SandboxService, admin_secret: str) -> list[Route]:
-    def loopback_only(handler: Handler) -> Handler:
-        """Loopback and the starter's secret (see ``sandbox.admin``): 403, then 401."""
+class AdminRoutes:
+    """The test-only admin API (``/_sandbox/...``), one method per call; every call is
+    guarded by ``_guarded``: loopback and the starter's secret (``sandbox.admin``)."""
+
+    def __init__(self, service: SandboxService, secret: str) -> None:
+        self.service = service
+        self.secret = secret
+
+    def routes(self) -> list[Route]:
+        table: tuple[tuple[str, Handler, tuple[str, ...]], ...] = (
+            ("/_sandbox/faults", self.faults, ("GET", "PUT", "POST", "DELETE")),
+            ("/_sandbox/jenisdoc", self.doc_types, ("GET", "PUT")),
+            ("/_sandbox/ledger", self.ledger, ("GET",)),
+            ("/_sandbox/reset", self.reset, ("POST",)),
+            ("/_sandbox/accounts", self.accounts, ("POST",)),
+        )
+        return [Route(path, self._guarded(h), methods=list(m)) for path, h, m in table]
+
+    def _guarded(self, handler: Handler) -> Handler:
+        """Loopback and the starter's secret: 403, then 401."""
 
         async def guarded(request: Request) -> Response:
             host = request.client.host if request.client else ""
             if host not in ("127.0.0.1", "::1"):
                 return JSONResponse({"error": "admin API is loopback-only"}, 403)
-            if not admin.matches(request.headers.get(admin.ADMIN_HEADER), admin_secret):
+            if not admin.matches(request.headers.get(admin.ADMIN_HEADER), self.secret):
                 return JSONResponse(
                     {"error": f"admin API needs the {admin.ADMIN_HEADER} header"},
                     401,
@@ -495,8 +553,8 @@ def _admin_routes(service: SandboxService, admin_secret: str) -> list[Route]:
 
         return guarded
 
-    async def faults(request: Request) -> Response:
-        plan = service.plan
+    async def faults(self, request: Request) -> Response:
+        plan = self.service.plan
         try:
             if request.method == "PUT":
                 seed, new_rules = FaultPlan.parse(json.loads(await request.body() or b"{}"))
@@ -513,18 +571,18 @@ def _admin_routes(service: SandboxService, admin_secret: str) -> list[Route]:
             return JSONResponse({"error": str(exc)}, 400)
         return JSONResponse(plan.as_json())
 
-    async def ledger_view(request: Request) -> Response:
-        service.expire_results()
-        return JSONResponse(service.ledger.snapshot())
+    async def ledger(self, request: Request) -> Response:
+        self.service.expire_results()
+        return JSONResponse(self.service.ledger.snapshot())
 
-    async def reset(request: Request) -> Response:
-        await run_in_threadpool(service.reset)
+    async def reset(self, request: Request) -> Response:
+        await run_in_threadpool(self.service.reset)
         return JSONResponse({"reset": True})
 
-    async def accounts(request: Request) -> Response:
+    async def accounts(self, request: Request) -> Response:
         body = await _json_body(request) or {}
         try:
-            account = service.ledger.add_account(
+            account = self.service.ledger.add_account(
                 str(body["user"]),
                 str(body.get("password", body["user"])),
                 int(body.get("balance", 0)),
@@ -535,20 +593,13 @@ def _admin_routes(service: SandboxService, admin_secret: str) -> list[Route]:
             return JSONResponse({"error": str(exc)}, 409)
         return JSONResponse({"id": account.id, "user": account.user, "balance": account.balance})
 
-    async def doc_types(request: Request) -> Response:
+    async def doc_types(self, request: Request) -> Response:
         """Replace the served list (a provider that renamed or dropped a code); the reset
         restores the built-in one."""
         if request.method == "PUT":
             try:
-                service.doc_types = _parse_doc_types(json.loads(await request.body() or b"[]"))
+                raw = json.loads(await request.body() or b"[]")
+                self.service.doc_types = _parse_doc_types(raw)
             except (KeyError, TypeError, ValueError) as exc:
                 return JSONResponse({"error": f"bad document types: {exc}"}, 400)
-        return JSONResponse(service.doc_types)
-
-    return [
-        Route("/_sandbox/faults", loopback_only(faults), methods=["GET", "PUT", "POST", "DELETE"]),
-        Route("/_sandbox/jenisdoc", loopback_only(doc_types), methods=["GET", "PUT"]),
-        Route("/_sandbox/ledger", loopback_only(ledger_view), methods=["GET"]),
-        Route("/_sandbox/reset", loopback_only(reset), methods=["POST"]),
-        Route("/_sandbox/accounts", loopback_only(accounts), methods=["POST"]),
-    ]
+        return JSONResponse(self.service.doc_types)

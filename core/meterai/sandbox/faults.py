@@ -51,18 +51,10 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-ENDPOINTS = (
-    "login",
-    "jenisdoc",
-    "saldopos",
-    "uploaddoc2",
-    "stampv2",
-    "update-data",
-    "docSigningZ",
-    "getfile",
-    "sn-status",
-    "sn-list",
-)
+from meterai.provider import peruri
+
+ENDPOINTS = tuple(endpoint.name for endpoint in peruri.ENDPOINTS)
+"""What a rule's ``endpoint`` may name: the provider's calls, as ``provider.peruri`` lists them."""
 SHAPING = ("latency", "bandwidth")
 TERMINAL = (
     "drop_before_commit",

@@ -678,7 +678,7 @@ class Engine:
             self._move(owner, State.NUMBERED, detail, sn=entry.sn)
 
     def _derived_location(self, file_id: str | None) -> str | None:
-        """``final_<id>.pdf`` for a known file id; without one there is nothing to derive."""
+        """The result location derived from a known file id; without one there is none."""
         return self.provider.result_url(file_id) if file_id else None
 
     def _out_dir(self, row: RequestRow) -> Path:

@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from meterai.provider import peruri
+from meterai.provider.peruri import Endpoint
 from meterai.sandbox import tamper
 from meterai.sandbox.faults import FaultConfigError, FaultPlan
 from tests.support.api_client import ApiClient
@@ -223,3 +225,17 @@ def test_a_tampering_fault_only_applies_to_the_download(api: ApiClient) -> None:
     response = api.http.put("/_sandbox/faults", json=_rule("stampv2", "append_revision"))
     assert response.status_code == 400
     assert "getfile" in response.text
+
+
+@pytest.mark.parametrize("endpoint", peruri.ENDPOINTS, ids=lambda e: e.name)
+def test_every_provider_call_is_faulted_by_its_name(api: ApiClient, endpoint: Endpoint) -> None:
+    """One table gives the sandbox its routes and the fault rules their names: a rule
+    naming a call reaches exactly that call's path, placeholders and all."""
+    api.faults(_rule(endpoint.name, "http_error", status=503, count=1))
+    placeholders = {k: "X" for k in ("sn", "name", "user_id") if f"{{{k}}}" in endpoint.path}
+    path = endpoint.path_for(**placeholders)
+    faulted = api.http.request(endpoint.method, path, headers=api.auth)
+    assert faulted.status_code == 503
+    again = api.http.request(endpoint.method, path, headers=api.auth)
+    assert again.status_code != 503
+    assert api.http.get("/_sandbox/faults").json()["fired"][0]["endpoint"] == endpoint.name
