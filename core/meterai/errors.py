@@ -267,7 +267,6 @@ class FileInUse(DiskError):
         "viewer, an antivirus scan), or it may not be changed. Nothing was lost; close it "
         "there and try again."
     )
-    retryable = True
 
 
 class ConfigError(MeteraiError):

@@ -126,6 +126,13 @@ def test_the_error_tree_has_one_root_and_no_diamonds(error: type[MeteraiError]) 
 
 
 @pytest.mark.parametrize("error", ERRORS, ids=lambda c: f"{c.__module__}.{c.__name__}")
+def test_errors_are_classified_on_one_axis(error: type[MeteraiError]) -> None:
+    """``retryable`` beside ``kind`` was a second classification nothing read; what the
+    engine does with a provider failure is ``ProviderError.kind``, and nothing else."""
+    assert "retryable" not in vars(error)
+
+
+@pytest.mark.parametrize("error", ERRORS, ids=lambda c: f"{c.__module__}.{c.__name__}")
 def test_every_error_has_a_translated_template(error: type[MeteraiError]) -> None:
     assert error.code and error.template
     translated = entries().get(error.template)

@@ -32,7 +32,6 @@ class ClaimLost(MeteraiError):
 
     code = "claim_lost"
     template = N_("Request {request_id} is being handled by counter {holder} now.")
-    retryable = True
 
 
 def claim_due(

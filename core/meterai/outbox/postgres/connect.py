@@ -51,7 +51,6 @@ class DatabaseUnavailable(StoreError):
         "The shared database {where} cannot be reached: {detail}. Check that the database "
         "PC is on and the network connected; nothing was lost."
     )
-    retryable = True
 
 
 def is_database_url(text: str | None) -> bool:

@@ -52,11 +52,10 @@ def test_an_address_with_a_password_is_refused() -> None:
     assert is_database_url("postgresql://kasir@h/db") and not is_database_url("/data/outbox.db")
 
 
-def test_an_unreachable_server_is_a_clear_retryable_error() -> None:
+def test_an_unreachable_server_is_a_clear_error() -> None:
     url = DatabaseUrl.parse("postgresql://kasir@127.0.0.1:1/meterai")
     with pytest.raises(DatabaseUnavailable) as caught:
         open_pool(url)
-    assert caught.value.retryable
     assert "127.0.0.1" in caught.value.user_message()
 
 
