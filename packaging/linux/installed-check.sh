@@ -61,6 +61,21 @@ if [ -z "$gui" ] || [ -z "$child" ]; then
   exit 1
 fi
 echo "window running (pid $gui), its sandbox child running (pid $child) after ${tries} s"
+
+step "a second launch with a file (\"Open with\") hands it to the window and exits"
+# No display needed: it only hands over. timeout: were it to fail, it would show a dialog.
+QT_QPA_PLATFORM=offscreen timeout 60 meterai-desk --data-dir "$work/gui" "$work/surat.pdf"
+windows=$(pids_of "$installed"/meterai-desk | wc -l)
+tries=0
+while ! grep -q "handed over 1 file" "$work/gui/logs/meterai.log" && [ $tries -lt 20 ]; do
+  sleep 1
+  tries=$((tries + 1))
+done
+if [ "$windows" != 1 ] || ! grep -q "handed over 1 file" "$work/gui/logs/meterai.log"; then
+  echo "the file was not handed to the running window ($windows windows)" >&2
+  exit 1
+fi
+echo "one window, and it took the file"
 kill -TERM $gui
 wait "$launcher" || true
 tries=0
