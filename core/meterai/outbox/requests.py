@@ -13,6 +13,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from meterai import doctypes
@@ -35,13 +36,15 @@ Clock = Callable[[], float]
 
 RECT_FIELDS = ("rect_x1", "rect_y1", "rect_x2", "rect_y2")
 # What a fresh start clears: the count of failed attempts and what the last one said.
-CLEAN_SLATE: Mapping[str, Any] = {
-    "attempts": 0,
-    "next_attempt_at": None,
-    "last_error": None,
-    "last_error_msg": None,
-    "waiting_reason": None,
-}
+CLEAN_SLATE: Mapping[str, Any] = MappingProxyType(
+    {
+        "attempts": 0,
+        "next_attempt_at": None,
+        "last_error": None,
+        "last_error_msg": None,
+        "waiting_reason": None,
+    }
+)
 
 
 class RequestVerbs(ProviderCache):

@@ -13,7 +13,7 @@ import time
 
 from meterai.outbox import sqlite
 from meterai.outbox.backend import Backend
-from meterai.outbox.requests import Clock
+from meterai.outbox.requests import CLEAN_SLATE, Clock
 from meterai.outbox.rows import (
     MUTABLE_FIELDS,
     TAG_PATTERN,
@@ -32,6 +32,7 @@ from meterai.outbox.serials import SerialVerbs
 from meterai.settings import Paths
 
 __all__ = [
+    "CLEAN_SLATE",
     "MUTABLE_FIELDS",
     "TAG_PATTERN",
     "AlreadyFinished",

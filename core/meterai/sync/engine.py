@@ -37,7 +37,7 @@ from meterai.fsutil import atomic_writer, copy_no_overwrite
 from meterai.i18n import N_, _
 from meterai.messages import Message, Param
 from meterai.outbox.states import State
-from meterai.outbox.store import TAG_PATTERN, Outbox, RequestRow
+from meterai.outbox.store import CLEAN_SLATE, TAG_PATTERN, Outbox, RequestRow
 from meterai.provider.errors import (
     MalformedResponse,
     ResultLocationUnknown,
@@ -577,12 +577,7 @@ class Engine:
             to,
             detail=detail,
             expect=row.state,
-            attempts=0,
-            last_error=None,
-            last_error_msg=None,
-            next_attempt_at=None,
-            waiting_reason=None,
-            **updates,
+            **{**CLEAN_SLATE, **updates},
         )
         self.point(f"commit:{to}:after")
         self.events(StateChanged(moved, str(row.state)))
