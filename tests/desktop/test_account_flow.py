@@ -206,3 +206,34 @@ def test_an_account_whose_password_is_unknown_opens_the_dialog_and_then_connects
         qtbot.mouseClick(dialog.save, Qt.MouseButton.LeftButton)
     shown = f"Balance: {_ledger(account_provider)['balance']} stamps"
     qtbot.waitUntil(lambda: shown in window.status.balance.text(), timeout=20000)
+
+
+def _start_the_app_and_list_its_dialogs(paths: Paths) -> list[str]:
+    """``meterai-desk`` itself (in this process): the dialogs visible once it is up.
+
+    Not ``QApplication.quit()``: after it, pytest-qt's later waits never wake."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from meterai_desk import app
+
+    seen: list[str] = []
+
+    def look_and_quit() -> None:
+        windows = QApplication.topLevelWidgets()
+        seen.extend(w.objectName() for w in windows if w.isVisible() and w.objectName())
+        for window in windows:
+            if isinstance(window, MainWindow):  # the last window closed ends exec()
+                window.quit_now()
+                window.deleteLater()
+
+    QTimer.singleShot(1500, look_and_quit)
+    assert app.main(["--data-dir", str(paths.data_dir), "--no-sync", "--lang", "en"]) == 0
+    return seen
+
+
+def test_the_app_welcomes_on_its_first_start_only(qtbot: QtBot, paths: Paths) -> None:
+    first = _start_the_app_and_list_its_dialogs(paths)
+    assert "welcomeDialog" in first and "mainWindow" in first
+    again = _start_the_app_and_list_its_dialogs(paths)
+    assert "mainWindow" in again and "welcomeDialog" not in again
