@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from meterai import system
 from meterai.fsutil import AtomicFile, atomic_writer, sweep_temp_files
 
 READ_ONLY = 0o444
@@ -79,7 +80,7 @@ class DocumentStore:
         bytes it holds. Hashing and fsync both release the GIL, so on a large file they
         overlap and the whole costs about a ``cp`` plus ``fsync`` (see bench_queue).
         """
-        shutil.copyfile(src, staged.temp)
+        shutil.copyfile(system.long_path(src), staged.temp)  # the user's file: any length
         hashing = _hasher().submit(sha256_file, staged.temp)
         staged.sync()  # Windows flushes only a writable handle: the writer's is one
         size = os.fstat(staged.file.fileno()).st_size
@@ -88,7 +89,7 @@ class DocumentStore:
 
 def sha256_file(path: Path) -> str:
     """The name a document goes by: in the store, and as the user gave it (duplicates)."""
-    with path.open("rb") as fh:
+    with system.long_path(path).open("rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
