@@ -30,6 +30,7 @@ import io
 import ntpath
 import os
 import posixpath
+import signal
 import stat
 import subprocess
 import sys
@@ -59,6 +60,14 @@ if sys.platform == "win32":
     NO_WINDOW = subprocess.CREATE_NO_WINDOW
 else:
     NO_WINDOW = 0
+
+# Signals that ask a long-running command (``sync --watch``, ``kiosk``) to stop cleanly:
+# a service manager's SIGTERM, and on Windows Ctrl+Break in the console (SIGBREAK), whose
+# default ends the process on the spot. Ctrl+C is KeyboardInterrupt on both.
+if sys.platform == "win32":
+    STOP_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGBREAK)
+else:
+    STOP_SIGNALS = (signal.SIGTERM,)
 
 # Windows error numbers (``OSError.winerror``).
 _ERROR_INVALID_FUNCTION = 1

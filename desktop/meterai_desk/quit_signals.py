@@ -21,7 +21,9 @@ from types import FrameType
 from PySide6.QtCore import QObject, QSocketNotifier
 
 QUIT_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name)
+    getattr(signal, name)
+    for name in ("SIGTERM", "SIGHUP", "SIGINT", "SIGBREAK")  # SIGBREAK: Windows' Ctrl+Break
+    if hasattr(signal, name)
 )
 
 

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from meterai import system
 from meterai.balance import LowBalance
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_OK
@@ -118,7 +119,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         sync_events=LinePrinter(ctx),
     )
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    for stop_signal in system.STOP_SIGNALS:
+        signal.signal(stop_signal, lambda *_: stop.set())
     ctx.print(
         _("Watching {inbox}; stamped files go to {outbox}. Stop with Ctrl+C.").format(
             inbox=config.inbox, outbox=config.outbox

@@ -9,7 +9,7 @@ import threading
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from meterai import disk, doctypes
+from meterai import disk, doctypes, system
 from meterai.balance import low_balance
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_PENDING
@@ -245,7 +245,8 @@ def _drain(args: argparse.Namespace, ctx: CliContext, printer: Subscriber) -> in
         )
         return _once_status(ctx)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    for stop_signal in system.STOP_SIGNALS:
+        signal.signal(stop_signal, lambda *_: stop.set())
     runner.start()
     try:
         while not stop.wait(1.0):
