@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from meterai.i18n import N_, current_language
-from meterai.kiosk.bilingual import text_in
+from meterai.i18n import N_
+from meterai.messages import Message
 from meterai.outbox.store import Outbox
 from meterai.settings import Settings
 
@@ -25,14 +25,13 @@ class LowBalance:
     balance: int
     threshold: int
 
-    def message(self, lang: str | None = None) -> str:
-        return text_in(
+    def message(self) -> Message:
+        return Message(
             N_(
                 "Low balance: {balance} stamps left (warning at {threshold}). "
                 "Ask the distributor for a top-up now."
             ),
             {"balance": self.balance, "threshold": self.threshold},
-            lang or current_language(),
         )
 
 

@@ -17,6 +17,7 @@ from meterai.documents.store import sha256_file
 from meterai.errors import InputError
 from meterai.i18n import N_, _
 from meterai.intake import IntakeOptions, check_options, find_duplicate
+from meterai.messages import Message
 from meterai.outbox.store import Outbox
 from meterai.placement import Placement, Rect, page_count, page_geometry, resolve_page, validate
 
@@ -118,7 +119,7 @@ def _check_document(path: Path, options: IntakeOptions) -> None:
     report = preflight(path, options.target)
     stuck = [f for f in report.blocking if f.fix is None or f.fix not in options.fixes]
     if stuck:
-        raise InputError(N_("{reasons}"), reasons="; ".join(f.message() for f in stuck))
+        raise InputError(N_("{reasons}"), reasons=Message.joined([f.message for f in stuck], "; "))
     if options.rect is not None:
         index = resolve_page(options.page, page_count(path))
         validate(Placement(index, options.rect), page_geometry(path, index))

@@ -13,8 +13,8 @@ import stat
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from meterai.i18n import N_, _
-from meterai.messages import Message
+from meterai.i18n import N_
+from meterai.messages import Message, Param
 
 if TYPE_CHECKING:
     from meterai.documents.preflight import Finding
@@ -29,27 +29,21 @@ class MeteraiError(Exception):
     def __init__(self, template: str | None = None, **params: Any) -> None:
         self.params = params
         self.message_id = template if template is not None else type(self).template
-        super().__init__(self._format(self.message_id))
-
-    def _format(self, text: str) -> str:
-        try:
-            return text.format(**self.params)
-        except (KeyError, IndexError, ValueError):
-            return text
+        super().__init__(self.message().english())
 
     def user_message(self) -> str:
         """The message in the current language, with its parameters filled in."""
-        return self._format(_(self.message_id))
+        return self.message().text()
 
     def message(self) -> Message:
-        """As data, for storing: shown later in whatever language the reader has."""
+        """As data: worded when read, in whatever language the reader has (or stored)."""
         return Message(self.message_id, {k: _param(v) for k, v in self.params.items()})
 
 
-def _param(value: Any) -> str | int | float | Message:
+def _param(value: Any) -> Param:
     if isinstance(value, MeteraiError):
         return value.message()
-    return value if isinstance(value, str | int | float) else str(value)
+    return value if isinstance(value, str | int | float | Message) else str(value)
 
 
 class InputError(MeteraiError):

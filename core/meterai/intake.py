@@ -36,8 +36,9 @@ from meterai.documents import (
 from meterai.documents.store import sha256_file
 from meterai.errors import InputError, PdfRejected
 from meterai.fsutil import fsync_dir
-from meterai.i18n import N_, _
+from meterai.i18n import N_
 from meterai.identity import Identity
+from meterai.messages import Message
 from meterai.outbox.states import State, state_label
 from meterai.outbox.store import NewRequest, Outbox, Replacement, RequestRow
 from meterai.placement import (
@@ -364,8 +365,8 @@ def _placement(path: Path, report: PreflightReport, options: IntakeOptions) -> P
 
 
 def _rejection(path: Path, report: PreflightReport) -> PdfRejected:
-    reasons = "; ".join(f.message() for f in report.blocking)
-    fixable = [f for f in report.blocking if f.fix is not None]
-    if fixable:
-        reasons += " " + _("(A fix exists: run without --no-fix, or allow it in the app.)")
+    reasons = Message.joined([f.message for f in report.blocking], "; ")
+    if any(f.fix is not None for f in report.blocking):
+        hint = Message(N_("(A fix exists: run without --no-fix, or allow it in the app.)"))
+        reasons = Message.joined([reasons, hint], " ")
     return PdfRejected(file=path.name, reason=reasons, findings=report.blocking)

@@ -16,7 +16,7 @@ provider the chain is checked on the first stamp, by verification itself.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,28 +24,13 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
 from meterai.errors import ConfigError
-from meterai.i18n import N_, _
+from meterai.i18n import N_
 from meterai.messages import Message
 from meterai.settings import Profile
 
 
 class TrustError(ConfigError):
     """A trust setting that cannot serve; ``reason``, when given, is a ``Message``."""
-
-    def _format(self, text: str) -> str:
-        return self._filled(text, lambda s: s)
-
-    def user_message(self) -> str:
-        return self._filled(_(self.message_id), _)
-
-    def _filled(self, text: str, translate: Callable[[str], str]) -> str:
-        values = {
-            k: v.text(translate) if isinstance(v, Message) else v for k, v in self.params.items()
-        }
-        try:
-            return text.format(**values)
-        except (KeyError, IndexError, ValueError):
-            return text
 
 
 class TrustRootMissing(TrustError):

@@ -22,7 +22,7 @@ from meterai import pdfhex
 from meterai.errors import VerificationError
 from meterai.fsutil import open_regular
 from meterai.i18n import N_
-from meterai.messages import Message
+from meterai.messages import Message, Param
 from meterai.revisions import annotations_of, array_at, describe_changes, pages
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ _SN_IN_REASON = re.compile(r"^\s*\[([^\]]+)\]")
 
 @dataclass(frozen=True)
 class Check:
-    """One verdict: ``name`` is its stable id (for scripts), ``message`` a msgid.
+    """One verdict: ``name`` is its stable id (for scripts), ``template`` a msgid.
 
     ``kinds`` lists, for a failed ``unchanged`` check, what was added after the stamp
     as stable codes (``content``, ``annotation``, ``form_field``, ``other``).
@@ -41,15 +41,13 @@ class Check:
 
     name: str
     passed: bool
-    message: str
-    params: dict[str, Any] = field(default_factory=dict)
+    template: str
+    params: dict[str, Param] = field(default_factory=dict)
     kinds: tuple[str, ...] = ()
 
-    def as_message(self) -> Message:
-        return Message(self.message, self.params)
-
-    def text(self) -> str:
-        return self.as_message().text()
+    @property
+    def message(self) -> Message:
+        return Message(self.template, self.params)
 
 
 @dataclass(frozen=True)
@@ -73,7 +71,7 @@ class VerificationReport:
         """The verdict as data: stored by the engine, read in whatever language is chosen."""
         if self.ok:
             return Message(N_("The stamp is valid (serial number {sn})."), {"sn": self.sn_text})
-        return _joined(tuple(c.as_message() for c in self.failures), " ")
+        return Message.joined([c.message for c in self.failures], " ")
 
     @property
     def sn_text(self) -> str:
@@ -95,7 +93,11 @@ class VerificationReport:
 
 
 def _check_json(check: Check) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": check.name, "passed": check.passed, "message": check.text()}
+    out: dict[str, Any] = {
+        "name": check.name,
+        "passed": check.passed,
+        "message": check.message.text(),
+    }
     if check.kinds:
         out["added"] = list(check.kinds)
     return out
@@ -341,17 +343,10 @@ def _check_nothing_added(reader: Any, sig: Any, status: Any, checks: list[Check]
             "unchanged",
             False,
             N_("Something was added after the stamp: {what}."),
-            {"what": _joined(tuple(change.message for change in what), "; ")},
+            {"what": Message.joined([change.message for change in what], "; ")},
             kinds=tuple(dict.fromkeys(change.kind for change in what)),
         )
     )
-
-
-def _joined(parts: tuple[Message, ...], separator: str) -> Message:
-    """One message listing several, each translated when the whole is read."""
-    keys = [f"p{i}" for i in range(len(parts))]
-    template = separator.join("{" + key + "}" for key in keys)
-    return Message(template, dict(zip(keys, parts, strict=True)))
 
 
 _EOL = (b"\r\n", b"\n", b"\r")
@@ -430,7 +425,7 @@ def _check_serial(found: str | None, wanted: str | None, checks: list[Check]) ->
                 N_("The signature names serial number {sn}.")
                 if found
                 else N_("The signature names no serial number."),
-                {"sn": found},
+                {"sn": str(found)},
             )
         )
         return
@@ -441,7 +436,7 @@ def _check_serial(found: str | None, wanted: str | None, checks: list[Check]) ->
             N_("The signature names serial number {sn}.")
             if found == wanted
             else N_("The signature names serial number {found}, not {wanted}."),
-            {"sn": found, "found": found, "wanted": wanted},
+            {"sn": str(found), "found": str(found), "wanted": str(wanted)},
         )
     )
 

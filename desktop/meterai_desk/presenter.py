@@ -101,7 +101,7 @@ class SyncPresenter(QObject):
         self._status.set_low_balance(warning)
         self.low_balance.emit(warning)
         if warning is not None and crossed:
-            self._tray.notify(_("Low balance"), warning.message(), True)
+            self._tray.notify(_("Low balance"), warning.message().text(), True)
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, StateChanged):

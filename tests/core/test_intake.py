@@ -16,6 +16,7 @@ from meterai.intake import (
     prepare,
     queue_files,
 )
+from meterai.messages import Message
 from meterai.outbox import Outbox, State
 from meterai.settings import Paths
 from tests.support.pdfs import make_encrypted, make_pdf
@@ -105,4 +106,4 @@ def test_a_rejection_carries_its_blocking_findings(paths: Paths, tmp_path: Path)
         prepare(paths, locked, IntakeOptions(doc_type="3"))
     findings = refused.value.findings
     assert findings and all(f.severity.name == "ERROR" for f in findings)
-    assert refused.value.params["reason"] == "; ".join(f.message() for f in findings)
+    assert refused.value.params["reason"] == Message.joined([f.message for f in findings], "; ")

@@ -268,8 +268,7 @@ def test_the_form_field_that_changed_is_named(
     report = _check(tamper.change_text_field(data), original, sandbox, tmp_path)
     (failed,) = report.failures
     assert (
-        failed.as_message().english()
-        == "Something was added after the stamp: form field Name changed."
+        failed.message.english() == "Something was added after the stamp: form field Name changed."
     )
 
 
@@ -316,7 +315,7 @@ def test_a_damaged_signature_is_a_verdict_not_an_exception(
     data, original = stamped_plain
     report = _check(DAMAGE[name](data), original, sandbox, tmp_path)
     assert [c.name for c in report.failures] == ["intact"]
-    assert report.failures[0].message == "The signature is damaged: {detail}"
+    assert report.failures[0].template == "The signature is damaged: {detail}"
 
 
 def test_a_file_cut_before_its_end_cannot_be_read(

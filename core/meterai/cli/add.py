@@ -174,7 +174,7 @@ def _report(ctx: CliContext, path: Path, accepted: Accepted) -> None:
             )
         )
     for finding in accepted.warnings:
-        ctx.warn(f"{path.name}: {finding.message()}")
+        ctx.warn(f"{path.name}: {finding.message.text()}")
     ctx.print(f"queued {accepted.request.id} {path}")
 
 

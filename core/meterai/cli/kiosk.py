@@ -30,6 +30,7 @@ from meterai.kiosk import (
 from meterai.kiosk.service import default_rejected
 from meterai.kiosk.settle import SettleRules
 from meterai.kiosk.setup import check_layout
+from meterai.messages import Message
 
 if TYPE_CHECKING:
     from meterai.cli.context import Subparsers
@@ -104,7 +105,7 @@ class KioskPrinter:
             )
         if isinstance(event, FolderInvalid):
             return _("{customer}: {message}").format(customer=event.customer, message=event.message)
-        return event.message()
+        return event.message().text()
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -160,7 +161,7 @@ def checked_folders(args: argparse.Namespace) -> tuple[Path, Path, Path]:
     rejected = _absolute(args.rejected) if args.rejected is not None else None
     problems = check_layout(inbox, outbox, rejected)
     if problems:
-        raise UsageError(detail="\n".join(p.text() for p in problems))
+        raise UsageError(detail=Message.joined([p.message for p in problems], "\n"))
     return inbox, outbox, rejected if rejected is not None else default_rejected(inbox)
 
 

@@ -133,7 +133,7 @@ def _write_pdf(ledger: DayLedger, dest: Path) -> None:
 def _warnings(ledger: DayLedger, ctx: CliContext) -> None:
     warning = low_balance(ledger.balance, ctx.settings)
     if warning is not None:
-        ctx.warn(warning.message())
+        ctx.warn(warning.message().text())
     if ledger.balance is None:
         ctx.warn(_("The provider could not be asked: the balance is unknown."))
     for extra in ledger.unaccounted or ():

@@ -273,7 +273,7 @@ def _once_status(ctx: CliContext) -> int:
 def _warn_if_low(ctx: CliContext, balance: int | None) -> None:
     warning = low_balance(balance, ctx.settings)
     if warning is not None:
-        ctx.warn(warning.message())
+        ctx.warn(warning.message().text())
 
 
 def run_retry(args: argparse.Namespace, ctx: CliContext) -> int:

@@ -95,6 +95,6 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:
         for check in report.checks:
-            ctx.print(("✓ " if check.passed else "✗ ") + check.text())
+            ctx.print(("✓ " if check.passed else "✗ ") + check.message.text())
         ctx.print(report.summary())
     return EXIT_OK if report.ok else EXIT_FAILED

@@ -1,25 +1,18 @@
 """Failures of the document fixes.
 
-Sizes stay typed parameters so the message shows them in the reader's number
-format ("1,2 MB" in Indonesian), unlike the base class's plain ``str.format``.
+Sizes are ``ByteSize`` parameters, so the message shows them in the reader's number
+format ("1,2 MB" in Indonesian).
 """
 
 from __future__ import annotations
 
-from meterai.documents.text import render
 from meterai.errors import InputError
-from meterai.i18n import N_, current_language
+from meterai.i18n import N_
 
 
 class FixFailed(InputError):
     code = "fix_failed"
     template = N_("The document could not be fixed: {detail}")
-
-    def _format(self, text: str) -> str:
-        return render(text, self.params, "en")
-
-    def user_message(self) -> str:
-        return render(self.message_id, self.params, current_language())
 
 
 class RepairFailed(FixFailed):

@@ -23,8 +23,8 @@ from meterai.documents import targets
 from meterai.documents.errors import NOTHING_TO_COMPRESS, CannotFit
 from meterai.documents.preflight import Fix, PreflightReport, preflight, reprint_advice
 from meterai.documents.recovery import open_recovered
-from meterai.documents.text import ByteSize
 from meterai.fsutil import atomic_writer
+from meterai.messages import ByteSize
 
 AUTOMATIC_FIXES = frozenset(fix for fix in Fix if fix.automatic)
 

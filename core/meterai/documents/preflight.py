@@ -29,9 +29,9 @@ from meterai.documents import targets
 from meterai.documents.readers import Complaint, Reader, listening, readers_agree
 from meterai.documents.recovery import can_repair
 from meterai.documents.targets import Target
-from meterai.documents.text import ByteSize, Param, render
 from meterai.fsutil import open_regular
-from meterai.i18n import N_, current_language
+from meterai.i18n import N_
+from meterai.messages import ByteSize, Message, Param
 
 HEADER_WINDOW = 1024
 """Readers accept the ``%PDF-`` marker anywhere in the first kilobyte."""
@@ -100,13 +100,10 @@ class Finding:
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
-    def message(self) -> str:
-        """The message in the current language."""
-        return self.message_in(current_language())
-
-    def message_in(self, lang: str) -> str:
-        """The message in ``lang``, for notes a kiosk writes in both languages."""
-        return render(self.template, self.params, lang)
+    @property
+    def message(self) -> Message:
+        """Its words, in whatever language they are read (a kiosk's note: in both)."""
+        return Message(self.template, self.params)
 
 
 @dataclass(frozen=True)

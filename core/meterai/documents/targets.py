@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from meterai.documents.text import Phrase
 from meterai.i18n import N_
+from meterai.messages import Phrase
 
 MIN_PDF_VERSION = (1, 6)
 """The provider's signing adapter rewrites anything older, breaking the prefix check."""

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from meterai.documents import AUTOMATIC_FIXES, TARGETS
-from meterai.errors import InputError, MeteraiError
+from meterai.errors import InputError
 from meterai.i18n import N_
 from meterai.intake import IntakeOptions, check_options
-from meterai.kiosk.bilingual import error_in, text_in
+from meterai.messages import Message
 from meterai.outbox.store import Outbox
 from meterai.placement import Rect
 
@@ -31,29 +31,6 @@ class FolderSettingsInvalid(InputError):
         "The folder settings {path} are not valid: {detail} Nothing from this folder is "
         "taken until they are fixed."
     )
-
-    def message_in(self, lang: str) -> str:
-        detail = self.params["detail"]
-        if isinstance(detail, DetailText):
-            detail = detail.in_lang(lang)
-        return text_in(self.message_id, {"path": str(self.params["path"]), "detail": detail}, lang)
-
-
-@dataclass(frozen=True)
-class DetailText:
-    """A problem whose words are chosen when shown, so it can be written in both languages."""
-
-    template: str
-    params: tuple[tuple[str, str | int | float], ...] = ()
-    error: MeteraiError | None = None
-
-    def in_lang(self, lang: str) -> str:
-        if self.error is not None:
-            return error_in(self.error, lang)
-        return text_in(self.template, dict(self.params), lang)
-
-    def __str__(self) -> str:
-        return self.in_lang("en")
 
 
 @dataclass(frozen=True)
@@ -95,7 +72,7 @@ def load_folder(folder: Path, defaults: FolderDefaults, outbox: Outbox) -> Folde
     try:
         check_options(outbox, chosen.options(folder.name, folder))
     except InputError as exc:
-        raise FolderSettingsInvalid(path=str(path), detail=DetailText("", error=exc)) from exc
+        raise FolderSettingsInvalid(path=str(path), detail=exc.message()) from exc
     return chosen
 
 
@@ -156,8 +133,8 @@ def _rect(value: Any, path: Path) -> Rect:
     try:
         return Rect.parse(value)
     except InputError as exc:
-        raise FolderSettingsInvalid(path=str(path), detail=DetailText("", error=exc)) from exc
+        raise FolderSettingsInvalid(path=str(path), detail=exc.message()) from exc
 
 
 def _invalid(path: Path, template: str, **params: str | int | float) -> NoReturn:
-    raise FolderSettingsInvalid(path=str(path), detail=DetailText(template, tuple(params.items())))
+    raise FolderSettingsInvalid(path=str(path), detail=Message(template, params))

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from meterai import system
-from meterai.i18n import N_, _
+from meterai.i18n import N_
+from meterai.messages import Message, Param
 from meterai.settings import Settings
 
 SETTING = "kiosk"
@@ -30,7 +31,6 @@ SETTLE_RANGE = (0.5, 600.0)
 DEFAULT_SETTLE = 2.0
 
 Field = Literal["inbox", "outbox", "rejected", "doc_type", "concurrency", "low_balance", "settle"]
-Param = str | int
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,12 @@ class Problem:
     a language switch while the dialog is open re-words it."""
 
     field: Field
-    message: str
+    template: str
     params: tuple[tuple[str, Param], ...] = ()
 
-    def text(self) -> str:
-        return _(self.message).format(**dict(self.params))
+    @property
+    def message(self) -> Message:
+        return Message(self.template, dict(self.params))
 
 
 # --- remembering -----------------------------------------------------------------------
@@ -181,7 +182,7 @@ def _check_answers(choice: KioskChoice) -> list[Problem]:
             Problem(
                 "settle",
                 N_("Wait for a file: from {low} to {high} seconds."),
-                (("low", f"{low_s:g}"), ("high", f"{high_s:g}")),
+                (("low", low_s), ("high", high_s)),  # worded per language: 0,5 in id
             )
         )
     if not _whole(choice.low_balance, 0):

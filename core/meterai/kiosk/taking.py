@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from meterai import system
-from meterai.errors import InputError, NotARegularFile
+from meterai.errors import InputError, MeteraiError, NotARegularFile, PdfRejected
 from meterai.fsutil import (
     atomic_write_bytes,
     copy_no_overwrite,
@@ -31,10 +31,10 @@ from meterai.fsutil import (
     open_regular,
     read_chunks,
 )
-from meterai.i18n import LANGUAGES, N_, current_language
+from meterai.i18n import N_
 from meterai.intake import queue_file
-from meterai.kiosk.bilingual import error_in, note, text_in
 from meterai.kiosk.folder import SETTINGS_FILE, FolderDefaults, FolderSettingsInvalid
+from meterai.messages import Message
 from meterai.outbox.drops import DropIndex
 from meterai.outbox.states import State
 from meterai.outbox.store import Outbox, RequestRow
@@ -178,7 +178,7 @@ class Taker:
         try:
             sha = sha256_of(staged)
         except NotARegularFile as exc:  # a pipe, device or socket: never read, refused
-            return self._reject(customer, staged, {lang: error_in(exc, lang) for lang in LANGUAGES})
+            return self._reject(customer, staged, reason_of(exc))
         source = str(staged.resolve())
         known = self._known(sha)
         mine = [r for r in known if r.source_path == source]
@@ -192,7 +192,7 @@ class Taker:
         try:
             accepted = queue_file(self.outbox, self.paths, staged, options)
         except InputError as exc:
-            return self._reject(customer, staged, {lang: error_in(exc, lang) for lang in LANGUAGES})
+            return self._reject(customer, staged, reason_of(exc))
         self.drops.remember(sha, accepted.request.id)
         self._move_original(customer, staged)
         return Taken(customer, staged.name, accepted.request)
@@ -212,29 +212,24 @@ class Taker:
             "Not stamped again: the same document (identical content) was received before "
             "as request {id} ({state}). No stamp was bought for this copy."
         )
-        params: dict[str, str | int | float] = {"id": existing.id, "state": str(existing.state)}
-        sn = N_("Its serial number: {sn}.")
-        texts = {
-            lang: text_in(template, params, lang)
-            + (" " + text_in(sn, {"sn": existing.sn}, lang) if existing.sn else "")
-            for lang in LANGUAGES
-        }
-        moved = self._move_rejected(customer, staged, texts)
+        said = Message(template, {"id": existing.id, "state": str(existing.state)})
+        if existing.sn:
+            said = Message.joined(
+                [said, Message(N_("Its serial number: {sn}."), {"sn": existing.sn})], " "
+            )
+        moved = self._move_rejected(customer, staged, said)
         return Duplicate(customer, staged.name, existing, moved)
 
-    def _reject(self, customer: str, staged: Path, reasons: dict[str, str]) -> Rejected:
-        moved = self._move_rejected(customer, staged, reasons)
-        return Rejected(customer, staged.name, reasons[current_language()], moved)
+    def _reject(self, customer: str, staged: Path, reason: Message) -> Rejected:
+        moved = self._move_rejected(customer, staged, reason)
+        return Rejected(customer, staged.name, reason.text(), moved)
 
-    def _move_rejected(self, customer: str, staged: Path, reasons: dict[str, str]) -> Path:
+    def _move_rejected(self, customer: str, staged: Path, reason: Message) -> Path:
         folder = self.layout.rejected_dir(customer)
         moved = move_no_overwrite(staged, folder, staged.name)
-        heading = N_("{file} was not stamped.")
-        body = {
-            lang: [text_in(heading, {"file": staged.name}, lang), reasons[lang]]
-            for lang in LANGUAGES
-        }
-        atomic_write_bytes(folder / f"{moved.name}.txt", note(body).encode("utf-8"))
+        heading = Message(N_("{file} was not stamped."), {"file": staged.name})
+        text = note(Message.joined([heading, reason], "\n"))
+        atomic_write_bytes(folder / f"{moved.name}.txt", text.encode("utf-8"))
         _drop_token_dir(staged)
         return moved
 
@@ -245,14 +240,14 @@ class Taker:
     def folder_invalid(self, customer: str, error: FolderSettingsInvalid) -> FolderInvalid | None:
         """Write the bilingual note once per distinct problem; ``None`` if already written."""
         path = self.layout.folder_note(customer)
-        text = note({lang: [error.message_in(lang)] for lang in LANGUAGES}).encode("utf-8")
+        text = note(error.message()).encode("utf-8")
         try:
             if path.read_bytes() == text:
                 return None
         except OSError:
             pass
         atomic_write_bytes(path, text)
-        return FolderInvalid(customer, error.message_in(current_language()), path)
+        return FolderInvalid(customer, error.user_message(), path)
 
     def folder_valid(self, customer: str) -> None:
         """Settings fixed: the old note would only mislead."""
@@ -295,3 +290,19 @@ def sha256_of(path: Path) -> str:
         for chunk in read_chunks(fh):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def reason_of(exc: MeteraiError) -> Message:
+    """Why a file was refused. A pre-flight rejection names its findings only: its hint
+    about ``--no-fix`` speaks to a user at the command line, not to a kiosk's customer."""
+    if isinstance(exc, PdfRejected) and exc.findings:
+        reasons = Message.joined([f.message for f in exc.findings], "; ")
+        return Message(exc.message_id, {"file": str(exc.params.get("file", "")), "reason": reasons})
+    return exc.message()
+
+
+def note(message: Message) -> str:
+    """A text left on disk for people who read either language: the operator and, often,
+    the customer it belongs to, long after the process that wrote it chose a language.
+    One block per language, Indonesian first, whatever ``--lang`` says."""
+    return "\n\n".join(message.in_each_language().values()) + "\n"

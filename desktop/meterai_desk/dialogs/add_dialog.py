@@ -263,7 +263,7 @@ class AddDialog(QDialog):
     @staticmethod
     def _finding_html(finding: Finding) -> str:
         mark, colour = _MARK[finding.severity], _COLOUR[finding.severity]
-        return f'<li style="color:{colour}">{mark} {escape(finding.message())}</li>'
+        return f'<li style="color:{colour}">{mark} {escape(finding.message.text())}</li>'
 
     def _update_buttons(self) -> None:
         self.confirm.setEnabled(self.ready and self.form.show_errors())

@@ -263,7 +263,7 @@ class KioskDialog(QDialog):
         wrong = {p.field for p in self.problems}
         for name, widget in fields.items():
             widget.setStyleSheet(_INVALID if name in wrong else "")
-        self.problem_label.setText("\n".join(f"• {p.text()}" for p in self.problems))
+        self.problem_label.setText("\n".join(f"• {p.message.text()}" for p in self.problems))
 
 
 def _row(parent: QWidget, edit: QLineEdit, button: QPushButton) -> QWidget:

@@ -205,7 +205,7 @@ class KioskPanel(QDockWidget):
         warning = self._warning
         self.low_balance.setVisible(warning is not None)
         if warning is not None:
-            self.low_balance.setText("⚠ " + warning.message())
+            self.low_balance.setText("⚠ " + warning.message().text())
 
     def _show_folders(self) -> None:
         setup = self._setup
@@ -251,7 +251,7 @@ def line(note: KioskNote) -> str:
         "reason": note.detail,
     }
     if note.kind == "low_balance" and note.warning is not None:
-        return note.warning.message()
+        return note.warning.message().text()
     texts = {
         "taken": _("{customer}: {file} taken (request {id})."),
         "done": _("{customer}: {file} stamped; it is in the outbox."),

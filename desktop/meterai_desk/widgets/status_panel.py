@@ -109,7 +109,7 @@ class StatusPanel(QWidget):
             return
         low = _("low, ask for a top-up")
         self.balance.setText(f'<b style="color:{_LOW}">⚠ {text} — {low}</b>')
-        self.balance.setToolTip(self._warning.message())
+        self.balance.setToolTip(self._warning.message().text())
 
     def retranslate(self) -> None:
         self._show_connection()

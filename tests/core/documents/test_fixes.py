@@ -189,5 +189,5 @@ def test_a_flaw_the_rewrite_keeps_is_refused_with_the_reprint_advice(tmp_path: P
     assert result.applied == (Fix.REPAIR,)
     (damaged,) = [f for f in result.report.blocking if f.code is Code.DAMAGED]
     assert damaged.fix is None
-    assert "print it to PDF again" in damaged.message_in("en")
-    assert "cetak ulang ke PDF" in damaged.message_in("id")
+    assert "print it to PDF again" in damaged.message.text("en")
+    assert "cetak ulang ke PDF" in damaged.message.text("id")

@@ -16,7 +16,7 @@ LETTER = (612.0, 792.0)
 
 
 def only(report: PreflightReport, code: Code) -> None:
-    assert report.codes == (code,), [f.message_in("en") for f in report.findings]
+    assert report.codes == (code,), [f.message.text("en") for f in report.findings]
 
 
 def test_plain_a4_passes_every_target(tmp_path: Path) -> None:
@@ -65,13 +65,13 @@ def test_password_protected(tmp_path: Path) -> None:
     only(report, Code.ENCRYPTED)
     assert report.findings[0].fix is None
     assert report.page_count is None
-    assert "password" in report.findings[0].message_in("en")
+    assert "password" in report.findings[0].message.text("en")
 
 
 def test_owner_password_only_is_still_encrypted(tmp_path: Path) -> None:
     report = preflight(pdfs.make_restricted(tmp_path / "restricted.pdf"))
     only(report, Code.ENCRYPTED)
-    assert "restrictions" in report.findings[0].message_in("en")
+    assert "restrictions" in report.findings[0].message.text("en")
 
 
 def test_pdf_1_3_offers_normalise(tmp_path: Path) -> None:
@@ -111,7 +111,7 @@ def test_a_scan_cut_inside_its_image_cannot_be_repaired(tmp_path: Path, keep: fl
     report = preflight(pdfs.make_cut_scan(tmp_path / "cut.pdf", keep))
     only(report, Code.DAMAGED)
     assert report.findings[0].fix is None
-    assert "tidak dapat diperbaiki" in report.findings[0].message()  # Indonesian by default
+    assert "tidak dapat diperbaiki" in report.findings[0].message.text()  # Indonesian by default
 
 
 def test_a_page_whose_resources_object_was_cut_off_cannot_be_repaired(tmp_path: Path) -> None:
@@ -174,14 +174,14 @@ def test_oversize_without_images_has_no_fix(tmp_path: Path) -> None:
     report = preflight(pdfs.make_padded(tmp_path / "padded.pdf", 900_000), "sscasn")
     only(report, Code.TOO_LARGE)
     assert report.findings[0].fix is None
-    assert "no images" in report.findings[0].message_in("en")
+    assert "no images" in report.findings[0].message.text("en")
 
 
 def test_letter_is_not_a4_for_sscasn_only(tmp_path: Path) -> None:
     path = pdfs.make_pdf(tmp_path / "letter.pdf", size=LETTER)
     report = preflight(path, "sscasn")
     only(report, Code.NOT_A4)
-    assert report.findings[0].message_in("en") == (
+    assert report.findings[0].message.text("en") == (
         "Page 1 is 216 × 279 mm, not A4 (210 × 297 mm) as an SSCASN upload requires."
     )
     assert preflight(path, "provider").findings == ()
@@ -189,7 +189,7 @@ def test_letter_is_not_a4_for_sscasn_only(tmp_path: Path) -> None:
 
 def test_several_pages_not_a4(tmp_path: Path) -> None:
     report = preflight(pdfs.make_pdf(tmp_path / "letter.pdf", pages=3, size=LETTER), "sscasn")
-    assert report.findings[0].message_in("en").startswith("3 pages are not A4")
+    assert report.findings[0].message.text("en").startswith("3 pages are not A4")
 
 
 def test_small_page(tmp_path: Path) -> None:
@@ -228,12 +228,12 @@ def test_every_message_exists_in_both_languages(tmp_path: Path) -> None:
     seen: set[str] = set()
     for path, target in [*cases(tmp_path), (tmp_path / "empty.pdf", "provider")]:
         for finding in preflight(path, target).findings:
-            english, indonesian = finding.message_in("en"), finding.message_in("id")
+            english, indonesian = finding.message.text("en"), finding.message.text("id")
             assert english != indonesian, finding.template
             assert "{" not in english + indonesian
-            assert finding.message() == indonesian
+            assert finding.message.text() == indonesian
             i18n.set_language("en")
-            assert finding.message() == english
+            assert finding.message.text() == english
             i18n.set_language("id")
             seen.add(finding.code)
     assert seen == set(Code)
@@ -242,9 +242,9 @@ def test_every_message_exists_in_both_languages(tmp_path: Path) -> None:
 def test_sizes_follow_the_language(tmp_path: Path) -> None:
     path = pdfs.make_pdf(tmp_path / "scan.pdf", image_bytes=1_200_000)
     finding = preflight(path, "sscasn").findings[0]
-    assert "1.2 MB" in finding.message_in("en")
-    assert "1,2 MB" in finding.message_in("id")
-    assert "unggahan SSCASN" in finding.message_in("id")
+    assert "1.2 MB" in finding.message.text("en")
+    assert "1,2 MB" in finding.message.text("id")
+    assert "unggahan SSCASN" in finding.message.text("id")
 
 
 def test_findings_are_hashable_values(tmp_path: Path) -> None:
@@ -289,7 +289,7 @@ def test_a_trailer_without_size_is_rewritten_before_a_stamp_is_bought(tmp_path: 
     report = preflight(path)
     assert report.codes == (Code.DAMAGED,)
     assert report.fixes == (Fix.REPAIR,)
-    assert "pyHanko" in report.findings[0].message_in("en")
+    assert "pyHanko" in report.findings[0].message.text("en")
 
 
 def test_an_object_offset_off_by_some_bytes_is_rewritten(tmp_path: Path) -> None:

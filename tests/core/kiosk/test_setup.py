@@ -43,7 +43,11 @@ def test_a_folder_that_cannot_be_made_is_named(tmp_path: Path) -> None:
     result = check_choice(KioskChoice(str(tmp_path / "file" / "in"), str(tmp_path / "out"), None))
     assert isinstance(result, tuple)
     assert [p.field for p in result] == ["inbox", "inbox"]  # the inbox, and rejected/ beside it
-    assert result[0].text().startswith(f"Folder {tmp_path / 'file' / 'in'} tidak dapat dibuat: ")
+    assert (
+        result[0]
+        .message.english()
+        .startswith(f"The folder {tmp_path / 'file' / 'in'} cannot be created: ")
+    )
 
 
 def test_every_answer_problem_is_reported_at_once() -> None:
@@ -57,8 +61,10 @@ def test_every_answer_problem_is_reported_at_once() -> None:
         "settle",
         "low_balance",
     ]
-    assert result[3].text() == "Dokumen sekaligus: angka dari 1 sampai 8."
-    assert result[4].text() == "Waktu tunggu berkas: dari 0.5 sampai 600 detik."
+    assert result[3].message.english() == "Documents at once: a number from 1 to 8."
+    assert result[4].message.english() == "Wait for a file: from 0.5 to 600 seconds."
+    # Numbers are worded for the reader: a decimal comma in Indonesian.
+    assert result[4].message.text("id") == "Waktu tunggu berkas: dari 0,5 sampai 600 detik."
 
 
 def test_an_inbox_named_rejected_would_receive_its_own_refusals(tmp_path: Path) -> None:
