@@ -523,14 +523,6 @@ def test_download_of_something_not_a_pdf_is_malformed(
         client.download("x.pdf", io.BytesIO())
 
 
-def test_the_shared_branches_carry_the_engine_decision() -> None:
-    """A fake provider (the simulation's) raising the shared classes is understood alike."""
-    assert ProviderUnavailable(detail="x").kind is ErrorKind.TRANSIENT
-    assert AuthExpired().kind is ErrorKind.AUTH
-    assert BalanceExhausted().kind is ErrorKind.USER_ACTION
-    assert ProviderRejected(provider_code="1", detail="x").kind is ErrorKind.UNKNOWN
-
-
 def test_plain_http_is_refused_except_on_loopback() -> None:
     urls = dict.fromkeys(
         ("backendservice", "stampv2", "fileupload", "stampservice"), "http://example.com"
