@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from meterai.messages import Message
 from tests.support.cli import EXIT_USAGE, meterai
 from tests.support.pdfs import make_pdf
 
@@ -48,17 +49,28 @@ def refused_kiosk(tmp_path: Path, data: Path, inbox: Path, outbox: Path) -> str:
     return result.err
 
 
+INSIDE = (
+    "The outbox must not be inside the inbox, nor the inbox inside the "
+    "outbox: the kiosk would take its own results as new documents."
+)
+
+
+def _in_indonesian(msgid: str, **params: str) -> str:
+    """The CLI speaks Indonesian by default; the test names the message by its id."""
+    return Message(msgid, params).text("id")
+
+
 def test_the_same_folder_as_inbox_and_outbox_is_refused(tmp_path: Path, data: Path) -> None:
     folder = tmp_path / "kiosk"
     err = refused_kiosk(tmp_path, data, folder, folder)
-    assert "Kotak masuk dan kotak keluar harus dua folder yang berbeda." in err
+    assert _in_indonesian("The inbox and the outbox must be two different folders.") in err
     assert not folder.exists()
 
 
 def test_an_outbox_inside_the_inbox_is_refused(tmp_path: Path, data: Path) -> None:
     inbox = tmp_path / "inbox"
     err = refused_kiosk(tmp_path, data, inbox, inbox / "out")
-    assert "Kotak keluar tidak boleh berada di dalam kotak masuk" in err
+    assert _in_indonesian(INSIDE) in err
     assert not inbox.exists()
 
 
@@ -66,7 +78,7 @@ def test_an_inbox_that_is_a_file_is_named(tmp_path: Path, data: Path) -> None:
     inbox = tmp_path / "inbox.txt"
     inbox.write_text("not a folder")
     err = refused_kiosk(tmp_path, data, inbox, tmp_path / "out")
-    assert f"{inbox} adalah berkas, bukan folder." in err
+    assert _in_indonesian("{path} is a file, not a folder.", path=str(inbox)) in err
     assert not (tmp_path / "out").exists()
     assert inbox.read_text() == "not a folder"
 

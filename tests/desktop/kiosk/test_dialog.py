@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from meterai import i18n
+from meterai.i18n import _
 from meterai.kiosk.setup import KioskSetup
 from meterai.settings import Paths, Settings
 from meterai_desk import qtranslator
@@ -51,7 +52,8 @@ def test_empty_answers_are_named_one_by_one(qtbot: QtBot, tasks: TaskRunner) -> 
     assert dialog.isVisible()
     assert {p.field for p in dialog.problems} == {"inbox", "outbox", "doc_type"}
     text = dialog.problem_label.text()
-    assert "Pilih kotak masuk" in text and "Pilih jenis dokumen" in text
+    assert _("Choose the inbox: customers' files are dropped in its folders.") in text
+    assert _("Choose the document type for folders that name none.") in text
     assert "border" in dialog.inbox.styleSheet()
 
     i18n.set_language("en")
@@ -64,7 +66,7 @@ def test_the_same_folder_twice_is_refused(qtbot: QtBot, tasks: TaskRunner, tmp_p
     _fill(dialog, tmp_path / "kios", tmp_path / "kios")
     _start(qtbot, dialog)
     assert dialog.problem_label.text() == (
-        "• Kotak masuk dan kotak keluar harus dua folder yang berbeda."
+        "• " + _("The inbox and the outbox must be two different folders.")
     )
     assert not (tmp_path / "kios").exists()  # nothing is created for a refused setup
 
@@ -76,7 +78,11 @@ def test_an_outbox_inside_the_inbox_is_refused(
     _fill(dialog, tmp_path / "masuk", tmp_path / "masuk" / "keluar")
     _start(qtbot, dialog)
     assert [p.field for p in dialog.problems] == ["outbox"]
-    assert "tidak boleh berada di dalam kotak masuk" in dialog.problem_label.text()
+    inside = _(
+        "The outbox must not be inside the inbox, nor the inbox inside the "
+        "outbox: the kiosk would take its own results as new documents."
+    )
+    assert dialog.problem_label.text() == "• " + inside
 
 
 def test_an_outbox_where_refused_files_go_is_refused(
