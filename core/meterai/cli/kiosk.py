@@ -29,7 +29,7 @@ from meterai.kiosk import (
 )
 from meterai.kiosk.service import default_rejected
 from meterai.kiosk.settle import SettleRules
-from meterai.kiosk.setup import check_layout
+from meterai.kiosk.setup import DEFAULT_CONCURRENCY, DEFAULT_SETTLE, check_layout
 from meterai.messages import Message
 
 if TYPE_CHECKING:
@@ -60,14 +60,14 @@ def register(sub: Subparsers) -> None:
     parser.add_argument(
         "--concurrency",
         type=int,
-        default=4,
+        default=DEFAULT_CONCURRENCY,
         metavar="K",
         help=_("requests in flight at once (1 to 8)"),
     )
     parser.add_argument(
         "--settle",
         type=float,
-        default=2.0,
+        default=DEFAULT_SETTLE,
         metavar="SECONDS",
         help=_("how long a file must stay unchanged before it is taken"),
     )

@@ -1,4 +1,4 @@
-"""``meterai report`` after a kiosk run, ``add --batch`` checked whole, the low-balance rule."""
+"""``meterai report`` after a kiosk run: each stamp with its customer and cost, the balance."""
 
 from __future__ import annotations
 
@@ -8,15 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
-import pytest
 
-from meterai.balance import low_balance
 from meterai.cli.context import CliContext
 from meterai.cli.main import run
-from meterai.outbox import Outbox
-from meterai.settings import Paths, Settings
+from meterai.settings import Paths
 from tests.support.kiosk import Running, pdf_bytes, slow_write
-from tests.support.pdfs import make_garbage, make_pdf
 from tests.support.sandbox import Admin
 
 
@@ -63,53 +59,3 @@ def test_the_report_offline_says_the_balance_is_unknown(tmp_path: Path, kiosk_pa
     assert code == 0
     assert out.splitlines()[-1] == "BALANCE,unknown,,,,"
     assert "balance is unknown" in err
-
-
-def test_a_batch_with_one_bad_line_queues_nothing_and_names_the_lines(
-    tmp_path: Path, kiosk_paths: Paths, capsys: pytest.CaptureFixture[str]
-) -> None:
-    make_pdf(tmp_path / "a.pdf")
-    make_pdf(tmp_path / "b.pdf", pages=2)
-    make_garbage(tmp_path / "c.pdf")
-    batch = tmp_path / "batch.csv"
-    batch.write_text(
-        "file,type,page,rect,nodoc,tgldoc\n"
-        "a.pdf,3,last,,A-1,2026-11-24\n"
-        "b.pdf,99,1,,B-1,\n"
-        "c.pdf,3,,,C-1,\n"
-        "b.pdf,2,2,900,40,980,120,,\n"
-    )
-    code, _out, _err = _cli(kiosk_paths, "add", "--batch", str(batch))
-    assert code == 3
-    err = capsys.readouterr().err  # errors leave through main's boundary, on stderr
-    assert "line 3:" in err and "“99”" in err
-    assert "line 4:" in err
-    assert "line 5:" in err
-    box = Outbox.open(kiosk_paths)
-    assert box.count() == 0
-    box.close()
-
-    batch.write_text(
-        'file,type,page,rect,nodoc\na.pdf,3,last,,A-1\nb.pdf,2,2,"400,40,480,120",B-2\n'
-    )
-    code, _out, err = _cli(kiosk_paths, "add", "--batch", str(batch))
-    assert code == 0, err
-    box = Outbox.open(kiosk_paths)
-    rows = box.requests()
-    box.close()
-    assert [(r.file_name, r.doc_type, r.page_index, r.nodoc) for r in rows] == [
-        ("a.pdf", "3", 0, "A-1"),
-        ("b.pdf", "2", 1, "B-2"),
-    ]
-
-
-@pytest.mark.parametrize(
-    ("extra", "balance", "warned"),
-    [({}, 20, True), ({}, 21, False), ({"low_balance": 100}, 99, True), ({}, None, False)],
-)
-def test_the_low_balance_rule(extra: dict[str, int], balance: int | None, warned: bool) -> None:
-    warning = low_balance(balance, Settings(extra=dict(extra)))
-    assert (warning is not None) is warned
-    if warning is not None:
-        assert "Saldo menipis" in warning.message().text("id")
-        assert "Low balance" in warning.message().english()
