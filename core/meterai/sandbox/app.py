@@ -19,6 +19,7 @@ import json
 import re
 import shutil
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,9 +72,18 @@ class SandboxService:
     """The state the routes share: ledger, signer, folders, limits and the fault plan."""
 
     def __init__(
-        self, data_dir: Path, ledger: Ledger, signer: StampSigner, plan: FaultPlan, limits: Limits
+        self,
+        data_dir: Path,
+        ledger: Ledger,
+        signer: StampSigner,
+        plan: FaultPlan,
+        limits: Limits,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.ledger = ledger
+        # Token lifetimes and result retention run on this clock, so a test can let a
+        # day pass without waiting for it.
+        self.clock = clock
         self.signer = signer
         self.plan = plan
         self.limits = limits
@@ -90,7 +100,7 @@ class SandboxService:
             return self._sn_locks.setdefault(sn, threading.Lock())
 
     def expire_results(self) -> None:
-        for name in self.ledger.expire_results():
+        for name in self.ledger.expire_results(self.clock()):
             (self.results_dir / name).unlink(missing_ok=True)
 
     def reset(self) -> None:
@@ -106,7 +116,8 @@ class SandboxService:
 
     def account_for(self, token: str) -> str | None:
         """The account a bearer token was issued to, while it is valid and the account exists."""
-        account_id = tokens.account_of(self.ledger.token_secret(), token) if token else None
+        secret = self.ledger.token_secret()
+        account_id = tokens.account_of(secret, token, self.clock()) if token else None
         return account_id if account_id and self.ledger.account(account_id) else None
 
 
@@ -216,6 +227,7 @@ class ProviderRoutes:
             account.id,
             account.user,
             self.service.limits.token_lifetime,
+            self.service.clock(),
         )
         user = {"id": account.id, "firstName": account.first_name}
         return _ok(
@@ -493,7 +505,7 @@ def _stamp_locked(
         return _stamp_fail("92", f"Internal error: {exc}")
     name = peruri.result_file(result_id)
     atomic_write_bytes(service.results_dir / name, signed)
-    ledger.record_stamp(account_id, sn, file_id, name, service.limits.retention)
+    ledger.record_stamp(account_id, sn, file_id, name, service.limits.retention, service.clock())
     service.expire_results()
     return _ok(
         {

@@ -297,9 +297,15 @@ class Ledger:
         return ""
 
     def record_stamp(
-        self, account_id: str, sn: str, idfile: str, result_name: str, retention: float
+        self,
+        account_id: str,
+        sn: str,
+        idfile: str,
+        result_name: str,
+        retention: float,
+        now: float | None = None,
     ) -> None:
-        now = time.time()
+        now = time.time() if now is None else now
         with self.atomic() as db:
             db.execute(
                 "UPDATE serials SET status='STAMP', stamped_at=?, updated_at=?, stamped_idfile=?,"

@@ -17,6 +17,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -78,6 +79,7 @@ class SandboxServer:
         retention: float = 72 * 3600.0,
         max_file_bytes: int = 20 * 1024 * 1024,
         log_level: str = "warning",
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if host not in _LOOPBACK_NAMES:
             raise NotLoopback(host=host)
@@ -87,6 +89,7 @@ class SandboxServer:
         self.plan = faults if isinstance(faults, FaultPlan) else FaultPlan.from_json(faults or {})
         self.limits = Limits(token_lifetime, retention, max_file_bytes)
         self.log_level = log_level
+        self.clock = clock
         self.material = pki.material_in(self.data_dir / "ca")
         self.ledger: Ledger | None = None
         self._server: uvicorn.Server | None = None
@@ -129,7 +132,12 @@ class SandboxServer:
         self.material = pki.ensure(self.data_dir / "ca")
         self.ledger = Ledger(self.data_dir / DATABASE_NAME)
         service = SandboxService(
-            self.data_dir, self.ledger, StampSigner(self.material), self.plan, self.limits
+            self.data_dir,
+            self.ledger,
+            StampSigner(self.material),
+            self.plan,
+            self.limits,
+            self.clock,
         )
         service.expire_results()
         registry = ConnectionRegistry()

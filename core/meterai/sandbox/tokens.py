@@ -24,8 +24,10 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def issue(secret: bytes, account_id: str, user: str, lifetime: float) -> str:
-    now = time.time()
+def issue(
+    secret: bytes, account_id: str, user: str, lifetime: float, now: float | None = None
+) -> str:
+    now = time.time() if now is None else now
     header = {"alg": "HS256", "typ": "JWT"}
     payload = {
         "sub": account_id,
@@ -39,7 +41,7 @@ def issue(secret: bytes, account_id: str, user: str, lifetime: float) -> str:
     return f"{signing_input}.{_b64(mac)}"
 
 
-def account_of(secret: bytes, token: str) -> str | None:
+def account_of(secret: bytes, token: str, now: float | None = None) -> str | None:
     """The account id a valid, unexpired token names; ``None`` means answer "01"."""
     try:
         head, body, mac = token.split(".")
@@ -49,7 +51,7 @@ def account_of(secret: bytes, token: str) -> str | None:
         payload: dict[str, Any] = json.loads(_unb64(body))
     except (ValueError, TypeError):
         return None
-    if float(payload.get("exp", 0)) <= time.time():
+    if float(payload.get("exp", 0)) <= (time.time() if now is None else now):
         return None
     sub = payload.get("sub")
     return sub if isinstance(sub, str) else None

@@ -7,6 +7,7 @@ import pytest
 
 from meterai.sandbox import SandboxServer
 from tests.support.api_client import ApiClient
+from tests.support.clock import ManualClock
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +28,13 @@ def api(sandbox: SandboxServer) -> Iterator[ApiClient]:
 
 
 @pytest.fixture
-def short_lived(tmp_path: Path) -> Iterator[SandboxServer]:
-    with SandboxServer(tmp_path / "short", token_lifetime=0.6, retention=0.6) as server:
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def timed(tmp_path: Path, clock: ManualClock) -> Iterator[SandboxServer]:
+    """A sandbox whose token lifetime (a day) and result retention (72 hours) pass on
+    ``clock``, so a test moves time on instead of sleeping through it."""
+    with SandboxServer(tmp_path / "timed", clock=clock) as server:
         yield server

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pikepdf
@@ -11,7 +10,11 @@ from meterai.provider.peruri import SERIAL_FORMAT
 from meterai.sandbox import SandboxServer
 from tests.support import pdfs
 from tests.support.api_client import ApiClient
+from tests.support.clock import ManualClock
 from tests.support.pdfs import make_encrypted, make_pdf, make_signed
+
+DAY = 24 * 3600.0
+RETENTION = 72 * 3600.0  # the provider keeps a stamped file about 72 hours
 
 
 def test_login_ok_and_refused(api: ApiClient) -> None:
@@ -37,12 +40,13 @@ def test_every_call_answers_01_without_a_valid_token(api: ApiClient) -> None:
     assert api.http.get("/chanel/sale/stamp/ext/u", headers=h).json()["statusCode"] == "01"
 
 
-def test_token_expires(short_lived: SandboxServer) -> None:
-    api = ApiClient(short_lived)
+def test_token_expires(timed: SandboxServer, clock: ManualClock) -> None:
+    api = ApiClient(timed)
     try:
         api.login()
+        clock.advance(DAY - 1)
         assert api.http.get("/jenisdoc", headers=api.auth).json()["statusCode"] == "00"
-        time.sleep(0.7)
+        clock.advance(1)
         assert api.http.get("/jenisdoc", headers=api.auth).json()["statusCode"] == "01"
         api.login()
         assert api.http.get("/jenisdoc", headers=api.auth).json()["statusCode"] == "00"
@@ -213,16 +217,20 @@ def test_sn_status_and_list(api: ApiClient, tmp_path: Path) -> None:
     assert wrong["statusCode"] == "90"
 
 
-def test_results_expire_after_retention(short_lived: SandboxServer, tmp_path: Path) -> None:
-    api = ApiClient(short_lived)
+def test_results_expire_after_retention(
+    timed: SandboxServer, clock: ManualClock, tmp_path: Path
+) -> None:
+    api = ApiClient(timed)
     try:
         api.login()
         up = api.upload(make_pdf(tmp_path / "a.pdf").read_bytes())
         sn = api.buy(up["id"]).json()["result"]["sn"]
         api.login()
         url = api.stamp(up["id"], sn).json()["urlFile"]
+        clock.advance(RETENTION - 1)
+        api.login()  # the day-long token has run out meanwhile
         assert api.download(url).status_code == 200
-        time.sleep(0.7)
+        clock.advance(1)
         api.login()
         assert api.download(url).status_code == 404
     finally:
