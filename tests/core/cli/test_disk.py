@@ -174,7 +174,7 @@ def test_a_kiosk_folder_on_a_read_only_disk_is_refused_at_set_up(
     mounts("-o", "remount,ro,bind", str(view))
     monkeypatch.setattr(system, "current", rules)
     problems = check_layout(tmp_path / "in", view / "out")
-    assert [p.message for p in problems] == ["The folder {path} cannot be written to."]
+    assert [p.template for p in problems] == ["The folder {path} cannot be written to."]
     assert dict(problems[0].params) == {"path": str(view / "out")}
 
 
