@@ -68,8 +68,8 @@ in_chroot() {
   mount --bind "$CACHE/apt" "$root/var/cache/apt/archives"
   cp /etc/resolv.conf "$root/etc/resolv.conf"
   chroot "$root" env DEBIAN_FRONTEND=noninteractive sh -c "apt-get update -qq &&
-    apt-get install -y -qq --no-install-recommends $depends xvfb xauth >/dev/null" ||
-    { umount "$root/var/cache/apt/archives"; fail "apt-get install in the chroot"; }
+    apt-get install -y -qq --no-install-recommends $depends xvfb xauth" >"$TMP/apt.log" 2>&1 ||
+    { umount "$root/var/cache/apt/archives"; tail -n 20 "$TMP/apt.log"; fail "apt-get install"; }
   umount "$root/var/cache/apt/archives"
   echo "dependencies: $((SECONDS - started_at)) s"
   cp "$DEB" "$root/tmp/meterai-desk.deb"
