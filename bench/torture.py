@@ -2,6 +2,8 @@
 
     python bench/torture.py --runs 500            # real processes (kills at points and times)
     python bench/torture.py --sim-seeds 10000     # the simulation, 50 requests a seed
+    python bench/torture.py --counters 3          # 3 counters, one PostgreSQL database,
+                                                  # 60 documents, 20 SIGKILLs at random moments
 
 Prints the counts: runs, kills, requests, lost, double-bought, double-stamped, unverified.
 """
@@ -19,6 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.support.counters import CounterTally, run_counters
+from tests.support.postgres import fresh_database, running_cluster
 from tests.support.sandbox import Admin, point_at, queue_documents
 from tests.support.torture_kit import POINTS, Tally, drain, judge, kill_run
 
@@ -103,6 +107,28 @@ def simulation(seeds: int, requests: int, workers: int) -> None:
     )
 
 
+def counters_run(args: argparse.Namespace) -> CounterTally:
+    """Counters with their own data folders on one shared database (a throw-away
+    PostgreSQL cluster) and one sandbox account, killed at random and restarted."""
+    os.environ.setdefault("METERAI_LEASE_SECONDS", "5")
+    with (
+        tempfile.TemporaryDirectory(prefix="meterai-counters-") as tmp,
+        running_cluster() as cluster,
+        SandboxServer(Path(tmp) / "provider") as server,
+    ):
+        os.environ["PGPASSWORD"] = cluster.password
+        url = os.environ["METERAI_DATABASE"] = fresh_database(cluster)
+        return run_counters(
+            Path(tmp),
+            server,
+            url,
+            counters=args.counters,
+            docs=args.counter_docs,
+            kills=args.kills,
+            seed=args.seed,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=0)
@@ -111,7 +137,12 @@ def main() -> None:
     parser.add_argument("--sim-seeds", type=int, default=0)
     parser.add_argument("--sim-requests", type=int, default=50)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--counters", type=int, default=0)
+    parser.add_argument("--counter-docs", type=int, default=60)
+    parser.add_argument("--kills", type=int, default=20)
     args = parser.parse_args()
+    if args.counters:
+        print(f"several counters: {counters_run(args).line()}")
     if args.runs:
         t = real_runs(args.runs, args.seed, args.docs)
         print(

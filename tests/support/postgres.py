@@ -207,6 +207,15 @@ def fresh_database(cluster: Cluster) -> str:
     return cluster.url(name)
 
 
+def drop_database(cluster: Cluster, url: str) -> None:
+    """Drop a database ``fresh_database`` made (each is some MB: hundreds would add up)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(cluster.url(), password=cluster.password, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 # --- pytest fixtures (registered by tests/conftest.py) ---------------------------------
 
 
@@ -223,7 +232,9 @@ def pg_cluster() -> Iterator[Cluster]:
 
 
 @pytest.fixture
-def pg_url(pg_cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> str:
+def pg_url(pg_cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh, empty database's URL; its password is in ``PGPASSWORD`` (libpq reads it)."""
     monkeypatch.setenv("PGPASSWORD", pg_cluster.password)
-    return fresh_database(pg_cluster)
+    url = fresh_database(pg_cluster)
+    yield url
+    drop_database(pg_cluster, url)

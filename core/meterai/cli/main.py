@@ -56,7 +56,7 @@ COMMAND_GROUPS = {
     "replace": "add",
     "self-test": "selftest",
 }
-_OPTIONS_WITH_VALUES = frozenset({"--data-dir", "--lang"})
+_OPTIONS_WITH_VALUES = frozenset({"--data-dir", "--lang", "--database"})
 
 
 def groups_for(argv: Sequence[str]) -> tuple[str, ...]:
@@ -86,12 +86,30 @@ def build_parser(groups: Sequence[str] = GROUPS) -> argparse.ArgumentParser:
     )
     parser.add_argument("--data-dir", help=_("where the outbox and documents live"))
     parser.add_argument("--lang", choices=i18n.LANGUAGES, help=_("language of messages"))
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help=_("a shared PostgreSQL outbox (postgresql://user@host/dbname) instead of SQLite"),
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in groups:
         module = __import__(f"meterai.cli.{name}", fromlist=["register"])
         module.register(sub)
     return parser
+
+
+def _choose_database(text: str) -> None:
+    """``--database`` wins over the environment and the settings, here and in every
+    process the command starts (the sync worker, the sandbox): it is passed on as
+    ``METERAI_DATABASE``. The address is checked now, before anything is opened."""
+    import os
+
+    from meterai.outbox.postgres.address import ENV_VAR, DatabaseUrl
+
+    if text.strip().lower() != "sqlite":
+        DatabaseUrl.parse(text)
+    os.environ[ENV_VAR] = text
 
 
 def _preselect_language(argv: Sequence[str]) -> None:
@@ -115,6 +133,8 @@ def run(argv: Sequence[str], ctx_factory: Callable[[str | None], CliContext] | N
     try:
         args = build_parser(groups_for(argv)).parse_args(argv)
         paths = resolve_paths(args.data_dir)
+        if args.database:
+            _choose_database(args.database)
         ctx = ctx_factory(args.data_dir) if ctx_factory else CliContext(paths=paths)
         if args.command in LOGGED_COMMANDS:
             setup_logging(paths)

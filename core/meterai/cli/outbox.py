@@ -36,7 +36,7 @@ def register(sub: Subparsers) -> None:
 
 
 def run_migrate(args: argparse.Namespace, ctx: CliContext) -> int:
-    from meterai.outbox.postgres.connect import DatabaseUrl
+    from meterai.outbox.postgres.address import DatabaseUrl
     from meterai.outbox.postgres.counter import counter_name
     from meterai.outbox.postgres.moving import move_outbox
     from meterai.outbox.store import Outbox
@@ -62,7 +62,8 @@ def run_migrate(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def run_password(args: argparse.Namespace, ctx: CliContext) -> int:
-    from meterai.outbox.postgres.connect import DatabaseUrl, store_password
+    from meterai.outbox.postgres.address import DatabaseUrl
+    from meterai.outbox.postgres.connect import store_password
 
     url = DatabaseUrl.parse(args.url)
     if sys.stdin is not None and sys.stdin.isatty():

@@ -59,13 +59,31 @@ class Outbox(SerialVerbs):
     ) -> Outbox:
         """Open (or create) the data folder's outbox; every entry point comes through here,
         so a lost or damaged outbox is refused the same way in the CLI, the runner, the
-        GUI and the kiosk."""
+        GUI and the kiosk. A data folder set to a shared database (``--database``,
+        ``METERAI_DATABASE``, the ``database`` setting) opens that one instead."""
+        from meterai.outbox.postgres.address import chosen_database
+
+        shared = chosen_database(paths)
+        if shared is not None:
+            from meterai.outbox.postgres.shared import open_shared
+
+            return open_shared(paths, shared, clock)
         return cls(sqlite.open_file(paths, check_integrity=check_integrity), clock)
 
     @classmethod
     def open_read_only(cls, paths: Paths) -> Outbox:
-        """For reading only, when the disk refuses writes; its schema must be current."""
+        """For reading only, when the disk refuses writes; its schema must be current.
+        A shared database is not on this disk: it opens as usual."""
+        from meterai.outbox.postgres.address import chosen_database
+
+        if chosen_database(paths) is not None:
+            return cls.open(paths)
         return cls(sqlite.open_read_only(paths))
+
+    def holds(self, request_id: int) -> bool:
+        """Whether this process may keep working on the request: always on its own file;
+        on a shared database, while this counter's claim on it stands."""
+        return True
 
     def close(self) -> None:
         """Close, taking the backup a burst of changes left pending (the end of a run)."""

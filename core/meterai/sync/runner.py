@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from meterai import disk, doctypes, system
 from meterai.errors import (
@@ -70,6 +70,10 @@ _BUSY_PAUSE = 1.0
 # One turn of a worker steps a request at most through every state once: more means it
 # is going round in circles, and it goes back to the queue instead of holding the worker.
 _MAX_TURN_STEPS = len(State)
+
+if TYPE_CHECKING:
+    from meterai.outbox.postgres.shared import CounterLinks
+    from meterai.provider.session import TokenShare
 
 
 class SyncBusy(MeteraiError):
@@ -176,6 +180,7 @@ class SyncRunner:
         self._thread: threading.Thread | None = None
         self._lock_file: IO[bytes] | None = None
         self._link: Connection | None = None
+        self._links: CounterLinks | None = None
         self.balance: int | None = None
         self._once = False
         self._refusal: DiskError | None = None
@@ -189,12 +194,14 @@ class SyncRunner:
         """
         try:
             self._lock_file = _take_lock(self.paths)
+            self._links = counter_links(self.paths, self.wake)
             self._link = connect(
                 self.paths,
                 self.settings.profile,
                 credentials=self._credentials,
                 stall_timeout=self.config.stall_timeout,
                 rate_floor=self.config.rate_floor,
+                token_share=self._token_share(),
             )
         except BaseException:
             self.close()
@@ -208,9 +215,22 @@ class SyncRunner:
         if self._link is not None:
             self._link.close()
             self._link = None
+        if self._links is not None:
+            self._links.close()
+            self._links = None
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
+
+    def _token_share(self) -> TokenShare | None:
+        """On a shared database, the account's token is shared by every counter."""
+        if self._links is None:
+            return None
+        from meterai.credentials import user_for
+
+        profile = self.settings.profile
+        login = profile.base_urls.get("backendservice", f"profile:{profile.name}")
+        return self._links.token_share(login, user_for(profile))
 
     def start(self) -> None:
         """Drain in the background until ``stop()``: the GUI's and the kiosk's mode."""
@@ -480,6 +500,8 @@ class SyncRunner:
             moved = after.state != before.state and state in states
             if not moved or (after.next_attempt_at or 0) > time.time() or self._stopping:
                 return state
+            if not engine.outbox.holds(request_id):
+                return state  # let go to another counter (a shared database's owner)
         return state
 
     def _wait_inflight(self) -> None:
@@ -555,6 +577,18 @@ class SyncRunner:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def counter_links(paths: Paths, wake: Callable[[], None]) -> CounterLinks | None:
+    """A counter on a shared database shares the login token and wakes on NOTIFY."""
+    from meterai.outbox.postgres.address import chosen_database
+
+    url = chosen_database(paths)
+    if url is None:
+        return None
+    from meterai.outbox.postgres.shared import CounterLinks
+
+    return CounterLinks(url, wake)
 
 
 def _version() -> str:

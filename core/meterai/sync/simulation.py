@@ -237,8 +237,11 @@ def run_seed(
     provider = SimProvider(random.Random(seed ^ 0x5EED), faults)
     with tempfile.TemporaryDirectory(prefix="meterai-sim-", dir=_fast_tmp()) as tmp:
         sim = _Sim(Path(tmp), rng, clock, provider, result)
-        sim.run(requests, faults, restores, max_steps)
-        sim.check()
+        try:
+            sim.run(requests, faults, restores, max_steps)
+            sim.check()
+        finally:
+            sim.outbox.close()  # a server connection must not be left to the collector
     return result
 
 

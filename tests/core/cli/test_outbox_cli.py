@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from meterai.outbox.postgres.connect import DatabaseUrl, connect
+from meterai.outbox.postgres.address import DatabaseUrl
+from meterai.outbox.postgres.connect import connect
 from meterai.settings import resolve_paths
 from tests.support.postgres import Cluster
 from tests.support.sandbox import queue_documents

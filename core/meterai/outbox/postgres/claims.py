@@ -19,16 +19,18 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 import psycopg
+from psycopg.rows import dict_row
 
-from meterai.errors import MeteraiError
+from meterai.errors import IllegalTransition
 from meterai.i18n import N_
 
 DEFAULT_LEASE = 120.0
 NOW = "extract(epoch from clock_timestamp())"
 
 
-class ClaimLost(MeteraiError):
-    """Another counter holds the request now: this one must leave it alone."""
+class ClaimLost(IllegalTransition):
+    """Another counter holds the request now: this one must leave it alone (to the engine
+    it is a move that is no longer allowed, as when another worker settled the request)."""
 
     code = "claim_lost"
     template = N_("Request {request_id} is being handled by counter {holder} now.")
@@ -43,25 +45,31 @@ def claim_due(
     limit: int,
     lease: float = DEFAULT_LEASE,
     busy: Collection[int] = (),
-) -> list[int]:
-    """Claim up to ``limit`` due requests in ``states`` for ``counter``; their ids.
+    owners_only: Collection[str] = (),
+) -> list[dict[str, Any]]:
+    """Claim up to ``limit`` due requests in ``states`` for ``counter``: their rows, the
+    longest-waiting first (one round trip: the claim returns what it took).
 
     A request is free when nobody claims it, its lease ran out, or ``counter`` itself
     holds it (a restarted counter takes its own claims back at once); ``busy`` are the
-    ones this process is working on already."""
-    rows = conn.execute(
+    ones this process is working on already. A request in one of ``owners_only`` is
+    claimed only by the counter that took it in (its result goes to that counter's
+    customer)."""
+    cursor = conn.cursor(row_factory=dict_row)
+    rows = cursor.execute(
         f"""
         UPDATE requests SET claimed_by = %(counter)s, lease_until = {NOW} + %(lease)s
         WHERE id IN (
             SELECT id FROM requests
             WHERE state = ANY(%(states)s) AND coalesce(next_attempt_at, 0) <= %(now)s
               AND NOT (id = ANY(%(busy)s))
+              AND (NOT (state = ANY(%(owners_only)s)) OR counter = %(counter)s)
               AND (claimed_by IS NULL OR claimed_by = %(counter)s OR lease_until < {NOW})
             ORDER BY coalesce(next_attempt_at, 0), id
             LIMIT %(limit)s
             FOR UPDATE SKIP LOCKED
         )
-        RETURNING id
+        RETURNING *
         """,
         {
             "counter": counter,
@@ -70,9 +78,10 @@ def claim_due(
             "now": now,
             "limit": limit,
             "busy": list(busy),
+            "owners_only": list(owners_only),
         },
     ).fetchall()
-    return sorted(int(r[0]) for r in rows)
+    return sorted(rows, key=lambda r: (r["next_attempt_at"] or 0, r["id"]))
 
 
 def renew(

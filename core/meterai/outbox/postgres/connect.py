@@ -9,40 +9,20 @@ it comes from the OS keyring (service ``meterai-desk:database``, user
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import psycopg
 import psycopg_pool
 
-from meterai.errors import InputError, MeteraiError, StoreError
+from meterai.errors import MeteraiError, StoreError
 from meterai.i18n import N_
+from meterai.outbox.postgres.address import DatabaseUrl
 
-ENV_VAR = "METERAI_DATABASE"
 KEYRING_SERVICE = "meterai-desk:database"
-SCHEMES = ("postgresql", "postgres")
 CONNECT_TIMEOUT = 10
 APPLICATION_NAME = "meterai-desk"
 
 LOGGER = logging.getLogger("meterai.outbox.postgres")
-
-
-class DatabaseUrlInvalid(InputError):
-    code = "database_url_invalid"
-    template = N_(
-        "{url} is not a database address Meterai Desk can use ({detail}). Write it as "
-        "postgresql://user@host:5432/dbname."
-    )
-
-
-class PasswordInUrl(InputError):
-    code = "database_password_in_url"
-    template = N_(
-        "The database address must not contain the password: it would be kept in plain "
-        "text. Remove it from the address and store it in the system keyring (or "
-        "PGPASSWORD, or the .pgpass file)."
-    )
 
 
 class DatabaseUnavailable(StoreError):
@@ -53,47 +33,10 @@ class DatabaseUnavailable(StoreError):
     )
 
 
-def is_database_url(text: str | None) -> bool:
-    """Whether ``text`` names a PostgreSQL database rather than the embedded SQLite file."""
-    return bool(text) and urlsplit(str(text)).scheme in SCHEMES
-
-
-@dataclass(frozen=True)
-class DatabaseUrl:
-    """A PostgreSQL address without a password: safe to print, log and keep on disk."""
-
-    user: str
-    host: str
-    port: int
-    dbname: str
-
-    @classmethod
-    def parse(cls, text: str) -> DatabaseUrl:
-        parts = urlsplit(text)
-        if parts.scheme not in SCHEMES:
-            raise DatabaseUrlInvalid(url=text, detail="it must start with postgresql://")
-        if parts.password is not None:
-            raise PasswordInUrl()
-        try:
-            port = parts.port or 5432
-        except ValueError as exc:
-            raise DatabaseUrlInvalid(url=text, detail="the port is not a number") from exc
-        dbname = unquote(parts.path.lstrip("/"))
-        if not parts.hostname or not dbname or not parts.username:
-            raise DatabaseUrlInvalid(url=text, detail="user, host and database name are needed")
-        return cls(unquote(parts.username), parts.hostname, port, dbname)
-
-    def __str__(self) -> str:
-        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}"
-
-    @property
-    def keyring_user(self) -> str:
-        return f"{self.user}@{self.host}:{self.port}/{self.dbname}"
-
-    def conninfo(self) -> str:
-        return psycopg.conninfo.make_conninfo(
-            host=self.host, port=self.port, user=self.user, dbname=self.dbname
-        )
+def conninfo(url: DatabaseUrl) -> str:
+    return psycopg.conninfo.make_conninfo(
+        host=url.host, port=url.port, user=url.user, dbname=url.dbname
+    )
 
 
 def keyring_password(url: DatabaseUrl) -> str | None:
@@ -145,7 +88,7 @@ def connection_kwargs(url: DatabaseUrl) -> dict[str, Any]:
 def connect(url: DatabaseUrl, *, autocommit: bool = True) -> psycopg.Connection[Any]:
     """One connection of its own (a listener, a lock holder), not taken from the pool."""
     try:
-        return psycopg.connect(url.conninfo(), autocommit=autocommit, **connection_kwargs(url))
+        return psycopg.connect(conninfo(url), autocommit=autocommit, **connection_kwargs(url))
     except psycopg.Error as exc:
         raise translate(exc, url) from exc
 
@@ -157,7 +100,7 @@ def open_pool(url: DatabaseUrl, *, max_size: int = 8) -> psycopg_pool.Connection
     once and in words, where the pool would only time out."""
     connect(url).close()
     pool = psycopg_pool.ConnectionPool(
-        url.conninfo(),
+        conninfo(url),
         min_size=1,
         max_size=max_size,
         kwargs={"autocommit": True, **connection_kwargs(url)},

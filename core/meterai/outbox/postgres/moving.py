@@ -29,7 +29,8 @@ from meterai.i18n import N_
 from meterai.outbox.db import open_connection, open_read_only
 from meterai.outbox.migrations import LATEST as SQLITE_LATEST
 from meterai.outbox.migrations import migrate as migrate_sqlite
-from meterai.outbox.postgres.connect import DatabaseUrl, connect, translate
+from meterai.outbox.postgres.address import DatabaseUrl
+from meterai.outbox.postgres.connect import connect, translate
 from meterai.outbox.postgres.schema import migrate
 from meterai.settings import Paths
 

@@ -15,7 +15,8 @@ from typing import Any
 
 import psycopg
 
-from meterai.outbox.postgres.connect import DatabaseUrl, connect
+from meterai.outbox.postgres.address import DatabaseUrl
+from meterai.outbox.postgres.connect import connect
 
 CHANNEL = "meterai_outbox"
 POLL_SECONDS = 30.0

@@ -9,7 +9,8 @@ import psycopg
 import psycopg_pool
 import pytest
 
-from meterai.outbox.postgres.connect import DatabaseUrl, connect, open_pool
+from meterai.outbox.postgres.address import DatabaseUrl
+from meterai.outbox.postgres.connect import connect, open_pool
 from meterai.outbox.postgres.schema import migrate
 
 

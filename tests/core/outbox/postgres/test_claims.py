@@ -9,8 +9,9 @@ from typing import Any
 import psycopg
 import pytest
 
+from meterai.outbox.postgres.address import DatabaseUrl
 from meterai.outbox.postgres.claims import ClaimLost, claim_due, hold, release, renew
-from meterai.outbox.postgres.connect import DatabaseUrl, connect
+from meterai.outbox.postgres.connect import connect
 from tests.core.outbox.postgres.conftest import add_request
 
 ACTIVE = ["queued", "uploaded", "numbering", "numbered"]
@@ -18,7 +19,11 @@ ACTIVE = ["queued", "uploaded", "numbering", "numbered"]
 
 def _claim(url: DatabaseUrl, counter: str, *, limit: int = 100, lease: float = 60.0) -> list[int]:
     with connect(url) as conn:
-        return claim_due(conn, counter, ACTIVE, now=1000.0, limit=limit, lease=lease)
+        return _ids(claim_due(conn, counter, ACTIVE, now=1000.0, limit=limit, lease=lease))
+
+
+def _ids(rows: list[dict[str, Any]]) -> list[int]:
+    return [int(r["id"]) for r in rows]
 
 
 def test_counters_claiming_at_once_take_disjoint_requests(
@@ -37,7 +42,7 @@ def test_skip_locked_does_not_wait_for_a_counter_mid_claim(
 ) -> None:
     first, second = add_request(conn), add_request(conn)
     with connect(db_url) as slow, slow.transaction():
-        assert claim_due(slow, "slow", ACTIVE, now=1000.0, limit=1) == [first]
+        assert _ids(claim_due(slow, "slow", ACTIVE, now=1000.0, limit=1)) == [first]
         # The slow counter's transaction is still open; the other is not held up by it.
         done = threading.Event()
         got: list[int] = []
@@ -94,6 +99,7 @@ def test_a_restarted_counter_takes_its_own_claims_back(
     assert _claim(db_url, "c1") == [request_id]
     # ... but a running one does not claim again what its own workers are busy with.
     assert claim_due(conn, "c1", ACTIVE, now=1000.0, limit=9, busy=[request_id]) == []
+    assert _ids(claim_due(conn, "c1", ACTIVE, now=1000.0, limit=9)) == [request_id]
 
 
 def test_a_released_request_is_free_for_anyone(

@@ -9,15 +9,13 @@ import psycopg
 import pytest
 
 from meterai.errors import MigrationError
-from meterai.outbox.postgres.connect import (
-    DatabaseUnavailable,
+from meterai.outbox.postgres.address import (
     DatabaseUrl,
     DatabaseUrlInvalid,
     PasswordInUrl,
-    connect,
     is_database_url,
-    open_pool,
 )
+from meterai.outbox.postgres.connect import DatabaseUnavailable, connect, open_pool
 from meterai.outbox.postgres.schema import LATEST, migrate, schema_version
 from tests.support.postgres import Cluster
 

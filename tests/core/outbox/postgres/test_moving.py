@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from meterai.outbox import Outbox, State
-from meterai.outbox.postgres.connect import DatabaseUrl, connect
+from meterai.outbox.postgres.address import DatabaseUrl
+from meterai.outbox.postgres.connect import connect
 from meterai.outbox.postgres.moving import TABLES, TargetNotEmpty, move_outbox
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, resolve_paths

@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg_pool
 import pytest
 
-from meterai.outbox.postgres.connect import DatabaseUrl, open_pool
+from meterai.outbox.postgres.address import DatabaseUrl
+from meterai.outbox.postgres.connect import open_pool
 from meterai.outbox.postgres.tokens import SharedToken, account_key
 from meterai.provider import ProviderClient
 from meterai.sandbox import SandboxServer

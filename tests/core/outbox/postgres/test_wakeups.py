@@ -8,7 +8,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from meterai.outbox.postgres.connect import DatabaseUrl, connect
+from meterai.outbox.postgres.address import DatabaseUrl
+from meterai.outbox.postgres.connect import connect
 from meterai.outbox.postgres.wakeups import Listener, notify
 
 

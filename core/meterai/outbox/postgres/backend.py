@@ -1,0 +1,100 @@
+"""The outbox's ``Backend`` on PostgreSQL: the same verbs, the same SQL, a shared server.
+
+The verbs' SQL is the portable subset (``outbox/backend.py``); the only rewrite is the
+parameter style (``?`` to psycopg's ``%s``). Transactions keep SQLite's guarantee: a
+top-level ``atomic()`` first takes one transaction-level advisory lock, the server's
+``BEGIN IMMEDIATE``, so write transactions of all counters follow one another and every
+rule the verbs check (read, decide, write) holds across counters exactly as it does
+across the threads of one process. They are short (no provider call is ever made inside
+one), so counters wait on each other for milliseconds. Claims (``claims.py``) run
+outside that lock: ``FOR UPDATE SKIP LOCKED`` lets counters take due requests side by
+side, skipping a row a verb has locked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import psycopg.errors
+from psycopg.rows import dict_row
+
+from meterai.errors import StoreLocked
+from meterai.outbox.backend import Params, Row
+from meterai.outbox.postgres.address import DatabaseUrl
+from meterai.outbox.postgres.connect import translate
+
+# The key of the one write lock (any bigint, fixed; distinct from the migration lock).
+WRITE_LOCK = 0x6D65746572616902
+
+_PLACEHOLDER = re.compile(r"'[^']*'|\?|%")
+
+
+@functools.lru_cache(maxsize=512)
+def to_pyformat(sql: str) -> str:
+    """``?`` placeholders as ``%s``, a literal ``%`` as ``%%``; quoted text left alone."""
+
+    def swap(found: re.Match[str]) -> str:
+        text = found.group(0)
+        if text == "?":
+            return "%s"
+        if text == "%":
+            return "%%"
+        return text.replace("%", "%%")
+
+    return _PLACEHOLDER.sub(swap, sql)
+
+
+class PostgresBackend:
+    """One connection to the shared database (one per thread), as the verbs' ``Backend``."""
+
+    for_update = " FOR UPDATE"
+
+    def __init__(self, conn: psycopg.Connection[Any], url: DatabaseUrl) -> None:
+        self.conn = conn
+        self.url = url
+        self.location = str(url)
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One transaction (the write lock first), or a savepoint when already in one."""
+        if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            with self._refusals(), self.conn.transaction():
+                yield
+            return
+        with self._refusals(), self.conn.transaction():
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+            yield
+
+    def one(self, sql: str, params: Params = ()) -> Row | None:
+        with self._refusals(), self.conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(to_pyformat(sql), list(params))
+            return cur.fetchone() if cur.description is not None else None
+
+    def all(self, sql: str, params: Params = ()) -> list[Row]:
+        with self._refusals(), self.conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(to_pyformat(sql), list(params))
+            return list(cur.fetchall()) if cur.description is not None else []
+
+    def run(self, sql: str, params: Params = ()) -> int:
+        with self._refusals(), self.conn.cursor() as cur:
+            cur.execute(to_pyformat(sql), list(params))
+            return cur.rowcount
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextlib.contextmanager
+    def _refusals(self) -> Iterator[None]:
+        """The server refusing (unreachable, a lock wait that deadlocked) becomes its
+        ``MeteraiError``; a bug (bad SQL, a broken constraint or trigger) stays itself."""
+        try:
+            yield
+        except (psycopg.errors.DeadlockDetected, psycopg.errors.LockNotAvailable) as exc:
+            raise StoreLocked(path=self.location) from exc
+        except psycopg.OperationalError as exc:
+            raise translate(exc, self.url) from exc

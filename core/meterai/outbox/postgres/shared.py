@@ -1,0 +1,339 @@
+"""The outbox shared by several counters: the verbs of ``Outbox`` plus what sharing needs.
+
+- **Claims.** ``due()`` claims what it returns (``claims.claim_due``), so two counters
+  never work on one request at once; a background thread renews this counter's leases.
+  Every write verb reads its request with ``lock=True``: here that read also fences,
+  refusing (``ClaimLost``) a move on a request another counter has claimed.
+- **Bytes in the database.** A document's bytes are stored with its row, and a stamped
+  result with its move to ``downloaded``, in the same transaction; a counter that takes
+  over a request writes them to its own folders before the engine sees the request.
+- **Release.** A request this counter will not carry on with (it waits for a person, it
+  backs off after a failure, it is done, or it is verified and another counter owns its
+  customer) is released in the same transaction, with a NOTIFY to wake the others.
+- **Export by the owner.** ``verified`` requests are claimed only by the counter that
+  took them in: the result goes to its customer's folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Collection, Iterator
+from pathlib import Path
+from typing import Any
+
+from meterai.fsutil import atomic_write_bytes, make_dirs
+from meterai.messages import Message
+from meterai.outbox.postgres import claims
+from meterai.outbox.postgres.address import DatabaseUrl
+from meterai.outbox.postgres.backend import PostgresBackend
+from meterai.outbox.postgres.connect import connect
+from meterai.outbox.postgres.counter import counter_name
+from meterai.outbox.postgres.schema import migrate
+from meterai.outbox.postgres.wakeups import notify
+from meterai.outbox.rows import RequestRow
+from meterai.outbox.states import ACTIVE, State
+from meterai.outbox.store import Outbox
+from meterai.provider.session import TokenShare
+from meterai.settings import Paths
+
+LEASE_ENV = "METERAI_LEASE_SECONDS"
+LOGGER = logging.getLogger("meterai.outbox.postgres")
+
+# States after which this counter does not carry on with the request by itself.
+_LET_GO = frozenset({State.NEEDS_ATTENTION, State.DONE, State.CANCELLED})
+
+
+def lease_seconds() -> float:
+    """How long a claim lasts without renewal: longer than any one provider call."""
+    try:
+        return max(1.0, float(os.environ.get(LEASE_ENV, claims.DEFAULT_LEASE)))
+    except ValueError:
+        return claims.DEFAULT_LEASE
+
+
+class SharedOutbox(Outbox):
+    """``Outbox`` on the shared database, as one counter (``counter``) uses it."""
+
+    def __init__(
+        self,
+        backend: PostgresBackend,
+        paths: Paths,
+        counter: str,
+        clock: Any = time.time,
+    ) -> None:
+        super().__init__(backend, clock)
+        self._pg = backend
+        self.paths = paths
+        self.counter = counter
+        self.lease = lease_seconds()
+        _Renewer.join(backend.url, counter, self.lease)
+
+    def close(self) -> None:
+        _Renewer.leave(self.counter)
+        super().close()
+
+    # --- documents and results ---------------------------------------------------------
+
+    def add_document(self, sha256: str, **fields: Any) -> None:
+        with self.atomic():
+            super().add_document(sha256, **fields)
+            content = (self.paths.docs_dir / f"{sha256}.pdf").read_bytes()
+            self._db.run(
+                "INSERT INTO document_bytes (sha256, content) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                [sha256, content],
+            )
+
+    def enqueue(self, new: Any, *, detail: str | None = None) -> RequestRow:
+        with self.atomic():
+            row = super().enqueue(new, detail=detail)
+            self._db.run("UPDATE requests SET counter = ? WHERE id = ?", [self.counter, row.id])
+            notify(self._pg.conn, f"queued:{row.id}")
+            return row
+
+    def transition(
+        self,
+        request_id: int,
+        to: State,
+        *,
+        detail: str | None = None,
+        expect: State | None = None,
+        **updates: Any,
+    ) -> RequestRow:
+        with self.atomic():
+            row = super().transition(request_id, to, detail=detail, expect=expect, **updates)
+            if to == State.DOWNLOADED:
+                self._keep_result(request_id)
+            if to in _LET_GO or (to == State.VERIFIED and self._owner(request_id) != self.counter):
+                self._release(request_id)
+            return row
+
+    def record_failure(
+        self, request_id: int, error: Message, *, next_attempt_at: float | None
+    ) -> RequestRow:
+        """Backing off: any counter may take the next attempt. A failure on a request
+        another counter took over is that counter's business: nothing is recorded."""
+        try:
+            with self.atomic():
+                row = super().record_failure(request_id, error, next_attempt_at=next_attempt_at)
+                self._release(request_id)
+                return row
+        except claims.ClaimLost:
+            return self.get(request_id)
+
+    def retry(self, request_id: int, *, detail: str = "retried by the user") -> RequestRow:
+        with self.atomic():
+            row = super().retry(request_id, detail=detail)
+            notify(self._pg.conn, f"queued:{request_id}")
+            return row
+
+    # --- claiming ----------------------------------------------------------------------
+
+    def due(
+        self,
+        now: float | None = None,
+        *,
+        limit: int = 100,
+        states: Collection[State] = ACTIVE,
+    ) -> list[RequestRow]:
+        """Claim the requests this counter should attempt now, and have their files here."""
+        now = self._clock() if now is None else now
+        taken = claims.claim_due(
+            self._pg.conn,
+            self.counter,
+            [str(s) for s in states],
+            now=now,
+            limit=limit,
+            lease=self.lease,
+            owners_only=[str(State.VERIFIED)],
+        )
+        rows = [self._here(RequestRow.from_row(r)) for r in taken]
+        for row in rows:
+            self._bring_files(row)
+        return rows
+
+    def next_due_at(self) -> float | None:
+        """When this counter may next find work: a request claimed by another counter is
+        not due before that claim's lease runs out; a verified one only for its owner."""
+        placeholders = ", ".join("?" for _ in ACTIVE)
+        row = self._db.one(
+            "SELECT min(CASE WHEN claimed_by IS NULL OR claimed_by = ?"
+            " THEN coalesce(next_attempt_at, 0)"
+            " ELSE greatest(coalesce(next_attempt_at, 0), lease_until) END) AS at"
+            f" FROM requests WHERE state IN ({placeholders}) AND (state != ? OR counter = ?)",
+            [self.counter, *map(str, ACTIVE), str(State.VERIFIED), self.counter],
+        )
+        return None if row is None or row["at"] is None else float(row["at"])
+
+    def holds(self, request_id: int) -> bool:
+        """Whether this counter's claim on the request stands (the engine keeps stepping
+        a request only while it does)."""
+        row = self._db.one("SELECT claimed_by FROM requests WHERE id = ?", [request_id])
+        return row is not None and row["claimed_by"] == self.counter
+
+    def release(self, request_id: int) -> None:
+        with self.atomic():
+            self._release(request_id)
+
+    # --- internals ---------------------------------------------------------------------
+
+    def _get(self, request_id: int, *, lock: bool = False) -> RequestRow:
+        if lock:
+            claims.hold(self._pg.conn, self.counter, request_id, self.lease)
+        return self._here(super()._get(request_id, lock=lock))
+
+    def _here(self, row: RequestRow) -> RequestRow:
+        """The stamped file is wherever this counter keeps it, not where another one did."""
+        if row.stamped_path is None:
+            return row
+        return dataclasses.replace(row, stamped_path=str(self._stamped_file(row.id)))
+
+    def _journal(
+        self, request_id: int, src: State | None, dst: State, at: float, detail: str | None
+    ) -> None:
+        """The journal also says which counter made each move (one ledger, many counters)."""
+        self._db.run(
+            "INSERT INTO journal (request_id, from_state, to_state, at, detail, counter) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [request_id, None if src is None else str(src), str(dst), at, detail, self.counter],
+        )
+
+    def _stamped_file(self, request_id: int) -> Path:
+        return self.paths.stamped_dir / f"{request_id}.pdf"
+
+    def _owner(self, request_id: int) -> str | None:
+        found = self._db.one("SELECT counter FROM requests WHERE id = ?", [request_id])
+        return None if found is None else found["counter"]
+
+    def _release(self, request_id: int) -> None:
+        if claims.release(self._pg.conn, self.counter, request_id):
+            notify(self._pg.conn, f"released:{request_id}")
+
+    def _keep_result(self, request_id: int) -> None:
+        """The stamped file goes into the database with the move that records it. With no
+        file here there is nothing to share: a counter that finds no result downloads it
+        again (the engine's move from downloaded back to stamped)."""
+        try:
+            content = self._stamped_file(request_id).read_bytes()
+        except FileNotFoundError:
+            return
+        self._db.run(
+            "INSERT INTO results (request_id, sha256, content) VALUES (?, ?, ?)"
+            " ON CONFLICT (request_id) DO UPDATE SET sha256 = excluded.sha256,"
+            " content = excluded.content",
+            [request_id, hashlib.sha256(content).hexdigest(), content],
+        )
+
+    def _bring_files(self, row: RequestRow) -> None:
+        """The document (and a result already downloaded) in this counter's folders."""
+        document = self.paths.docs_dir / f"{row.doc_sha256}.pdf"
+        if not document.is_file():
+            found = self._db.one(
+                "SELECT content FROM document_bytes WHERE sha256 = ?", [row.doc_sha256]
+            )
+            if found is not None:
+                _write(document, bytes(found["content"]))
+        if row.state in (State.DOWNLOADED, State.VERIFIED):
+            stamped = self._stamped_file(row.id)
+            if not stamped.is_file():
+                found = self._db.one("SELECT content FROM results WHERE request_id = ?", [row.id])
+                if found is not None:
+                    _write(stamped, bytes(found["content"]))
+
+
+def _write(dest: Path, content: bytes) -> None:
+    make_dirs(dest.parent)
+    atomic_write_bytes(dest, content)
+
+
+def open_shared(paths: Paths, url: DatabaseUrl, clock: Any = time.time) -> Outbox:
+    """Open the shared outbox as this folder's counter: schema up to date, folders made."""
+    conn = connect(url)
+    try:
+        migrate(conn, str(url))
+    except BaseException:
+        conn.close()
+        raise
+    for folder in (paths.data_dir, paths.docs_dir, paths.stamped_dir):
+        with contextlib.suppress(OSError):
+            make_dirs(folder)
+    return SharedOutbox(PostgresBackend(conn, url), paths, counter_name(paths), clock)
+
+
+class _Renewer:
+    """One thread per counter in a process, renewing the counter's leases while it lives.
+
+    A counter that dies stops renewing; one that is alive but cannot reach the database
+    loses its claims when they run out, and its fenced moves are then refused."""
+
+    _lock = threading.Lock()
+    _running: dict[str, tuple[_Renewer, int]] = {}  # noqa: RUF012 (one registry per process)
+
+    def __init__(self, url: DatabaseUrl, counter: str, lease: float) -> None:
+        self._url, self._counter, self._lease = url, counter, lease
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="meterai-lease", daemon=True)
+        self._thread.start()
+
+    @classmethod
+    def join(cls, url: DatabaseUrl, counter: str, lease: float) -> None:
+        with cls._lock:
+            found = cls._running.get(counter)
+            renewer = found[0] if found else cls(url, counter, lease)
+            cls._running[counter] = (renewer, (found[1] if found else 0) + 1)
+
+    @classmethod
+    def leave(cls, counter: str) -> None:
+        with cls._lock:
+            found = cls._running.get(counter)
+            if found is None:
+                return
+            if found[1] > 1:
+                cls._running[counter] = (found[0], found[1] - 1)
+                return
+            del cls._running[counter]
+        found[0]._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._lease / 4):
+            with contextlib.suppress(Exception), _connected(self._url) as conn:
+                conn.execute(
+                    f"UPDATE requests SET lease_until = {claims.NOW} + %s WHERE claimed_by = %s",
+                    [self._lease, self._counter],
+                )
+
+
+@contextlib.contextmanager
+def _connected(url: DatabaseUrl) -> Iterator[Any]:
+    conn = connect(url)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+class CounterLinks:
+    """What a sync run of a counter shares beyond the outbox: the account's login token
+    and the wake-ups. The runner starts it with its ``wake``; ``close`` stops both."""
+
+    def __init__(self, url: DatabaseUrl, wake: Callable[[], None]) -> None:
+        from meterai.outbox.postgres.connect import open_pool
+        from meterai.outbox.postgres.wakeups import Listener
+
+        self._pool = open_pool(url, max_size=2)
+        self._listener = Listener(url, lambda _reason: wake())
+        self._listener.start()
+
+    def token_share(self, login_url: str, user: str) -> TokenShare:
+        from meterai.outbox.postgres.tokens import SharedToken, account_key
+
+        return SharedToken(self._pool, account_key(login_url, user))
+
+    def close(self) -> None:
+        self._listener.stop()
+        self._pool.close()
