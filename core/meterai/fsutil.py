@@ -7,6 +7,7 @@ the next open can sweep the ones a crash left behind.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import sys
@@ -18,8 +19,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from meterai import system
-from meterai.errors import NotARegularFile
+from meterai.errors import FileInUse, NotARegularFile
 from meterai.system import fsync_dir as fsync_dir
+
+log = logging.getLogger(__name__)
 
 TEMP_PREFIX = ".meterai-tmp-"
 _CHUNK = 1 << 20
@@ -153,16 +156,23 @@ def _writer_alive(name: str) -> bool:
 
 
 def sweep_temp_files(folder: Path) -> int:
-    """Remove temp files whose writer is gone (a crash's leftovers); returns how many."""
+    """Remove temp files whose writer is gone (a crash's leftovers); returns how many.
+
+    Housekeeping only: a leftover that cannot be removed now (on Windows, a scanner
+    still reading it past the platform's wait) is left for the next sweep rather than
+    stopping the start that swept."""
     if not folder.is_dir():
         return 0
     removed = 0
     for leftover in folder.glob(TEMP_PREFIX + "*"):
-        if _writer_alive(leftover.name):
+        if _writer_alive(leftover.name) or not leftover.exists():
             continue
-        if leftover.exists():
+        try:
             system.remove(leftover)
-            removed += 1
+        except (FileInUse, PermissionError) as exc:
+            log.info("temp file %s left for the next sweep: %s", leftover.name, exc)
+            continue
+        removed += 1
     return removed
 
 

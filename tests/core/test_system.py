@@ -165,6 +165,31 @@ def test_a_read_only_temp_file_a_crash_left_is_swept(
     assert not leftover.exists()
 
 
+@pytest.mark.usefixtures("on_windows")
+def test_a_leftover_a_scanner_holds_is_left_for_the_next_sweep(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sweep runs when the store opens: a leftover an antivirus held past the wait
+    stopped the start with FileInUse, for a file nobody needs."""
+    held = tmp_path / f"{TEMP_PREFIX}999999999-abc"
+    held.write_bytes(b"half a copy")
+    gone = tmp_path / f"{TEMP_PREFIX}999999998-abc"
+    gone.write_bytes(b"half a copy")
+    real_unlink = os.unlink
+
+    def scanner_holds(path: object, *args: object, **kwargs: object) -> None:
+        if Path(str(path)) == held:
+            raise windows_error(SHARING_VIOLATION, path)
+        real_unlink(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "unlink", scanner_holds)
+    assert sweep_temp_files(tmp_path) == 1
+    assert held.exists() and not gone.exists()
+    monkeypatch.setattr(os, "unlink", real_unlink)
+    assert sweep_temp_files(tmp_path) == 1
+    assert not held.exists()
+
+
 def test_a_live_writers_temp_file_is_kept(tmp_path: Path) -> None:
     """The sweep asks the platform whether the writer lives (never ``os.kill`` on Windows,
     where it ends the process): a child of ours is alive until it is reaped."""
