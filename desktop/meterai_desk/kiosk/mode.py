@@ -179,6 +179,9 @@ class KioskMode(QObject):
             self.panel.add(note)
             if note.warning is not None:
                 self.panel.set_low_balance(note.warning)
+                # The status bar reads the balance at its next count: make that now, not
+                # at the next stamp or the 30 s period.
+                self._presenter.refresh()
 
     def _on_sync_event(self, event: Event) -> None:
         """Done and stuck kiosk requests, for the counters and the recent events."""
