@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -33,6 +33,7 @@ from meterai_desk.account_flow import AccountFlow
 from meterai_desk.icons import app_icon
 from meterai_desk.kiosk.mode import KioskMode
 from meterai_desk.presenter import SyncPresenter
+from meterai_desk.qtranslator import follow_language
 from meterai_desk.sync_bridge import SyncBridge
 from meterai_desk.tasks import TaskRunner
 from meterai_desk.widgets.empty_state import EmptyState
@@ -104,7 +105,7 @@ class MainWindow(QMainWindow):
         self.outbox_model.rowsInserted.connect(self._show_table_or_empty)
         self.outbox_model.loadFailed.connect(self._show_load_error)
         self.resize(1240, 720)
-        self.retranslate()
+        follow_language(self, self.retranslate)
         self.outbox_model.reload()  # after the connections above, whenever the rows arrive
         if bridge is not None:
             bridge.start()
@@ -201,11 +202,6 @@ class MainWindow(QMainWindow):
         if not self.kiosk.available:
             tip = _("Kiosk mode needs syncing, which is off (--no-sync)")
         self.kiosk_action.setToolTip(tip)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     # --- user actions --------------------------------------------------------------
 

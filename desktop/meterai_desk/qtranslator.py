@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import sys
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import PySide6
-from PySide6.QtCore import QCoreApplication, QTranslator
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTranslator
 
 from meterai import i18n
 from meterai.i18n import N_
@@ -77,7 +78,7 @@ def install() -> None:
     """Install Qt's strings for the current language, and again whenever it changes.
 
     Re-installing makes Qt post ``LanguageChange`` to every widget, which is how each
-    window learns to re-apply its texts (see ``changeEvent`` in the widgets).
+    window learns to re-apply its texts (see ``follow_language``).
     """
     if QCoreApplication.instance() is None:
         return
@@ -154,3 +155,26 @@ def _ts_document(lang: str, pairs: list[tuple[str, str]]) -> str:
 def _lrelease() -> str:
     name = "lrelease.exe" if sys.platform == "win32" else "lrelease"
     return str(Path(PySide6.__file__).with_name(name))
+
+
+class _LanguageFollower(QObject):
+    """Calls ``retranslate`` when Qt tells the watched widget its language changed."""
+
+    def __init__(self, widget: QObject, retranslate: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._retranslate = retranslate
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+        return False
+
+
+def follow_language(widget: QObject, retranslate: Callable[[], None]) -> None:
+    """Apply ``widget``'s texts now and again after every language switch.
+
+    One event filter instead of a ``changeEvent`` override per window: the filter is a
+    child of the widget, so it lives and dies with it.
+    """
+    retranslate()
+    widget.installEventFilter(_LanguageFollower(widget, retranslate))

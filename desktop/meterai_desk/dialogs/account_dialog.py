@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -50,6 +50,7 @@ from meterai.i18n import N_, _, ngettext
 from meterai.messages import Message
 from meterai.settings import SERVICES, Paths, Settings
 from meterai_desk.errors import error_text
+from meterai_desk.qtranslator import follow_language
 from meterai_desk.tasks import TaskRunner
 
 _INVALID = "border: 1px solid #b00020;"
@@ -148,7 +149,7 @@ class AccountDialog(QDialog):
         self._status = ""
         self._build()
         self._fill(provider or provider_of(settings.profile))
-        self.retranslate()
+        follow_language(self, self.retranslate)
         self._tasks.run(lambda: keyring_facts(settings), self._keyring_known, owner=self)
 
     # --- building ------------------------------------------------------------------
@@ -397,11 +398,6 @@ class AccountDialog(QDialog):
         self._show_notes()
         self._show_problems()
         self._show_report()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def _show_notes(self) -> None:
         self.password_note.setText(_password_note(self.keyring, self.stored))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import (
     QComboBox,
@@ -48,6 +48,7 @@ from meterai.settings import Paths
 from meterai_desk.errors import show_error
 from meterai_desk.memory import PlacementMemory
 from meterai_desk.ops import Inspection, inspect
+from meterai_desk.qtranslator import follow_language
 from meterai_desk.tasks import TaskRunner
 from meterai_desk.widgets.describe_form import DescribeForm
 from meterai_desk.widgets.page_canvas import PagePanel
@@ -122,7 +123,7 @@ class AddDialog(QDialog):
         self.form.changed.connect(self._update_buttons)
         self.form.doc_type.currentIndexChanged.connect(lambda _i: self._recall_placement())
         self.resize(1200, 720)
-        self.retranslate()
+        follow_language(self, self.retranslate)
         self._load_types()
         self._inspect()
         self._check_known()
@@ -380,8 +381,3 @@ class AddDialog(QDialog):
         )
         self.confirm.setText(_("&Add to outbox"))
         self._show_verdict()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)

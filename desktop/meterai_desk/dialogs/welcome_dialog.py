@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCommandLinkButton,
     QDialog,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from meterai.i18n import _
 from meterai_desk.icons import app_icon
+from meterai_desk.qtranslator import follow_language
 
 WIDTH = 560
 
@@ -55,7 +56,7 @@ class WelcomeDialog(QDialog):
         self.account.clicked.connect(lambda: self._choose(WelcomeChoice.ACCOUNT))
         self.rejected.connect(lambda: self._choose(WelcomeChoice.DEMO, close=False))
         self.resize(WIDTH, 0)
-        self.retranslate()
+        follow_language(self, self.retranslate)
 
     def _choose(self, choice: WelcomeChoice, *, close: bool = True) -> None:
         if self.choice is not None:
@@ -94,8 +95,3 @@ class WelcomeDialog(QDialog):
         """As tall as the words need at this width: a layout's minimum size ignores the
         height a wrapped label needs, and Indonesian runs longer than English."""
         self.setMinimumHeight(self._layout.heightForWidth(max(self.width(), WIDTH)))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -42,6 +42,7 @@ from meterai.kiosk.setup import (
 )
 from meterai.settings import Settings
 from meterai_desk.errors import show_error
+from meterai_desk.qtranslator import follow_language
 from meterai_desk.tasks import TaskRunner
 
 PER_FOLDER = "*"  # the combo box's data for "each folder names its type" (no real code is "*")
@@ -71,7 +72,7 @@ class KioskDialog(QDialog):
         self.ready = False
         self.setup: KioskSetup | None = None
         self._build()
-        self.retranslate()
+        follow_language(self, self.retranslate)
         self._load()
 
     def _build(self) -> None:
@@ -237,11 +238,6 @@ class KioskDialog(QDialog):
         self.start.setText(_("Start kiosk mode"))
         self._show_rejected()
         self._show_problems()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def _show_rejected(self) -> None:
         """Where refused files will go, worked out from the text alone (no disk access)."""

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from meterai.i18n import _
 from meterai_desk.kiosk.notes import KioskNote
+from meterai_desk.qtranslator import follow_language
 
 if TYPE_CHECKING:
     from meterai.balance import LowBalance
@@ -77,7 +78,7 @@ class KioskPanel(QDockWidget):
         self._setup: KioskSetup | None = None
         self._warning: LowBalance | None = None
         self._build()
-        self.retranslate()
+        follow_language(self, self.retranslate)
 
     def _build(self) -> None:
         body = QWidget(self)
@@ -186,11 +187,6 @@ class KioskPanel(QDockWidget):
         self._show_state()
         self._show_low_balance()
         self._show_events()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def _show_state(self) -> None:
         words = {

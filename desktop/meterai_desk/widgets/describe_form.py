@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from PySide6.QtCore import QDate, QEvent, Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -37,6 +37,7 @@ from meterai.identity import (
     name_of,
     number_of,
 )
+from meterai_desk.qtranslator import follow_language
 
 MAX_NODOC = 64
 MAX_VALUE = 10**15
@@ -95,7 +96,7 @@ class DescribeForm(QWidget):
         self._types: tuple[DocType, ...] = ()
         self._touched = False
         self._connect_edits()
-        self.retranslate()
+        follow_language(self, self.retranslate)
 
     def _make_editors(self) -> None:
         self.doc_type = QComboBox(self)
@@ -285,8 +286,3 @@ class DescribeForm(QWidget):
         self.value.setPlaceholderText(_("For example 1.500.000 (optional)"))
         if self._touched:
             self.show_errors()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)

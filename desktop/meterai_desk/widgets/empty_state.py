@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from meterai.i18n import _
+from meterai_desk.qtranslator import follow_language
 
 
 class EmptyState(QWidget):
@@ -34,7 +35,7 @@ class EmptyState(QWidget):
             "#emptyState { border: 2px dashed #b8c2cc; border-radius: 12px; }"
             "#emptyTitle { font-size: 18pt; color: #2d3a4a; }"
         )
-        self.retranslate()
+        follow_language(self, self.retranslate)
 
     def retranslate(self) -> None:
         self.title.setText(_("No documents yet"))
@@ -45,8 +46,3 @@ class EmptyState(QWidget):
             )
         )
         self.add.setText(_("Add documents…"))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -56,6 +56,7 @@ from meterai.placement import (
     visual_to_user,
 )
 from meterai.specimen import specimen_png
+from meterai_desk.qtranslator import follow_language
 
 RENDER_SCALE = 2.0
 """Pixels per point of the rendered page: sharp up to 200% zoom on a standard screen."""
@@ -397,7 +398,7 @@ class PagePanel(QWidget):
         self.zoom_out.clicked.connect(self.canvas.zoom_out)
         self.fit.clicked.connect(self.canvas.fit_page)
         self.canvas.pageChanged.connect(self._sync_navigation)
-        self.retranslate()
+        follow_language(self, self.retranslate)
 
     def _button(self, icon: object, text: str = "") -> QToolButton:
         button = QToolButton(self)
@@ -431,8 +432,3 @@ class PagePanel(QWidget):
                 "Keyboard: arrow keys move it (Shift for bigger steps), + and − resize it."
             )
         )
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from meterai.i18n import _, current_language, format_number
 from meterai_desk.ops import Tally
+from meterai_desk.qtranslator import follow_language
 
 if TYPE_CHECKING:
     from meterai.balance import LowBalance
@@ -45,7 +45,7 @@ class StatusPanel(QWidget):
         self._tally = Tally(0, 0, 0)
         self._balance: int | None = None
         self._warning: LowBalance | None = None
-        self.retranslate()
+        follow_language(self, self.retranslate)
 
     def set_connection(self, state: str, detail: str = "") -> None:
         """``detail`` may be a message id: it is translated each time it is shown."""
@@ -116,8 +116,3 @@ class StatusPanel(QWidget):
         self._show_queue()
         self._show_today()
         self._show_balance()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
