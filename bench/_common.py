@@ -47,6 +47,13 @@ def api_client(server: Any, **kwargs: Any) -> Any:
     return ApiClient(server, **kwargs)
 
 
+def api_client_over(http: Any) -> Any:
+    """The tests' raw provider API client, through an ``httpx.Client`` made here."""
+    from tests.support.api_client import ApiClient
+
+    return ApiClient.over(http)
+
+
 @dataclass
 class Row:
     metric: str

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import _common  # noqa: F401  (sys.path)
-from _common import DEFAULT_BOX, Row, cli, interleaved, median, ratio_row
+from _common import Row, api_client_over, cli, interleaved, median, ratio_row
 from _sandbox import ExternalSandbox
 from meterai.outbox import Outbox
 from meterai.settings import Paths, load_settings
@@ -63,58 +63,11 @@ def sync_bare(sandbox: ExternalSandbox, docs: list[Path], out: Path) -> float:
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with httpx.Client(base_url=sandbox.base_url, verify=sandbox.ssl_context(), timeout=120) as http:
-        login = http.post("/api/users/login", json={"user": "demo", "password": "demo"}).json()
-        auth = {"Authorization": f"Bearer {login['token']}"}
+        api = api_client_over(http)
+        api.login()
         for i, doc in enumerate(docs):
-            up = http.post(
-                "/uploaddoc2",
-                files={"file": (doc.name, doc.read_bytes(), "application/pdf")},
-                data={"token": login["token"]},
-            ).json()
-            idfile = up["id"]
-            sn = http.post(
-                "/chanel/stampv2",
-                json={
-                    "isUpload": True,
-                    "idfile": idfile,
-                    "namadoc": "3",
-                    "namafile": f"BENCH-{i}.pdf",
-                    "nilaidoc": "10000",
-                    "namejidentitas": "KTP",
-                    "noidentitas": "3170000000000001",
-                    "namedipungut": "Applicant",
-                    "snOnly": False,
-                    "nodoc": f"BENCH-{i}",
-                    "tgldoc": "2026-01-01",
-                },
-                headers=auth,
-            ).json()["result"]["sn"]
-            stamped = http.post(
-                "/keystamp/adapter/docSigningZ",
-                json={
-                    "certificatelevel": "NOT_CERTIFIED",
-                    "src": f"/sharefolder/doc_{idfile}.pdf",
-                    "dest": f"/sharefolder/final_{idfile}.pdf",
-                    "refToken": sn,
-                    "spesimenPath": f"/sharefolder/{sn}.png",
-                    "profileName": "emeteraicertificateSigner",
-                    "reason": "bench",
-                    "location": "Jakarta",
-                    "visLLX": DEFAULT_BOX[0],
-                    "visLLY": DEFAULT_BOX[1],
-                    "visURX": DEFAULT_BOX[2],
-                    "visURY": DEFAULT_BOX[3],
-                    "visSignaturePage": 1,
-                    "retryFlag": "0",
-                    "onPrem": False,
-                    "docId": idfile,
-                },
-                headers=auth,
-            ).json()
-            assert stamped["status"] == "True", stamped
-            result = http.get(stamped["urlFile"], headers=auth)
-            result.raise_for_status()
-            (out / f"{doc.stem}-stamped.pdf").write_bytes(result.content)
+            _sn, stamped = api.full_stamp(doc, nodoc=f"BENCH-{i}")
+            (out / f"{doc.stem}-stamped.pdf").write_bytes(stamped)
     return time.perf_counter() - started
 
 

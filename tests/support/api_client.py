@@ -15,7 +15,17 @@ DEFAULT_BOX = (420.0, 60.0, 520.0, 160.0)
 class ApiClient:
     def __init__(self, server: SandboxServer, **kwargs: Any) -> None:
         # The admin secret rides along on every call: the sandbox ignores it elsewhere.
-        self.http = server.admin_client(**kwargs)
+        self._speak_through(server.admin_client(**kwargs))
+
+    @classmethod
+    def over(cls, http: httpx.Client) -> ApiClient:
+        """A client speaking through ``http``: a sandbox in another process (the benches)."""
+        api = cls.__new__(cls)
+        api._speak_through(http)
+        return api
+
+    def _speak_through(self, http: httpx.Client) -> None:
+        self.http = http
         self.token = ""
         self.user_id = ""
 
