@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 
-from meterai.cli.context import CliContext
-from meterai.cli.main import run
 from meterai.outbox import Outbox
 from meterai.settings import Paths
+from tests.support.cli import run_in_process
 from tests.support.pdfs import make_garbage, make_pdf
-
-
-def _cli(paths: Paths, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = run(
-        ["--lang", "en", "--data-dir", str(paths.data_dir), *args],
-        lambda _d: CliContext(paths=paths, out=out, err=err),
-    )
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_a_batch_with_one_bad_line_queues_nothing_and_names_the_lines(
@@ -37,7 +26,7 @@ def test_a_batch_with_one_bad_line_queues_nothing_and_names_the_lines(
         "c.pdf,3,,,C-1,\n"
         "b.pdf,2,2,900,40,980,120,,\n"
     )
-    code, _out, _err = _cli(paths, "add", "--batch", str(batch))
+    code, _out, _err = run_in_process(paths, "add", "--batch", str(batch))
     assert code == 3
     err = capsys.readouterr().err  # errors leave through main's boundary, on stderr
     assert "line 3:" in err and "“99”" in err
@@ -50,7 +39,7 @@ def test_a_batch_with_one_bad_line_queues_nothing_and_names_the_lines(
     batch.write_text(
         'file,type,page,rect,nodoc\na.pdf,3,last,,A-1\nb.pdf,2,2,"400,40,480,120",B-2\n'
     )
-    code, _out, err = _cli(paths, "add", "--batch", str(batch))
+    code, _out, err = run_in_process(paths, "add", "--batch", str(batch))
     assert code == 0, err
     box = Outbox.open(paths)
     rows = box.requests()

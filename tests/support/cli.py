@@ -1,13 +1,18 @@
-"""The installed ``meterai`` script as a caller meets it: a real process, exit code and words."""
+"""The `meterai` CLI as a caller meets it: a real process (or main in-process), code and words."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from meterai.cli.context import CliContext
+from meterai.cli.main import run
+from meterai.settings import Paths
 
 METERAI = Path(sys.executable).with_name("meterai")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
@@ -59,3 +64,14 @@ def self_test_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def untouched(tmp_path: Path) -> None:
     assert not (tmp_path / "user-data").exists(), "the user's data folder was created"
     assert not (tmp_path / "keyring-uses.log").exists(), (tmp_path / "keyring-uses.log").read_text()
+
+
+def run_in_process(paths: Paths, *args: str) -> tuple[int, str, str]:
+    """``meterai --lang en --data-dir ... ARGS`` in this process: exit code, stdout, stderr
+    (errors that leave through main's boundary go to the real stderr: use capsys)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = run(
+        ["--lang", "en", "--data-dir", str(paths.data_dir), *args],
+        lambda _d: CliContext(paths=paths, out=out, err=err),
+    )
+    return code, out.getvalue(), err.getvalue()

@@ -9,20 +9,10 @@ from pathlib import Path
 
 import pikepdf
 
-from meterai.cli.context import CliContext
-from meterai.cli.main import run
 from meterai.settings import Paths
+from tests.support.cli import run_in_process
 from tests.support.kiosk import Running, pdf_bytes, slow_write
 from tests.support.sandbox import Admin
-
-
-def _cli(paths: Paths, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = run(
-        ["--lang", "en", "--data-dir", str(paths.data_dir), *args],
-        lambda _d: CliContext(paths=paths, out=out, err=err),
-    )
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_the_report_lists_each_stamp_with_customer_cost_and_balance(
@@ -34,7 +24,7 @@ def test_the_report_lists_each_stamp_with_customer_cost_and_balance(
     rows = kiosk.wait_done(3)
     kiosk.shut_down()  # the report asks the provider itself once the sync lock is free
 
-    code, out, err = _cli(kiosk.paths, "report")
+    code, out, err = run_in_process(kiosk.paths, "report")
     assert code == 0, err
     table = list(csv.reader(io.StringIO(out)))
     assert table[0] == ["customer", "file", "doc_type", "sn", "time", "cost"]
@@ -47,7 +37,8 @@ def test_the_report_lists_each_stamp_with_customer_cost_and_balance(
     assert table[5][0] == "BALANCE" and table[5][1] == str(admin.account()["balance"])
 
     pdf_path = tmp_path / "day.pdf"
-    code, out, err = _cli(kiosk.paths, "report", "--format", "pdf", "--out", str(pdf_path))
+    args = ("report", "--format", "pdf", "--out", str(pdf_path))
+    code, out, err = run_in_process(kiosk.paths, *args)
     assert code == 0, err
     with pikepdf.open(pdf_path) as pdf:
         text = pdf.pages[0].Contents.read_bytes().decode("latin-1")
@@ -55,7 +46,7 @@ def test_the_report_lists_each_stamp_with_customer_cost_and_balance(
 
 
 def test_the_report_offline_says_the_balance_is_unknown(tmp_path: Path, kiosk_paths: Paths) -> None:
-    code, out, err = _cli(kiosk_paths, "report", "--offline", "--day", "2026-01-02")
+    code, out, err = run_in_process(kiosk_paths, "report", "--offline", "--day", "2026-01-02")
     assert code == 0
     assert out.splitlines()[-1] == "BALANCE,unknown,,,,"
     assert "balance is unknown" in err
