@@ -49,6 +49,7 @@ from meterai.account import (
 from meterai.i18n import N_, _, ngettext
 from meterai.messages import Message
 from meterai.settings import SERVICES, Paths, Settings
+from meterai_desk.dialogs.files import path_row
 from meterai_desk.errors import error_text
 from meterai_desk.qtranslator import follow_language
 from meterai_desk.tasks import TaskRunner
@@ -194,8 +195,8 @@ class AccountDialog(QDialog):
             self.form.addRow(QLabel(self), edit)
         self.form.addRow(QLabel(self), self.user)
         self.form.addRow(QLabel(self), self.password)
-        self.form.addRow(QLabel(self), _row(self, self.tls_ca, self.choose_tls))
-        self.form.addRow(QLabel(self), _row(self, self.sign_ca, self.choose_sign))
+        self.form.addRow(QLabel(self), path_row(self, self.tls_ca, self.choose_tls))
+        self.form.addRow(QLabel(self), path_row(self, self.sign_ca, self.choose_sign))
         layout = QVBoxLayout(self)
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addWidget(self.intro)
@@ -468,12 +469,3 @@ def _note(parent: QWidget, name: str) -> QLabel:
     label.setObjectName(name)
     label.setWordWrap(True)
     return label
-
-
-def _row(parent: QWidget, edit: QLineEdit, button: QPushButton) -> QWidget:
-    row = QWidget(parent)
-    layout = QHBoxLayout(row)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(edit, 1)
-    layout.addWidget(button)
-    return row

@@ -1,10 +1,11 @@
-"""The file chooser, behind a classmethod so tests can answer it."""
+"""The file choosers, behind classmethods so tests can answer them, and the row a chosen
+path is shown in."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QPushButton, QWidget
 
 from meterai.i18n import _
 
@@ -29,3 +30,13 @@ class ReplacementFileDialog:
             _("PDF documents (*.pdf)"),
         )
         return Path(name) if name else None
+
+
+def path_row(parent: QWidget, edit: QLineEdit, button: QPushButton) -> QWidget:
+    """A path field and its "Choose…" button on one form line, the field taking the width."""
+    row = QWidget(parent)
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(edit, 1)
+    layout.addWidget(button)
+    return row

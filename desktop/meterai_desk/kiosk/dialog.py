@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLayout,
     QLineEdit,
@@ -41,6 +40,7 @@ from meterai.kiosk.setup import (
     remembered,
 )
 from meterai.settings import Settings
+from meterai_desk.dialogs.files import path_row
 from meterai_desk.errors import show_error
 from meterai_desk.qtranslator import follow_language
 from meterai_desk.tasks import TaskRunner
@@ -114,8 +114,8 @@ class KioskDialog(QDialog):
 
     def _lay_out(self) -> None:
         self.form = QFormLayout()
-        self.form.addRow(QLabel(self), _row(self, self.inbox, self.choose_inbox))
-        self.form.addRow(QLabel(self), _row(self, self.outbox, self.choose_outbox))
+        self.form.addRow(QLabel(self), path_row(self, self.inbox, self.choose_inbox))
+        self.form.addRow(QLabel(self), path_row(self, self.outbox, self.choose_outbox))
         self.form.addRow(QLabel(self), self.doc_type)
         self.form.addRow(QLabel(self), self.concurrency)
         self.form.addRow(QLabel(self), self.low_balance)
@@ -260,12 +260,3 @@ class KioskDialog(QDialog):
         for name, widget in fields.items():
             widget.setStyleSheet(_INVALID if name in wrong else "")
         self.problem_label.setText("\n".join(f"• {p.message.text()}" for p in self.problems))
-
-
-def _row(parent: QWidget, edit: QLineEdit, button: QPushButton) -> QWidget:
-    row = QWidget(parent)
-    layout = QHBoxLayout(row)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(edit, 1)
-    layout.addWidget(button)
-    return row
