@@ -7,9 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
 
 from meterai.sandbox import pki
 from meterai.settings import Profile, Settings, load_settings, resolve_paths, save_settings
@@ -20,6 +18,7 @@ from meterai.trust import (
     check_tls_root,
     signature_roots,
 )
+from tests.support.signing import self_signed
 
 
 @pytest.fixture(scope="module")
@@ -59,20 +58,7 @@ def test_the_sandbox_ca_verifies_its_own_signer_and_only_that(
 
 
 def _expired_ca(path: Path) -> Path:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "Old CA")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now - dt.timedelta(days=800))
-        .not_valid_after(now - dt.timedelta(days=400))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
+    _key, cert = self_signed("Old CA", starts=-dt.timedelta(days=800), ends=-dt.timedelta(days=400))
     path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return path
 

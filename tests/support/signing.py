@@ -21,11 +21,12 @@ from pyhanko.sign.fields import MDPPerm
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 
-@lru_cache(maxsize=1)
-def test_signer() -> signers.SimpleSigner:
-    """A signer with a fresh self-signed certificate (valid for a day either side of now)."""
+def self_signed(
+    common_name: str, *, starts: dt.timedelta, ends: dt.timedelta
+) -> tuple[ec.EllipticCurvePrivateKey, cx509.Certificate]:
+    """A self-signed CA certificate valid from now + ``starts`` to now + ``ends``."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Meterai Desk test signer")])
+    name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = dt.datetime.now(dt.UTC)
     cert = (
         cx509.CertificateBuilder()
@@ -33,11 +34,19 @@ def test_signer() -> signers.SimpleSigner:
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(cx509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
+        .not_valid_before(now + starts)
+        .not_valid_after(now + ends)
         .add_extension(cx509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
+    return key, cert
+
+
+@lru_cache(maxsize=1)
+def test_signer() -> signers.SimpleSigner:
+    """A signer with a fresh self-signed certificate (valid for a day either side of now)."""
+    day = dt.timedelta(days=1)
+    key, cert = self_signed("Meterai Desk test signer", starts=-day, ends=day)
     signing_cert = x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
     signing_key = keys.PrivateKeyInfo.load(
         key.private_bytes(
