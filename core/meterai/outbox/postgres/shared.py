@@ -45,6 +45,9 @@ from meterai.settings import Paths
 LEASE_ENV = "METERAI_LEASE_SECONDS"
 LOGGER = logging.getLogger("meterai.outbox.postgres")
 
+# How soon a counter looks again at its own request that another counter works on.
+_OWN_REQUEST_LOOK = 5.0
+
 # States after which this counter does not carry on with the request by itself.
 _LET_GO = frozenset({State.NEEDS_ATTENTION, State.DONE, State.CANCELLED})
 
@@ -159,14 +162,24 @@ class SharedOutbox(Outbox):
 
     def next_due_at(self) -> float | None:
         """When this counter may next find work: a request claimed by another counter is
-        not due before that claim's lease runs out; a verified one only for its owner."""
+        not due before that claim's lease runs out, a verified one only for its owner;
+        but a request this counter took in and another one works on is looked at again
+        soon (it comes back verified, to be exported here: ``sync --once`` waits for it)."""
         placeholders = ", ".join("?" for _ in ACTIVE)
         row = self._db.one(
             "SELECT min(CASE WHEN claimed_by IS NULL OR claimed_by = ?"
             " THEN coalesce(next_attempt_at, 0)"
+            " WHEN counter = ? THEN least(lease_until, ?)"
             " ELSE greatest(coalesce(next_attempt_at, 0), lease_until) END) AS at"
             f" FROM requests WHERE state IN ({placeholders}) AND (state != ? OR counter = ?)",
-            [self.counter, *map(str, ACTIVE), str(State.VERIFIED), self.counter],
+            [
+                self.counter,
+                self.counter,
+                self._clock() + _OWN_REQUEST_LOOK,
+                *map(str, ACTIVE),
+                str(State.VERIFIED),
+                self.counter,
+            ],
         )
         return None if row is None or row["at"] is None else float(row["at"])
 

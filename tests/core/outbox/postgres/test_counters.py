@@ -179,3 +179,33 @@ def test_three_counters_killed_at_random_stamp_every_document_once(
     assert tally.kills == 4
     assert (tally.done, tally.bought, tally.stamped_twice) == (9, 9, 0), tally.problems
     assert (tally.unverified, tally.wrong_folder) == (0, 0)
+
+
+def test_sync_once_at_the_owner_waits_for_its_requests_stamped_elsewhere(
+    tmp_path: Path,
+    pg_url: str,
+    sandbox: SandboxServer,
+    admin: Admin,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Escaped in the bench: the owner's ``sync --once`` ended at once while another counter
+    held its requests, so nobody was left to export them when they came back verified."""
+    import threading
+
+    monkeypatch.setenv("METERAI_DATABASE", pg_url)
+    first = _counter(tmp_path, "loket-1", sandbox)
+    second = _counter(tmp_path, "loket-2", sandbox)
+    ids = queue_documents(first, 2, tmp_path / "customer")
+    box = Outbox.open(second)
+    try:
+        assert [r.id for r in box.due()] == ids  # loket-2 holds both before loket-1 starts
+    finally:
+        box.close()
+    owner = threading.Thread(target=drain, args=(first,))
+    owner.start()
+    time.sleep(1.0)
+    drain(second)
+    owner.join(120)
+
+    assert _states(first) == dict.fromkeys(ids, State.DONE)
+    assert len(list((tmp_path / "customer" / "out").glob("*.pdf"))) == 2
