@@ -8,10 +8,9 @@ import sqlite3
 import pytest
 
 from meterai.outbox import NewRequest, Outbox, State
-from meterai.outbox.db import open_connection
-from meterai.outbox.migrations import migrate
 from meterai.outbox.store import NotCancellable, NotReplaceable, Replacement, SerialUsed
 from meterai.settings import Paths
+from tests.support.legacy import outbox_at_version
 
 SHA, NEW_SHA, ORIGINAL = "ab" * 32, "cd" * 32, "ef" * 32
 SN = "A" * 22
@@ -177,20 +176,7 @@ def test_find_by_original_skips_cancelled_requests(outbox: Outbox) -> None:
 
 
 def test_older_rows_are_known_by_their_stored_copy_after_the_migration(paths: Paths) -> None:
-    conn = open_connection(paths.database)
-    migrate(conn, paths.database, target=4)
-    conn.execute(
-        "INSERT INTO documents (sha256, size, page_count, pdf_version, original_name, fixes,"
-        " added_at) VALUES (?, 1, 1, '1.7', 'old.pdf', '[]', 0)",
-        [SHA],
-    )
-    conn.execute(
-        "INSERT INTO requests (state, doc_sha256, file_name, doc_type, page_index, rect_x1,"
-        " rect_y1, rect_x2, rect_y2, created_at, updated_at, attempts)"
-        " VALUES ('done', ?, 'old.pdf', '3', 0, 1, 2, 3, 4, 0, 0, 0)",
-        [SHA],
-    )
-    conn.close()
+    outbox_at_version(paths, 4, state="done", sha256=SHA)
     box = Outbox.open(paths)
     try:
         (row,) = box.find_by_original(SHA)

@@ -9,9 +9,10 @@ from meterai.errors import IllegalTransition, MigrationError, StoreCorrupt, Stor
 from meterai.messages import Message
 from meterai.outbox import NewRequest, Outbox, State
 from meterai.outbox.db import read_pragmas
-from meterai.outbox.migrations import LATEST, MIGRATIONS, migrate, schema_version
+from meterai.outbox.migrations import LATEST, MIGRATIONS, schema_version
 from meterai.outbox.store import NotCancellable
 from meterai.settings import Paths
+from tests.support.legacy import outbox_at_version
 
 SHA = "ab" * 32
 
@@ -95,23 +96,7 @@ def test_due_orders_by_next_attempt(outbox: Outbox) -> None:
 
 
 def test_migrates_forward_from_version_1(paths: Paths) -> None:
-    from meterai.outbox.db import open_connection
-
-    conn = open_connection(paths.database)
-    migrate(conn, paths.database, target=1)
-    assert schema_version(conn) == 1
-    conn.execute(
-        "INSERT INTO documents (sha256, size, page_count, pdf_version, original_name, fixes,"
-        " added_at) VALUES (?, 1, 1, '1.7', 'old.pdf', '[]', 0)",
-        [SHA],
-    )
-    conn.execute(
-        "INSERT INTO requests (state, doc_sha256, file_name, doc_type, page_index, rect_x1,"
-        " rect_y1, rect_x2, rect_y2, created_at, updated_at, attempts)"
-        " VALUES ('queued', ?, 'old.pdf', '3', 0, 1, 2, 3, 4, 0, 0, 0)",
-        [SHA],
-    )
-    conn.close()
+    outbox_at_version(paths, 1, state="queued", sha256=SHA)
     box = Outbox.open(paths)
     assert schema_version(box.backend.conn) == LATEST == len(MIGRATIONS)
     (row,) = box.requests()
