@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from meterai import i18n
-from meterai.i18n import _
+from meterai.i18n import _, warm_number_formats
 from meterai.settings import Paths, Settings, save_settings
 from meterai_desk import qtranslator
 from meterai_desk.account_flow import AccountFlow
@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.status = StatusPanel(self.statusBar())
+        self.tasks.run(warm_number_formats)  # before the first balance needs it
         self.tray = Tray(self.statusBar(), self.show_normal, self.quit_now, self)
         self._adder: AddFlow | None = None
         self.actions_ = OutboxActions(self.outbox_view, tasks, self._wake, self)
