@@ -10,8 +10,9 @@ SYSTEM_PACKAGES=(
   # Qt's xcb platform plugin, for a real window
   libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libx11-xcb1
-  # a virtual display when there is none; pdfsig/pdftoppm for independent checks of signatures
-  xvfb xauth poppler-utils
+  # a virtual display when there is none; pdfsig/pdftoppm (and certutil, for pdfsig's trust
+  # store) for independent checks of signatures
+  xvfb xauth poppler-utils libnss3-tools
   # the PostgreSQL tests start a throw-away server of their own (tests/support/postgres.py)
   postgresql
 )
