@@ -83,6 +83,8 @@ def test_switching_language_changes_every_visible_text(
     window = open_window(paths)
     model = window.outbox_model
     qtbot.waitUntil(lambda: model.rowCount() == 1)
+    # The status bar's tally comes from the database worker on its own: snapshot after it.
+    qtbot.waitUntil(lambda: window.status.queue.text().startswith("1 "))
     pairs = _pairs()
     english_ids = {_clean(k) for k in pairs}
     indonesian = {_clean(v) for v in pairs.values()}
