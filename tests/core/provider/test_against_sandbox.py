@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +21,10 @@ from meterai.provider import (
 )
 from meterai.sandbox import SandboxServer
 from meterai.settings import SERVICES, Profile
+from tests.support.clock import ManualClock
 from tests.support.pdfs import make_pdf
+
+TOKEN_DAY = 24 * 3600.0  # the sandbox's default token lifetime, as the provider's
 
 
 @pytest.fixture(scope="module")
@@ -159,11 +161,17 @@ def test_balance_exhausted(client: ProviderClient, sandbox: SandboxServer, tmp_p
 
 
 def test_expired_token_is_renewed(tmp_path: Path) -> None:
-    with SandboxServer(tmp_path / "short", token_lifetime=0.5) as server:
+    """The token's day passes on the sandbox's clock, not in a sleep: the next call gets the
+    provider's expired-token answer and the client logs in once more, then succeeds."""
+    clock = ManualClock()
+    with SandboxServer(tmp_path / "timed", clock=clock) as server:
         profile = _profile(server)
         with ProviderClient.from_profile(profile, credentials=lambda: ("demo", "demo")) as c:
             c.balance()
-            time.sleep(0.8)
+            clock.advance(TOKEN_DAY - 1)
+            c.balance()
+            assert c.session.logins == 1
+            clock.advance(2)
             c.balance()
             assert c.session.logins == 2
 

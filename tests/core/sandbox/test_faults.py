@@ -81,13 +81,22 @@ def test_queue_mode_for_k_calls(api: ApiClient, tmp_path: Path) -> None:
     assert api.account()["spent"] == 1
 
 
-def test_queue_mode_for_t_seconds(api: ApiClient) -> None:
-    api.faults(_rule("saldopos", "queue", seconds=0.4, retry_after=1))
+def test_queue_mode_for_t_seconds_answers_503_with_a_position(api: ApiClient) -> None:
+    api.faults(_rule("saldopos", "queue", seconds=30, retry_after=1))
     first = api.http.get("/function/saldopos", headers=api.auth)
     assert first.status_code == 503 and first.json()["queuePosition"] >= 1
     assert api.http.get("/function/saldopos", headers=api.auth).status_code == 503
-    time.sleep(0.5)
-    assert api.http.get("/function/saldopos", headers=api.auth).status_code == 200
+
+
+def test_queue_mode_for_t_seconds_ends_when_the_time_has_passed() -> None:
+    """Moved on ``decide``'s clock instead of a sleep over the HTTP sandbox: the window opens
+    on the first matching call, the position shrinks with the time left, and it closes."""
+    plan = FaultPlan.from_json(_rule("saldopos", "queue", seconds=30, retry_after=1))
+    first = plan.decide("saldopos", now=100.0)
+    later = plan.decide("saldopos", now=120.0)
+    assert [f.fault for f in first + later] == ["queue", "queue"]
+    assert (first[0].queue_position, later[0].queue_position) == (31, 11)
+    assert plan.decide("saldopos", now=130.0) == []
 
 
 def test_malformed_json(api: ApiClient) -> None:

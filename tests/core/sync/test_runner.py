@@ -21,8 +21,11 @@ from meterai.sync.engine import Engine, Session, Verdict
 from meterai.sync.events import Event, StateChanged
 from meterai.sync.runner import SyncRunner
 from meterai.verify import Expectation, load_trust_roots, verify_stamped
+from tests.support.clock import ManualClock
 from tests.support.pdfs import make_pdf
 from tests.support.sandbox import FAST, Admin, drain, point_at, queue_documents
+
+RETENTION = 72 * 3600.0  # how long the provider keeps a stamped result, as the sandbox does
 
 
 def _assert_all_done_once(paths: Paths, admin: Admin, count: int, provider: SandboxServer) -> None:
@@ -231,7 +234,9 @@ def test_a_request_naming_a_party_buys_its_own_serial_rather_than_an_orphan(
 def test_result_deleted_by_provider_needs_attention_without_buying(
     tmp_path: Path,
 ) -> None:
-    with SandboxServer(tmp_path / "short", retention=0.5) as server:
+    """The provider's 72-hour retention passes on the sandbox's clock, not in a sleep."""
+    clock = ManualClock()
+    with SandboxServer(tmp_path / "timed", clock=clock) as server:
         paths = Paths(tmp_path / "client", tmp_path / "client")
         point_at(paths, server)
         (request_id,) = queue_documents(paths, 1, tmp_path / "docs")
@@ -242,7 +247,7 @@ def test_result_deleted_by_provider_needs_attention_without_buying(
             engine.session = Session(reconciled=True)
             while engine.outbox.get(request_id).state != State.STAMPED:
                 engine.step(request_id)
-            time.sleep(1.2)
+            clock.advance(RETENTION + 1)
             # Asked three times (a fresh result may not be visible yet), then the user is told.
             states = [engine.step(request_id) for _ in range(3)]
             assert states == [State.STAMPED, State.STAMPED, State.NEEDS_ATTENTION]
