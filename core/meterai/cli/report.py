@@ -127,7 +127,8 @@ def _write_pdf(ledger: DayLedger, dest: Path) -> None:
             )
         )
     title = _("Meterai Desk: stamps of {day}").format(day=ledger.day.isoformat())
-    write_table_pdf(dest, title, header, rows, footer)
+    # The number, serial number, time and cost never wrap; customer, file and type may.
+    write_table_pdf(dest, title, header, rows, footer, whole=(0, 4, 5, 6))
 
 
 def _warnings(ledger: DayLedger, ctx: CliContext) -> None:
