@@ -15,6 +15,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ class VerificationReport:
     signer: str | None = None
     page_index: int | None = None
     rect: tuple[float, float, float, float] | None = None
+    signed_at: datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -74,6 +76,11 @@ class VerificationReport:
         return Message.joined([c.message for c in self.failures], " ")
 
     @property
+    def has_emeterai(self) -> bool:
+        """False when the file was checked as any PDF and carries no e-Meterai signature."""
+        return not any(c.name == "emeterai" and not c.passed for c in self.checks)
+
+    @property
     def sn_text(self) -> str:
         return self.serial_number or ""
 
@@ -88,6 +95,7 @@ class VerificationReport:
             "signer": self.signer,
             "page": None if self.page_index is None else self.page_index + 1,
             "rect": list(self.rect) if self.rect else None,
+            "signed_at": self.signed_at.isoformat() if self.signed_at else None,
             "checks": [_check_json(c) for c in self.checks],
         }
 
@@ -148,19 +156,10 @@ def verify_stamped(path: Path, trust_roots: list[Any], expect: Expectation) -> V
     except Exception as exc:  # pyHanko raises a variety of parse errors
         raise VerificationError(detail=f"{path.name}: {exc}") from exc
 
-    new = [f for f in fields if prefix_len is None or _covers_beyond(f, prefix_len)]
-    if len(new) != 1:
-        checks.append(
-            Check(
-                "one_signature",
-                False,
-                N_("Expected exactly one new signature, found {count}."),
-                {"count": len(new)},
-            )
-        )
+    stamp = _the_stamp(fields, prefix_len, checks)
+    if stamp is None:
         return VerificationReport(str(path), tuple(checks))
-    checks.append(Check("one_signature", True, N_("Exactly one signature was added.")))
-    name, field_dict = new[0]
+    name, field_dict = stamp
     sig, status = _validated(reader, field_dict, name, trust_roots, checks)
     if sig is None or status is None:
         _check_trailing(data, checks)
@@ -174,7 +173,8 @@ def verify_stamped(path: Path, trust_roots: list[Any], expect: Expectation) -> V
     _check_serial(sn, expect.serial_number, checks)
     page_index, rect = _widget_of(reader, sig)
     _check_placement(page_index, rect, expect, checks)
-    return VerificationReport(str(path), tuple(checks), sn, signer, page_index, rect)
+    signed_at = getattr(status, "signer_reported_dt", None)
+    return VerificationReport(str(path), tuple(checks), sn, signer, page_index, rect, signed_at)
 
 
 class _DropRefusal(logging.Filter):
@@ -409,6 +409,56 @@ def _covers_beyond(field: SignatureField, prefix_len: int) -> bool:
         return byte_range[-2] + byte_range[-1] > prefix_len
     except _structure_errors():
         return True
+
+
+def _the_stamp(
+    fields: list[SignatureField], prefix_len: int | None, checks: list[Check]
+) -> SignatureField | None:
+    """The signature to check: the one added to the queued document, or for any PDF
+    (no original given) the latest e-Meterai signature; ``None`` when there is none."""
+    if prefix_len is None:
+        stamps = _emeterai_signatures(fields, checks)
+        return stamps[-1] if stamps else None
+    new = [f for f in fields if _covers_beyond(f, prefix_len)]
+    if len(new) != 1:
+        checks.append(
+            Check(
+                "one_signature",
+                False,
+                N_("Expected exactly one new signature, found {count}."),
+                {"count": len(new)},
+            )
+        )
+        return None
+    checks.append(Check("one_signature", True, N_("Exactly one signature was added.")))
+    return new[0]
+
+
+def _emeterai_signatures(fields: list[SignatureField], checks: list[Check]) -> list[SignatureField]:
+    """The e-Meterai signatures of a file checked as any PDF, with a check saying so.
+
+    A received document may carry other signatures (the applicant's own, signed by hand
+    first): the stamp is the one whose reason names a serial number, as the provider
+    signs it. A signature whose reason cannot be read counts as a stamp, so that its
+    damage is reported rather than hidden.
+    """
+    stamps = [f for f in fields if _names_a_serial(f)]
+    if stamps:
+        checks.append(Check("emeterai", True, N_("The file carries an e-Meterai signature.")))
+    elif fields:
+        others = N_("The file carries {count} digital signature(s), but no e-Meterai.")
+        checks.append(Check("emeterai", False, others, {"count": len(fields)}))
+    else:
+        checks.append(Check("emeterai", False, N_("The file carries no e-Meterai signature.")))
+    return stamps
+
+
+def _names_a_serial(field: SignatureField) -> bool:
+    try:
+        reason = field[1].get_object()["/V"].get_object().get("/Reason")
+    except _structure_errors():
+        return True
+    return _serial_from_reason(reason) is not None
 
 
 def _serial_from_reason(reason: Any) -> str | None:

@@ -1,4 +1,8 @@
-"""``meterai verify``: check a stamped PDF independently of the outbox."""
+"""``meterai verify``: check any PDF for an e-Meterai, independently of the outbox.
+
+The same report as the GUI's "Periksa meterai" (``meterai.checker``); the options add
+what a request asked for, so a script can check a stamp against its own order.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,20 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from meterai.checker import StampCheck, Verdict, check_pdf, checking_roots
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_FAILED, EXIT_OK
-from meterai.errors import InputError, UsageError
+from meterai.errors import UsageError
 from meterai.i18n import N_, _
-from meterai.verify import Expectation, load_trust_roots, verify_stamped
+from meterai.verify import Expectation, load_trust_roots
 
 if TYPE_CHECKING:
     from meterai.cli.context import Subparsers
 
 
-class NoTrustRoot(InputError):
-    code = "no_trust_root"
-    template = N_("No trusted authority is known for profile {profile}: give --ca FILE.")
-
-
 def register(sub: Subparsers) -> None:
-    parser = sub.add_parser("verify", help=_("check the e-Meterai signature of a stamped PDF"))
-    parser.add_argument("file", help=_("the stamped PDF"))
+    parser = sub.add_parser("verify", help=_("check the e-Meterai of any PDF, offline"))
+    parser.add_argument("file", help=_("the PDF to check"))
     parser.add_argument("--original", help=_("the document as it was queued"))
     parser.add_argument(
         "--page", type=_page, metavar="N", help=_("the page the stamp must be on (1 = first)")
@@ -63,25 +63,9 @@ def _rect(text: str) -> tuple[float, float, float, float]:
     return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
 
 
-def _trust_files(ctx: CliContext, ca: str | None) -> list[Path]:
-    """``--ca``, else the active profile's signature trust roots (never its TLS ones)."""
-    if ca:
-        return [Path(ca)]
-    profile = ctx.settings.profile
-    if profile.sign_ca_files:
-        return [Path(name) for name in profile.sign_ca_files]
-    if profile.embedded:
-        from meterai.sandbox.pki import material_in
-
-        return [material_in(ctx.paths.sandbox_dir / "ca").ca_file]
-    raise NoTrustRoot(profile=profile.name)
-
-
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    trust = _trust_files(ctx, args.ca)
-    if not all(path.is_file() for path in trust):
-        raise NoTrustRoot(profile=ctx.settings.profile.name)
-    report = verify_stamped(
+    trust = checking_roots(ctx.paths, ctx.settings.profile, args.ca)
+    result = check_pdf(
         Path(args.file),
         load_trust_roots(trust),
         Expectation(
@@ -92,9 +76,16 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         ),
     )
     if args.json:
-        ctx.print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        ctx.print(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
     else:
-        for check in report.checks:
-            ctx.print(("✓ " if check.passed else "✗ ") + check.message.text())
-        ctx.print(report.summary())
-    return EXIT_OK if report.ok else EXIT_FAILED
+        _print_report(ctx, result)
+    return EXIT_OK if result.verdict is Verdict.VALID else EXIT_FAILED
+
+
+def _print_report(ctx: CliContext, result: StampCheck) -> None:
+    """The verdict first, then every check, then the stamp's facts (as the GUI shows them)."""
+    ctx.print(result.headline().text())
+    for check in result.checks:
+        ctx.print(("✓ " if check.passed else "✗ ") + check.message.text())
+    for fact in result.facts():
+        ctx.print(f"{fact.label.text()}: {fact.value.text()}")

@@ -213,3 +213,44 @@ def test_pdfsig_agrees_the_signature_no_longer_covers_the_file(
     assert "- Total document signed" in clean.stdout
     changed = subprocess.run([pdfsig, edited], capture_output=True, text=True, check=False)
     assert "- Not total document signed" in changed.stdout
+
+
+# --- issue 18 item 3: the same report as the GUI's checker, on any PDF ---------------
+
+
+def test_any_pdf_gets_a_verdict_by_id_and_in_both_languages(
+    stamped: Stamped, home: Path, tmp_path: Path
+) -> None:
+    from tests.support.stamps import picture_of_a_stamp
+
+    picture = picture_of_a_stamp(tmp_path / "picture.pdf", stamped.sn)
+    plain = make_pdf(tmp_path / "plain.pdf")
+    verdicts = {
+        name: (report["verdict"], report["code"])
+        for name, report in (
+            ("stamped", verify(stamped, home)),
+            ("picture", verify(stamped, home, file=picture)),
+            ("plain", verify(stamped, home, file=plain)),
+        )
+    }
+    assert verdicts == {
+        "stamped": ("valid", EXIT_OK),
+        "picture": ("picture_only", EXIT_FAILED),
+        "plain": ("unstamped", EXIT_FAILED),
+    }
+    indonesian = meterai("verify", picture, "--ca", stamped.ca, home=home)
+    assert indonesian.code == EXIT_FAILED
+    assert indonesian.out.splitlines()[0] == (
+        "Tidak ada e-Meterai: berkas ini menampilkan gambar e-Meterai, tetapi tidak memuat "
+        "tanda tangan e-Meterai."
+    )
+
+
+def test_the_text_report_names_serial_time_and_place(stamped: Stamped, home: Path) -> None:
+    result = meterai("--lang", "en", "verify", stamped.path, "--ca", stamped.ca, home=home)
+    assert result.code == EXIT_OK
+    lines = result.out.splitlines()
+    assert lines[0] == f"A valid e-Meterai, serial number {stamped.sn}."
+    assert f"Serial number: {stamped.sn}" in lines
+    assert "Where: page 2, bottom right" in lines
+    assert any(line.startswith("Signed at: 20") for line in lines)

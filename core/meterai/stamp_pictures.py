@@ -1,0 +1,133 @@
+"""Pictures of an e-Meterai in a PDF that carries no e-Meterai signature.
+
+A document printed to PDF, scanned, or with a stamp image pasted in shows what looks
+like an e-Meterai, yet proves nothing: the stamp is the signature, and the picture
+alone can be copied onto anything. HR staff who receive such a file must be told so
+plainly, so the checker looks for the picture when it finds no signature.
+
+Every e-Meterai carries a QR code holding its serial number (22 characters of A-Z and
+0-9, DESIGN section 3), so a picture is recognised by a QR code that names a serial
+number or says "meterai", found in the document's images: page images (a pasted
+picture, a printed or scanned page), images inside form XObjects (a flattened stamp)
+and annotation appearances (a stamp annotation). QR codes are read with zxing-cpp,
+the maintained C++ port of ZXing: it reads a QR in a whole scanned page, ships wheels
+for Windows and Linux, and takes Pillow images without numpy. The images come from
+pikepdf, which already decodes every filter we accept. Vector-drawn QR codes are not
+read: the provider's stamp is a raster image.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SERIAL = re.compile(r"(?<![A-Z0-9])[A-Z0-9]{22}(?![A-Z0-9])")
+MAX_PIXELS = 40_000_000  # a 20-page 300 dpi A4 scan is 8.7 Mpx a page: room, not a bomb
+MAX_IMAGES = 400
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class StampPicture:
+    """A picture that looks like an e-Meterai: on ``page_index``, with the QR's text."""
+
+    page_index: int
+    text: str
+
+    @property
+    def serial_number(self) -> str | None:
+        match = SERIAL.search(self.text.upper())
+        return match.group(0) if match else None
+
+
+def find_stamp_pictures(path: Path) -> tuple[StampPicture, ...]:
+    """Every e-Meterai-like QR code in the file's images, at most one per page and text.
+
+    A file pikepdf cannot open has no pictures to report: the caller has already
+    found it readable, and this search must never turn a verdict into an error.
+    """
+    import pikepdf
+
+    found: dict[tuple[int, str], StampPicture] = {}
+    try:
+        with pikepdf.open(path) as pdf:
+            budget = [MAX_IMAGES]
+            for index, page in enumerate(pdf.pages):
+                for text in _qr_texts_on(page, budget):
+                    if looks_like_emeterai(text):
+                        found.setdefault((index, text), StampPicture(index, text))
+    except (pikepdf.PdfError, OSError, ValueError, RecursionError) as exc:
+        log.info("stamp pictures of %s not searched: %r", path.name, exc)
+    return tuple(found.values())
+
+
+def looks_like_emeterai(text: str) -> bool:
+    return bool(SERIAL.search(text.upper())) or "METERAI" in text.upper()
+
+
+def _qr_texts_on(page: Any, budget: list[int]) -> Iterator[str]:
+    seen: set[tuple[int, int]] = set()
+    for image in _page_images(page, seen):
+        if budget[0] <= 0:
+            return
+        budget[0] -= 1
+        yield from _read_qr(image)
+
+
+def _page_images(page: Any, seen: set[tuple[int, int]]) -> Iterator[Any]:
+    yield from _images_in(page.obj.get("/Resources"), seen, 0)
+    for annot in page.obj.get("/Annots") or []:
+        appearance = annot.get("/AP") if hasattr(annot, "get") else None
+        normal = appearance.get("/N") if appearance is not None else None
+        if normal is not None and normal.get("/Subtype") == "/Form":
+            yield from _images_in(normal.get("/Resources"), seen, 1)
+
+
+def _images_in(resources: Any, seen: set[tuple[int, int]], depth: int) -> Iterator[Any]:
+    """Image XObjects under ``resources``, forms followed; each object once."""
+    if resources is None or depth > MAX_DEPTH:
+        return
+    xobjects = resources.get("/XObject")
+    if xobjects is None:
+        return
+    for _name, xobject in xobjects.items():
+        key = xobject.objgen
+        if key != (0, 0):
+            if key in seen:
+                continue
+            seen.add(key)
+        subtype = xobject.get("/Subtype")
+        if subtype == "/Image":
+            yield xobject
+        elif subtype == "/Form":
+            yield from _images_in(xobject.get("/Resources"), seen, depth + 1)
+
+
+def _read_qr(xobject: Any) -> Iterator[str]:
+    import zxingcpp
+    from pikepdf import PdfImage, PikepdfError
+    from PIL import UnidentifiedImageError
+
+    try:
+        image = PdfImage(xobject)
+        if image.width * image.height > MAX_PIXELS:
+            return
+        picture = image.as_pil_image()
+    except (
+        PikepdfError,
+        NotImplementedError,
+        ValueError,
+        OSError,
+        UnidentifiedImageError,
+    ) as exc:  # an image that cannot be decoded is not read
+        log.info("an image could not be decoded: %r", exc)
+        return
+    for barcode in zxingcpp.read_barcodes(picture.convert("L")):
+        if barcode.format == zxingcpp.BarcodeFormat.QRCode and barcode.text:
+            yield barcode.text
