@@ -19,7 +19,7 @@ from meterai.i18n import N_, _
 from meterai.intake import IntakeOptions, check_options, find_duplicate
 from meterai.messages import Message
 from meterai.outbox.store import Outbox
-from meterai.placement import Placement, Rect, page_count, page_geometry, resolve_page, validate
+from meterai.placement import Rect, Spot, page_count, page_geometry, resolve_page
 
 COLUMNS = ("file", "type", "page", "rect", "nodoc", "tgldoc")
 
@@ -101,7 +101,7 @@ def _line(
         base,
         doc_type=cells.get("type") or base.doc_type,
         page=page,
-        rect=Rect.parse(cells["rect"]) if cells.get("rect") else base.rect,
+        spot=Spot(shown=Rect.parse(cells["rect"])) if cells.get("rect") else base.spot,
         nodoc=cells.get("nodoc") or base.nodoc,
         tgldoc=cells.get("tgldoc") or base.tgldoc,
     )
@@ -120,9 +120,9 @@ def _check_document(path: Path, options: IntakeOptions) -> None:
     stuck = [f for f in report.blocking if f.fix is None or f.fix not in options.fixes]
     if stuck:
         raise InputError(N_("{reasons}"), reasons=Message.joined([f.message for f in stuck], "; "))
-    if options.rect is not None:
+    if options.spot is not None:
         index = resolve_page(options.page, page_count(path))
-        validate(Placement(index, options.rect), page_geometry(path, index))
+        options.spot.placement(page_geometry(path, index))
 
 
 def _check_not_duplicate(line: BatchLine, seen: dict[str, int], outbox: Outbox) -> None:

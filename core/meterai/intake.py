@@ -44,7 +44,7 @@ from meterai.outbox.store import NewRequest, Outbox, Replacement, RequestRow
 from meterai.placement import (
     Placement,
     Rect,
-    default_placement,
+    Spot,
     page_count,
     page_geometry,
     resolve_page,
@@ -106,6 +106,10 @@ class IntakeOptions:
     doc_type: str
     page: str | int = "last"
     rect: Rect | None = None
+    """In PDF user space, as the GUI's canvas and a stored request give it."""
+    spot: Spot | None = None
+    """Where the user asked for it on the page as shown (the CLI's ``--rect``/``--at``);
+    used when ``rect`` is not given, so it lands on the page as it is stamped."""
     nodoc: str | None = None
     tgldoc: str | None = None
     nilaidoc: int | None = None
@@ -304,7 +308,7 @@ def replace_file(
     path: Path,
     *,
     page: str | int | None = None,
-    rect: Rect | None = None,
+    spot: Spot | None = None,
     target: str = "provider",
     fixes: Collection[Fix] = AUTOMATIC_FIXES,
 ) -> Accepted:
@@ -312,15 +316,16 @@ def replace_file(
     document: pre-flighted and stored exactly as ``add`` does, then swapped in (keeping the
     serial number) in one transaction with its journal row.
 
-    The placement stays the request's unless ``page`` or ``rect`` is given; it is checked
+    The placement stays the request's unless ``page`` or ``spot`` is given; it is checked
     against the new document's pages like any other.
     """
     current = outbox.check_replaceable(request_id)
-    keep = page is None and rect is None
+    keep = page is None and spot is None
     options = IntakeOptions(
         doc_type=current.doc_type,
         page=current.page_index + 1 if page is None else page,
-        rect=Rect(*current.rect) if keep else rect,
+        rect=Rect(*current.rect) if keep else None,
+        spot=spot,
         target=target,
         fixes=fixes,
     )
@@ -358,7 +363,7 @@ def _placement(path: Path, report: PreflightReport, options: IntakeOptions) -> P
     index = resolve_page(options.page, count)
     geometry = page_geometry(path, index)
     if options.rect is None:
-        return default_placement(geometry)
+        return (options.spot or Spot()).placement(geometry)
     placement = Placement(index, options.rect)
     validate(placement, geometry)
     return placement

@@ -18,6 +18,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
@@ -310,24 +311,72 @@ def validate(placement: Placement, geom: PageGeometry) -> None:
         raise PlacementError(_OUTSIDE, page=geom.number, width=_pt(width), height=_pt(height))
 
 
+class Anchor(StrEnum):
+    """A corner (or the centre) of the page *as shown*, the way a user names a spot."""
+
+    BOTTOM_RIGHT = "bottom-right"
+    BOTTOM_LEFT = "bottom-left"
+    TOP_RIGHT = "top-right"
+    TOP_LEFT = "top-left"
+    CENTER = "center"
+
+
+def anchored_placement(
+    geom: PageGeometry,
+    at: Anchor = Anchor.BOTTOM_RIGHT,
+    size: float = STAMP_DEFAULT_PT,
+    margin: float = DEFAULT_MARGIN_PT,
+) -> Placement:
+    """A ``size`` square at ``at`` of the page as the user sees it, ``margin`` from its edges.
+
+    On a page only a little larger than the stamp the margin shrinks, evenly on both
+    sides, rather than give a placement that ``validate`` would refuse; the result is
+    always validated, so a caller never holds a placement the provider will not take.
+    """
+    width, height = geom.visual_size
+    x = _along(width, size, margin, at in (Anchor.TOP_LEFT, Anchor.BOTTOM_LEFT), at)
+    y = _along(height, size, margin, at in (Anchor.TOP_LEFT, Anchor.TOP_RIGHT), at)
+    placement = Placement(geom.index, visual_to_user(Rect(x, y, x + size, y + size), geom))
+    validate(placement, geom)
+    return placement
+
+
+def _along(length: float, size: float, margin: float, near: bool, at: Anchor) -> float:
+    """Where the stamp starts along one axis of the page as shown (0 = left or top)."""
+    if at is Anchor.CENTER:
+        return (length - size) / 2
+    room = max(0.0, min(margin, (length - size) / 2))
+    return room if near else length - room - size
+
+
 def default_placement(
     source: Path | PageGeometry,
     size: float = STAMP_DEFAULT_PT,
     margin: float = DEFAULT_MARGIN_PT,
 ) -> Placement:
-    """Bottom-right of the last page *as the user sees it*, where a stamp usually goes.
-
-    On a page only a little larger than the stamp the margin shrinks, evenly on both
-    sides, rather than give a placement that ``validate`` would refuse; the result is
-    always validated, so a caller never holds a default the provider will not take.
-    """
+    """Bottom-right of the last page *as the user sees it*, where a stamp usually goes."""
     geom = last_page_geometry(source) if isinstance(source, Path) else source
-    width, height = geom.visual_size
-    margin_x = max(0.0, min(margin, (width - size) / 2))
-    margin_y = max(0.0, min(margin, (height - size) / 2))
-    visual = Rect(
-        width - margin_x - size, height - margin_y - size, width - margin_x, height - margin_y
-    )
-    placement = Placement(geom.index, visual_to_user(visual, geom))
-    validate(placement, geom)
-    return placement
+    return anchored_placement(geom, Anchor.BOTTOM_RIGHT, size, margin)
+
+
+@dataclass(frozen=True)
+class Spot:
+    """Where a user asked for the stamp, before the page it lands on is known.
+
+    ``shown`` is a rectangle of the page as a viewer shows it: origin at the top-left,
+    y growing downwards, in points, the frame every other tool the user knows measures
+    in; without it the stamp goes at ``at``. The CLI, batch files and kiosk scripts give
+    a spot; it becomes a ``Placement`` on the document that is really stamped (after
+    any fix), so a rotated or cropped page takes it as the user meant it.
+    """
+
+    shown: Rect | None = None
+    at: Anchor = Anchor.BOTTOM_RIGHT
+
+    def placement(self, geom: PageGeometry) -> Placement:
+        """The spot on ``geom``, in PDF user space and validated."""
+        if self.shown is None:
+            return anchored_placement(geom, self.at)
+        placement = Placement(geom.index, visual_to_user(self.shown, geom))
+        validate(placement, geom)
+        return placement

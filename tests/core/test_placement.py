@@ -25,10 +25,13 @@ from meterai.placement import (
     STAMP_DEFAULT_PT,
     STAMP_LIMIT_PT,
     STAMP_MIN_PT,
+    Anchor,
     PageGeometry,
     Placement,
     Rect,
     Rotation,
+    Spot,
+    anchored_placement,
     default_placement,
     last_page_geometry,
     page_count,
@@ -437,6 +440,52 @@ def test_default_on_a_page_smaller_than_the_stamp() -> None:
     geom = PageGeometry(0, Rect(0, 0, *A4), Rect(0, 0, 60, 60), 0)
     with pytest.raises(PlacementError, match="reaches outside page 1"):
         default_placement(geom)
+
+
+# --- --at and --rect: the page as shown ------------------------------------------------
+
+_EDGE = DEFAULT_MARGIN_PT + STAMP_DEFAULT_PT
+
+
+def _shown_corners(width: float, height: float) -> dict[Anchor, Rect]:
+    """Each anchor's square, worked out by hand in the frame the user sees."""
+    m, e = DEFAULT_MARGIN_PT, _EDGE
+    cx, cy = (width - STAMP_DEFAULT_PT) / 2, (height - STAMP_DEFAULT_PT) / 2
+    return {
+        Anchor.TOP_LEFT: Rect(m, m, e, e),
+        Anchor.TOP_RIGHT: Rect(width - e, m, width - m, e),
+        Anchor.BOTTOM_LEFT: Rect(m, height - e, e, height - m),
+        Anchor.BOTTOM_RIGHT: Rect(width - e, height - e, width - m, height - m),
+        Anchor.CENTER: Rect(cx, cy, cx + STAMP_DEFAULT_PT, cy + STAMP_DEFAULT_PT),
+    }
+
+
+@pytest.mark.parametrize("rotate", ROTATIONS)
+@pytest.mark.parametrize("at", list(Anchor))
+def test_each_anchor_is_that_corner_of_the_page_as_shown(rotate: Rotation, at: Anchor) -> None:
+    geom = geometry(rotate)
+    placement = anchored_placement(geom, at)
+    assert close(user_to_visual(placement.rect, geom), _shown_corners(*geom.visual_size)[at])
+
+
+def test_the_default_spot_is_the_default_placement() -> None:
+    geom = geometry(90)
+    assert Spot().placement(geom) == default_placement(geom)
+
+
+@pytest.mark.parametrize("rotate", ROTATIONS)
+def test_a_shown_rect_is_measured_from_the_top_left_as_seen(rotate: Rotation) -> None:
+    geom = geometry(rotate)
+    shown = Rect(100, 50, 180, 130)
+    placement = Spot(shown=shown).placement(geom)
+    assert placement == Placement(0, visual_to_user(shown, geom))
+    assert close(user_to_visual(placement.rect, geom), shown)
+
+
+def test_a_shown_rect_off_the_visible_page_is_refused() -> None:
+    geom = geometry(90)  # 740 × 495 as shown: y = 450 is still inside, 530 is not
+    with pytest.raises(PlacementError, match="reaches outside page 1"):
+        Spot(shown=Rect(100, 450, 180, 530)).placement(geom)
 
 
 # --- what a renderer really shows ------------------------------------------------------

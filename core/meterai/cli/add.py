@@ -15,7 +15,7 @@ from meterai.errors import InputError, UsageError
 from meterai.i18n import _
 from meterai.identity import identity_from
 from meterai.intake import Accepted, IntakeOptions, check_options, queue_files, replace_file
-from meterai.placement import Rect
+from meterai.placement import Anchor, Rect, Spot
 
 if TYPE_CHECKING:
     from meterai.cli.context import Subparsers
@@ -36,7 +36,7 @@ def register(sub: Subparsers) -> None:
         help=_("document type code (see: meterai types)"),
     )
     parser.add_argument("--page", default="last", help=_("page number from 1, or 'last'"))
-    parser.add_argument("--rect", help=_("stamp rectangle in PDF points: X1,Y1,X2,Y2"))
+    add_spot_arguments(parser)
     parser.add_argument("--nodoc", help=_("document number"))
     parser.add_argument("--tgldoc", metavar="YYYY-MM-DD", help=_("document date"))
     parser.add_argument("--nilaidoc", type=int, help=_("document value in rupiah"))
@@ -84,7 +84,7 @@ def register_replace(sub: Subparsers) -> None:
     parser.add_argument("id", type=int, help=_("request id"))
     parser.add_argument("file", metavar="FILE", help=_("the corrected PDF"))
     parser.add_argument("--page", help=_("page number from 1, or 'last' (default: as before)"))
-    parser.add_argument("--rect", help=_("stamp rectangle in PDF points (default: as before)"))
+    add_spot_arguments(parser, default=_("as before"))
     parser.add_argument(
         "--target",
         choices=sorted(TARGETS),
@@ -92,6 +92,32 @@ def register_replace(sub: Subparsers) -> None:
         help=_("size budget to fit, e.g. sscasn (800 KB, A4)"),
     )
     parser.set_defaults(func=run_replace)
+
+
+def add_spot_arguments(parser: argparse.ArgumentParser, default: str = "bottom-right") -> None:
+    """``--rect`` and ``--at``: where the stamp goes, in the page as the user sees it."""
+    spot = parser.add_mutually_exclusive_group()
+    spot.add_argument(
+        "--rect",
+        metavar="X1,Y1,X2,Y2",
+        help=_(
+            "stamp rectangle in points on the page as shown, measured from its top-left "
+            "corner (x to the right, y down), whatever the page's rotation or crop"
+        ),
+    )
+    spot.add_argument(
+        "--at",
+        choices=[str(anchor) for anchor in Anchor],
+        help=_(
+            "put the stamp at a corner or the centre of the page as shown (default: {at})"
+        ).format(at=default),
+    )
+
+
+def _spot(args: argparse.Namespace) -> Spot | None:
+    if args.rect:
+        return Spot(shown=Rect.parse(args.rect))
+    return Spot(at=Anchor(args.at)) if args.at else None
 
 
 def _page(text: str) -> str | int:
@@ -112,7 +138,7 @@ def _options(args: argparse.Namespace) -> IntakeOptions:
     return IntakeOptions(
         doc_type=args.doc_type or "",
         page=page,
-        rect=Rect.parse(args.rect) if args.rect else None,
+        spot=_spot(args),
         nodoc=args.nodoc,
         tgldoc=args.tgldoc,
         nilaidoc=args.nilaidoc,
@@ -185,7 +211,7 @@ def run_replace(args: argparse.Namespace, ctx: CliContext) -> int:
         args.id,
         Path(args.file),
         page=None if args.page is None else _page(args.page),
-        rect=Rect.parse(args.rect) if args.rect else None,
+        spot=_spot(args),
         target=args.target,
     )
     row = accepted.request

@@ -2,7 +2,10 @@
 
 An incremental update with one visible signature field whose appearance is the
 locally drawn specimen carrying the serial number's QR code, and the serial
-number in the reason, the way the provider's adapter signs. The signer's key and
+number in the reason, the way the provider's adapter signs. On a page with
+``/Rotate`` the specimen is turned against the page's rotation, so it stands
+upright as the page is viewed, as iText-based signers (the provider's adapter
+among them) draw a visible signature; the rectangle itself is unchanged. The signer's key and
 chain come from :mod:`meterai.sandbox.pki`, so the result validates against the
 sandbox CA and nothing else.
 """
@@ -12,15 +15,18 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-from pyhanko.pdf_utils import layout
+from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
+from pyhanko.pdf_utils.writer import BasePdfFileWriter, init_xobject_dictionary
 from pyhanko.sign import fields, signers
-from pyhanko.stamp import StaticStampStyle
+from pyhanko.stamp import StaticContentStamp, StaticStampStyle
 
 from meterai.sandbox.pki import Material
 from meterai.specimen import specimen_image
@@ -37,10 +43,81 @@ class Placement:
     box: tuple[float, float, float, float]
 
 
-def stamp_style(sn: str) -> StaticStampStyle:
+@dataclass(frozen=True)
+class UprightStampStyle(StaticStampStyle):
+    """pyHanko's static stamp, drawn turned by ``-rotate`` so it reads upright on a page
+    shown turned by ``rotate`` (the page's ``/Rotate``, one of 0, 90, 180, 270)."""
+
+    rotate: int = 0
+
+    def create_stamp(
+        self, writer: BasePdfFileWriter, box: layout.BoxConstraints, text_params: dict[str, Any]
+    ) -> StaticContentStamp:
+        return UprightStamp(writer, self, box)
+
+
+class UprightStamp(StaticContentStamp):
+    """Laid out in the box as the viewer shows it, then turned into the page's own frame.
+
+    The form XObject keeps the field's box as its /BBox, so the widget's /Rect (what the
+    provider and our verifier check) is exactly the rectangle asked for.
+    """
+
+    def __init__(
+        self, writer: BasePdfFileWriter, style: UprightStampStyle, box: layout.BoxConstraints
+    ) -> None:
+        self._outer = box
+        self._rotate = style.rotate % 360
+        shown = box
+        if self._rotate in (90, 270):
+            shown = layout.BoxConstraints(width=box.height, height=box.width)
+        super().__init__(writer, style, shown)
+
+    def render(self) -> bytes:
+        inner: bytes = super().render()  # type: ignore[no-untyped-call]
+        if self._rotate == 0:
+            return inner
+        turn = _turn(self._rotate, self._outer.width, self._outer.height)
+        return b"q %s cm %s Q" % (" ".join(f"{v:g}" for v in turn).encode(), inner)
+
+    def as_form_xobject(self) -> generic.StreamObject:
+        command_stream = self.render()  # first: rendering registers the resources
+        xobject: generic.StreamObject = init_xobject_dictionary(
+            command_stream=command_stream,
+            box_width=self._outer.width,
+            box_height=self._outer.height,
+            resources=self._resources.as_pdf_object(),
+        )
+        return xobject
+
+
+def _turn(rotate: int, width: float, height: float) -> tuple[float, ...]:
+    """The matrix that turns content laid out as shown into a ``width`` × ``height`` box
+    of a page the viewer turns clockwise by ``rotate``: the same turn, anticlockwise."""
+    if rotate == 90:
+        return (0, 1, -1, 0, width, 0)
+    if rotate == 180:
+        return (-1, 0, 0, -1, width, height)
+    return (0, -1, 1, 0, 0, height)
+
+
+def page_rotation(writer: IncrementalPdfFileWriter, page_index: int) -> int:
+    """The page's ``/Rotate`` (inherited from the page tree if need be), 0 when unusable."""
+    page_ref, _resources = writer.find_page_for_modification(page_index)  # type: ignore[no-untyped-call]
+    page = page_ref.get_object()
+    raw = find_inherited_value_in_tree(page, "/Rotate", "/Parent")  # type: ignore[no-untyped-call]
+    try:
+        value = int(raw) if raw is not None else 0
+    except (TypeError, ValueError):
+        return 0
+    return value % 360 if value % 90 == 0 else 0
+
+
+def stamp_style(sn: str, rotate: int = 0) -> StaticStampStyle:
     """The appearance: the specimen with the SN's QR, scaled into the rectangle."""
     image = PdfImage(specimen_image(STAMP_PX, sn))
-    return StaticStampStyle(
+    return UprightStampStyle(
+        rotate=rotate,
         background=image,
         border_width=0,
         background_opacity=1.0,
@@ -105,8 +182,9 @@ class StampSigner:
             on_page=placement.page_index,
             box=placement.box,  # type: ignore[arg-type]
         )
+        style = stamp_style(sn, page_rotation(writer, placement.page_index))
         pdf_signer = signers.PdfSigner(
-            meta, signer=self.signer, stamp_style=stamp_style(sn), new_field_spec=spec
+            meta, signer=self.signer, stamp_style=style, new_field_spec=spec
         )
         out = io.BytesIO()
         pdf_signer.sign_pdf(writer, output=out)
