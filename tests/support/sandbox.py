@@ -21,6 +21,7 @@ from meterai.settings import (
     Profile,
     Settings,
     load_settings,
+    resolve_paths,
     save_settings,
 )
 from meterai.sync.backoff import Backoff
@@ -97,6 +98,14 @@ def admin(provider: SandboxServer) -> Iterator[Admin]:
     yield client
     client.faults({})
     client.http.close()
+
+
+@pytest.fixture
+def client_paths(tmp_path: Path, provider: SandboxServer) -> Paths:
+    """A client's data dir whose active profile is the sandbox."""
+    paths = resolve_paths(tmp_path / "client")
+    point_at(paths, provider)
+    return paths
 
 
 def point_at(paths: Paths, server: SandboxServer) -> Settings:

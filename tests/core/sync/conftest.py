@@ -2,19 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from tests.support.sandbox import admin, client_paths, provider
 
-import pytest
-
-from meterai.sandbox import SandboxServer
-from meterai.settings import Paths, resolve_paths
-from tests.support.sandbox import admin, point_at, provider
-
-__all__ = ["admin", "provider"]
-
-
-@pytest.fixture
-def client_paths(tmp_path: Path, provider: SandboxServer) -> Paths:
-    paths = resolve_paths(tmp_path / "client")
-    point_at(paths, provider)
-    return paths
+__all__ = ["admin", "client_paths", "provider"]

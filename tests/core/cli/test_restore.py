@@ -16,7 +16,9 @@ from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, resolve_paths
 from tests.support.cli import EXIT_FAILED, EXIT_OK, meterai, status_json
 from tests.support.pdfs import make_pdf
-from tests.support.sandbox import Admin, point_at
+from tests.support.sandbox import Admin, admin, point_at, provider
+
+__all__ = ["admin", "provider"]  # fixtures
 
 
 def _add(paths: Paths, home: Path, *files: Path) -> None:

@@ -23,7 +23,17 @@ from meterai.outbox.migrations import migrate
 from meterai.outbox.store import purchase_tag
 from meterai.settings import Paths
 from tests.support.pdfs import make_pdf
-from tests.support.sandbox import Admin, drain, queue_documents, row_of
+from tests.support.sandbox import (
+    Admin,
+    admin,
+    client_paths,
+    drain,
+    provider,
+    queue_documents,
+    row_of,
+)
+
+__all__ = ["admin", "client_paths", "provider"]  # fixtures
 
 
 def _cli(paths: Paths, *args: str) -> int:

@@ -13,7 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 from meterai.outbox import Outbox, State
 from meterai.outbox.postgres.address import ENV_VAR
 from meterai.settings import resolve_paths
-from tests.core.outbox.test_state_machine import SHA, OutboxMachine
+from tests.core.outbox.test_states import SHA, OutboxMachine
 from tests.support.postgres import Cluster, drop_database, fresh_database
 
 
