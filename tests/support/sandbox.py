@@ -124,7 +124,9 @@ def point_at(paths: Paths, server: SandboxServer) -> Settings:
     return settings
 
 
-def queue_documents(paths: Paths, count: int, folder: Path, *, pages: int = 1) -> list[int]:
+def queue_documents(
+    paths: Paths, count: int, folder: Path, *, pages: int = 1, customer: str | None = None
+) -> list[int]:
     folder.mkdir(parents=True, exist_ok=True)
     box = Outbox.open(paths)
     try:
@@ -132,7 +134,10 @@ def queue_documents(paths: Paths, count: int, folder: Path, *, pages: int = 1) -
         for i in range(count):
             pdf = make_pdf(folder / f"doc-{i}.pdf", pages=pages)
             accepted = queue_file(
-                box, paths, pdf, IntakeOptions(doc_type="3", out_dir=str(folder / "out"))
+                box,
+                paths,
+                pdf,
+                IntakeOptions(doc_type="3", out_dir=str(folder / "out"), customer=customer),
             )
             ids.append(accepted.request.id)
         return ids

@@ -1,4 +1,7 @@
-"""``meterai report``: the day's stamps with customer, cost and totals, for the operator's books."""
+"""``meterai report``: the day's stamps with customer, cost and totals, for the operator's books.
+
+On a shared database it is the whole account's day, every counter's, with totals per
+counter and per customer, set against the provider's list of serial numbers."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from meterai.kiosk.ledger import (
     rupiah,
 )
 from meterai.kiosk.report_pdf import write_table_pdf
+from meterai.outbox.postgres.counter import counter_name as this_counter
 
 if TYPE_CHECKING:
     from meterai.cli.context import Subparsers
@@ -65,7 +69,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     view = (
         ProviderView(None, None) if args.offline else ask_provider(ctx.paths, ctx.settings, outbox)
     )
-    ledger = build_ledger(outbox, day, view)
+    ledger = build_ledger(outbox, day, view, this_counter(ctx.paths))
     if args.format == "csv":
         _write_csv(ledger, args.out, ctx)
     else:
@@ -113,13 +117,20 @@ def _write_pdf(ledger: DayLedger, dest: Path) -> None:
             count=len(ledger.lines), amount=rupiah(ledger.total)
         ),
         *(
-            _("{customer}: {count} stamps, {amount}").format(
-                customer=customer or "-", count=count, amount=rupiah(amount)
+            _("Counter {counter}: {count} stamps, {amount}").format(
+                counter=counter, count=count, amount=rupiah(amount)
             )
-            for customer, count, amount in ledger.by_customer()
+            for counter, count, amount in ledger.by_counter()
+        ),
+        *(
+            _("{counter} / {customer}: {count} stamps, {amount}").format(
+                counter=counter, customer=customer or "-", count=count, amount=rupiah(amount)
+            )
+            for counter, customer, count, amount in ledger.by_customer()
         ),
         _("Balance at the provider: {balance} stamps").format(balance=balance),
     ]
+    footer.append(_reconciliation(ledger))
     if ledger.unaccounted:
         footer.append(
             _("Charged by the provider but in no request: {serials}").format(
@@ -131,6 +142,20 @@ def _write_pdf(ledger: DayLedger, dest: Path) -> None:
     write_table_pdf(dest, title, header, rows, footer, whole=(0, 4, 5, 6))
 
 
+def _reconciliation(ledger: DayLedger) -> str:
+    """One sentence: does the provider's serial-number list agree with the ledger?"""
+    if ledger.reconciled is None:
+        return _("Not checked against the provider's list of serial numbers.")
+    if ledger.reconciled:
+        return _("The provider's list of serial numbers agrees: {count} stamped.").format(
+            count=len(ledger.lines)
+        )
+    return _(
+        "The provider's list of serial numbers disagrees: {disputed} stamps of the ledger "
+        "not shown as stamped, {extra} charged but in no request."
+    ).format(disputed=len(ledger.disputed), extra=len(ledger.unaccounted or ()))
+
+
 def _warnings(ledger: DayLedger, ctx: CliContext) -> None:
     warning = low_balance(ledger.balance, ctx.settings)
     if warning is not None:
@@ -140,4 +165,11 @@ def _warnings(ledger: DayLedger, ctx: CliContext) -> None:
     for extra in ledger.unaccounted or ():
         ctx.warn(
             _("{sn}: charged by the provider but in no request of this outbox").format(sn=extra.sn)
+        )
+    for line in ledger.disputed:
+        ctx.warn(
+            _(
+                "{sn} (request {id}, counter {counter}): done here, but the provider's list "
+                "does not show it as stamped"
+            ).format(sn=line.sn, id=line.request_id, counter=line.counter)
         )

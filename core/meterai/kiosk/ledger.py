@@ -2,24 +2,36 @@
 
 The distributor invoices the serial numbers the account was charged for, so the
 ledger is built from done requests (one serial number each) and set against the
-provider's own list: a serial number charged but in no request is what an operator
-must be able to point at when the invoice and the ledger disagree.
+provider's own list: a serial number charged but in no request, or one of the
+ledger's that the provider does not show as stamped, is what an operator must be
+able to point at when the invoice and the ledger disagree.
+
+One account may have several counters on one shared database: the ledger is then the
+whole account's day, each stamp under the counter that took the request in, with
+totals per counter and per customer. On the embedded SQLite outbox there is one
+counter, this one, and the same ledger has one counter in it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from meterai.balance import cached_balance, record_balance
 from meterai.errors import MeteraiError
-from meterai.outbox.states import State
-from meterai.outbox.store import Outbox, RequestRow
+from meterai.outbox.store import Outbox
 from meterai.settings import Paths, Settings
 from meterai.sync.runner import SyncBusy, SyncRunner
 
 STAMP_PRICE = 10_000  # rupiah, the face value of one e-Meterai (UU 10/2020)
+
+K = TypeVar("K", str, tuple[str, str])
+
+
+# What the provider's serial-number list says of a line's serial number.
+STAMPED, NOT_STAMPED, NOT_LISTED = "stamped", "not_stamped", "not_listed"
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,10 @@ class LedgerLine:
     at: dt.datetime
     cost: int
     request_id: int
+    counter: str = ""
+    """The counter that took the request in: it served the customer and is paid for it."""
+    provider: str | None = None
+    """``STAMPED``, ``NOT_STAMPED`` or ``NOT_LISTED`` (the provider's list); ``None``: not asked."""
 
 
 @dataclass(frozen=True)
@@ -53,39 +69,112 @@ class DayLedger:
     def total(self) -> int:
         return sum(line.cost for line in self.lines)
 
-    def by_customer(self) -> list[tuple[str, int, int]]:
-        totals: dict[str, list[int]] = {}
-        for line in self.lines:
-            entry = totals.setdefault(line.customer, [0, 0])
-            entry[0] += 1
-            entry[1] += line.cost
-        return [(c, n, cost) for c, (n, cost) in sorted(totals.items())]
+    @property
+    def disputed(self) -> tuple[LedgerLine, ...]:
+        """Stamps of the ledger the provider's list does not show as stamped."""
+        return tuple(line for line in self.lines if line.provider not in (None, STAMPED))
 
+    @property
+    def reconciled(self) -> bool | None:
+        """Whether the provider's list and the ledger agree; ``None`` when it was not asked."""
+        if self.unaccounted is None:
+            return None
+        return not self.disputed and not self.unaccounted
 
-def day_lines(outbox: Outbox, day: dt.date) -> tuple[LedgerLine, ...]:
-    """Done requests whose stamp was put on ``day`` (local time), in stamping order."""
-    lines = []
-    for row in outbox.requests(states=[State.DONE]):
-        at = _stamped_at(outbox, row)
-        if at.date() == day and row.sn:
-            lines.append(
-                LedgerLine(
-                    customer=row.customer or "",
-                    file=row.file_name,
-                    doc_type=row.doc_type,
-                    sn=row.sn,
-                    at=at,
-                    cost=STAMP_PRICE,
-                    request_id=row.id,
-                )
+    def by_counter(self) -> list[tuple[str, int, int]]:
+        """(counter, stamps, cost) for each counter of the account, by name."""
+        return _totals(self.lines, lambda line: line.counter)
+
+    def by_customer(self) -> list[tuple[str, str, int, int]]:
+        """(counter, customer, stamps, cost): a customer's name is only unique at its counter."""
+        return [
+            (counter, customer, n, cost)
+            for (counter, customer), n, cost in _totals(
+                self.lines, lambda line: (line.counter, line.customer)
             )
-    return tuple(sorted(lines, key=lambda line: (line.at, line.request_id)))
+        ]
+
+    def as_json(self) -> dict[str, Any]:
+        """The ledger as data (``meterai report --json``): amounts in rupiah, times ISO 8601."""
+        return {
+            "day": self.day.isoformat(),
+            "lines": [
+                {
+                    "request_id": line.request_id,
+                    "counter": line.counter,
+                    "customer": line.customer,
+                    "file": line.file,
+                    "doc_type": line.doc_type,
+                    "sn": line.sn,
+                    "time": line.at.isoformat(timespec="seconds"),
+                    "cost": line.cost,
+                    "provider": line.provider,
+                }
+                for line in self.lines
+            ],
+            "total": {"stamps": len(self.lines), "cost": self.total},
+            "by_counter": [
+                {"counter": c, "stamps": n, "cost": cost} for c, n, cost in self.by_counter()
+            ],
+            "by_customer": [
+                {"counter": c, "customer": who, "stamps": n, "cost": cost}
+                for c, who, n, cost in self.by_customer()
+            ],
+            "balance": self.balance,
+            "reconciled": self.reconciled,
+            "unaccounted": None
+            if self.unaccounted is None
+            else [
+                {"sn": u.sn, "stamped": u.stamped, "unused_known": u.unused_known}
+                for u in self.unaccounted
+            ],
+        }
 
 
-def _stamped_at(outbox: Outbox, row: RequestRow) -> dt.datetime:
-    """When the provider stamped it: the invoice's date, not when the file was exported."""
-    when = outbox.entered_at(row.id, State.STAMPED) or row.updated_at
-    return dt.datetime.fromtimestamp(when)
+def _totals(
+    lines: Iterable[LedgerLine], key: Callable[[LedgerLine], K]
+) -> list[tuple[K, int, int]]:
+    totals: dict[K, list[int]] = {}
+    for line in lines:
+        entry = totals.setdefault(key(line), [0, 0])
+        entry[0] += 1
+        entry[1] += line.cost
+    return [(k, n, cost) for k, (n, cost) in sorted(totals.items())]
+
+
+def day_lines(
+    outbox: Outbox,
+    day: dt.date,
+    here: str,
+    charged: Iterable[tuple[str, bool]] | None = None,
+) -> tuple[LedgerLine, ...]:
+    """Done requests whose stamp was put on ``day`` (local time), in stamping order, across
+    every counter of the outbox. ``here`` names the counter of an outbox that has only one
+    (SQLite); ``charged`` is the provider's list, to set each line against."""
+    start = dt.datetime.combine(day, dt.time.min).timestamp()
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min).timestamp()
+    status = None if charged is None else dict(charged)
+    return tuple(
+        LedgerLine(
+            customer=row.customer or "",
+            file=row.file_name,
+            doc_type=row.doc_type,
+            sn=row.sn,
+            at=dt.datetime.fromtimestamp(at),
+            cost=STAMP_PRICE,
+            request_id=row.id,
+            counter=counter or here,
+            provider=None if status is None else _on_list(status, row.sn),
+        )
+        for row, at, counter in outbox.stamped_between(start, end)
+        if row.sn
+    )
+
+
+def _on_list(status: dict[str, bool], sn: str) -> str:
+    if sn not in status:
+        return NOT_LISTED
+    return STAMPED if status[sn] else NOT_STAMPED
 
 
 def unaccounted(charged: Iterable[tuple[str, bool]], outbox: Outbox) -> tuple[Unaccounted, ...]:
@@ -105,7 +194,12 @@ def rupiah(amount: int) -> str:
 
 
 def csv_rows(ledger: DayLedger, unknown: str) -> Sequence[Sequence[str]]:
-    rows: list[list[str]] = [["customer", "file", "doc_type", "sn", "time", "cost"]]
+    """One row per stamp, then the totals: the whole day, each counter, the balance, and
+    what the provider charged that no request holds. The first six columns are the ones
+    the single-counter report always had, so operators' spreadsheets keep working."""
+    rows: list[list[str]] = [
+        ["customer", "file", "doc_type", "sn", "time", "cost", "counter", "provider"]
+    ]
     rows += [
         [
             line.customer,
@@ -114,14 +208,19 @@ def csv_rows(ledger: DayLedger, unknown: str) -> Sequence[Sequence[str]]:
             line.sn,
             line.at.isoformat(timespec="seconds"),
             str(line.cost),
+            line.counter,
+            line.provider or "",
         ]
         for line in ledger.lines
     ]
-    rows.append(["TOTAL", str(len(ledger.lines)), "", "", "", str(ledger.total)])
+    rows.append(["TOTAL", str(len(ledger.lines)), "", "", "", str(ledger.total), "", ""])
+    for counter, count, cost in ledger.by_counter():
+        rows.append(["COUNTER", str(count), "", "", "", str(cost), counter, ""])
     balance = unknown if ledger.balance is None else str(ledger.balance)
-    rows.append(["BALANCE", balance, "", "", "", ""])
+    rows.append(["BALANCE", balance, "", "", "", "", "", ""])
     for extra in ledger.unaccounted or ():
-        rows.append(["UNACCOUNTED", "", "", extra.sn, "STAMP" if extra.stamped else "NOTSTAMP", ""])
+        state, said = ("STAMP", STAMPED) if extra.stamped else ("NOTSTAMP", NOT_STAMPED)
+        rows.append(["UNACCOUNTED", "", "", extra.sn, state, "", "", said])
     return rows
 
 
@@ -159,6 +258,8 @@ def ask_provider(paths: Paths, settings: Settings, outbox: Outbox) -> ProviderVi
         runner.close()
 
 
-def build_ledger(outbox: Outbox, day: dt.date, view: ProviderView) -> DayLedger:
+def build_ledger(outbox: Outbox, day: dt.date, view: ProviderView, here: str) -> DayLedger:
+    """The account's day as this outbox knows it (every counter's, on a shared database),
+    set against the provider's list when ``view`` has it; ``here`` names this counter."""
     extra = None if view.charged is None else unaccounted(view.charged, outbox)
-    return DayLedger(day, day_lines(outbox, day), view.balance, extra)
+    return DayLedger(day, day_lines(outbox, day, here, view.charged), view.balance, extra)

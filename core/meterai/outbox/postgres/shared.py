@@ -63,6 +63,8 @@ def lease_seconds() -> float:
 class SharedOutbox(Outbox):
     """``Outbox`` on the shared database, as one counter (``counter``) uses it."""
 
+    _OWNER = "r.counter"
+
     def __init__(
         self,
         backend: PostgresBackend,

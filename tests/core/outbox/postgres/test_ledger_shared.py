@@ -1,0 +1,115 @@
+"""One ledger for the account: on a shared database ``meterai report`` at any counter is
+the whole day of every counter, per counter and per customer, against the provider's list."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from meterai.sandbox import SandboxServer
+from meterai.settings import Paths, resolve_paths
+from tests.support.cli import run_in_process
+from tests.support.sandbox import Admin, drain, point_at, queue_documents
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    with SandboxServer(tmp_path_factory.mktemp("provider")) as server:
+        yield server
+
+
+@pytest.fixture
+def admin(sandbox: SandboxServer) -> Iterator[Admin]:
+    client = Admin(sandbox)
+    client.reset()
+    yield client
+    client.http.close()
+
+
+def _counter(root: Path, name: str, sandbox: SandboxServer) -> Paths:
+    paths = resolve_paths(root / name)
+    point_at(paths, sandbox)
+    paths.data_dir.joinpath("counter-name").write_text(name + "\n")
+    return paths
+
+
+def test_every_counter_reports_the_whole_accounts_day(
+    tmp_path: Path,
+    pg_url: str,
+    sandbox: SandboxServer,
+    admin: Admin,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("METERAI_DATABASE", pg_url)
+    first = _counter(tmp_path, "loket-1", sandbox)
+    second = _counter(tmp_path, "loket-2", sandbox)
+    queue_documents(first, 2, tmp_path / "l1-budi", customer="budi")
+    queue_documents(first, 1, tmp_path / "l1-siti", customer="siti")
+    queue_documents(second, 1, tmp_path / "l2-budi", customer="budi")
+    drain(second)
+    drain(first)
+    drain(second)  # each owner exports its own customers' results
+
+    reports = {}
+    for paths in (first, second):
+        code, out, err = run_in_process(paths, "report")
+        assert code == 0, err
+        reports[paths.data_dir.name] = list(csv.reader(io.StringIO(out)))
+
+    assert reports["loket-1"] == reports["loket-2"]  # one ledger, whoever asks
+    table = reports["loket-1"]
+    lines = [r for r in table[1:] if r[0] in ("budi", "siti")]
+    assert sorted((r[6], r[0]) for r in lines) == [
+        ("loket-1", "budi"),
+        ("loket-1", "budi"),
+        ("loket-1", "siti"),
+        ("loket-2", "budi"),
+    ]
+    assert {r[7] for r in lines} == {"stamped"}
+    assert sorted(r[3] for r in lines) == sorted(s["sn"] for s in admin.serials())
+    assert [r for r in table if r[0] in ("TOTAL", "COUNTER")] == [
+        ["TOTAL", "4", "", "", "", "40000", "", ""],
+        ["COUNTER", "3", "", "", "", "30000", "loket-1", ""],
+        ["COUNTER", "1", "", "", "", "10000", "loket-2", ""],
+    ]
+
+
+def test_the_pdf_and_json_forms_carry_the_counters(
+    tmp_path: Path,
+    pg_url: str,
+    sandbox: SandboxServer,
+    admin: Admin,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("METERAI_DATABASE", pg_url)
+    first = _counter(tmp_path, "loket-1", sandbox)
+    second = _counter(tmp_path, "loket-2", sandbox)
+    queue_documents(first, 1, tmp_path / "a", customer="budi")
+    queue_documents(second, 1, tmp_path / "b", customer="budi")
+    drain(first)
+    drain(second)
+
+    from meterai.kiosk.ledger import ask_provider, build_ledger
+    from meterai.outbox import Outbox
+    from meterai.settings import load_settings
+
+    box = Outbox.open(second)
+    try:
+        import datetime as dt
+
+        ledger = build_ledger(
+            box, dt.date.today(), ask_provider(second, load_settings(second), box), "unused"
+        )
+    finally:
+        box.close()
+    body = json.loads(json.dumps(ledger.as_json()))
+    assert body["reconciled"] is True and body["unaccounted"] == []
+    assert body["by_customer"] == [
+        {"counter": "loket-1", "customer": "budi", "stamps": 1, "cost": 10000},
+        {"counter": "loket-2", "customer": "budi", "stamps": 1, "cost": 10000},
+    ]
