@@ -138,6 +138,11 @@ class MainWindow(QMainWindow):
         self.account_action = QAction(self)
         self.account_action.setObjectName("account")
         self.account_action.triggered.connect(lambda: self.account.edit())
+        self.check_action = QAction(
+            style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton), "", self
+        )
+        self.check_action.setObjectName("checkStamp")
+        self.check_action.triggered.connect(self.check_stamp)
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.quit_now)
@@ -150,6 +155,7 @@ class MainWindow(QMainWindow):
         for action in self.actions_.all:
             self.toolbar.addAction(action)
         self.toolbar.addSeparator()
+        self.toolbar.addAction(self.check_action)
         self.toolbar.addAction(self.kiosk_action)
         self.addToolBar(self.toolbar)
 
@@ -157,6 +163,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         self.file_menu = bar.addMenu("")
         self.file_menu.addAction(self.add_action)
+        self.file_menu.addAction(self.check_action)
         self.file_menu.addAction(self.kiosk_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
@@ -181,6 +188,8 @@ class MainWindow(QMainWindow):
         self.heading.setText(_("Outbox"))
         self.add_action.setText(_("&Add documents…"))
         self.add_action.setToolTip(_("Choose PDF files to stamp (or drop them on the window)"))
+        self.check_action.setText(_("&Check a stamp…"))
+        self.check_action.setToolTip(_("See whether a PDF carries a real e-Meterai (offline)"))
         self._retranslate_kiosk()
         self.quit_action.setText(_("&Quit"))
         self.file_menu.setTitle(_("&File"))
@@ -231,6 +240,11 @@ class MainWindow(QMainWindow):
         files = OpenFilesDialog.ask(self)
         if files:
             self.add_files(files)
+
+    def check_stamp(self) -> None:
+        from meterai_desk.dialogs.check_dialog import CheckDialog
+
+        CheckDialog.ask(self, self.tasks, self.paths, self.settings.profile)
 
     def add_files(self, files: list[Path]) -> None:
         self.adder.add(files)
