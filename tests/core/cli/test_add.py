@@ -1,0 +1,183 @@
+"""Issue 3's acceptance through the installed ``meterai`` script, as a kiosk or a script runs it.
+
+Every call is a real process with a real data dir, so exit codes, stdout/stderr and
+the default language are what a caller sees, not what an in-process test would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from meterai.outbox import Outbox
+from meterai.settings import resolve_paths
+from tests.support.cli import (
+    EXIT_OK,
+    EXIT_REJECTED,
+    meterai,
+    queue_good,
+    status_json,
+)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+REFUSALS = {
+    # kind: (words naming the problem in Indonesian, in English)
+    "encrypted": ("kata sandi", "password"),
+    "signed": ("tanda tangan digital", "digital signature"),
+    "certified": ("tersertifikasi", "certified"),
+    "garbage": ("bukan PDF", "not a PDF"),
+    "unreadable": ("cetak ulang ke PDF", "print it to PDF again"),
+}
+
+
+def assert_nothing_kept(data: Path, refused: Path) -> None:
+    """No request, no document copy, no temp file: not a byte of the refused file stays."""
+    docs = data / "docs"
+    assert not docs.exists() or not any(docs.iterdir()), list(docs.iterdir())
+    digest = sha256(refused)
+    for path in data.rglob("*"):
+        if path.is_file() and path.suffix != ".sqlite3" and "sqlite3-" not in path.name:
+            assert sha256(path) != digest, f"{path} is a copy of the refused {refused.name}"
+    if (data / "outbox.sqlite3").exists():
+        conn = sqlite3.connect(data / "outbox.sqlite3")
+        try:
+            assert conn.execute("SELECT count(*) FROM requests").fetchone()[0] == 0
+            assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
+        finally:
+            conn.close()
+
+
+def test_add_queues_a_good_pdf_and_status_lists_it(
+    data: Path, home: Path, pdfs: dict[str, Path]
+) -> None:
+    good = pdfs["good"]
+    before = sha256(good)
+    request_id = queue_good(data, home, good)
+
+    rows = status_json(data, home)
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["id"] == request_id
+    assert row["state"] == "queued"
+    assert row["file"] == "good.pdf"
+    assert row["sha256"] == before
+    for key in ("attempts", "last_error", "next_attempt_at", "sn"):
+        assert key in row
+    copy = data / "docs" / f"{before}.pdf"
+    assert sha256(copy) == before
+    assert copy.stat().st_mode & 0o222 == 0, "the queued copy must be read-only"
+    assert sha256(good) == before, "the original was modified"
+
+
+@pytest.mark.parametrize("kind", sorted(REFUSALS))
+def test_a_bad_file_is_refused_in_indonesian_by_default(
+    kind: str, data: Path, home: Path, pdfs: dict[str, Path]
+) -> None:
+    result = meterai("--data-dir", data, "add", pdfs[kind], "--type", "3", home=home)
+    assert result.code == EXIT_REJECTED
+    assert result.out == ""
+    indonesian, english = REFUSALS[kind]
+    label, name, message = result.err.split(": ", 2)
+    assert (label, name) == ("Galat", pdfs[kind].name)
+    assert indonesian in message
+    assert english not in message
+    assert_nothing_kept(data, pdfs[kind])
+
+
+@pytest.mark.parametrize("kind", sorted(REFUSALS))
+def test_a_bad_file_is_refused_in_english_with_lang_en(
+    kind: str, data: Path, home: Path, pdfs: dict[str, Path]
+) -> None:
+    result = meterai(
+        "--data-dir", data, "--lang", "en", "add", pdfs[kind], "--type", "3", home=home
+    )
+    assert result.code == EXIT_REJECTED
+    assert result.err.startswith("Error: ")
+    assert REFUSALS[kind][1] in result.err
+    assert_nothing_kept(data, pdfs[kind])
+
+
+def test_a_mixed_batch_queues_the_good_and_refuses_the_bad(
+    data: Path, home: Path, pdfs: dict[str, Path]
+) -> None:
+    result = meterai(
+        "--data-dir", data, "add", pdfs["good"], pdfs["signed"], "--type", "3", home=home
+    )
+    assert result.code == EXIT_REJECTED
+    assert result.out.startswith("queued ")
+    assert "signed.pdf" in result.err
+    assert [r["file"] for r in status_json(data, home)] == ["good.pdf"]
+    assert sorted(p.name for p in (data / "docs").iterdir()) == [f"{sha256(pdfs['good'])}.pdf"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this OS")
+def test_a_fifo_is_refused_at_once_with_exit_3(data: Path, home: Path, tmp_path: Path) -> None:
+    """Before: ``meterai add x.pdf`` on a named pipe blocked forever in the first read."""
+    fifo = tmp_path / "fifo.pdf"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    result = meterai("--lang", "en", "--data-dir", data, "add", fifo, "--type", "3", home=home)
+    elapsed = time.monotonic() - started
+    assert result.code == EXIT_REJECTED
+    assert "fifo.pdf is a named pipe (FIFO), not a file" in result.err
+    assert elapsed < 10, f"took {elapsed:.1f} s"  # the whole process, start-up included
+    assert status_json(data, home) == []
+
+
+def test_an_unknown_type_is_refused_before_any_file_is_read(
+    data: Path, home: Path, pdfs: dict[str, Path]
+) -> None:
+    result = meterai("--data-dir", data, "add", pdfs["good"], "--type", "99", home=home)
+    assert result.code == EXIT_REJECTED
+    assert "bukan jenis dokumen" in result.err
+    assert not (data / "docs").exists() or not any((data / "docs").iterdir())
+
+
+def test_an_identity_given_with_add_is_stored_normalised(
+    data: Path, home: Path, pdfs: dict[str, Path]
+) -> None:
+    identity = (
+        "--id-type",
+        "ktp",
+        "--id-number",
+        "3174.0123 4567-8901",
+        "--id-name",
+        "Siti  Aminah",
+    )
+    result = meterai("--data-dir", data, "add", pdfs["good"], "--type", "3", *identity, home=home)
+    assert result.code == EXIT_OK, result.err
+    box = Outbox.open(resolve_paths(data))
+    (row,) = box.requests()
+    box.close()
+    assert (row.namejidentitas, row.noidentitas, row.namedipungut) == (
+        "KTP",
+        "3174012345678901",
+        "Siti Aminah",
+    )
+
+
+@pytest.mark.parametrize(
+    ("identity", "said"),
+    [
+        (("--id-type", "KTP", "--id-number", "317401234567"), "sekaligus"),
+        (("--id-type", "KTP", "--id-number", "317401234567", "--id-name", "Siti"), "16 angka"),
+        (("--id-type", "NPWP", "--id-number", "12.345", "--id-name", "PT Maju"), "15 atau 16"),
+        (("--id-type", "SIM", "--id-number", "1234", "--id-name", "Siti"), "KTP atau NPWP"),
+    ],
+)
+def test_a_wrong_identity_is_refused_before_any_file_is_read(
+    data: Path, home: Path, pdfs: dict[str, Path], identity: tuple[str, ...], said: str
+) -> None:
+    result = meterai("--data-dir", data, "add", pdfs["good"], "--type", "3", *identity, home=home)
+    assert result.code == EXIT_REJECTED
+    assert said in result.err
+    assert not (data / "docs").exists() or not any((data / "docs").iterdir())
