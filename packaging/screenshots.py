@@ -111,7 +111,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument(
-        "--only", choices=("all", "account"), default="all", help="account: 5-welcome, 6-account"
+        "--only",
+        choices=("all", "account", "checker"),
+        default="all",
+        help="account: 5-welcome, 6-account; checker: check-valid, -edited, -picture",
     )
     args = parser.parse_args()
     out = Path(args.out)
@@ -125,7 +128,10 @@ def main() -> int:
             i18n.set_language(lang)
             if args.only == "all":
                 shots(work / lang, out)
-            account_shots(work / lang / "account", out)
+            if args.only in ("all", "account"):
+                account_shots(work / lang / "account", out)
+            if args.only in ("all", "checker"):
+                checker_shots(work / lang / "checker", out)
     QCoreApplication.processEvents()
     return 0
 
@@ -268,6 +274,31 @@ def account_shots(work: Path, out: Path) -> None:
         shoot(dialog, out, "6-account")
         dialog.close()
         tasks.shutdown()
+
+
+def checker_shots(work: Path, out: Path) -> None:
+    """Periksa meterai on a file the sandbox stamped, on the same file with a revision
+    appended after the stamp (it names what was added), and on a picture of a stamp."""
+    from tests.support.stamps import received_files
+
+    from meterai.settings import Profile
+    from meterai_desk.dialogs.check_dialog import CheckDialog
+
+    files = received_files(work / "files")
+    paths = resolve_paths(work / "data")
+    tasks = TaskRunner(paths)
+    profile = Profile("peruri", "peruri", sign_ca_files=(str(files.ca),))
+    dialog = CheckDialog(tasks, paths, profile)
+    dialog.resize(780, 440)
+    dialog.show()
+    shots = [("check-valid", files.stamped), ("check-edited", files.revised)]
+    shots.append(("check-picture", files.picture))
+    for name, path in shots:
+        dialog.check_file(path)
+        settle(200, lambda: dialog.report is not None or dialog.failure is not None, limit=60)
+        shoot(dialog, out, name)
+    dialog.close()
+    tasks.shutdown()
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ class Received:
 
 def received_files(folder: Path) -> Received:
     """The four files in ``folder``, with the sandbox CA that signed the stamp."""
+    folder.mkdir(parents=True, exist_ok=True)
     original = make_pdf(folder / "surat.pdf", pages=2)
     with SandboxServer(folder / "sandbox") as server:
         api = ApiClient(server, timeout=60)
