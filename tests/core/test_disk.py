@@ -246,3 +246,26 @@ def _fill(path: Path, leave: int = 0) -> Path:
     finally:
         os.close(fd)
     return path
+
+
+def test_evidence_saved_on_a_read_only_disk_is_a_message_and_no_half_zip(
+    tmp_path: Path, mounts: Callable[..., None]
+) -> None:
+    """``meterai evidence --out`` onto a write-protected stick: the disk's words, no file."""
+    data = tmp_path / "data"
+    (doc,) = _documents(tmp_path / "docs", 1)
+    assert meterai(data, "add", doc, "--type", "3").code == 0
+    stick, view = tmp_path / "stick", tmp_path / "view"
+    stick.mkdir()
+    view.mkdir()
+    mounts("--bind", str(stick), str(view))
+    mounts("-o", "remount,ro,bind", str(view))
+
+    saved = meterai(data, "evidence", "1", "--out", view / "bukti.zip")
+
+    assert saved.code == 1
+    assert saved.err.strip() == (
+        f"Error: The folder {view} is read-only: the evidence was not saved. Choose another "
+        "folder (a USB stick may have its write-protect switch on)."
+    )
+    assert "Traceback" not in saved.err and list(view.iterdir()) == []

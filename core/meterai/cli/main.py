@@ -29,6 +29,7 @@ GROUPS = (
     "sandbox",
     "kiosk",
     "report",
+    "evidence",
     "selftest",
     "outbox",
 )

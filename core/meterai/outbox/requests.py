@@ -167,15 +167,22 @@ class RequestVerbs(ProviderCache):
             return self._get(request_id)
 
     def record_failure(
-        self, request_id: int, error: Message, *, next_attempt_at: float | None
+        self,
+        request_id: int,
+        error: Message,
+        *,
+        next_attempt_at: float | None,
+        code: str | None = None,
     ) -> RequestRow:
-        """Count a failed attempt and schedule the next one, journalled."""
+        """Count a failed attempt and schedule the next one, journalled with the error's
+        code (``provider_busy``, ...), which a helpdesk asks for along with the time."""
         english = error.english()
+        failed = f"attempt failed ({code})" if code else "attempt failed"
         with self._db.atomic():
             current = self._get(request_id, lock=True)
             return self.note(
                 request_id,
-                f"attempt failed: {english}",
+                f"{failed}: {english}",
                 attempts=current.attempts + 1,
                 last_error=english,
                 last_error_msg=error.to_json(),

@@ -580,6 +580,7 @@ class Engine:
             **{**CLEAN_SLATE, **updates},
         )
         self.point(f"commit:{to}:after")
+        log.info("request %s: %s -> %s: %s", row.id, row.state, to, detail)
         self.events(StateChanged(moved, str(row.state)))
         return moved
 
@@ -597,6 +598,7 @@ class Engine:
             last_error_msg=message.to_json(),
             next_attempt_at=None,
         )
+        log.info("request %s: %s -> needs attention: %s", row.id, row.state, english)
         self.events(StateChanged(moved, str(row.state)))
         self.events(NeedsAttention(moved, message.text()))
 
@@ -643,7 +645,11 @@ class Engine:
             return
         retry_after = exc.retry_after if isinstance(exc, ProviderError) else None
         until = self.clock() + self.config.backoff.delay(attempts, self.rng, retry_after)
-        self.outbox.record_failure(row.id, message, next_attempt_at=until)
+        code = exc.code if isinstance(exc, MeteraiError) else type(exc).__name__
+        log.info(
+            "request %s: attempt %d failed (%s): %s", row.id, attempts, code, message.english()
+        )
+        self.outbox.record_failure(row.id, message, next_attempt_at=until, code=code)
         queue = exc.queue_position if isinstance(exc, ProviderError) else None
         self.events(Waiting(row.id, message.text(), until, queue))
 

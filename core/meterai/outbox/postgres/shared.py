@@ -119,13 +119,20 @@ class SharedOutbox(Outbox):
             return row
 
     def record_failure(
-        self, request_id: int, error: Message, *, next_attempt_at: float | None
+        self,
+        request_id: int,
+        error: Message,
+        *,
+        next_attempt_at: float | None,
+        code: str | None = None,
     ) -> RequestRow:
         """Backing off: any counter may take the next attempt. A failure on a request
         another counter took over is that counter's business: nothing is recorded."""
         try:
             with self.atomic():
-                row = super().record_failure(request_id, error, next_attempt_at=next_attempt_at)
+                row = super().record_failure(
+                    request_id, error, next_attempt_at=next_attempt_at, code=code
+                )
                 self._release(request_id)
                 return row
         except claims.ClaimLost:
