@@ -163,7 +163,7 @@ def examine(path: Path, target: str, allow: Collection[Fix], work: Callable[[], 
     gives (asked only when a fix runs): the verdict the CLI refuses on and the add dialog
     shows, from one piece of code."""
     report = preflight(path, target)
-    if report.ok or not allow:
+    if not any(fix in allow for fix in report.fixes):
         return Examined(path, report, report, (), path)
     result = apply_fixes(path, report, work(), allow=allow)
     if not result.applied:

@@ -202,6 +202,12 @@ def page_geometry(pdf_path: Path, index: int) -> PageGeometry:
         return _geometry(reader.pages[index], index)
 
 
+def page_geometries(pdf_path: Path) -> tuple[PageGeometry, ...]:
+    """Every page's boxes and rotation, from one read of the file."""
+    with _open(pdf_path) as reader:
+        return tuple(_geometry(page, index) for index, page in enumerate(reader.pages))
+
+
 def last_page_geometry(pdf_path: Path) -> PageGeometry:
     with _open(pdf_path) as reader:
         count = len(reader.pages)

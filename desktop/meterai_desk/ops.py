@@ -58,8 +58,8 @@ def inspect(path: Path, target: str, allow: Collection[Fix] | None = None) -> In
     """Intake's verdict on ``path`` (``intake.examine``: pre-flight and the allowed fixes,
     into a temporary copy) and the pages the stamp will land on.
 
-    The same fixes run again in ``intake.prepare`` on confirm: the preview only has to
-    show the pages, and fixes never move page boxes.
+    The same fixes run again in ``intake.prepare`` on confirm and give the same pages
+    (fitting to A4 included), so a stamp placed on the preview lands where it was put.
     """
     from meterai.documents import AUTOMATIC_FIXES
     from meterai.intake import examine

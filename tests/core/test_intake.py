@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from meterai.documents import DocumentStore, preflight
 from meterai.errors import NotARegularFile, PdfRejected
 from meterai.intake import (
     Accepted,
@@ -18,7 +19,9 @@ from meterai.intake import (
 )
 from meterai.messages import Message
 from meterai.outbox import Outbox, State
+from meterai.placement import Rect, default_placement, page_geometry
 from meterai.settings import Paths
+from tests.support.cli import run_in_process
 from tests.support.pdfs import make_encrypted, make_pdf
 
 
@@ -107,3 +110,30 @@ def test_a_rejection_carries_its_blocking_findings(paths: Paths, tmp_path: Path)
     findings = refused.value.findings
     assert findings and all(f.severity.name == "ERROR" for f in findings)
     assert refused.value.params["reason"] == Message.joined([f.message for f in findings], "; ")
+
+
+def test_an_sscasn_document_not_on_a4_is_queued_fitted_to_a4(
+    paths: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 18 item 5: a Letter page for SSCASN was only warned about; now a copy is
+    fitted to A4, and the stamp goes on the page as fitted. ``--no-fix`` keeps the
+    warning and the page as it was."""
+    letter = make_pdf(tmp_path / "letter.pdf", size=(612.0, 792.0))
+    code, _out, err = run_in_process(paths, "add", str(letter), "--type", "3", "--target", "sscasn")
+    assert code == 0, err + capsys.readouterr().err
+    assert "fitted the pages to A4, scaled and centred" in err
+    assert "not A4" not in err
+    box = Outbox.open(paths)
+    (row,) = box.requests()
+    box.close()
+    stored = DocumentStore(paths.data_dir).path_for(row.doc_sha256)
+    geometry = page_geometry(stored, 0)
+    assert preflight(stored, "sscasn").findings == ()
+    assert Rect(*row.rect) == default_placement(geometry).rect
+
+    kept = make_pdf(tmp_path / "kept.pdf", size=(612.0, 792.0))
+    code, _out, err = run_in_process(
+        paths, "add", str(kept), "--type", "3", "--target", "sscasn", "--no-fix"
+    )
+    assert code == 0
+    assert "is 216 × 279 mm, not A4" in err

@@ -11,8 +11,11 @@ from PySide6.QtCore import QPointF, Qt
 from pytestqt.qtbot import QtBot
 
 from meterai import intake
+from meterai.documents import DocumentStore, Fix
+from meterai.i18n import _
 from meterai.intake import Prepared
 from meterai.outbox import Outbox, State
+from meterai.placement import page_geometry
 from meterai.settings import Paths
 from meterai_desk.dialogs import add_dialog
 from tests.support.desktop import WindowFactory, add_and_wait, describe, drag
@@ -169,4 +172,33 @@ def test_an_identity_is_checked_as_typed_and_queued_with_the_request(
         "KTP",
         "3174012345678901",
         "Siti Aminah",
+    )
+
+
+def test_a_letter_page_for_sscasn_is_fitted_to_a4_and_placed_on_the_a4_page(
+    qtbot: QtBot, paths: Paths, tmp_path: Path, open_window: WindowFactory
+) -> None:
+    """Issue 18 item 5 in the app: the fix is said in words, the preview is the A4 page the
+    stamp lands on, and the queued document is that page."""
+    pdf = make_pdf(tmp_path / "letter.pdf", size=(612.0, 792.0))
+    window = open_window(paths)
+    dialog = add_and_wait(qtbot, window, pdf)
+    dialog.target.setCurrentIndex(dialog.target.findData("sscasn"))
+    qtbot.waitUntil(lambda: dialog.ready and "A4" in dialog.findings.text(), timeout=10000)
+    assert _(add_dialog.FIX_DONE[Fix.FIT_A4]) in dialog.findings.text()
+    width, height = dialog.pages.canvas.page_geometry().visual_size
+    assert (round(width, 2), round(height, 2)) == (595.28, 841.89)
+
+    describe(qtbot, dialog)
+    placement = dialog.placement()
+    with qtbot.waitSignal(dialog.queued, timeout=10000):
+        qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+
+    box = Outbox.open(paths)
+    (row,) = box.requests()
+    box.close()
+    stored = DocumentStore(paths.data_dir).path_for(row.doc_sha256)
+    assert page_geometry(stored, 0).visual_size == (width, height)
+    assert row.rect == pytest.approx(
+        (placement.rect.x1, placement.rect.y1, placement.rect.x2, placement.rect.y2), abs=0.01
     )

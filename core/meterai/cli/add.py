@@ -235,6 +235,7 @@ def fix_label(fix: Fix) -> str:
     labels = {
         Fix.REPAIR: N_("rebuilt the damaged structure"),
         Fix.NORMALISE: N_("saved as PDF 1.7"),
+        Fix.FIT_A4: N_("fitted the pages to A4, scaled and centred"),
         Fix.DOWNSAMPLE: N_("shrank the images"),
     }
     return labels[fix]

@@ -7,6 +7,7 @@ from meterai.documents.fixes import (
     apply_auto_fixes,
     apply_fixes,
     downsample_images,
+    fit_to_a4,
     normalise_version,
     repair,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "apply_auto_fixes",
     "apply_fixes",
     "downsample_images",
+    "fit_to_a4",
     "normalise_version",
     "preflight",
     "repair",

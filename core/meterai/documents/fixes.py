@@ -25,6 +25,7 @@ from meterai.documents.preflight import Fix, PreflightReport, preflight, reprint
 from meterai.documents.recovery import open_recovered
 from meterai.fsutil import atomic_writer
 from meterai.messages import ByteSize
+from meterai.placement import Rect, page_geometries
 
 AUTOMATIC_FIXES = frozenset(fix for fix in Fix if fix.automatic)
 
@@ -76,6 +77,91 @@ def repair(src: Path, dest: Path) -> Path:
     with open_recovered(src) as pdf:
         _save(pdf, dest)
     return dest
+
+
+def fit_to_a4(src: Path, dest: Path) -> Path:
+    """Scale every page that is not A4 onto an A4 page the same way up, centred.
+
+    The page's own content streams are kept byte for byte and drawn through one added
+    transform (``q … cm`` before, ``Q`` after); the page boxes become A4 and
+    annotations move with the content. Nothing is re-rendered, so text stays text.
+    """
+    _require_distinct(src, dest)
+    geometries = page_geometries(src)
+    with pikepdf.open(src) as pdf:
+        moved: set[tuple[int, int]] = set()
+        for page, geom in zip(pdf.pages, geometries, strict=True):
+            unit = float(page.obj.get(pikepdf.Name.UserUnit, 1))
+            box = geom.cropbox
+            if not targets.is_a4(box.width * unit, box.height * unit):
+                _fit_page(pdf, page, _Fit.onto_a4(box, unit), moved)
+        _save(pdf, dest)
+    return dest
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """Old user space to the A4 page: ``x * scale + dx``, ``y * scale + dy``."""
+
+    scale: float
+    dx: float
+    dy: float
+    size: tuple[float, float]
+
+    @classmethod
+    def onto_a4(cls, box: Rect, unit: float) -> _Fit:
+        """The largest scale at which the visible ``box`` fits A4 the same way up, centred."""
+        width, height = box.width * unit, box.height * unit
+        a4w, a4h = targets.A4_PT if width <= height else targets.A4_PT[::-1]
+        shrink = min(a4w / width, a4h / height)
+        scale = shrink * unit
+        dx = (a4w - shrink * width) / 2 - scale * box.x1
+        dy = (a4h - shrink * height) / 2 - scale * box.y1
+        return cls(scale, dx, dy, (a4w, a4h))
+
+    def matrix(self) -> str:
+        return " ".join(f"{v:.6f}" for v in (self.scale, 0, 0, self.scale, self.dx, self.dy))
+
+    def points(self, values: pikepdf.Object) -> pikepdf.Array:
+        """An array of x, y pairs (a /Rect, /QuadPoints, /Vertices, /L) moved with the page."""
+        numbers = [float(v) for v in values]
+        offsets = (self.dx, self.dy)
+        return pikepdf.Array(
+            [round(v * self.scale + offsets[i % 2], 4) for i, v in enumerate(numbers)]
+        )
+
+
+_ANNOTATION_POINTS = ("/Rect", "/QuadPoints", "/Vertices", "/L", "/CL")
+_OTHER_BOXES = ("/BleedBox", "/TrimBox", "/ArtBox")
+
+
+def _fit_page(pdf: pikepdf.Pdf, page: pikepdf.Page, fit: _Fit, moved: set[tuple[int, int]]) -> None:
+    page.contents_add(pdf.make_stream(f"q {fit.matrix()} cm\n".encode()), prepend=True)
+    page.contents_add(pdf.make_stream(b"\nQ\n"))
+    a4 = pikepdf.Array([0, 0, *fit.size])
+    page.obj.MediaBox = a4
+    page.obj.CropBox = a4  # set here, or one inherited from the page tree would still apply
+    for name in _OTHER_BOXES:
+        if name in page.obj:
+            page.obj[name] = fit.points(page.obj[name])
+    if pikepdf.Name.UserUnit in page.obj:
+        del page.obj[pikepdf.Name.UserUnit]
+    for annotation in page.obj.get(pikepdf.Name.Annots, pikepdf.Array()):
+        _move_annotation(annotation, fit, moved)
+
+
+def _move_annotation(annotation: pikepdf.Object, fit: _Fit, moved: set[tuple[int, int]]) -> None:
+    """Links, comments and fields stay over what they point at; each is moved once even
+    when two pages share it."""
+    if not isinstance(annotation, pikepdf.Dictionary) or annotation.objgen in moved:
+        return
+    if annotation.is_indirect:
+        moved.add(annotation.objgen)
+    for key in _ANNOTATION_POINTS:
+        if isinstance(values := annotation.get(key), pikepdf.Array):
+            annotation[key] = fit.points(values)
+    if isinstance(ink := annotation.get("/InkList"), pikepdf.Array):
+        annotation.InkList = pikepdf.Array([fit.points(stroke) for stroke in ink])
 
 
 def downsample_images(src: Path, dest: Path, max_bytes: int) -> Path:
@@ -158,6 +244,8 @@ def _run_fix(fix: Fix, src: Path, dest: Path, report: PreflightReport) -> None:
         repair(src, dest)
     elif fix is Fix.NORMALISE:
         normalise_version(src, dest)
+    elif fix is Fix.FIT_A4:
+        fit_to_a4(src, dest)
     else:
         downsample_images(src, dest, targets.target_named(report.target).budget)
 

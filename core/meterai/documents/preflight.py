@@ -79,12 +79,18 @@ class Fix(StrEnum):
 
     REPAIR = "repair"
     NORMALISE = "normalise"
+    FIT_A4 = "fit_a4"
     DOWNSAMPLE = "downsample"
 
     @property
     def automatic(self) -> bool:
-        """Fixes that change no visible content may run without asking the user."""
-        return self in (Fix.REPAIR, Fix.NORMALISE)
+        """Fixes that keep every mark of the content as it was drawn may run without asking.
+
+        Fitting to A4 scales the pages but draws the same content, and it is only offered
+        when the chosen destination refuses anything but A4; shrinking images loses detail,
+        so it waits for the user.
+        """
+        return self in (Fix.REPAIR, Fix.NORMALISE, Fix.FIT_A4)
 
 
 @dataclass(frozen=True)
@@ -499,17 +505,10 @@ def _resources_have_image(resources: object, seen: set[int], depth: int) -> bool
     return False
 
 
-def _is_a4(page: _Page) -> bool:
-    short, long = sorted((page.width, page.height))
-    return (
-        abs(short - targets.A4_PT[0]) <= targets.A4_TOLERANCE_PT
-        and abs(long - targets.A4_PT[1]) <= targets.A4_TOLERANCE_PT
-    )
-
-
 def _check_a4(pages: list[_Page], goal: Target) -> Iterator[Finding]:
-    """A warning, not an error: the provider stamps any size; only the destination asks."""
-    odd = [page for page in pages if not _is_a4(page)]
+    """A warning, not an error: the provider stamps any size; only the destination asks.
+    The fix fits a copy's pages to A4, scaled and centred."""
+    odd = [page for page in pages if not targets.is_a4(page.width, page.height)]
     if not odd:
         return
     params: dict[str, Param] = {**odd[0].size_params(), "count": len(odd), "target": goal.label}
@@ -522,7 +521,7 @@ def _check_a4(pages: list[_Page], goal: Target) -> Iterator[Finding]:
             "{count} pages are not A4 (210 × 297 mm) as {target} requires; page {page}, "
             "for one, is {width} × {height} mm."
         )
-    yield Finding(Code.NOT_A4, Severity.WARNING, template, params)
+    yield Finding(Code.NOT_A4, Severity.WARNING, template, params, fix=Fix.FIT_A4)
 
 
 def _fits_stamp(page: _Page) -> bool:

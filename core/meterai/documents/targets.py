@@ -26,6 +26,13 @@ A4_PT = (595.28, 841.89)
 A4_TOLERANCE_PT = 5.67
 """2 mm: scanners and "Microsoft Print to PDF" round A4 by a point or two."""
 
+
+def is_a4(width: float, height: float) -> bool:
+    """A page of ``width`` × ``height`` points is A4, either way up, within the tolerance."""
+    short, long = sorted((width, height))
+    return abs(short - A4_PT[0]) <= A4_TOLERANCE_PT and abs(long - A4_PT[1]) <= A4_TOLERANCE_PT
+
+
 STAMP_ALLOWANCE = 60_000
 """Bytes a stamp adds (signature with its certificate chain, QR and specimen image).
 

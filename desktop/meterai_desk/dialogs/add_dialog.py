@@ -60,6 +60,7 @@ TARGET_LABELS = {
 FIX_DONE = {
     Fix.REPAIR: N_("Repaired the damaged structure on a copy."),
     Fix.NORMALISE: N_("Saved a copy as PDF 1.7, which the service needs."),
+    Fix.FIT_A4: N_("Fitted the pages of a copy to A4, scaled and centred, as the upload needs."),
     Fix.DOWNSAMPLE: N_("Shrank the images on a copy so the file fits."),
 }
 _MARK = {Severity.ERROR: "✖", Severity.WARNING: "⚠", Severity.INFO: "ℹ"}

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from PIL import Image
 
 from meterai import i18n
 from meterai.documents import (
@@ -15,13 +16,14 @@ from meterai.documents import (
     apply_auto_fixes,
     apply_fixes,
     downsample_images,
+    fit_to_a4,
     normalise_version,
     preflight,
     repair,
 )
 from meterai.documents.readers import readers_agree
 from meterai.errors import InputError
-from tests.support import pdfs
+from tests.support import pdfs, seen
 
 SSCASN_LIMIT = 800_000
 
@@ -191,3 +193,98 @@ def test_a_flaw_the_rewrite_keeps_is_refused_with_the_reprint_advice(tmp_path: P
     assert damaged.fix is None
     assert "print it to PDF again" in damaged.message.text("en")
     assert "cetak ulang ke PDF" in damaged.message.text("id")
+
+
+# --- fit to A4 (issue 18 item 5) -------------------------------------------------------
+
+LETTER = (612.0, 792.0)
+LEGAL_LANDSCAPE = (1008.0, 612.0)
+
+
+def _ink_box(image: Image.Image) -> tuple[float, float, float, float]:
+    """Where anything dark is drawn, in points at ``seen.DPI``, top-left origin."""
+    box = image.convert("L").point(lambda v: 255 if v < 128 else 0).getbbox()
+    assert box is not None
+    x1, y1, x2, y2 = (v / seen.SCALE for v in box)
+    return x1, y1, x2, y2
+
+
+@pytest.mark.skipif(seen.PDFTOPPM is None, reason="pdftoppm (poppler-utils) is not installed")
+@pytest.mark.parametrize(
+    ("size", "rotate", "crop"),
+    [
+        (LETTER, 0, None),
+        (LEGAL_LANDSCAPE, 0, None),
+        (LETTER, 90, None),
+        (LEGAL_LANDSCAPE, 270, (40.0, 30.0, 900.0, 590.0)),
+    ],
+)
+def test_fit_to_a4_shows_the_same_page_scaled_and_centred_on_a4(
+    tmp_path: Path,
+    size: tuple[float, float],
+    rotate: int,
+    crop: tuple[float, float, float, float] | None,
+) -> None:
+    """Checked on what poppler shows: the page as viewed keeps its orientation, becomes A4,
+    and its ink is where the original's is, scaled by one factor and centred."""
+    src = pdfs.make_pdf(tmp_path / "odd.pdf", size=size, rotate=rotate, cropbox=crop)
+    report = preflight(src, "sscasn")
+    assert report.finding(Code.NOT_A4) is not None
+    assert report.finding(Code.NOT_A4).fix is Fix.FIT_A4  # type: ignore[union-attr]
+
+    result = apply_fixes(src, report, tmp_path / "work")
+
+    assert result.applied == (Fix.FIT_A4,)
+    assert result.report.findings == ()
+    before = seen.render(src, 1, tmp_path / "before")
+    after = seen.render(result.path, 1, tmp_path / "after")
+    vw, vh = before.width / seen.SCALE, before.height / seen.SCALE
+    aw, ah = after.width / seen.SCALE, after.height / seen.SCALE
+    assert sorted((aw, ah)) == pytest.approx([595.28, 841.89], abs=1)
+    assert (aw > ah) == (vw > vh)
+    scale = min(aw / vw, ah / vh)
+    dx, dy = (aw - scale * vw) / 2, (ah - scale * vh) / 2
+    expected = [v * scale + (dx, dy)[i % 2] for i, v in enumerate(_ink_box(before))]
+    assert _ink_box(after) == pytest.approx(expected, abs=1.5)
+
+
+def test_fit_to_a4_keeps_the_content_stream_and_moves_links_with_it(tmp_path: Path) -> None:
+    src = pdfs.make_pdf(tmp_path / "letter.pdf", size=LETTER)
+    with pikepdf.open(src, allow_overwriting_input=True) as pdf:
+        link = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link)
+        link.Rect = [36, 36, LETTER[0] - 36, LETTER[1] - 36]  # over the drawn frame
+        pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(link)]))
+        pdf.save(src)
+    (content,) = page_contents(src)
+
+    dest = fit_to_a4(src, tmp_path / "a4.pdf")
+
+    with pikepdf.open(dest) as pdf:
+        page = pdf.pages[0].obj
+        streams = [stream.read_bytes() for stream in page.Contents]
+        rect = [float(v) for v in page.Annots[0].Rect]
+        assert [float(v) for v in page.MediaBox] == [0, 0, 595.28, 841.89]
+    assert streams[1] == content  # the page's own drawing, byte for byte
+    scale = min(595.28 / LETTER[0], 841.89 / LETTER[1])
+    dy = (841.89 - scale * LETTER[1]) / 2
+    frame = [36 * scale, 36 * scale + dy, (LETTER[0] - 36) * scale, (LETTER[1] - 36) * scale + dy]
+    assert rect == pytest.approx(frame, abs=0.01)
+
+
+def test_fit_to_a4_leaves_a4_pages_alone(tmp_path: Path) -> None:
+    src = pdfs.make_pdf(tmp_path / "mixed.pdf", pages=2)
+    with pikepdf.open(src, allow_overwriting_input=True) as pdf:
+        pdf.pages[1].obj.MediaBox = [0, 0, *LETTER]
+        pdf.save(src)
+    before = page_contents(src)
+    dest = fit_to_a4(src, tmp_path / "a4.pdf")
+    with pikepdf.open(dest) as pdf:
+        first = pdf.pages[0].obj
+        assert first.Contents.read_bytes() == before[0]
+        assert [float(v) for v in first.MediaBox] == [0, 0, *pdfs.A4]
+    assert preflight(dest, "sscasn").findings == ()
+
+
+def test_fit_to_a4_runs_only_for_a_target_that_requires_a4(tmp_path: Path) -> None:
+    src = pdfs.make_pdf(tmp_path / "letter.pdf", size=LETTER)
+    assert apply_auto_fixes(src, preflight(src, "provider"), tmp_path / "work") == (src, ())
