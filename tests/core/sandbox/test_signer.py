@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pikepdf
 import pytest
 
+from tests.support import seen
 from tests.support.api_client import ApiClient
 from tests.support.pdfs import make_pdf
 from tests.support.verifying import check_with_pdfsig, check_with_pyhanko, pdfsig_available
@@ -36,3 +38,23 @@ def test_pdfsig_accepts_the_stamp(api: ApiClient, sandbox, tmp_path: Path) -> No
     assert "Signature Validation: Signature is Valid." in report
     assert "Certificate Validation: Certificate is Trusted." in report
     assert "Total document signed" in report
+
+
+@pytest.mark.skipif(seen.PDFTOPPM is None, reason="pdftoppm (poppler-utils) is not installed")
+def test_the_stamp_is_upright_on_a_page_turned_through_the_page_tree(
+    api: ApiClient, tmp_path: Path
+) -> None:
+    """/Rotate may be inherited from the page tree or negative: the specimen still reads
+    upright as the page is viewed, and its widget keeps the rectangle asked for."""
+    pdf = make_pdf(tmp_path / "turned.pdf", pages=2)
+    with pikepdf.open(pdf, allow_overwriting_input=True) as doc:
+        doc.Root.Pages.Rotate = 270  # inherited by page 1
+        doc.pages[1].obj.Rotate = -90  # as viewers read it: 270
+        doc.save(pdf)
+    for page in (1, 2):
+        sn, stamped = api.full_stamp(pdf, nodoc=f"NO-{page}", page=page)
+        result = tmp_path / f"stamped-{page}.pdf"
+        result.write_bytes(stamped)
+        work = tmp_path / f"seen-{page}"
+        work.mkdir()
+        assert seen.seen_stamp(pdf, result, sn, page, work).turn == 0
