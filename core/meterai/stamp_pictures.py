@@ -28,7 +28,8 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 SERIAL = re.compile(r"(?<![A-Z0-9])[A-Z0-9]{22}(?![A-Z0-9])")
-MAX_PIXELS = 40_000_000  # a 20-page 300 dpi A4 scan is 8.7 Mpx a page: room, not a bomb
+MAX_PIXELS = 40_000_000  # a 300 dpi A4 scan is 8.7 Mpx a page: room, not a bomb
+MAX_TOTAL_PIXELS = 400_000_000  # a 40-page 300 dpi scan; a hostile file stops here
 MAX_IMAGES = 400
 MAX_DEPTH = 8
 
@@ -57,12 +58,12 @@ def find_stamp_pictures(path: Path) -> tuple[StampPicture, ...]:
     found: dict[tuple[int, str], StampPicture] = {}
     try:
         with pikepdf.open(path) as pdf:
-            budget = [MAX_IMAGES]
+            budget = _Budget()
             for index, page in enumerate(pdf.pages):
                 for text in _qr_texts_on(page, budget):
                     if looks_like_emeterai(text):
                         found.setdefault((index, text), StampPicture(index, text))
-    except (pikepdf.PdfError, OSError, ValueError, RecursionError) as exc:
+    except (pikepdf.PikepdfError, OSError, ValueError, RecursionError) as exc:
         log.info("stamp pictures of %s not searched: %r", path.name, exc)
     return tuple(found.values())
 
@@ -71,13 +72,31 @@ def looks_like_emeterai(text: str) -> bool:
     return bool(SERIAL.search(text.upper())) or "METERAI" in text.upper()
 
 
-def _qr_texts_on(page: Any, budget: list[int]) -> Iterator[str]:
+@dataclass
+class _Budget:
+    """How much more decoding one file may cost: a checker must answer, never hang."""
+
+    images: int = MAX_IMAGES
+    pixels: int = MAX_TOTAL_PIXELS
+
+    def spend(self, xobject: Any) -> bool:
+        """Whether ``xobject`` may be decoded; an image over the one-image limit is skipped."""
+        try:
+            pixels = int(xobject.get("/Width", 0)) * int(xobject.get("/Height", 0))
+        except (TypeError, ValueError):
+            return False
+        if self.images <= 0 or not 0 < pixels <= min(MAX_PIXELS, self.pixels):
+            return False
+        self.images -= 1
+        self.pixels -= pixels
+        return True
+
+
+def _qr_texts_on(page: Any, budget: _Budget) -> Iterator[str]:
     seen: set[tuple[int, int]] = set()
     for image in _page_images(page, seen):
-        if budget[0] <= 0:
-            return
-        budget[0] -= 1
-        yield from _read_qr(image)
+        if budget.spend(image):
+            yield from _read_qr(image)
 
 
 def _page_images(page: Any, seen: set[tuple[int, int]]) -> Iterator[Any]:
@@ -115,10 +134,7 @@ def _read_qr(xobject: Any) -> Iterator[str]:
     from PIL import UnidentifiedImageError
 
     try:
-        image = PdfImage(xobject)
-        if image.width * image.height > MAX_PIXELS:
-            return
-        picture = image.as_pil_image()
+        picture = PdfImage(xobject).as_pil_image()
     except (
         PikepdfError,
         NotImplementedError,

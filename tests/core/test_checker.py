@@ -104,6 +104,28 @@ def test_a_signature_added_after_the_stamp_does_not_hide_it(
     assert [c.name for c in result.report.failures] == ["unchanged"]
 
 
+def test_a_document_signed_digitally_first_then_stamped_is_valid(
+    received: Received, tmp_path: Path
+) -> None:
+    """Before: ``meterai verify`` without --original wanted exactly one signature and
+    called the applicant's signed-then-stamped document not valid ("found 2")."""
+    from meterai.sandbox import SandboxServer
+    from tests.support.api_client import ApiClient
+
+    signed = make_signed(tmp_path / "signed.pdf")
+    with SandboxServer(tmp_path / "sandbox") as server:
+        api = ApiClient(server, timeout=60)
+        api.login()
+        sn, data = api.full_stamp(signed, page=1)
+        api.close()
+        roots = load_trust_roots([server.ca_file])
+    stamped = tmp_path / "signed-emeterai.pdf"
+    stamped.write_bytes(data)
+    result = check_pdf(stamped, roots)
+    assert result.verdict is Verdict.VALID, result.report.summary()
+    assert result.report.serial_number == sn
+
+
 def test_the_area_is_named_as_the_page_is_shown_on_a_rotated_page(
     received: Received, tmp_path: Path
 ) -> None:

@@ -10,6 +10,7 @@ from PIL import Image
 
 from meterai.specimen import specimen_image
 from meterai.stamp_pictures import StampPicture, find_stamp_pictures
+from tests.support.pdfs import make_encrypted
 
 SN = "AB12CD34EF56GH78IJ90KL"
 
@@ -81,3 +82,33 @@ def test_a_file_that_cannot_be_read_has_no_pictures_and_no_error(tmp_path: Path)
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.7\nnot a pdf at all")
     assert find_stamp_pictures(broken) == ()
+
+
+def test_an_encrypted_file_is_not_searched_and_raises_nothing(tmp_path: Path) -> None:
+    """Before: pikepdf's PasswordError (not a PdfError) reached ``meterai verify`` as a
+    traceback for any password-protected PDF without a signature."""
+    assert find_stamp_pictures(make_encrypted(tmp_path / "locked.pdf")) == ()
+
+
+def test_an_image_claiming_billions_of_pixels_is_skipped_not_decoded(tmp_path: Path) -> None:
+    """A hostile file must not make the checker allocate gigabytes or hang."""
+    pdf = pikepdf.new()
+    bomb = pdf.make_stream(
+        b"\x00" * 64,
+        Type=pikepdf.Name.XObject,
+        Subtype=pikepdf.Name.Image,
+        Width=100_000,
+        Height=100_000,
+        ColorSpace=pikepdf.Name.DeviceGray,
+        BitsPerComponent=8,
+    )
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        MediaBox=[0, 0, 595, 842],
+        Contents=pdf.make_stream(b"q 100 0 0 100 0 0 cm /Im0 Do Q"),
+        Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=bomb)),
+    )
+    pdf.pages.append(pikepdf.Page(page))
+    path = tmp_path / "bomb.pdf"
+    pdf.save(path)
+    assert find_stamp_pictures(path) == ()

@@ -233,6 +233,7 @@ def test_any_pdf_gets_a_verdict_by_id_and_in_both_languages(
             ("plain", verify(stamped, home, file=plain)),
         )
     }
+    assert verify(stamped, home)["area"] == "bottom-right"
     assert verdicts == {
         "stamped": ("valid", EXIT_OK),
         "picture": ("picture_only", EXIT_FAILED),
