@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from meterai.checker import StampCheck, Verdict, check_pdf, checking_roots
+from meterai.checker import NoTrustRoot, StampCheck, Verdict, check_pdf, checking_roots
 from meterai.errors import MeteraiError
 from meterai.i18n import _
 from meterai.settings import Paths, Profile
@@ -150,15 +150,24 @@ class CheckDialog(QDialog):
         self.file_label.setText(f"<b>{escape(self.file.name)}</b>" if self.file else "")
         self._clear()
         if self.failure is not None:
-            from meterai_desk.errors import error_text
-
-            self._headline(error_text(self.failure, str(self.paths.logs_dir)), "#b3261e", "error")
+            self._headline(self._failure_text(self.failure), "#b3261e", "error")
         elif self.report is not None:
             self._show_result(self.report)
         elif self.file is not None:
             self._headline(_("Checking…"), "palette(text)", "checking")
         else:
             self._headline("", "palette(text)", "")
+
+    def _failure_text(self, exc: BaseException) -> str:
+        """In words; the missing trust root with the app's own place to set it."""
+        if isinstance(exc, NoTrustRoot):
+            return _(
+                "No trusted authority is known for profile {profile}, so no stamp can be "
+                "checked: set the provider's signing CA in Settings → Account."
+            ).format(profile=self.profile.name)
+        from meterai_desk.errors import error_text
+
+        return error_text(exc, str(self.paths.logs_dir))
 
     def _show_result(self, result: StampCheck) -> None:
         verdict = result.verdict

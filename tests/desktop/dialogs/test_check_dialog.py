@@ -165,3 +165,22 @@ def test_the_main_window_opens_the_checker_with_the_profiles_trust(
     assert _checked(qtbot, found, received.stamped) == "not_valid"
     assert [name for name, text in _lines(found) if text.startswith("✗ ")] == ["trusted"]
     found.close()
+
+
+def test_without_a_trust_root_the_dialog_says_where_to_set_one(
+    qtbot: QtBot, paths: Paths, received: Received
+) -> None:
+    """The built-in profile before its sandbox ever started has no CA yet: the CLI's
+    "give --ca FILE" means nothing in the app, so the app names its own setting."""
+    i18n.set_language("en")
+    tasks = TaskRunner(paths)
+    shown = CheckDialog(tasks, paths, Profile("sandbox", "sandbox"))
+    qtbot.addWidget(shown)
+    try:
+        assert _checked(qtbot, shown, received.stamped) == "error"
+        assert shown.verdict.text() == (
+            "No trusted authority is known for profile sandbox, so no stamp can be checked: "
+            "set the provider's signing CA in Settings → Account."
+        )
+    finally:
+        tasks.shutdown()
