@@ -132,6 +132,10 @@ class ProviderError(MeteraiError):
     deliberately pessimistic: False only when the request provably never reached the
     provider in full (no connection, the body could not be sent, or a definite refusal
     such as 429/503 or a non-success status code).
+
+    ``provider_message`` is the provider's own words as it sent them ("Antrian sedang
+    penuh"): kept with the request and shown beside our explanation, because it is what
+    the helpdesk and the portal say too.
     """
 
     code = "provider"
@@ -148,6 +152,7 @@ class ProviderError(MeteraiError):
         queue_position: int | None = None,
         http_status: int | None = None,
         provider_code: str | None = None,
+        provider_message: str | None = None,
         **params: Any,
     ) -> None:
         params.setdefault("detail", "")
@@ -160,6 +165,7 @@ class ProviderError(MeteraiError):
         self.queue_position = queue_position
         self.http_status = http_status
         self.provider_code = provider_code
+        self.provider_message = provider_message
 
 
 class ProviderUnavailable(ProviderError):

@@ -35,6 +35,8 @@ STATUS_FIELDS = (
     "rect",
     "output_path",
     "customer",
+    "queue_position",
+    "provider_message",
 )
 
 
@@ -68,8 +70,26 @@ def _stamp(ts: float | None) -> str:
 
 
 def status_json(row: RequestRow) -> dict[str, Any]:
+    """Everything the ``status`` line shows, plus the raw values behind it: the words in
+    the chosen language (``state_label``, ``reason``), the ids and numbers as stored."""
     body = row.as_json()
-    return {key: body.get(key, list(row.rect) if key == "rect" else None) for key in STATUS_FIELDS}
+    shown = {key: body.get(key, list(row.rect) if key == "rect" else None) for key in STATUS_FIELDS}
+    shown["state_label"] = state_label(row.state)
+    shown["reason"] = shown_reason(row)
+    return shown
+
+
+def shown_reason(row: RequestRow) -> str:
+    """Why it waits, until when, and what the provider said: the status line's last column."""
+    if row.state in (State.DONE, State.CANCELLED):
+        return ""
+    parts = [row.reason()]
+    if row.next_attempt_at and row.state != State.NEEDS_ATTENTION:
+        parts.append(_("next try {when}").format(when=_stamp(row.next_attempt_at)))
+    heard = row.heard()
+    if heard is not None:
+        parts.append(heard.text())
+    return "; ".join(part for part in parts if part)
 
 
 def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -92,13 +112,9 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
     listed = 0
     for row in shown:
         listed += 1
-        reason = row.reason()
-        if row.next_attempt_at and row.state not in (State.DONE, State.CANCELLED):
-            next_try = _("next try {when}").format(when=_stamp(row.next_attempt_at))
-            reason = f"{reason} ({next_try})".strip()
         ctx.print(
             f"{row.id:>4}  {state_label(row.state):<{width}}  {row.attempts:>3}  "
-            f"{row.sn or '-':<22}  {row.file_name}  {reason}"
+            f"{row.sn or '-':<22}  {row.file_name}  {shown_reason(row)}"
         )
     if listed < total:
         ctx.print(

@@ -16,6 +16,7 @@ from meterai.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_PENDING
 from meterai.errors import MeteraiError
 from meterai.i18n import _
 from meterai.kiosk.ledger import unaccounted
+from meterai.outbox.rows import heard_from_provider
 from meterai.outbox.states import ACTIVE, State, state_label
 from meterai.settings import Paths
 from meterai.sync.events import (
@@ -123,11 +124,8 @@ class LinePrinter:
             return f"[{row.id}] {state_label(row.state)}{sn}  {row.file_name}"
         if isinstance(event, Waiting):
             when = datetime.fromtimestamp(event.until).strftime("%H:%M:%S")
-            queue = (
-                _(" (queue position {n})").format(n=event.queue_position)
-                if event.queue_position
-                else ""
-            )
+            heard = heard_from_provider(event.queue_position, event.provider_message)
+            queue = f" ({heard.text()})" if heard else ""
             return _("[{id}] waiting until {when}: {reason}{queue}").format(
                 id=event.request_id, when=when, reason=event.reason, queue=queue
             )

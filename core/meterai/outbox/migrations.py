@@ -267,6 +267,15 @@ def _v6_doc_type_name(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v7_queue_position_and_provider_words(db: sqlite_utils.Database) -> None:
+    """The provider's queue position and its own message in its last refusal ("Antrian
+    sedang penuh"), kept with the request so ``status`` and the GUI's outbox show them,
+    not only the live ``sync`` output. Older rows have neither: NULL."""
+    requests = db.table("requests")
+    requests.add_column("queue_position", int)
+    requests.add_column("provider_message", str)
+
+
 def _cached_provider_names(conn: sqlite3.Connection) -> dict[str, str]:
     row = conn.execute("SELECT value FROM provider_cache WHERE key = 'jenisdoc'").fetchone()
     try:
@@ -289,6 +298,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v4_reason_as_message,
     _v5_original_sha_and_replacement,
     _v6_doc_type_name,
+    _v7_queue_position_and_provider_words,
 )
 LATEST = len(MIGRATIONS)
 

@@ -43,6 +43,8 @@ CLEAN_SLATE: Mapping[str, Any] = MappingProxyType(
         "last_error": None,
         "last_error_msg": None,
         "waiting_reason": None,
+        "queue_position": None,
+        "provider_message": None,
     }
 )
 
@@ -173,9 +175,12 @@ class RequestVerbs(ProviderCache):
         *,
         next_attempt_at: float | None,
         code: str | None = None,
+        queue_position: int | None = None,
+        provider_message: str | None = None,
     ) -> RequestRow:
         """Count a failed attempt and schedule the next one, journalled with the error's
-        code (``provider_busy``, ...), which a helpdesk asks for along with the time."""
+        code (``provider_busy``, ...), which a helpdesk asks for along with the time; the
+        provider's queue position and own words, if it gave them, are kept for ``status``."""
         english = error.english()
         failed = f"attempt failed ({code})" if code else "attempt failed"
         with self._db.atomic():
@@ -187,6 +192,8 @@ class RequestVerbs(ProviderCache):
                 last_error=english,
                 last_error_msg=error.to_json(),
                 next_attempt_at=next_attempt_at,
+                queue_position=queue_position,
+                provider_message=provider_message,
             )
 
     def retry(self, request_id: int, *, detail: str = "retried by the user") -> RequestRow:

@@ -35,6 +35,8 @@ MUTABLE_FIELDS = frozenset(
         "result_url",
         "waiting_reason",
         "last_error_msg",
+        "queue_position",
+        "provider_message",
     }
 )
 
@@ -106,6 +108,10 @@ class RequestRow:
     last_error_msg: str | None
     original_sha256: str | None
     doc_type_name: str | None
+    queue_position: int | None
+    """The place in the provider's queue its last answer gave, while the request waits."""
+    provider_message: str | None
+    """The provider's own words in its last refusal, untranslated, as it sent them."""
 
     def reason(self) -> str:
         """Why it waits or needs attention, in the current language."""
@@ -113,6 +119,11 @@ class RequestRow:
         if stored is not None:
             return stored.text()
         return _(self.waiting_reason) if self.waiting_reason else self.last_error or ""
+
+    def heard(self) -> Message | None:
+        """What the provider told us about it: its place in the queue and its own words
+        (quoted as sent, untranslated), as one message; ``None`` when it said neither."""
+        return heard_from_provider(self.queue_position, self.provider_message)
 
     @property
     def rect(self) -> tuple[float, float, float, float]:
@@ -134,6 +145,17 @@ class RequestRow:
 
 _REQUEST_FIELDS = tuple(f.name for f in fields(RequestRow))
 """Looked up once: ``dataclasses.fields`` per row was a fifth of listing 100,000 requests."""
+
+
+def heard_from_provider(queue_position: int | None, provider_message: str | None) -> Message | None:
+    """The queue position and the provider's words as one message (``status``, the GUI's
+    outbox and the live ``sync`` lines word it the same way)."""
+    parts = []
+    if queue_position is not None:
+        parts.append(Message(N_("queue position {n}"), {"n": queue_position}))
+    if provider_message:
+        parts.append(Message(N_("the provider says: “{text}”"), {"text": provider_message}))
+    return Message.joined(parts, "; ") if parts else None
 
 
 @dataclass(frozen=True)

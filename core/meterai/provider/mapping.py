@@ -206,6 +206,7 @@ def check_http(call: Call, response: httpx.Response, now: Callable[[], float] = 
             retry_after=parse_retry_after(response.headers.get("Retry-After"), now),
             queue_position=queue_position(response, body),
             http_status=status,
+            provider_message=_message(body) or None,
             status=status,
         )
     code = status_code(body) if isinstance(body, Mapping) else None
@@ -220,6 +221,7 @@ def check_http(call: Call, response: httpx.Response, now: Callable[[], float] = 
         endpoint=call.endpoint,
         http_status=status,
         provider_code=code or f"HTTP {status}",
+        provider_message=_message(body) or None,
         detail=detail,
     )
 
@@ -255,9 +257,14 @@ def check_envelope(call: Call, body: Mapping[str, Any]) -> None:
         raise AuthExpired(endpoint=call.endpoint, provider_code=code)
     if code is None:
         raise malformed(call, "no statusCode in the answer")
+    said = _message(body) or None
     if says_no_balance(body):
-        raise BalanceExhausted(endpoint=call.endpoint, provider_code=code, detail=detail)
-    raise UnknownFailure(endpoint=call.endpoint, provider_code=code, detail=detail)
+        raise BalanceExhausted(
+            endpoint=call.endpoint, provider_code=code, provider_message=said, detail=detail
+        )
+    raise UnknownFailure(
+        endpoint=call.endpoint, provider_code=code, provider_message=said, detail=detail
+    )
 
 
 def check_stamp(call: Call, body: Mapping[str, Any]) -> None:
@@ -271,15 +278,26 @@ def check_stamp(call: Call, body: Mapping[str, Any]) -> None:
     detail = _message(body) or f"error code {code}"
     if code == EXPIRED:
         raise AuthExpired(endpoint=call.endpoint, provider_code=code)
+    said = _message(body) or None
     if code in STAMPING_MESSAGES:
         raise StampingRejected(
-            STAMPING_MESSAGES[code], endpoint=call.endpoint, provider_code=code, detail=detail
+            STAMPING_MESSAGES[code],
+            endpoint=call.endpoint,
+            provider_code=code,
+            provider_message=said,
+            detail=detail,
         )
     if code in SIGNING_RETRY_CODES:
-        raise SigningRetry(endpoint=call.endpoint, provider_code=code, detail=detail)
+        raise SigningRetry(
+            endpoint=call.endpoint, provider_code=code, provider_message=said, detail=detail
+        )
     if says_no_balance(body):
-        raise BalanceExhausted(endpoint=call.endpoint, provider_code=code, detail=detail)
-    raise UnknownFailure(endpoint=call.endpoint, provider_code=code, detail=detail)
+        raise BalanceExhausted(
+            endpoint=call.endpoint, provider_code=code, provider_message=said, detail=detail
+        )
+    raise UnknownFailure(
+        endpoint=call.endpoint, provider_code=code, provider_message=said, detail=detail
+    )
 
 
 def shape_error(call: Call, exc: ShapeError) -> NoReturn:

@@ -587,7 +587,9 @@ class Engine:
     def _attention(self, row: RequestRow, template: str, **params: Param) -> None:
         self._attention_for(row, Message(template, params))
 
-    def _attention_for(self, row: RequestRow, message: Message) -> None:
+    def _attention_for(
+        self, row: RequestRow, message: Message, *, provider_message: str | None = None
+    ) -> None:
         english = message.english()
         moved = self.outbox.transition(
             row.id,
@@ -597,6 +599,8 @@ class Engine:
             last_error=english,
             last_error_msg=message.to_json(),
             next_attempt_at=None,
+            queue_position=None,
+            provider_message=provider_message,
         )
         log.info("request %s: %s -> needs attention: %s", row.id, row.state, english)
         self.events(StateChanged(moved, str(row.state)))
@@ -609,49 +613,67 @@ class Engine:
         return InternalError(detail=detail, path=self.evidence(exc))
 
     def _failed(self, row: RequestRow, exc: BaseException) -> None:
-        kind = exc.kind if isinstance(exc, ProviderError) else ErrorKind.TRANSIENT
+        heard = exc if isinstance(exc, ProviderError) else None
+        kind = heard.kind if heard else ErrorKind.TRANSIENT
+        said = heard.provider_message if heard else None
         message = (
             exc.message()
             if isinstance(exc, MeteraiError)
             else Message("{detail}", {"detail": str(exc)})
         )
         if kind in (ErrorKind.USER_ACTION, ErrorKind.AUTH):
-            self._attention_for(row, message)
+            self._attention_for(row, message, provider_message=said)
             return
         attempts = row.attempts + 1
-        if attempts >= self.config.max_failures and isinstance(exc, InternalError):
-            self._attention(
-                row,
-                N_(
-                    "Stopped after {count} attempts by an internal error; the evidence is "
-                    "in {path}. The serial number, if any, is kept: retry once the app is "
-                    "updated."
-                ),
-                count=attempts,
-                path=str(exc.params.get("path", "")),
-            )
-            return
         if attempts >= self.config.max_failures:
-            self._attention(
-                row,
-                N_(
-                    "Tried {count} times without success; the last error was: "
-                    "{error}. The serial number, if any, is kept. Retry when "
-                    "the service is back."
-                ),
-                count=attempts,
-                error=message,
-            )
+            self._attention_for(row, self._gave_up(attempts, exc, message), provider_message=said)
             return
-        retry_after = exc.retry_after if isinstance(exc, ProviderError) else None
+        self._back_off(row, exc, message, attempts)
+
+    def _back_off(
+        self, row: RequestRow, exc: BaseException, message: Message, attempts: int
+    ) -> None:
+        """Try again later, when the provider said (``Retry-After``) or the backoff says,
+        keeping the provider's queue position and words with the request."""
+        heard = exc if isinstance(exc, ProviderError) else None
+        retry_after = heard.retry_after if heard else None
         until = self.clock() + self.config.backoff.delay(attempts, self.rng, retry_after)
         code = exc.code if isinstance(exc, MeteraiError) else type(exc).__name__
         log.info(
             "request %s: attempt %d failed (%s): %s", row.id, attempts, code, message.english()
         )
-        self.outbox.record_failure(row.id, message, next_attempt_at=until, code=code)
-        queue = exc.queue_position if isinstance(exc, ProviderError) else None
-        self.events(Waiting(row.id, message.text(), until, queue))
+        queue = heard.queue_position if heard else None
+        said = heard.provider_message if heard else None
+        self.outbox.record_failure(
+            row.id,
+            message,
+            next_attempt_at=until,
+            code=code,
+            queue_position=queue,
+            provider_message=said,
+        )
+        self.events(Waiting(row.id, message.text(), until, queue, said))
+
+    @staticmethod
+    def _gave_up(attempts: int, exc: BaseException, message: Message) -> Message:
+        """Why a request stopped being tried: an internal error, or the last failure."""
+        if isinstance(exc, InternalError):
+            return Message(
+                N_(
+                    "Stopped after {count} attempts by an internal error; the evidence is "
+                    "in {path}. The serial number, if any, is kept: retry once the app is "
+                    "updated."
+                ),
+                {"count": attempts, "path": str(exc.params.get("path", ""))},
+            )
+        return Message(
+            N_(
+                "Tried {count} times without success; the last error was: "
+                "{error}. The serial number, if any, is kept. Retry when "
+                "the service is back."
+            ),
+            {"count": attempts, "error": message},
+        )
 
     def _wait(self, row: RequestRow, reason: str, until: float) -> None:
         self.outbox.note(row.id, f"waiting: {reason}", next_attempt_at=until, waiting_reason=reason)

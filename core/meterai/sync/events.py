@@ -32,6 +32,7 @@ class Waiting:
     reason: str
     until: float
     queue_position: int | None = None
+    provider_message: str | None = None
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from meterai.i18n import N_, _
+from meterai.outbox.rows import heard_from_provider
 from meterai.outbox.states import State, state_label
 from meterai.sync.events import BytesMoved, Waiting
 from meterai_desk.tasks import TaskRunner
@@ -58,6 +59,7 @@ COLUMNS = (
     len(COLUMNS)
 )
 
+FINISHED = (State.DONE, State.CANCELLED)
 PHASES = {"upload": N_("Uploading"), "download": N_("Downloading")}
 
 
@@ -240,21 +242,31 @@ class OutboxModel(QAbstractTableModel):
                 return ""
             return _(PHASES.get(moved.phase, moved.phase))
         if column == COL_QUEUE:
-            waiting = self._waiting.get(row.id)
-            position = waiting.queue_position if waiting else None
-            return "" if position is None else str(position)
+            position = self._heard(row)[0]
+            return "" if position is None or row.state in FINISHED else str(position)
         if column == COL_SN:
             return row.sn or ""
         if column == COL_CUSTOMER:
             return row.customer or ""
         return self._reason(row)
 
+    def _heard(self, row: RequestRow) -> tuple[int | None, str | None]:
+        """The queue position and the provider's words: live from the last wait, else as
+        stored with the request (so they survive a restart of the app)."""
+        waiting = self._waiting.get(row.id)
+        if waiting is not None:
+            return waiting.queue_position, waiting.provider_message
+        return row.queue_position, row.provider_message
+
     def _reason(self, row: RequestRow) -> str:
-        if row.state in (State.DONE, State.CANCELLED):
+        if row.state in FINISHED:
             return ""
         waiting = self._waiting.get(row.id)
         reason = self._messages.get(row.id) or (waiting.reason if waiting else "")
         reason = reason or row.reason()
+        said = heard_from_provider(None, self._heard(row)[1])  # the position has a column
+        if said is not None:
+            reason = f"{reason} — {said.text()}" if reason else said.text()
         until = waiting.until if waiting else row.next_attempt_at
         if until and row.state != State.NEEDS_ATTENTION:
             when = _("next try at {when}").format(when=_when(until))

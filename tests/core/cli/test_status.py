@@ -1,7 +1,8 @@
 """Issue 3's acceptance through the installed ``meterai`` script, as a kiosk or a script runs it.
 
 Every call is a real process with a real data dir, so exit codes, stdout/stderr and
-the default language are what a caller sees, not what an in-process test would.
+the default language are what a caller sees, not what an in-process test would. The
+provider's queue answer is heard from the real sandbox over loopback.
 """
 
 from __future__ import annotations
@@ -10,13 +11,20 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
+
+from meterai.outbox import Outbox, State
+from meterai.sandbox import SandboxServer
+from meterai.settings import Paths, resolve_paths
 from tests.support.cli import (
     EXIT_OK,
     EXIT_REJECTED,
     meterai,
     queue_good,
+    run_in_process,
     status_json,
 )
+from tests.support.sandbox import Admin, admin, drain, point_at, provider, queue_documents, row_of
 
 
 def sha256(path: Path) -> str:
@@ -66,3 +74,115 @@ def test_show_and_cancel_of_an_unknown_id_name_it(data: Path, home: Path) -> Non
         result = meterai("--data-dir", data, "--lang", "en", command, "42", home=home)
         assert result.code == EXIT_REJECTED
         assert "no request 42" in result.err
+
+
+# --- what the provider said stays with the request (issue 18 item 4) ------------------
+# The queue position and the provider's own words ("Antrian sedang penuh") are stored with
+# the request by the engine, so status, status --json and show give them after the sync
+# that heard them has ended.
+
+__all__ = ["admin", "provider"]
+
+BUSY = "Antrian sedang penuh, silakan coba kembali nanti"
+
+
+@pytest.fixture
+def client_paths(tmp_path: Path, provider: SandboxServer) -> Paths:
+    paths = resolve_paths(tmp_path / "client")
+    point_at(paths, provider)
+    return paths
+
+
+@pytest.fixture
+def queued_at_the_provider(client_paths: Paths, admin: Admin, tmp_path: Path) -> int:
+    """One request the provider answered "queue full, you are number 41" (an hour's wait)."""
+    admin.faults(
+        {
+            "rules": [
+                {
+                    "endpoint": "stampv2",
+                    "fault": "queue",
+                    "calls": 1,
+                    "position": 40,
+                    "retry_after": 3600,
+                }
+            ]
+        }
+    )
+    [request_id] = queue_documents(client_paths, 1, tmp_path / "docs")
+    drain(client_paths)
+    return request_id
+
+
+def test_the_provider_queue_answer_is_stored_with_the_request(
+    client_paths: Paths, queued_at_the_provider: int
+) -> None:
+    row = row_of(client_paths, queued_at_the_provider)
+    assert row.state not in (State.DONE, State.NEEDS_ATTENTION)
+    assert row.queue_position == 41
+    assert row.provider_message == BUSY
+
+
+def test_status_shows_the_queue_position_and_the_provider_words(
+    client_paths: Paths, queued_at_the_provider: int
+) -> None:
+    code, out, _err = run_in_process(client_paths, "status")
+    assert code == 0
+    line = next(x for x in out.splitlines() if x.lstrip().startswith(str(queued_at_the_provider)))
+    assert "queue position 41" in line
+    assert f"the provider says: \u201c{BUSY}\u201d" in line
+
+
+def test_status_json_carries_everything_status_shows(
+    client_paths: Paths, queued_at_the_provider: int
+) -> None:
+    _code, text, _err = run_in_process(client_paths, "status")
+    code, out, _err = run_in_process(client_paths, "status", "--json")
+    assert code == 0
+    [listed] = json.loads(out)
+    assert (listed["queue_position"], listed["provider_message"]) == (41, BUSY)
+    assert listed["next_attempt_at"] > 0
+    line = next(x for x in text.splitlines() if x.lstrip().startswith(str(listed["id"])))
+    for shown in (listed["state_label"], listed["reason"], str(listed["attempts"])):
+        assert shown in line
+    assert "queue position 41" in listed["reason"]
+
+
+def test_show_json_gives_the_provider_words_too(
+    client_paths: Paths, queued_at_the_provider: int
+) -> None:
+    code, out, _err = run_in_process(client_paths, "show", str(queued_at_the_provider), "--json")
+    assert code == 0
+    body = json.loads(out)
+    assert (body["queue_position"], body["provider_message"]) == (41, BUSY)
+
+
+def test_the_queue_words_are_in_indonesian_by_default(
+    client_paths: Paths, queued_at_the_provider: int
+) -> None:
+    """Indonesian is the default language: this one checks the catalogue's words."""
+    row = row_of(client_paths, queued_at_the_provider)
+    heard = row.heard()
+    assert heard is not None
+    assert heard.text("id") == f"urutan antrean 41; pesan dari layanan meterai: \u201c{BUSY}\u201d"
+
+
+def test_a_request_that_left_the_queue_no_longer_shows_a_place_in_it(
+    client_paths: Paths, admin: Admin, tmp_path: Path
+) -> None:
+    admin.faults(
+        {"rules": [{"endpoint": "stampv2", "fault": "queue", "calls": 1, "retry_after": 0}]}
+    )
+    [request_id] = queue_documents(client_paths, 1, tmp_path / "docs")
+    drain(client_paths)
+    row = row_of(client_paths, request_id)
+    assert row.state == State.DONE
+    assert (row.queue_position, row.provider_message) == (None, None)
+    box = Outbox.open(client_paths)
+    try:
+        heard = [e.detail for e in box.journal(request_id) if "attempt failed" in (e.detail or "")]
+    finally:
+        box.close()
+    assert len(heard) == 1, "the provider's queue answer was heard once, then passed"
+    code, out, _err = run_in_process(client_paths, "status", "--json")
+    assert (code, json.loads(out)[0]["reason"]) == (0, "")

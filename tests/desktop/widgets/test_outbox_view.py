@@ -11,10 +11,17 @@ from pytestqt.qtbot import QtBot
 
 from meterai import i18n
 from meterai.intake import IntakeOptions, queue_file
+from meterai.messages import Message
 from meterai.outbox import Outbox, State
 from meterai.settings import Paths
 from meterai.sync.events import BytesMoved
-from meterai_desk.widgets.outbox_view import COL_PROGRESS, COL_STATE, ProgressRole
+from meterai_desk.widgets.outbox_view import (
+    COL_PROGRESS,
+    COL_QUEUE,
+    COL_REASON,
+    COL_STATE,
+    ProgressRole,
+)
 from tests.support.desktop import WindowFactory
 from tests.support.pdfs import make_pdf
 
@@ -78,3 +85,31 @@ def test_the_window_and_the_cli_name_a_state_in_the_same_words(
     )
     line = next(x for x in status.stdout.splitlines() if x.split()[:1] == [str(request_id)])
     assert shown in line, status.stdout
+
+
+def test_the_queue_position_and_the_provider_words_survive_a_restart(
+    qtbot: QtBot, paths: Paths, tmp_path: Path, open_window: WindowFactory
+) -> None:
+    """Before: the Queue column was filled only by the live sync event, so a window opened
+    after the sync had heard "Antrian sedang penuh" showed an empty column and no words."""
+    request_id = _queue_one(paths, tmp_path)
+    busy = "Antrian sedang penuh, silakan coba kembali nanti"
+    box = Outbox.open(paths)
+    try:
+        box.record_failure(
+            request_id,
+            Message("The stamping service is busy or failing (HTTP {status}).", {"status": 503}),
+            next_attempt_at=4e9,
+            queue_position=41,
+            provider_message=busy,
+        )
+    finally:
+        box.close()
+    i18n.set_language("en")  # the autouse fixture sets Indonesian back afterwards
+    window = open_window(paths)
+    model = window.outbox_model
+    qtbot.waitUntil(lambda: model.rowCount() == 1)
+    assert model.index(0, COL_QUEUE).data() == "41"
+    reason = model.index(0, COL_REASON).data()
+    assert f"the provider says: \u201c{busy}\u201d" in reason
+    assert reason.startswith("The stamping service is busy")

@@ -181,7 +181,14 @@ def _v1_shared_outbox(conn: psycopg.Connection[Any]) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_shared_outbox,)
+def _v2_queue_position_and_provider_words(conn: psycopg.Connection[Any]) -> None:
+    """The SQLite outbox's version 7: the provider's queue position and own words."""
+    conn.execute(
+        "ALTER TABLE requests ADD COLUMN queue_position integer, ADD COLUMN provider_message text"
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_shared_outbox, _v2_queue_position_and_provider_words)
 LATEST = len(MIGRATIONS)
 
 

@@ -125,13 +125,20 @@ class SharedOutbox(Outbox):
         *,
         next_attempt_at: float | None,
         code: str | None = None,
+        queue_position: int | None = None,
+        provider_message: str | None = None,
     ) -> RequestRow:
         """Backing off: any counter may take the next attempt. A failure on a request
         another counter took over is that counter's business: nothing is recorded."""
         try:
             with self.atomic():
                 row = super().record_failure(
-                    request_id, error, next_attempt_at=next_attempt_at, code=code
+                    request_id,
+                    error,
+                    next_attempt_at=next_attempt_at,
+                    code=code,
+                    queue_position=queue_position,
+                    provider_message=provider_message,
                 )
                 self._release(request_id)
                 return row
