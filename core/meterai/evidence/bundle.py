@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from meterai import disk
-from meterai.errors import DiskError, ReadOnlyFolder
+from meterai.errors import DiskError, InputError, ReadOnlyFolder
 from meterai.evidence.facts import Evidence
 from meterai.evidence.summary import summary_pdf
 from meterai.fsutil import atomic_writer
@@ -38,6 +38,13 @@ class EvidenceFolderReadOnly(DiskError):
     )
 
 
+class EvidenceNotSaved(InputError):
+    """A path the user typed that cannot take a file (a folder of that name, no such drive)."""
+
+    code = "evidence_not_saved"
+    template = N_("The evidence could not be saved as {path}: {detail}")
+
+
 def write_bundle(evidence: Evidence, dest: Path, *, now: float | None = None) -> Path:
     """Write the zip to ``dest``; returns it. Members are deflated, except the PDFs."""
     made_at = time.time() if now is None else now
@@ -58,6 +65,10 @@ def write_bundle(evidence: Evidence, dest: Path, *, now: float | None = None) ->
                 bundle.write(evidence.stamped, name, zipfile.ZIP_STORED)
     except ReadOnlyFolder as exc:
         raise EvidenceFolderReadOnly(path=str(dest.parent)) from exc
+    except DiskError:
+        raise
+    except OSError as exc:
+        raise EvidenceNotSaved(path=str(dest), detail=exc.strerror or str(exc)) from exc
     return dest
 
 

@@ -1,5 +1,5 @@
 """What the user can do to one request: retry, replace its document, cancel, open the
-result, read its history.
+result, read its history, save its evidence for a claim.
 
 Each action is offered only when it makes sense for the selected request's state
 (cancel while no stamp is being made, retry and replace only when a person was
@@ -28,6 +28,7 @@ from meterai_desk.tasks import TaskRunner
 from meterai_desk.widgets.outbox_view import OutboxView
 
 if TYPE_CHECKING:
+    from meterai.evidence import Evidence
     from meterai.outbox.store import JournalEntry, Outbox, RequestRow
 
 
@@ -64,6 +65,8 @@ class OutboxActions(QObject):
         self.open_file = QAction(icon(sp.SP_FileIcon), "", self)
         self.open_folder = QAction(icon(sp.SP_DirOpenIcon), "", self)
         self.journal = QAction(icon(sp.SP_FileDialogDetailedView), "", self)
+        self.evidence = QAction(icon(sp.SP_DialogSaveButton), "", self)
+        self.evidence.setObjectName("saveEvidence")
         self.retry.setObjectName("retry")
         self.replace.setObjectName("replace")
         self.cancel.setObjectName("cancel")
@@ -73,6 +76,7 @@ class OutboxActions(QObject):
         self.open_file.triggered.connect(self.do_open_file)
         self.open_folder.triggered.connect(self.do_open_folder)
         self.journal.triggered.connect(self.do_journal)
+        self.evidence.triggered.connect(self.do_evidence)
         view.selectionModel().selectionChanged.connect(self.update)
         view.model().dataChanged.connect(self.update)
         view.model().modelReset.connect(self.update)
@@ -91,6 +95,7 @@ class OutboxActions(QObject):
             self.open_file,
             self.open_folder,
             self.journal,
+            self.evidence,
         )
 
     def update(self) -> None:
@@ -103,6 +108,7 @@ class OutboxActions(QObject):
         self.open_file.setEnabled(has_result)
         self.open_folder.setEnabled(has_result)
         self.journal.setEnabled(row is not None)
+        self.evidence.setEnabled(row is not None)
 
     def retranslate(self) -> None:
         self.retry.setText(_("&Retry"))
@@ -116,6 +122,10 @@ class OutboxActions(QObject):
         self.open_folder.setText(_("Open &folder"))
         self.journal.setText(_("&History"))
         self.journal.setToolTip(_("Every step this request went through"))
+        self.evidence.setText(_("Save &evidence…"))
+        self.evidence.setToolTip(
+            _("One zip for a refund or helpdesk claim: summary, journal, log lines, stamped file")
+        )
 
     def _cancel_text(self, row: RequestRow | None) -> None:
         if holds_paid_serial(row):
@@ -192,6 +202,25 @@ class OutboxActions(QObject):
         from meterai_desk.dialogs.journal_dialog import JournalDialog  # first use, not start-up
 
         JournalDialog.ask(self._parent, row, entries)
+
+    def do_evidence(self) -> None:
+        """Gather the facts on the database thread, then ask where the zip goes."""
+        row = self._view.current_row()
+        if row is None:
+            return
+        request_id, paths = row.id, self._tasks.paths
+
+        def gather_facts(box: Outbox) -> Evidence:
+            from meterai.evidence import gather  # fpdf2 loads on the worker, at first use
+
+            return gather(box, paths, request_id)
+
+        self._tasks.db(gather_facts, self._show_evidence, self._error)
+
+    def _show_evidence(self, evidence: Evidence) -> None:
+        from meterai_desk.dialogs.evidence_dialog import EvidenceDialog
+
+        EvidenceDialog.ask(self._parent, self._tasks, evidence)
 
     def _after_write(self, wake: bool = False) -> Callable[[RequestRow], None]:
         def done(row: RequestRow) -> None:
