@@ -112,9 +112,12 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument(
         "--only",
-        choices=("all", "account", "checker"),
+        choices=("all", "account", "checker", "evidence"),
         default="all",
-        help="account: 5-welcome, 6-account; checker: check-valid, -edited, -picture",
+        help=(
+            "account: 5-welcome, 6-account; checker: check-valid, -edited, -picture; "
+            "evidence: evidence-dialog and the summary page it saves"
+        ),
     )
     args = parser.parse_args()
     out = Path(args.out)
@@ -132,6 +135,8 @@ def main() -> int:
                 account_shots(work / lang / "account", out)
             if args.only in ("all", "checker"):
                 checker_shots(work / lang / "checker", out)
+            if args.only in ("all", "evidence"):
+                evidence_shots(work / lang / "evidence", out)
     QCoreApplication.processEvents()
     return 0
 
@@ -299,6 +304,53 @@ def checker_shots(work: Path, out: Path) -> None:
         shoot(dialog, out, name)
     dialog.close()
     tasks.shutdown()
+
+
+def evidence_shots(work: Path, out: Path) -> None:
+    """Simpan bukti for a request the embedded sandbox stamped after two HTTP 503s, and
+    the summary page of the zip it saves (bilingual, so drawn once, in English runs)."""
+    import subprocess
+
+    from tests.support.sandbox import drain, point_at, queue_documents
+
+    from meterai.evidence import gather, write_bundle
+    from meterai.logs import setup_logging
+    from meterai_desk.dialogs.evidence_dialog import EvidenceDialog
+
+    paths = resolve_paths(work / "data")
+    with SandboxServer(work / "provider") as server:
+        point_at(paths, server)
+        handler = setup_logging(paths)
+        (request_id,) = queue_documents(paths, 1, work / "docs")
+        rule = {"endpoint": "docSigningZ", "fault": "http_error", "status": 503, "count": 2}
+        with server.admin_client(timeout=30) as admin:
+            admin.put("/_sandbox/faults", json={"rules": [rule]})
+        for _ in range(5):
+            drain(paths)
+        handler.close()
+    box = Outbox.open(paths)
+    evidence = gather(box, paths, request_id)
+    box.close()
+    tasks = TaskRunner(paths)
+    dialog = EvidenceDialog(tasks, evidence)
+    dialog.dest.setText(f"/home/budi/Documents/bukti-meterai-{request_id}.zip")  # not ours
+    dialog.resize(640, 400)
+    dialog.show()
+    shoot(dialog, out, "evidence-dialog")
+    dialog.close()
+    tasks.shutdown()
+    if i18n.current_language() == "en":
+        bundle = write_bundle(evidence, work / "bukti.zip")
+        import zipfile
+
+        with zipfile.ZipFile(bundle) as opened:
+            (work / "summary.pdf").write_bytes(opened.read("summary.pdf"))
+        stem = out / "evidence-summary"
+        subprocess.run(
+            ["pdftoppm", "-r", "70", "-png", "-singlefile", str(work / "summary.pdf"), str(stem)],
+            check=True,
+        )
+        print(f"{stem}.png")
 
 
 if __name__ == "__main__":
