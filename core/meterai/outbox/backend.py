@@ -37,8 +37,14 @@ class Backend(Protocol):
     ``""`` where ``atomic()`` already holds the database's write lock (SQLite's
     ``BEGIN IMMEDIATE``), ``" FOR UPDATE"`` on a server with row locks."""
 
-    def atomic(self) -> AbstractContextManager[None]:
+    def atomic(self, *, one_request: bool = False) -> AbstractContextManager[None]:
         """One transaction that holds the write lock from its start; nested, a savepoint.
+
+        ``one_request``: the transaction reads and changes one request's row (and appends
+        its journal and its own rows) and decides nothing from other requests' rows. A
+        server may then let such transactions run side by side, the row lock
+        (``for_update``) keeping two moves of one request apart, and hold the lock alone
+        only for the others; SQLite, with one writer at a time, ignores it.
 
         Everything inside commits together or not at all (any exception rolls back). Here
         and in every method below, the database refusing (busy past its timeout, a full or

@@ -64,9 +64,10 @@ class RequestVerbs(ProviderCache):
         return self._db
 
     @contextlib.contextmanager
-    def atomic(self) -> Iterator[None]:
-        """Several verbs as one transaction: all of them commit, or none."""
-        with self._db.atomic():
+    def atomic(self, *, one_request: bool = False) -> Iterator[None]:
+        """Several verbs as one transaction: all of them commit, or none. ``one_request``:
+        they concern one request alone (``Backend.atomic``)."""
+        with self._db.atomic(one_request=one_request):
             yield
 
     def install_id(self) -> str:
@@ -147,7 +148,7 @@ class RequestVerbs(ProviderCache):
         request is still in that state.
         """
         _check_mutable(updates)
-        with self._db.atomic():
+        with self._db.atomic(one_request=_one_request(updates)):
             current = self._get(request_id, lock=True)
             if (expect is not None and current.state != expect) or not can_move(current.state, to):
                 raise IllegalTransition(
@@ -161,7 +162,7 @@ class RequestVerbs(ProviderCache):
     def note(self, request_id: int, detail: str, **updates: Any) -> RequestRow:
         """Record a fact about a request that does not change its state (with a journal row)."""
         _check_mutable(updates)
-        with self._db.atomic():
+        with self._db.atomic(one_request=_one_request(updates)):
             current = self._get(request_id, lock=True)
             now = self._clock()
             self._update(request_id, {"updated_at": now, **updates})
@@ -183,7 +184,7 @@ class RequestVerbs(ProviderCache):
         provider's queue position and own words, if it gave them, are kept for ``status``."""
         english = error.english()
         failed = f"attempt failed ({code})" if code else "attempt failed"
-        with self._db.atomic():
+        with self._db.atomic(one_request=True):
             current = self._get(request_id, lock=True)
             return self.note(
                 request_id,
@@ -408,6 +409,12 @@ class RequestVerbs(ProviderCache):
     def _count(self, sql: str, params: Sequence[Any]) -> int:
         row = self._db.one(sql, params)
         return 0 if row is None else int(row["n"])
+
+
+def _one_request(updates: Mapping[str, Any]) -> bool:
+    """A move that gives a request a serial number reads across requests (who holds it):
+    it keeps the write lock alone; any other move concerns its own request only."""
+    return "sn" not in updates and "numbering_tag" not in updates
 
 
 def _check_mutable(updates: Mapping[str, Any]) -> None:

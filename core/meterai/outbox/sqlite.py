@@ -37,7 +37,7 @@ class SqliteBackend:
         self._backups = backups
 
     @contextlib.contextmanager
-    def atomic(self) -> Iterator[None]:
+    def atomic(self, *, one_request: bool = False) -> Iterator[None]:
         with db.atomic(self.conn):
             yield
 

@@ -354,7 +354,9 @@ class Engine:
         self._record_bought(row, sn)
 
     def _record_bought(self, row: RequestRow, sn: str) -> None:
-        with self.outbox.atomic():
+        # One request's transaction: the serial number was sold to this call a moment ago,
+        # so no other request can hold it (and the UNIQUE column would refuse it).
+        with self.outbox.atomic(one_request=True):
             self.outbox.record_serial(sn, request_id=row.id, tag=row.numbering_tag, source="bought")
             self._move(row, State.NUMBERED, f"serial number {sn}", sn=sn)
         self.point("numbered:after_commit")

@@ -5,10 +5,11 @@ parameter style (``?`` to psycopg's ``%s``). Transactions keep SQLite's guarante
 top-level ``atomic()`` first takes one transaction-level advisory lock, the server's
 ``BEGIN IMMEDIATE``, so write transactions of all counters follow one another and every
 rule the verbs check (read, decide, write) holds across counters exactly as it does
-across the threads of one process. They are short (no provider call is ever made inside
-one), so counters wait on each other for milliseconds. Claims (``claims.py``) run
-outside that lock: ``FOR UPDATE SKIP LOCKED`` lets counters take due requests side by
-side, skipping a row a verb has locked.
+across the threads of one process. A move of one request takes that lock shared
+(``one_request``): it decides from its own row alone, locked ``FOR UPDATE``, so such
+moves run side by side and wait only for the transactions that read across requests.
+Claims (``claims.py``) run outside that lock: ``FOR UPDATE SKIP LOCKED`` lets counters
+take due requests side by side, skipping a row a verb has locked.
 """
 
 from __future__ import annotations
@@ -60,14 +61,22 @@ class PostgresBackend:
         self.location = str(url)
 
     @contextlib.contextmanager
-    def atomic(self) -> Iterator[None]:
-        """One transaction (the write lock first), or a savepoint when already in one."""
+    def atomic(self, *, one_request: bool = False) -> Iterator[None]:
+        """One transaction (the write lock first), or a savepoint when already in one.
+
+        A transaction on one request takes the write lock shared: moves of different
+        requests (the bulk of a sync, several per document) then run side by side on
+        every counter, and one that is slow to commit (its thread waiting for the GIL
+        behind a verification) no longer holds up the whole account. Any other
+        transaction takes it alone, so what it reads across requests still holds until
+        it commits, as on SQLite."""
         if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             with self._refusals(), self.conn.transaction():
                 yield
             return
+        take = "pg_advisory_xact_lock_shared" if one_request else "pg_advisory_xact_lock"
         with self._refusals(), self.conn.transaction():
-            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+            self.conn.execute(f"SELECT {take}(%s)", [WRITE_LOCK])
             yield
 
     def one(self, sql: str, params: Params = ()) -> Row | None:

@@ -110,7 +110,7 @@ class SharedOutbox(Outbox):
         expect: State | None = None,
         **updates: Any,
     ) -> RequestRow:
-        with self.atomic():
+        with self._db.atomic(one_request="sn" not in updates):
             row = super().transition(request_id, to, detail=detail, expect=expect, **updates)
             if to == State.DOWNLOADED:
                 self._keep_result(request_id)
@@ -131,7 +131,7 @@ class SharedOutbox(Outbox):
         """Backing off: any counter may take the next attempt. A failure on a request
         another counter took over is that counter's business: nothing is recorded."""
         try:
-            with self.atomic():
+            with self._db.atomic(one_request=True):
                 row = super().record_failure(
                     request_id,
                     error,
@@ -206,7 +206,7 @@ class SharedOutbox(Outbox):
         return row is not None and row["claimed_by"] == self.counter
 
     def release(self, request_id: int) -> None:
-        with self.atomic():
+        with self._db.atomic(one_request=True):
             self._release(request_id)
 
     # --- internals ---------------------------------------------------------------------
