@@ -63,7 +63,11 @@ class Fact:
 
     name: str
     label: Message
-    value: Message
+    value: Message | str
+
+    def value_text(self, lang: str | None = None) -> str:
+        """A serial number or a name is shown as it is; a place is worded for ``lang``."""
+        return self.value if isinstance(self.value, str) else self.value.text(lang)
 
 
 @dataclass(frozen=True)
@@ -93,11 +97,11 @@ class StampCheck:
         """What is known about the stamp itself; empty for a file without one."""
         report, found = self.report, []
         if report.serial_number:
-            found.append(Fact("serial", Message(N_("Serial number")), _plain(report.serial_number)))
+            found.append(Fact("serial", Message(N_("Serial number")), report.serial_number))
         if report.signed_at is not None:
-            found.append(Fact("signed_at", Message(N_("Signed at")), _plain(_when(report))))
+            found.append(Fact("signed_at", Message(N_("Signed at")), _when(report)))
         if report.signer:
-            found.append(Fact("signer", Message(N_("Signed by")), _plain(report.signer)))
+            found.append(Fact("signer", Message(N_("Signed by")), report.signer))
         if report.page_index is not None:
             found.append(Fact("where", Message(N_("Where")), self._where()))
         return tuple(found)
@@ -178,11 +182,6 @@ def _when(report: VerificationReport) -> str:
     local = report.signed_at.astimezone()
     offset = local.strftime("%z")
     return local.strftime("%Y-%m-%d %H:%M:%S") + f" (UTC{offset[:3]}:{offset[3:]})"
-
-
-def _plain(text: str) -> Message:
-    """A value shown as it is (a serial number, a name): a message with nothing to translate."""
-    return Message("{value}", {"value": text})
 
 
 _PICTURE = N_(

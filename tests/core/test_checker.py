@@ -35,7 +35,7 @@ def test_a_stamped_file_is_valid_with_its_serial_time_and_place(received: Receiv
     signed_at = result.report.signed_at
     assert signed_at is not None
     assert abs(dt.datetime.now(dt.UTC) - signed_at) < dt.timedelta(minutes=10)
-    facts = {fact.name: fact.value.text("en") for fact in result.facts()}
+    facts = {fact.name: fact.value_text("en") for fact in result.facts()}
     assert facts["serial"] == received.sn
     assert facts["where"] == "page 2, bottom right"
     assert facts["signed_at"].startswith(signed_at.astimezone().strftime("%Y-%m-%d %H:%M"))

@@ -88,4 +88,4 @@ def _print_report(ctx: CliContext, result: StampCheck) -> None:
     for check in result.checks:
         ctx.print(("✓ " if check.passed else "✗ ") + check.message.text())
     for fact in result.facts():
-        ctx.print(f"{fact.label.text()}: {fact.value.text()}")
+        ctx.print(f"{fact.label.text()}: {fact.value_text()}")

@@ -173,7 +173,7 @@ class CheckDialog(QDialog):
         verdict = result.verdict
         self._headline(result.headline().text(), _COLOURS[verdict], verdict.value)
         for fact in result.facts():
-            value = QLabel(fact.value.text(), self)
+            value = QLabel(fact.value_text(), self)
             value.setObjectName(f"fact_{fact.name}")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.facts.addRow(fact.label.text() + ":", value)
