@@ -24,8 +24,8 @@ from fpdf.fonts import FontFace
 from meterai.fsutil import atomic_write_bytes
 
 FONT = "Helvetica"
-SIZE = 8.5
-LINE = 4.6  # mm: one line of SIZE-point text with its leading
+SIZE = 8.5  # points
+LEADING = 0.54  # mm of line height per point of text size: 4.6 mm for 8.5 pt
 PADDING = 1.2  # mm: each side of a table cell
 MARGIN = 14.0  # mm
 _REPLACEMENTS = {"…": "...", "→": "->", "—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"'}
@@ -34,8 +34,9 @@ _REPLACEMENTS = {"…": "...", "→": "->", "—": "-", "–": "-", "‘": "'", 
 class PrintedPage(FPDF):
     """A4 portrait, page numbers "n/N" at the top right, the title on every page."""
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, *, size: float = SIZE) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.text_pt, self.line_mm = size, size * LEADING
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(auto=True, margin=MARGIN)
         self.title_text = latin1(title)
@@ -43,12 +44,17 @@ class PrintedPage(FPDF):
         self.set_creator("Meterai Desk")
         self.add_page()
 
+    @property
+    def scale(self) -> float:
+        """Titles and headings shrink with the text, so a page drawn smaller fits more."""
+        return self.text_pt / SIZE
+
     def header(self) -> None:
-        self.set_font(FONT, "B", 12)
-        self.cell(self.epw - 20, 7, self.title_text)
-        self.set_font(FONT, "", SIZE)
-        self.cell(20, 7, f"{self.page_no()}/{{nb}}", align=Align.R)
-        self.ln(10)
+        self.set_font(FONT, "B", 12 * self.scale)
+        self.cell(self.epw - 20, 7 * self.scale, self.title_text)
+        self.set_font(FONT, "", self.text_pt)
+        self.cell(20, 7 * self.scale, f"{self.page_no()}/{{nb}}", align=Align.R)
+        self.ln(10 * self.scale)
 
     @property
     def free_width(self) -> float:
@@ -56,15 +62,15 @@ class PrintedPage(FPDF):
         return float(self.epw)
 
     def heading(self, text: str) -> None:
-        self.ln(1.5)
-        self.set_font(FONT, "B", 10)
-        self.multi_cell(0, 5.5, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_font(FONT, "", SIZE)
+        self.ln(1.5 * self.scale)
+        self.set_font(FONT, "B", 10 * self.scale)
+        self.multi_cell(0, 5.5 * self.scale, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FONT, "", self.text_pt)
 
     def paragraph(self, text: str, *, bold: bool = False) -> None:
-        self.set_font(FONT, "B" if bold else "", SIZE)
-        self.multi_cell(0, LINE, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_font(FONT, "", SIZE)
+        self.set_font(FONT, "B" if bold else "", self.text_pt)
+        self.multi_cell(0, self.line_mm, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FONT, "", self.text_pt)
 
     def fields(self, pairs: Sequence[tuple[str, str]]) -> None:
         """Label and value on one line each, the labels in a measured column of their own."""
@@ -84,14 +90,14 @@ class PrintedPage(FPDF):
         if not cells:
             return
         widths = self.column_widths(cells, headings=headings, whole=whole)
-        self.set_font(FONT, "", SIZE)
+        self.set_font(FONT, "", self.text_pt)
         with super().table(
             col_widths=widths,
             width=sum(widths),
             align=Align.L,
             text_align=Align.L,
-            line_height=LINE,
-            padding=(0.6, PADDING),
+            line_height=self.line_mm,
+            padding=(0.6 * self.scale, PADDING),
             first_row_as_headings=headings,
             headings_style=FontFace(emphasis="BOLD"),
             borders_layout=(
@@ -101,7 +107,7 @@ class PrintedPage(FPDF):
         ) as table:
             for row in cells:
                 table.row(row)
-        self.ln(1.5)
+        self.ln(1.5 * self.scale)
 
     def column_widths(
         self, cells: Sequence[Sequence[str]], *, headings: bool, whole: Collection[int] = ()
@@ -117,9 +123,9 @@ class PrintedPage(FPDF):
         return capped(natural, self.free_width - 0.01, whole)
 
     def _measure(self, text: str, *, bold: bool) -> float:
-        self.set_font(FONT, "B" if bold else "", SIZE)
+        self.set_font(FONT, "B" if bold else "", self.text_pt)
         widths = [self.get_string_width(line) for line in text.splitlines() or [""]]
-        self.set_font(FONT, "", SIZE)
+        self.set_font(FONT, "", self.text_pt)
         return float(max(widths))
 
     def to_bytes(self) -> bytes:

@@ -12,10 +12,12 @@ import datetime as dt
 
 from meterai import __version__
 from meterai.evidence.facts import Evidence
-from meterai.i18n import N_
+from meterai.i18n import LANGUAGES, N_
 from meterai.messages import Message, Param
 from meterai.outbox.states import STATE_LABELS, State
 from meterai.printed import PrintedPage
+
+FITTING_SIZES = (8.5, 7.5, 6.5, 6.0)
 
 
 def both(msgid: str, **params: Param) -> str:
@@ -36,9 +38,21 @@ def state_in_both(state: State | str) -> str:
 
 
 def summary_pdf(evidence: Evidence, made_at: float) -> bytes:
-    """The summary as PDF bytes: the request, every step with its time, the outcome."""
+    """The summary as PDF bytes: the request, every step with its time, the outcome.
+
+    One page is what a helpdesk form takes: a long journal (many retries) is drawn in
+    smaller type until it fits, down to 6 pt; past that it runs on (journal.json holds
+    the same rows in full either way)."""
+    for size in FITTING_SIZES:
+        page = _summary_page(evidence, made_at, size)
+        if page.pages_count == 1:
+            break
+    return page.to_bytes()
+
+
+def _summary_page(evidence: Evidence, made_at: float, size: float) -> PrintedPage:
     row = evidence.request
-    page = PrintedPage(both(N_("Evidence for stamp request {id}"), id=row.id))
+    page = PrintedPage(both(N_("Evidence for stamp request {id}"), id=row.id), size=size)
     page.fields(_request_fields(evidence))
     page.heading(both(N_("Every step, with the provider's answers")))
     page.print_table(
@@ -51,11 +65,12 @@ def summary_pdf(evidence: Evidence, made_at: float) -> bytes:
         ],
         whole=(0, 1),
     )
-    reason = Message.from_json(row.last_error_msg)
-    if reason is not None:
+    notes = [m for m in (Message.from_json(row.last_error_msg), row.heard()) if m is not None]
+    if notes:
         page.heading(both(N_("Last reason")))
-        page.paragraph(reason.text("id"))
-        page.paragraph(reason.text("en"))
+        for lang in LANGUAGES:
+            for note in notes:
+                page.paragraph(note.text(lang))
     page.heading(both(N_("In this file")))
     page.paragraph(_contents(evidence))
     page.paragraph(
@@ -63,7 +78,7 @@ def summary_pdf(evidence: Evidence, made_at: float) -> bytes:
             N_("Made by Meterai Desk {version} at {time}."), version=__version__, time=when(made_at)
         )
     )
-    return page.to_bytes()
+    return page
 
 
 def _request_fields(evidence: Evidence) -> list[tuple[str, str]]:

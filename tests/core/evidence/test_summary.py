@@ -53,3 +53,34 @@ def test_the_page_is_bilingual_whatever_the_session_language(
     assert "The account has no stamps left." in shown
     assert "Saldo" in shown  # the last reason in Indonesian too
     assert "tidak ada berkas bermeterai di komputer ini" in shown
+
+
+@needs_poppler
+def test_a_long_journal_still_fits_one_page_with_the_providers_own_words(
+    paths: Paths, tmp_path: Path
+) -> None:
+    busy = Message("The stamping service is busy or failing (HTTP {status}).", {"status": 503})
+    box = Outbox.open(paths)
+    try:
+        request = queue_file(box, paths, make_pdf(tmp_path / "a.pdf"), IntakeOptions(doc_type="3"))
+        request_id = request.request.id
+        for _ in range(20):
+            box.note(request_id, "stamping call")
+            box.record_failure(
+                request_id,
+                busy,
+                next_attempt_at=None,
+                code="provider_busy",
+                queue_position=42,
+                provider_message="Antrian sedang penuh",
+            )
+        evidence = gather(box, paths, request_id)
+    finally:
+        box.close()
+    page = tmp_path / "s.pdf"
+    page.write_bytes(summary_pdf(evidence, time.time()))
+    shown = text(page)
+    assert shown.count("\f") == 1, "one page"
+    assert shown.count("attempt failed (provider_busy)") == 20
+    assert 'the provider says: "Antrian sedang penuh"' in shown
+    assert "urutan antrean 42" in shown and "queue position 42" in shown
