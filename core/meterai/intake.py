@@ -26,6 +26,7 @@ from pathlib import Path
 from meterai import doctypes
 from meterai.documents import (
     AUTOMATIC_FIXES,
+    Code,
     DocumentStore,
     Finding,
     Fix,
@@ -41,6 +42,7 @@ from meterai.identity import Identity
 from meterai.messages import Message
 from meterai.outbox.states import State, state_label
 from meterai.outbox.store import NewRequest, Outbox, Replacement, RequestRow
+from meterai.overlap import Checked, check_placement
 from meterai.placement import (
     Placement,
     Rect,
@@ -120,6 +122,10 @@ class IntakeOptions:
     identity: Identity | None = None
     again: bool = False
     """Stamp a document already queued or stamped once more, deliberately."""
+    auto_place: bool = False
+    """Move a stamp that would hide something to the nearest free spot (``--place auto``)."""
+    strict_placement: bool = False
+    """Refuse a stamp that would hide something, instead of queueing it with a warning."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +188,8 @@ class Prepared:
     sha256: str
     size: int
     original_sha256: str
+    placed: tuple[Finding, ...] = ()
+    """What the check of the area under the stamp found (``meterai.overlap``)."""
 
 
 def queue_file(outbox: Outbox, paths: Paths, path: Path, options: IntakeOptions) -> Accepted:
@@ -246,10 +254,19 @@ def prepare(paths: Paths, path: Path, options: IntakeOptions, *, sync_dir: bool 
         report, applied = seen.report, seen.applied
         if report.blocking:
             raise _rejection(path, report)
-        placement = _placement(seen.document, report, options)
+        placed = _clear_spot(seen, _placement(seen.document, report, options), options)
         stored = DocumentStore(paths.data_dir).put(seen.document, sync_dir=sync_dir)
     original = stored.sha256 if not applied else sha256_file(path)
-    return Prepared(path, report, applied, placement, stored.sha256, stored.size, original)
+    return Prepared(
+        path,
+        report,
+        applied,
+        placed.placement,
+        stored.sha256,
+        stored.size,
+        original,
+        placed.findings,
+    )
 
 
 def _commit(outbox: Outbox, prepared: Prepared, options: IntakeOptions) -> Accepted:
@@ -279,6 +296,7 @@ def _commit(outbox: Outbox, prepared: Prepared, options: IntakeOptions) -> Accep
         ),
         detail=f"queued from {path}"
         + (f", fixed: {', '.join(applied)}" if applied else "")
+        + (", stamp moved to a free spot" if _moved(prepared) else "")
         + (", added again on purpose" if options.again else ""),
     )
     return _accepted(row, prepared)
@@ -298,7 +316,11 @@ def _add_document(outbox: Outbox, prepared: Prepared) -> None:
 def _accepted(row: RequestRow, prepared: Prepared) -> Accepted:
     report = prepared.report
     warnings = tuple(f for f in report.findings if f not in report.blocking)
-    return Accepted(row, report, prepared.applied, warnings)
+    return Accepted(row, report, prepared.applied, warnings + prepared.placed)
+
+
+def _moved(prepared: Prepared) -> bool:
+    return any(f.code == Code.STAMP_MOVED for f in prepared.placed)
 
 
 def replace_file(
@@ -367,6 +389,13 @@ def _placement(path: Path, report: PreflightReport, options: IntakeOptions) -> P
     placement = Placement(index, options.rect)
     validate(placement, geometry)
     return placement
+
+
+def _clear_spot(seen: Examined, placement: Placement, options: IntakeOptions) -> Checked:
+    """What lies under the stamp, on the pages the stamp lands on (the fixed copy): a
+    warning, a move to a free spot (``auto_place``) or a refusal (``strict_placement``)."""
+    auto, strict = options.auto_place, options.strict_placement
+    return check_placement(seen.document, placement, auto=auto, strict=strict, name=seen.path.name)
 
 
 def _rejection(path: Path, report: PreflightReport) -> PdfRejected:

@@ -115,6 +115,14 @@ class Rect:
             and other.y2 <= self.y2 + tolerance
         )
 
+    def intersection(self, other: Rect) -> Rect | None:
+        """The area both cover, or ``None`` when they only touch or are apart."""
+        x1, y1 = max(self.x1, other.x1), max(self.y1, other.y1)
+        x2, y2 = min(self.x2, other.x2), min(self.y2, other.y2)
+        if x2 <= x1 or y2 <= y1:
+            return None
+        return Rect(x1, y1, x2, y2)
+
     def __str__(self) -> str:
         return ",".join(_pt(v) for v in (self.x1, self.y1, self.x2, self.y2))
 
@@ -237,7 +245,7 @@ def _open(pdf_path: Path) -> Iterator[PdfReader]:
 
 def _geometry(page: PageObject, index: int) -> PageGeometry:
     mediabox = _box(page, "mediabox")
-    visible = _intersection(_box(page, "cropbox"), mediabox)
+    visible = _box(page, "cropbox").intersection(mediabox)
     if visible is None:
         raise PlacementError(_NO_VISIBLE_AREA, page=index + 1)
     return PageGeometry(index, mediabox, visible, _rotation(page.rotation, index))
@@ -247,14 +255,6 @@ def _box(page: PageObject, name: Literal["mediabox", "cropbox"]) -> Rect:
     """pypdf resolves inheritance from the page tree and the CropBox-defaults-to-MediaBox rule."""
     box = page.mediabox if name == "mediabox" else page.cropbox
     return Rect(float(box.left), float(box.bottom), float(box.right), float(box.top))
-
-
-def _intersection(a: Rect, b: Rect) -> Rect | None:
-    x1, y1 = max(a.x1, b.x1), max(a.y1, b.y1)
-    x2, y2 = min(a.x2, b.x2), min(a.y2, b.y2)
-    if x2 <= x1 or y2 <= y1:
-        return None
-    return Rect(x1, y1, x2, y2)
 
 
 def _rotation(raw: object, index: int) -> Rotation:

@@ -10,11 +10,12 @@ from meterai import disk
 from meterai.batch import read_batch
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_OK, EXIT_REJECTED, describe
-from meterai.documents import AUTOMATIC_FIXES, TARGETS, Fix
+from meterai.documents import AUTOMATIC_FIXES, TARGETS, Code, Fix
 from meterai.errors import InputError, UsageError
 from meterai.i18n import _
 from meterai.identity import identity_from
 from meterai.intake import Accepted, IntakeOptions, check_options, queue_files, replace_file
+from meterai.overlap import COVERS
 from meterai.placement import Anchor, Rect, Spot
 
 if TYPE_CHECKING:
@@ -63,6 +64,21 @@ def register(sub: Subparsers) -> None:
         "--downsample",
         action="store_true",
         help=_("also allow shrinking images to fit the size budget"),
+    )
+    parser.add_argument(
+        "--place",
+        choices=("keep", "auto"),
+        default="keep",
+        help=_(
+            "keep: the stamp goes where --rect (or the default) puts it, with a warning if it "
+            "would hide text, a picture, drawing, a signature or a form field; auto: moved to "
+            "the nearest free spot of the same size on that page"
+        ),
+    )
+    parser.add_argument(
+        "--strict-placement",
+        action="store_true",
+        help=_("refuse a file whose stamp would hide something, instead of warning"),
     )
     parser.add_argument(
         "--again",
@@ -147,6 +163,8 @@ def _options(args: argparse.Namespace) -> IntakeOptions:
         fixes=frozenset(fixes),
         identity=identity_from(args.id_type, args.id_number, args.id_name),
         again=args.again,
+        auto_place=args.place == "auto",
+        strict_placement=args.strict_placement,
     )
 
 
@@ -201,6 +219,14 @@ def _report(ctx: CliContext, path: Path, accepted: Accepted) -> None:
         )
     for finding in accepted.warnings:
         ctx.warn(f"{path.name}: {finding.message.text()}")
+    codes = {f.code for f in accepted.warnings}
+    if codes & set(COVERS) and Code.NO_FREE_SPOT not in codes:
+        ctx.warn(
+            _(
+                "{file}: queued all the same. --place auto moves such a stamp to a free spot; "
+                "--strict-placement refuses the file instead."
+            ).format(file=path.name)
+        )
     ctx.print(f"queued {accepted.request.id} {path}")
 
 

@@ -72,6 +72,17 @@ class Code(StrEnum):
     TOO_LARGE = "too_large"
     NOT_A4 = "not_a4"
     PAGE_TOO_SMALL = "page_too_small"
+    # What lies under the stamp (``meterai.overlap``): found after placement, not by
+    # pre-flight, but carried as findings so the CLI's JSON and the kiosk key on them alike.
+    STAMP_COVERS_SIGNATURE = "stamp_covers_signature"
+    STAMP_COVERS_FORM_FIELD = "stamp_covers_form_field"
+    STAMP_COVERS_TEXT = "stamp_covers_text"
+    STAMP_COVERS_IMAGE = "stamp_covers_image"
+    STAMP_COVERS_ANNOTATION = "stamp_covers_annotation"
+    STAMP_COVERS_DRAWING = "stamp_covers_drawing"
+    STAMP_AREA_UNCHECKED = "stamp_area_unchecked"
+    STAMP_MOVED = "stamp_moved"
+    NO_FREE_SPOT = "no_free_spot"
 
 
 class Fix(StrEnum):

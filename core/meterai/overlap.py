@@ -1,0 +1,485 @@
+"""What lies under the stamp: text, a picture, drawing, a signature or a form field.
+
+The stamp must not hide what matters (BKN and Peruri: the e-Meterai does not cover the
+content, and the hand signature does not lie under its QR code). The check runs before a
+request is queued, so the user moves the box before a stamp is bought, not after.
+
+Library: PDFium, through pypdfium2. Rendering the page answers the user's own question,
+"is anything *visible* under the box?", for every way a PDF puts ink on a page (any font
+technology, images, vector art, shadings, annotation appearances, content nested in form
+XObjects), where a content-stream parser (pdfminer.six, pikepdf) would have to rebuild a
+renderer's logic and would still count white-on-white or clipped-away objects as content.
+PDFium is the engine QtPdf draws the add dialog's preview with, so "ink" here is exactly
+what the user sees there; the same library's text boxes, page objects and annotations
+then say *what* the ink is, so the warning names it. pypdfium2 ships PDFium inside its
+wheels for Linux, Windows and macOS and follows PDFium's releases. Poppler renders in the
+tests, as the independent check. PDFium is not thread-safe: every call into it holds
+``_PDFIUM``.
+
+The page is rendered in the visual frame of ``meterai.placement`` (the CropBox turned by
+``/Rotate``, top-left origin), at ``SCALE`` pixels per point; everything here that is a
+``Rect`` is in visual points unless it says otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image, ImageDraw, ImageFilter
+
+from meterai.documents.preflight import Code, Finding, Severity
+from meterai.errors import PlacementError
+from meterai.i18n import N_
+from meterai.messages import Message
+from meterai.placement import (
+    DEFAULT_MARGIN_PT,
+    PageGeometry,
+    Placement,
+    Rect,
+    page_geometry,
+    user_to_visual,
+    validate,
+    visual_to_user,
+)
+
+SCALE = 2.0
+"""Pixels per point: a 0.25 pt hairline still darkens a pixel; an A4 page is 2 MP."""
+TOUCH_PT = 2.0
+"""Ink this close inside the box's edge touches it rather than hides under it: a frame
+line the default box sits on is not covered content."""
+MIN_INK_PX = 4
+"""One square point at ``SCALE``: fewer dark pixels are anti-aliasing crumbs or specks."""
+PAPER_STEP = 32
+"""Ink is this much darker than the page's paper, so a grey scan's paper is not ink."""
+CELL_PT = 3.0
+"""The free-spot search grid: fine enough to fit between lines, coarse enough to be quick."""
+CLEARANCE_CELLS = 1
+"""A free spot keeps this many cells clear of ink, so the stamp does not touch text."""
+
+COVERS: tuple[Code, ...] = (
+    Code.STAMP_COVERS_SIGNATURE,
+    Code.STAMP_COVERS_FORM_FIELD,
+    Code.STAMP_COVERS_TEXT,
+    Code.STAMP_COVERS_IMAGE,
+    Code.STAMP_COVERS_ANNOTATION,
+    Code.STAMP_COVERS_DRAWING,
+)
+"""What a stamp can hide, most serious first: the order warnings are listed in."""
+FIELDS = frozenset({Code.STAMP_COVERS_SIGNATURE, Code.STAMP_COVERS_FORM_FIELD})
+"""Hidden even where they show no ink: an empty signature field is where someone signs."""
+CODES = frozenset({*COVERS, Code.STAMP_AREA_UNCHECKED, Code.STAMP_MOVED, Code.NO_FREE_SPOT})
+"""Every finding code this module gives."""
+
+_COVERS_TEXT = {
+    Code.STAMP_COVERS_SIGNATURE: N_(
+        "The stamp on page {page} lies over a signature field; the e-Meterai must not cover "
+        "a signature."
+    ),
+    Code.STAMP_COVERS_FORM_FIELD: N_("The stamp on page {page} lies over a form field."),
+    Code.STAMP_COVERS_TEXT: N_("The stamp on page {page} covers text."),
+    Code.STAMP_COVERS_IMAGE: N_("The stamp on page {page} covers a picture."),
+    Code.STAMP_COVERS_ANNOTATION: N_(
+        "The stamp on page {page} covers something added in a PDF viewer, such as a "
+        "hand-drawn signature or a note."
+    ),
+    Code.STAMP_COVERS_DRAWING: N_("The stamp on page {page} covers lines or shapes."),
+}
+MOVED_TEXT = N_("The stamp was moved to a free spot on page {page}, where nothing lies under it.")
+NO_FREE_SPOT_TEXT = N_(
+    "Page {page} has no free spot for a stamp of this size; the stamp stays where it was."
+)
+UNCHECKED_TEXT = N_("What lies under the stamp on page {page} could not be checked: {detail}")
+_UNREADABLE = N_("Page {page} cannot be drawn to check what lies under the stamp: {detail}")
+
+_PDFIUM = threading.Lock()
+_PAGEOBJ_KIND = {
+    pdfium_c.FPDF_PAGEOBJ_IMAGE: Code.STAMP_COVERS_IMAGE,
+    pdfium_c.FPDF_PAGEOBJ_PATH: Code.STAMP_COVERS_DRAWING,
+    pdfium_c.FPDF_PAGEOBJ_SHADING: Code.STAMP_COVERS_DRAWING,
+}
+_NOT_CONTENT = frozenset({pdfium_c.FPDF_ANNOT_LINK, pdfium_c.FPDF_ANNOT_POPUP})
+"""Annotations that put no ink of their own on the page."""
+
+
+class StampCoversContent(PlacementError):
+    """``--strict-placement``: refused rather than queued with a warning."""
+
+    code = "stamp_covers_content"
+    template = N_(
+        "{file} was not queued: {reasons} Move the stamp (--rect), or let the app find a "
+        "free spot (--place auto)."
+    )
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Something on the page whose kind is known, with its box in visual points."""
+
+    code: Code
+    rect: Rect
+
+
+@dataclass(frozen=True, eq=False)
+class PageContent:
+    """One page as the check needs it: where the ink is, and what the known things are.
+
+    ``ink`` is a greyscale image of the visual page, 255 where there is ink and 0 where
+    there is paper. Built on a worker (``read_page``); asking it questions is quick, so the
+    add dialog can re-check on every move of the box.
+    """
+
+    geometry: PageGeometry
+    ink: Image.Image
+    marks: tuple[Mark, ...]
+
+    def pixels(self, rect: Rect) -> tuple[int, int, int, int]:
+        """``rect``'s pixel box on ``ink``, grown to whole pixels."""
+        width, height = self.geometry.visual_size
+        sx, sy = self.ink.width / width, self.ink.height / height
+        left, top = math.floor(rect.x1 * sx), math.floor(rect.y1 * sy)
+        return left, top, math.ceil(rect.x2 * sx), math.ceil(rect.y2 * sy)
+
+    def ink_in(self, rect: Rect) -> int:
+        """How many pixels of ink lie inside ``rect``."""
+        left, top, right, bottom = self.pixels(rect)
+        left, top = max(left, 0), max(top, 0)
+        right, bottom = min(right, self.ink.width), min(bottom, self.ink.height)
+        if right <= left or bottom <= top:
+            return 0
+        return self.ink.crop((left, top, right, bottom)).histogram()[255]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Intake's answer: where the stamp goes and what to tell the user about it."""
+
+    placement: Placement
+    findings: tuple[Finding, ...]
+
+    @property
+    def moved(self) -> bool:
+        return any(f.code == Code.STAMP_MOVED for f in self.findings)
+
+
+# --- reading a page ----------------------------------------------------------------------
+
+
+def read_page(source: Path | bytes, geometry: PageGeometry) -> PageContent:
+    """Render page ``geometry.index`` of ``source`` and list what is on it.
+
+    A page PDFium cannot draw is a ``PlacementError``: the check cannot answer, and the
+    caller decides whether that is only a warning (it is, unless placement is strict).
+    """
+    with _PDFIUM:
+        try:
+            document = pdfium.PdfDocument(source)
+        except pdfium.PdfiumError as exc:
+            raise PlacementError(_UNREADABLE, page=geometry.number, detail=str(exc)) from exc
+        try:
+            ink, marks = _read(document, geometry.index)
+        except pdfium.PdfiumError as exc:
+            raise PlacementError(_UNREADABLE, page=geometry.number, detail=str(exc)) from exc
+        finally:
+            document.close()
+    visual = tuple(Mark(code, user_to_visual(rect, geometry)) for code, rect in marks)
+    return PageContent(geometry, ink, visual)
+
+
+def _read(document: pdfium.PdfDocument, index: int) -> tuple[Image.Image, list[tuple[Code, Rect]]]:
+    """The ink and the marks in user space (PDFium gives boxes in page space)."""
+    document.init_forms()  # before the page loads, so widgets draw as a viewer shows them
+    page = document[index]
+    try:
+        ink = _ink(page)
+        textpage = page.get_textpage()
+        try:
+            marks = [
+                *_text_marks(textpage),
+                *_object_marks(page),
+                *_annotation_marks(document, page),
+            ]
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+    return ink, marks
+
+
+def _ink(page: pdfium.PdfPage) -> Image.Image:
+    bitmap = page.render(scale=SCALE, grayscale=True, may_draw_forms=True)
+    grey: Image.Image = bitmap.to_pil().convert("L")
+    threshold = _paper_level(grey) - PAPER_STEP
+    return grey.point([255 if level < threshold else 0 for level in range(256)])
+
+
+def _paper_level(grey: Image.Image) -> int:
+    """The most common light grey: white for a born-digital page, the paper of a scan."""
+    counts = grey.histogram()
+    return max(range(128, 256), key=lambda level: (counts[level], level))
+
+
+def _text_marks(textpage: pdfium.PdfTextPage) -> Iterator[tuple[Code, Rect]]:
+    for i in range(textpage.count_rects()):
+        left, bottom, right, top = textpage.get_rect(i)
+        yield Code.STAMP_COVERS_TEXT, Rect(left, bottom, right, top)
+
+
+def _object_marks(page: pdfium.PdfPage) -> Iterator[tuple[Code, Rect]]:
+    """Images and drawing, nested forms included; text comes from the text page instead.
+
+    PDFium gives the box of an object inside a form XObject in the form's own space, so
+    each level's form matrix is carried down to reach page space.
+    """
+    to_page = [pdfium.PdfMatrix()]
+    for obj in page.get_objects():
+        del to_page[obj.level + 1 :]
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_FORM:
+            to_page.append(obj.get_matrix().multiply(to_page[obj.level]))
+            continue
+        kind = _PAGEOBJ_KIND.get(obj.type)
+        if kind is None or _is_paper(obj):
+            continue
+        left, bottom, right, top = to_page[obj.level].on_rect(*obj.get_bounds())
+        yield kind, Rect(left, bottom, right, top)
+
+
+def _is_paper(obj: pdfium.PdfObject) -> bool:
+    """A white fill with no outline (a page background) puts nothing on white paper."""
+    if obj.type != pdfium_c.FPDF_PAGEOBJ_PATH:
+        return False
+    fill, stroke = pdfium_c.c_int(), pdfium_c.FPDF_BOOL()
+    if not pdfium_c.FPDFPath_GetDrawMode(obj.raw, fill, stroke):
+        return False
+    if stroke.value:
+        return False
+    if fill.value == pdfium_c.FPDF_FILLMODE_NONE:
+        return True
+    rgba = [pdfium_c.c_uint() for _ in range(4)]
+    if not pdfium_c.FPDFPageObj_GetFillColor(obj.raw, *rgba):
+        return False
+    return all(channel.value >= 250 for channel in rgba[:3])
+
+
+def _annotation_marks(
+    document: pdfium.PdfDocument, page: pdfium.PdfPage
+) -> Iterator[tuple[Code, Rect]]:
+    for i in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw)):
+        annot = pdfium_c.FPDFPage_GetAnnot(page.raw, i)
+        if not annot:
+            continue
+        try:
+            mark = _annotation_mark(document, annot)
+        finally:
+            pdfium_c.FPDFPage_CloseAnnot(annot)
+        if mark is not None:
+            yield mark
+
+
+def _annotation_mark(
+    document: pdfium.PdfDocument, annot: pdfium_c.FPDF_ANNOTATION
+) -> tuple[Code, Rect] | None:
+    subtype = pdfium_c.FPDFAnnot_GetSubtype(annot)
+    hidden = pdfium_c.FPDFAnnot_GetFlags(annot) & pdfium_c.FPDF_ANNOT_FLAG_HIDDEN
+    if subtype in _NOT_CONTENT or hidden:
+        return None
+    box = pdfium_c.FS_RECTF()
+    if not pdfium_c.FPDFAnnot_GetRect(annot, box):
+        return None
+    if box.right - box.left <= 0 or box.top - box.bottom <= 0:
+        return None  # an invisible signature: nothing to cover
+    kind = Code.STAMP_COVERS_ANNOTATION
+    if subtype == pdfium_c.FPDF_ANNOT_WIDGET:
+        field = pdfium_c.FPDFAnnot_GetFormFieldType(document.formenv.raw, annot)
+        signature = field == pdfium_c.FPDF_FORMFIELD_SIGNATURE
+        kind = Code.STAMP_COVERS_SIGNATURE if signature else Code.STAMP_COVERS_FORM_FIELD
+    return kind, Rect(box.left, box.bottom, box.right, box.top)
+
+
+# --- asking the page questions -------------------------------------------------------------
+
+
+def covers(content: PageContent, rect: Rect) -> tuple[Code, ...]:
+    """What a stamp at ``rect`` would hide, most serious first; ``()`` when the spot is free.
+
+    A kind counts where its box meets the stamp *and* there is ink in that overlap (so the
+    white margin of a picture or a line of text ending short of the box does not), except
+    fields, which count by their box alone. Ink that no known thing explains is drawing.
+    """
+    inner = _inset(rect, TOUCH_PT)
+    if inner is None:
+        return ()
+    found = {mark.code for mark in content.marks if _hides(content, mark, inner)}
+    if not found and content.ink_in(inner) >= MIN_INK_PX:
+        found.add(Code.STAMP_COVERS_DRAWING)
+    return tuple(code for code in COVERS if code in found)
+
+
+def _hides(content: PageContent, mark: Mark, inner: Rect) -> bool:
+    common = mark.rect.intersection(inner)
+    if common is None:
+        return False
+    return mark.code in FIELDS or content.ink_in(common) >= MIN_INK_PX
+
+
+def _inset(rect: Rect, by: float) -> Rect | None:
+    if rect.width <= 2 * by or rect.height <= 2 * by:
+        return None
+    return Rect(rect.x1 + by, rect.y1 + by, rect.x2 - by, rect.y2 - by)
+
+
+def free_spot(content: PageContent, wanted: Rect, margin: float = DEFAULT_MARGIN_PT) -> Rect | None:
+    """The nearest place on the same page, the size of ``wanted``, where nothing lies.
+
+    Nearest to ``wanted``'s centre; among equally near places the one further
+    bottom-right, where a stamp usually goes. Inside the usual margin when the page has
+    room there, anywhere on the page otherwise; ``None`` when the page is full.
+    """
+    grid = _Occupancy(content)
+    for edge in (margin, 0.0):
+        spot = grid.nearest_free(wanted, edge)
+        if spot is not None:
+            return spot
+    return None
+
+
+class _Occupancy:
+    """The page in ``CELL_PT`` cells, each taken or free, with a summed-area table so any
+    window's count of taken cells is four look-ups."""
+
+    def __init__(self, content: PageContent) -> None:
+        self.width, self.height = content.geometry.visual_size
+        cells = content.ink.reduce(round(CELL_PT * SCALE))
+        _take_fields(cells, content.marks)
+        if CLEARANCE_CELLS:
+            cells = cells.filter(ImageFilter.MaxFilter(2 * CLEARANCE_CELLS + 1))
+        self.cols, self.rows = cells.size
+        self._sums = _summed_area(cells)
+
+    def taken(self, col: int, row: int, cols: int, rows: int) -> int:
+        c2, r2 = min(col + cols, self.cols), min(row + rows, self.rows)
+        col, row = max(col, 0), max(row, 0)
+        stride, s = self.cols + 1, self._sums
+        return (
+            s[r2 * stride + c2]
+            - s[row * stride + c2]
+            - s[r2 * stride + col]
+            + s[row * stride + col]
+        )
+
+    def nearest_free(self, wanted: Rect, edge: float) -> Rect | None:
+        width, height = wanted.width, wanted.height
+        span_c, span_r = math.ceil(width / CELL_PT - 1e-9), math.ceil(height / CELL_PT - 1e-9)
+        cx, cy = (wanted.x1 + wanted.x2) / 2, (wanted.y1 + wanted.y2) / 2
+        best: tuple[int, int, int] | None = None  # (distance in cells, -row, -col)
+        for row in _steps(edge, self.height - edge - height):
+            for col in _steps(edge, self.width - edge - width):
+                if self.taken(col, row, span_c, span_r):
+                    continue
+                x, y = col * CELL_PT + width / 2, row * CELL_PT + height / 2
+                key = (round(math.hypot(x - cx, y - cy) / CELL_PT), -row, -col)
+                if best is None or key < best:
+                    best = key
+        if best is None:
+            return None
+        x, y = -best[2] * CELL_PT, -best[1] * CELL_PT
+        return Rect(x, y, x + width, y + height)
+
+
+def _steps(low: float, high: float) -> range:
+    """Grid positions whose point lies in [low, high]."""
+    return range(math.ceil(low / CELL_PT - 1e-9), math.floor(high / CELL_PT + 1e-9) + 1)
+
+
+def _take_fields(cells: Image.Image, marks: Sequence[Mark]) -> None:
+    draw = ImageDraw.Draw(cells)
+    for mark in marks:
+        if mark.code in FIELDS:
+            r = mark.rect
+            box = (r.x1 / CELL_PT, r.y1 / CELL_PT, r.x2 / CELL_PT, r.y2 / CELL_PT)
+            draw.rectangle(tuple(int(v) for v in box), fill=255)
+
+
+def _summed_area(cells: Image.Image) -> list[int]:
+    cols, rows = cells.size
+    stride = cols + 1
+    sums = [0] * (stride * (rows + 1))
+    values = cells.tobytes()
+    for row in range(rows):
+        running = 0
+        above, here = row * stride, (row + 1) * stride
+        for col in range(cols):
+            running += values[row * cols + col] > 0
+            sums[here + col + 1] = sums[above + col + 1] + running
+    return sums
+
+
+# --- intake's question ----------------------------------------------------------------------
+
+
+def cover_finding(code: Code, page: int) -> Finding:
+    return Finding(code, Severity.WARNING, _COVERS_TEXT[code], {"page": page})
+
+
+def check_placement(
+    document: Path,
+    placement: Placement,
+    *,
+    auto: bool = False,
+    strict: bool = False,
+    name: str | None = None,
+) -> Checked:
+    """Whether the stamp hides anything, and (``auto``) a free spot when it does.
+
+    ``strict`` refuses with ``StampCoversContent`` whatever would otherwise only be a
+    warning (a check that could not run included: strict promises a clear spot). ``name``
+    is the file as the user knows it, when ``document`` is a fixed copy.
+    """
+    name = name or document.name
+    geometry = page_geometry(document, placement.page_index)
+    try:
+        content = read_page(document, geometry)
+    except PlacementError as exc:
+        unchecked = Finding(
+            Code.STAMP_AREA_UNCHECKED,
+            Severity.WARNING,
+            UNCHECKED_TEXT,
+            {"page": geometry.number, "detail": exc.message()},
+        )
+        return _refused_if(strict, name, Checked(placement, (unchecked,)))
+    return _refused_if(strict, name, _checked(content, placement, auto))
+
+
+def _checked(content: PageContent, placement: Placement, auto: bool) -> Checked:
+    geometry = content.geometry
+    visual = user_to_visual(placement.rect, geometry)
+    found = covers(content, visual)
+    if not found:
+        return Checked(placement, ())
+    page = geometry.number
+    warnings = tuple(cover_finding(code, page) for code in found)
+    if not auto:
+        return Checked(placement, warnings)
+    spot = free_spot(content, visual)
+    if spot is None:
+        stays = Finding(Code.NO_FREE_SPOT, Severity.WARNING, NO_FREE_SPOT_TEXT, {"page": page})
+        return Checked(placement, (*warnings, stays))
+    moved = Placement(geometry.index, visual_to_user(spot, geometry))
+    validate(moved, geometry)
+    return Checked(moved, (Finding(Code.STAMP_MOVED, Severity.INFO, MOVED_TEXT, {"page": page}),))
+
+
+def _refused_if(strict: bool, name: str, checked: Checked) -> Checked:
+    warnings = [f for f in checked.findings if f.severity is Severity.WARNING]
+    if not strict or not warnings:
+        return checked
+    reasons = Message.joined([f.message for f in warnings], " ")
+    error = StampCoversContent(file=name, reasons=reasons)
+    error.findings = tuple(warnings)
+    raise error
