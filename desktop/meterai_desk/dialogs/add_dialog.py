@@ -51,6 +51,7 @@ from meterai_desk.ops import Inspection, inspect
 from meterai_desk.qtranslator import follow_language
 from meterai_desk.tasks import TaskRunner
 from meterai_desk.widgets.describe_form import DescribeForm
+from meterai_desk.widgets.overlap_guard import OverlapGuard
 from meterai_desk.widgets.page_canvas import PagePanel
 
 TARGET_LABELS = {
@@ -90,6 +91,7 @@ class AddDialog(QDialog):
         self.accepted_request: Accepted | None = None
 
         self.pages = PagePanel(self)
+        self.overlap = OverlapGuard(self.pages.canvas, tasks, self)
         self.file_label = QLabel(self)
         self.file_label.setObjectName("fileName")
         self.file_label.setWordWrap(True)
@@ -145,8 +147,13 @@ class AddDialog(QDialog):
         column.addLayout(target_row)
         column.addWidget(self.form)
         column.addStretch(1)
+        page_side = QWidget(self)
+        page_column = QVBoxLayout(page_side)
+        page_column.setContentsMargins(0, 0, 0, 0)
+        page_column.addWidget(self.pages, 1)
+        page_column.addWidget(self.overlap)
         splitter = QSplitter(self)
-        splitter.addWidget(self.pages)
+        splitter.addWidget(page_side)
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -226,6 +233,7 @@ class AddDialog(QDialog):
         if self._document is not None:
             self._document.deleteLater()
         self._document = document
+        self.overlap.set_source(result.preview)
         self.pages.canvas.set_document(document, result.pages)
 
     # --- what the user sees ---------------------------------------------------------

@@ -61,6 +61,8 @@ from meterai_desk.qtranslator import follow_language
 RENDER_SCALE = 2.0
 """Pixels per point of the rendered page: sharp up to 200% zoom on a standard screen."""
 GRIP_PT = 12.0
+AMBER = QColor(230, 145, 0)
+"""The stamp's frame while it would hide something under it (``widgets.overlap_guard``)."""
 KEY_STEP_PT = 1.0
 KEY_BIG_STEP_PT = 10.0
 ZOOM_STEP = 1.25
@@ -118,6 +120,7 @@ class StampItem(QGraphicsObject):
         )
         self.setCursor(Qt.CursorShape.SizeAllCursor)
         self.setZValue(10)
+        self._warning = False
         self._grip = _Grip(self)
         self._place_grip()
 
@@ -164,6 +167,16 @@ class StampItem(QGraphicsObject):
         self.setPos(QPointF(0, 0))
         self.set_size(max(rect.width(), rect.height()))
         self.setPos(rect.topLeft())
+
+    @property
+    def warning(self) -> bool:
+        return self._warning
+
+    def set_warning(self, warning: bool) -> None:
+        """Amber while the stamp would hide something: seen where the eye already is."""
+        if warning != self._warning:
+            self._warning = warning
+            self.update()
 
     def _place_grip(self) -> None:
         self._grip.setPos(self._size - GRIP_PT, self._size - GRIP_PT)
@@ -217,10 +230,16 @@ class StampItem(QGraphicsObject):
         painter.drawPixmap(self.rect(), specimen_pixmap(), QRectF(specimen_pixmap().rect()))
         painter.setOpacity(1.0)
         active = self.hasFocus() or self.isSelected()
-        pen = QPen(QColor(30, 60, 140) if active else QColor(120, 20, 60), 0)
-        pen.setStyle(Qt.PenStyle.DashLine if active else Qt.PenStyle.SolidLine)
+        colour = QColor(30, 60, 140) if active else QColor(120, 20, 60)
+        if self._warning:
+            colour = AMBER
+            painter.fillRect(self.rect(), QColor(AMBER.red(), AMBER.green(), AMBER.blue(), 60))
+        pen = QPen(colour, 0)
+        pen.setStyle(
+            Qt.PenStyle.DashLine if active and not self._warning else Qt.PenStyle.SolidLine
+        )
         pen.setCosmetic(True)
-        pen.setWidth(2)
+        pen.setWidth(4 if self._warning else 2)
         painter.setPen(pen)
         painter.drawRect(self.rect())
 
