@@ -65,6 +65,18 @@ def register(sub: Subparsers) -> None:
         action="store_true",
         help=_("also allow shrinking images to fit the size budget"),
     )
+    register_overlap(parser)
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help=_("stamp a document that is already queued or stamped once more (buys a stamp)"),
+    )
+    parser.set_defaults(func=run)
+    register_replace(sub)
+
+
+def register_overlap(parser: argparse.ArgumentParser) -> None:
+    """What to do when the stamp would hide something (``meterai.overlap``)."""
     parser.add_argument(
         "--place",
         choices=("keep", "auto"),
@@ -80,13 +92,6 @@ def register(sub: Subparsers) -> None:
         action="store_true",
         help=_("refuse a file whose stamp would hide something, instead of warning"),
     )
-    parser.add_argument(
-        "--again",
-        action="store_true",
-        help=_("stamp a document that is already queued or stamped once more (buys a stamp)"),
-    )
-    parser.set_defaults(func=run)
-    register_replace(sub)
 
 
 def register_replace(sub: Subparsers) -> None:
