@@ -118,17 +118,26 @@ class CheckDialog(QDialog):
         self._show()
         paths, profile = self.paths, self.profile
         self.tasks.run(
-            lambda: run_check(paths, profile, path), self._checked, self._failed, owner=self
+            lambda: run_check(paths, profile, path),
+            lambda result: self._checked(path, result),
+            lambda exc: self._failed(path, exc),
+            owner=self,
         )
 
-    def _checked(self, result: StampCheck) -> None:
+    def _checked(self, path: Path, result: StampCheck) -> None:
+        """Only the file shown gets its report: a file dropped while another was being
+        checked must not show the first one's verdict under its name."""
+        if path != self.file:
+            return
         self.report = result
         self.choose.setEnabled(True)
         self._show()
 
-    def _failed(self, exc: BaseException) -> None:
+    def _failed(self, path: Path, exc: BaseException) -> None:
         if not isinstance(exc, MeteraiError):
-            log.error("checking %s failed", self.file, exc_info=exc)
+            log.error("checking %s failed", path, exc_info=exc)
+        if path != self.file:
+            return
         self.failure = exc
         self.choose.setEnabled(True)
         self._show()

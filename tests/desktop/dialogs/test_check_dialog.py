@@ -119,6 +119,19 @@ def test_a_file_that_is_no_pdf_is_refused_in_words_and_the_next_check_works(
     assert _checked(qtbot, dialog, received.stamped) == "valid"
 
 
+def test_a_file_dropped_while_another_is_checked_shows_its_own_verdict(
+    qtbot: QtBot, dialog: CheckDialog, received: Received
+) -> None:
+    """The stamp takes longer to check than a plain file: its report came last and was
+    shown under the plain file's name."""
+    dialog.check_file(received.stamped)
+    dialog.check_file(received.unstamped)
+    qtbot.waitUntil(lambda: not dialog.tasks.busy, timeout=30000)
+    assert dialog.file == received.unstamped
+    assert dialog.verdict.property("verdict") == "unstamped"
+    assert dialog.choose.isEnabled()
+
+
 def test_a_dropped_file_is_checked_and_a_language_switch_rewords_the_report(
     qtbot: QtBot, dialog: CheckDialog, received: Received
 ) -> None:
