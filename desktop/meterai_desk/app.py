@@ -14,6 +14,7 @@ from meterai import i18n
 from meterai.errors import MeteraiError
 from meterai.i18n import _
 from meterai.logs import setup_logging
+from meterai.outbox.postgres.address import pinned
 from meterai.settings import Paths, Settings, load_settings, resolve_paths
 from meterai_desk import qtranslator
 from meterai_desk.icons import app_icon
@@ -74,7 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not instance.claim():
         return give_files_to_the_first(instance.name, files, paths, args.lang)
     try:
-        return run_window(app, args, paths, instance, files)
+        with pinned(paths):  # a new database setting takes effect at the next start
+            return run_window(app, args, paths, instance, files)
     finally:
         instance.release()
 

@@ -53,6 +53,7 @@ from meterai_desk.dialogs.files import path_row
 from meterai_desk.errors import error_text
 from meterai_desk.qtranslator import follow_language
 from meterai_desk.tasks import TaskRunner
+from meterai_desk.widgets.database_box import DatabaseBox
 
 _INVALID = "border: 1px solid #b00020;"
 PROVIDER_NAMES = {
@@ -185,6 +186,7 @@ class AccountDialog(QDialog):
         self.save = self.buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
         self.save.setObjectName("saveAccount")
         self.save.setDefault(True)
+        self.database = DatabaseBox(self._paths, self._settings, self._tasks, self)
         self._lay_out()
         self._connect()
 
@@ -209,6 +211,7 @@ class AccountDialog(QDialog):
         test_row.addStretch(1)
         layout.addLayout(test_row)
         layout.addWidget(self.results)
+        layout.addWidget(self.database)
         layout.addWidget(self.buttons)
         self.resize(720, 0)
 

@@ -39,11 +39,12 @@ from meterai.kiosk.setup import (
     check_choice,
     remembered,
 )
-from meterai.settings import Settings
+from meterai.settings import Paths, Settings
 from meterai_desk.dialogs.files import path_row
 from meterai_desk.errors import show_error
 from meterai_desk.qtranslator import follow_language
 from meterai_desk.tasks import TaskRunner
+from meterai_desk.widgets.database_box import DatabaseBox
 
 PER_FOLDER = "*"  # the combo box's data for "each folder names its type" (no real code is "*")
 _INVALID = "border: 1px solid #b00020;"
@@ -63,11 +64,18 @@ class KioskDialog(QDialog):
     loaded = Signal()
 
     def __init__(
-        self, settings: Settings, tasks: TaskRunner, parent: QWidget | None = None
+        self,
+        settings: Settings,
+        tasks: TaskRunner,
+        parent: QWidget | None = None,
+        paths: Paths | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("kioskDialog")
         self._settings, self._tasks = settings, tasks
+        # Several counters on one account share a database: chosen here too (the box is
+        # the one of Settings → Account).
+        self.database = None if paths is None else DatabaseBox(paths, settings, tasks, self)
         self.problems: tuple[Problem, ...] = ()
         self.ready = False
         self.setup: KioskSetup | None = None
@@ -128,6 +136,8 @@ class KioskDialog(QDialog):
         # Below the form, not in it: a wrapped label in a form row gets clipped.
         layout.addWidget(self.rejected_hint)
         layout.addWidget(self.problem_label)
+        if self.database is not None:
+            layout.addWidget(self.database)
         layout.addWidget(self.buttons)
         self.resize(640, 0)
 

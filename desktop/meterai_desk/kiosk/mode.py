@@ -100,7 +100,7 @@ class KioskMode(QObject):
             return
         from meterai_desk.kiosk.dialog import KioskDialog
 
-        dialog = KioskDialog(self._settings, self._tasks, self._window)
+        dialog = KioskDialog(self._settings, self._tasks, self._window, self._paths)
         dialog.chosen.connect(self.enter)
         dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
         self.dialog = dialog

@@ -7,11 +7,13 @@ kiosk dialog's), else none: the embedded SQLite file in the data folder.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from meterai.errors import InputError
+from meterai.errors import InputError, MeteraiError
 from meterai.i18n import N_
 from meterai.settings import Paths, Settings, load_settings
 
@@ -86,3 +88,26 @@ def chosen_database(paths: Paths, settings: Settings | None = None) -> DatabaseU
     if not text or text.lower() == "sqlite":
         return None
     return DatabaseUrl.parse(text)
+
+
+@contextlib.contextmanager
+def pinned(paths: Paths) -> Iterator[None]:
+    """The database chosen when the window opened stays in use until it closes.
+
+    Settings → Database saves a new choice for the next start: every outbox this process
+    opens (the window's, the sync runner's, kiosk mode's) keeps reading the same one,
+    never two at once. A setting that cannot be read is not pinned: opening the outbox
+    says what is wrong with it, as before."""
+    if os.environ.get(ENV_VAR, "").strip():
+        yield
+        return
+    try:
+        url = chosen_database(paths)
+    except MeteraiError:
+        yield
+        return
+    os.environ[ENV_VAR] = str(url) if url is not None else "sqlite"
+    try:
+        yield
+    finally:
+        os.environ.pop(ENV_VAR, None)
