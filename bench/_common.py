@@ -259,12 +259,16 @@ def cli(run: Callable[[argparse.Namespace], list[Row]], doc: str | None) -> None
     parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="timed runs per side (median)")
     parser.add_argument("--json", action="store_true", help="print rows as JSON (run_all)")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smaller workload, for CI: same rows, rougher"
+    )
     args = parser.parse_args()
     rows = run(args)
     if args.json:
         print(JSON_MARK + json.dumps([asdict(r) for r in rows]))
     else:
         print(table(rows))
+    sys.exit(0 if all(r.passed for r in rows) else 1)
 
 
 def rows_from_json(text: str) -> list[Row]:

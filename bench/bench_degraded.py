@@ -52,7 +52,7 @@ def useful_bytes(data_dir: Path) -> int:
 
 
 def run(args: argparse.Namespace) -> list[Row]:
-    runs = min(args.runs, 2)  # each run is about a minute of 64 kbit/s
+    runs = 1 if args.quick else min(args.runs, 2)  # each run is about a minute of 64 kbit/s
     goodputs: list[float] = []
     details: list[str] = []
     with tempfile.TemporaryDirectory(prefix="meterai-bench-degraded-") as tmp:

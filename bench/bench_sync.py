@@ -30,6 +30,7 @@ from meterai.sync.runner import RunnerConfig, SyncRunner
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 
 COUNT = 100
+QUICK_COUNT = 30
 
 
 def sync_ours(paths: Paths, concurrency: int, config: RunnerConfig | None = None) -> float:
@@ -72,12 +73,13 @@ def sync_bare(sandbox: ExternalSandbox, docs: list[Path], out: Path) -> float:
 
 
 def run(args: argparse.Namespace) -> list[Row]:
+    count = QUICK_COUNT if args.quick else COUNT
     with tempfile.TemporaryDirectory(prefix="meterai-bench-sync-") as tmp:
         work = Path(tmp)
         with ExternalSandbox(work / "sandbox") as sandbox:
-            template = sandbox.template(work, COUNT, image_bytes=20_000)
+            template = sandbox.template(work, count, image_bytes=20_000)
             docs = sorted((template / "docs").glob("*.pdf"))
-            assert len(docs) == COUNT, len(docs)
+            assert len(docs) == count, len(docs)
             counter = iter(range(10_000))
 
             def ours() -> float:
@@ -98,7 +100,7 @@ def run(args: argparse.Namespace) -> list[Row]:
             ours_s, bare_s = interleaved([ours, bare], args.runs, warmup=0)
     return [
         ratio_row(
-            f"sync, no injected latency, {COUNT} documents",
+            f"sync, no injected latency, {count} documents",
             median(ours_s),
             median(bare_s),
             unit="s",

@@ -70,8 +70,8 @@ def run(args: argparse.Namespace) -> list[Row]:
             median(ours_s) * 1e3,
             median(floor_s) * 1e3,
             unit="ms",
-            limit=1.2,
-            target="<= 1.2x",
+            limit=1.1,
+            target="<= 1.1x",
         )
     ]
 
