@@ -257,7 +257,6 @@ MIRROR_OWED = {
     "cli/selftest.py",
     "documents/recovery.py",
     "evidence/__init__.py",
-    "evidence/summary.py",
     "documents/targets.py",
     "errors.py",
     "kiosk/folder.py",
