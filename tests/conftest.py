@@ -33,6 +33,14 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> It
 
 
 @pytest.fixture
+def in_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The words a user sees, in English: a test asserts on the msgid, not on a translation
+    that a translator may improve (issue 16 item 10). Indonesian stays the default."""
+    monkeypatch.setenv("METERAI_LANG", "en")
+    i18n.set_language("en")
+
+
+@pytest.fixture
 def paths(tmp_path: Path) -> Paths:
     return resolve_paths(tmp_path / "data")
 

@@ -196,9 +196,9 @@ def test_a_full_disk_is_a_message_and_the_work_resumes_when_space_returns(
         f"Error: The disk is full: 1 MB are needed in {data}. Nothing was lost; free some "
         "space and run the command again."
     )
-    synced = meterai(data, "sync", "--once", lang="id")
+    synced = meterai(data, "sync", "--once")
     assert synced.code == 1
-    assert f"Galat: Disk penuh: dibutuhkan 1 MB di {data}." in synced.err
+    assert f"Error: The disk is full: 1 MB are needed in {data}." in synced.err
     listed = meterai(data, "status", "--json")
     assert listed.code == 0 and [r["state"] for r in json.loads(listed.out)] == ["queued"]
 

@@ -141,6 +141,7 @@ def test_the_last_position_is_remembered_per_document_type(
     assert abs(again.left() - chosen.left()) < 0.01 and abs(again.top() - chosen.top()) < 0.01
 
 
+@pytest.mark.usefixtures("in_english")
 def test_an_identity_is_checked_as_typed_and_queued_with_the_request(
     qtbot: QtBot, paths: Paths, tmp_path: Path, open_window: WindowFactory
 ) -> None:
@@ -155,11 +156,11 @@ def test_an_identity_is_checked_as_typed_and_queued_with_the_request(
     assert not dialog.confirm.isEnabled()
     number_error = form._id_number_field.error
     assert number_error.isVisible()
-    assert number_error.text() == "Nomor KTP (NIK) terdiri atas 16 angka; “3174 0123 4567” tidak."
+    assert number_error.text() == "A KTP number (NIK) has 16 digits; “3174 0123 4567” does not."
 
     qtbot.keyClicks(form.id_number, " 8901")
     assert not number_error.isVisible()
-    assert form._id_name_field.error.text().startswith("Isi jenis identitas")
+    assert form._id_name_field.error.text().startswith("Give the identity type")
     qtbot.keyClicks(form.id_name, "Siti Aminah")
     assert dialog.confirm.isEnabled()
     with qtbot.waitSignal(dialog.queued, timeout=10000):

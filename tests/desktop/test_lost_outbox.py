@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -12,6 +13,7 @@ from tests.support.desktop import WindowFactory
 SHA = "ef" * 32
 
 
+@pytest.mark.usefixtures("in_english")
 def test_an_emptied_outbox_is_refused_in_a_dialog_not_shown_as_empty(
     qtbot: QtBot, paths: Paths, open_window: WindowFactory
 ) -> None:
@@ -27,6 +29,6 @@ def test_an_emptied_outbox_is_refused_in_a_dialog_not_shown_as_empty(
     window = open_window(paths)
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorBox") is not None, timeout=10_000)
     dialog = window.findChild(QMessageBox, "errorBox")
-    assert "kosong" in dialog.text() and "meterai recover --restore" in dialog.text()
+    assert "is empty" in dialog.text() and "meterai recover --restore" in dialog.text()
     assert paths.database.read_bytes() == b""
     dialog.close()

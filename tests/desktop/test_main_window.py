@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from meterai import i18n
@@ -40,13 +41,14 @@ def _window(qtbot: QtBot, paths: Paths) -> MainWindow:
     return window
 
 
+@pytest.mark.usefixtures("in_english")
 def test_lists_the_outbox(qtbot: QtBot, paths: Paths) -> None:
     _fill(paths, 3)
     window = _window(qtbot, paths)
     model = window.outbox_model
     qtbot.waitUntil(lambda: model.rowCount() == 3)
     assert model.index(1, 1).data() == "doc-1.pdf"
-    assert model.index(1, 2).data() == "Dalam antrean"
+    assert model.index(1, 2).data() == "Queued"
     window.close()
 
 

@@ -40,6 +40,7 @@ def _queue(paths: Paths, tmp_path: Path, count: int) -> None:
     box.close()
 
 
+@pytest.mark.usefixtures("in_english")
 def test_add_place_describe_confirm_then_done_and_verified(
     qtbot: QtBot, paths: Paths, tmp_path: Path, open_window: WindowFactory
 ) -> None:
@@ -55,9 +56,9 @@ def test_add_place_describe_confirm_then_done_and_verified(
         lambda: model.rowCount() == 1 and model.row_at(0).state == State.DONE, timeout=30000
     )
     row = model.row_at(0)
-    assert model.index(0, 2).data() == "Selesai"
+    assert model.index(0, 2).data() == "Done"
     assert row.sn and model.index(0, 5).data() == row.sn
-    assert ("Bermeterai", "perjanjian.pdf") in window.tray.notices
+    assert ("Stamped", "perjanjian.pdf") in window.tray.notices
 
     ca = SandboxServer(paths.sandbox_dir).ca_file
     original = DocumentStore(paths.data_dir).path_for(row.doc_sha256)
@@ -69,8 +70,8 @@ def test_add_place_describe_confirm_then_done_and_verified(
         ),
     )
     assert report.ok, report.summary()
-    qtbot.waitUntil(lambda: "Bermeterai hari ini: 1" in window.status.today.text())
-    assert "Daring" in window.status.connection.text()
+    qtbot.waitUntil(lambda: "Stamped today: 1" in window.status.today.text())
+    assert "Online" in window.status.connection.text()
     window.outbox_view.selectRow(0)
     assert window.actions_.open_file.isEnabled() and not window.actions_.cancel.isEnabled()
 
@@ -138,6 +139,7 @@ def slow_provider(paths: Paths):
     server.stop()
 
 
+@pytest.mark.usefixtures("in_english")
 def test_closing_with_pending_requests_and_reopening_resumes_them(
     qtbot: QtBot,
     paths: Paths,
@@ -164,7 +166,8 @@ def test_closing_with_pending_requests_and_reopening_resumes_them(
     qtbot.waitUntil(
         lambda: model.rowCount() == 2 and model.index(0, 4).data().isdigit(), timeout=20000
     )
-    assert "sibuk" in model.index(0, 6).data() and "dicoba lagi pukul" in model.index(0, 6).data()
+    reason = model.index(0, 6).data()
+    assert "busy" in reason and "next try at" in reason
     qtbot.waitUntil(lambda: window.presenter.tally.pending == 2)
     window.close()
     assert asked == [2]

@@ -44,12 +44,10 @@ def test_a_corrupt_outbox_is_reported_and_left_byte_identical(
     docs_before = sorted((data / "docs").iterdir())
     args = [str(pdfs["good"]) if a == "GOOD" else a for a in command]
 
-    indonesian = meterai("--data-dir", data, *args, home=home)
-    assert indonesian.code == EXIT_FAILED
-    assert "rusak" in indonesian.err and str(database) in indonesian.err
     english = meterai("--data-dir", data, "--lang", "en", *args, home=home)
     assert english.code == EXIT_FAILED
     assert "damaged" in english.err and "left untouched" in english.err
+    assert str(database) in english.err
 
     assert database.read_bytes() == before
     assert sorted((data / "docs").iterdir()) == docs_before
@@ -77,7 +75,7 @@ def test_an_outbox_from_a_newer_version_is_reported_and_left_byte_identical(
     conn.execute("PRAGMA user_version = 999")
     conn.close()
     before = database.read_bytes()
-    result = meterai("--data-dir", data, "status", home=home)
+    result = meterai("--lang", "en", "--data-dir", data, "status", home=home)
     assert result.code == EXIT_FAILED
-    assert "versi Meterai Desk yang lebih baru" in result.err
+    assert "written by a newer version of Meterai Desk" in result.err
     assert database.read_bytes() == before

@@ -31,13 +31,11 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_status_in_words_shows_the_state_in_indonesian(
-    data: Path, home: Path, pdfs: dict[str, Path]
-) -> None:
+def test_status_in_words_shows_the_state(data: Path, home: Path, pdfs: dict[str, Path]) -> None:
     queue_good(data, home, pdfs["good"])
-    result = meterai("--data-dir", data, "status", home=home)
+    result = meterai("--lang", "en", "--data-dir", data, "status", home=home)
     assert result.code == EXIT_OK
-    assert "Dalam antrean" in result.out
+    assert "Queued" in result.out
     assert "good.pdf" in result.out
 
 
@@ -45,10 +43,10 @@ def test_show_prints_the_request_and_its_journal(
     data: Path, home: Path, pdfs: dict[str, Path]
 ) -> None:
     request_id = queue_good(data, home, pdfs["good"])
-    words = meterai("--data-dir", data, "show", str(request_id), home=home)
+    words = meterai("--lang", "en", "--data-dir", data, "show", str(request_id), home=home)
     assert words.code == EXIT_OK
     assert "good.pdf" in words.out
-    assert "Riwayat:" in words.out
+    assert "Journal:" in words.out
     assert "-> queued" in words.out
 
     body = json.loads(meterai("--data-dir", data, "show", str(request_id), "--json", home=home).out)
@@ -59,14 +57,14 @@ def test_show_prints_the_request_and_its_journal(
 
 def test_cancel_withdraws_a_queued_request(data: Path, home: Path, pdfs: dict[str, Path]) -> None:
     request_id = queue_good(data, home, pdfs["good"])
-    result = meterai("--data-dir", data, "cancel", str(request_id), home=home)
+    result = meterai("--lang", "en", "--data-dir", data, "cancel", str(request_id), home=home)
     assert result.code == EXIT_OK
-    assert result.out.strip() == f"dibatalkan {request_id} good.pdf"
+    assert result.out.strip() == f"cancelled {request_id} good.pdf"
     assert status_json(data, home)[0]["state"] == "cancelled"
 
-    again = meterai("--data-dir", data, "cancel", str(request_id), home=home)
+    again = meterai("--lang", "en", "--data-dir", data, "cancel", str(request_id), home=home)
     assert again.code == EXIT_REJECTED
-    assert again.err.startswith("Galat: ")
+    assert again.err.startswith("Error: ")
 
 
 def test_show_and_cancel_of_an_unknown_id_name_it(data: Path, home: Path) -> None:

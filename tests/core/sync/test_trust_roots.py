@@ -43,12 +43,11 @@ def test_a_peruri_profile_without_a_signing_ca_buys_nothing(
         assert done.code == EXIT_OK, done.err
     before = admin.account()
 
-    indonesian = meterai("--data-dir", data, "sync", "--once", home=home)
     english = meterai("--data-dir", data, "--lang", "en", "sync", "--once", home=home)
 
-    assert indonesian.code == english.code == EXIT_FAILED
+    assert english.code == EXIT_FAILED
     assert "--sign-ca" in english.err and "signature trust root" in english.err
-    assert "--sign-ca" in indonesian.err and "tidak ada yang akan dibeli" in indonesian.err
+    assert "nothing will be bought" in english.err
     after = admin.account()
     assert (after["spent"], after["files"], after["serials"]) == (
         before["spent"],

@@ -17,6 +17,8 @@ from meterai_desk import qtranslator
 from meterai_desk.kiosk.dialog import PER_FOLDER, KioskDialog
 from meterai_desk.tasks import TaskRunner
 
+pytestmark = pytest.mark.usefixtures("in_english")  # assert on msgids, not translations
+
 
 @pytest.fixture
 def tasks(paths: Paths) -> Iterator[TaskRunner]:
@@ -100,9 +102,7 @@ def test_a_file_is_not_a_folder(qtbot: QtBot, tasks: TaskRunner, tmp_path: Path)
     dialog = _dialog(qtbot, tasks)
     _fill(dialog, tmp_path / "catatan.txt", tmp_path / "keluar")
     _start(qtbot, dialog)
-    assert dialog.problem_label.text() == (
-        f"• {tmp_path / 'catatan.txt'} adalah berkas, bukan folder."
-    )
+    assert dialog.problem_label.text() == (f"• {tmp_path / 'catatan.txt'} is a file, not a folder.")
 
 
 def test_a_good_setup_creates_the_folders_and_is_chosen(
@@ -146,7 +146,7 @@ def test_the_last_answers_are_offered_again(
     dialog = _dialog(qtbot, tasks, settings)
     assert dialog.inbox.text() == "/srv/masuk" and dialog.outbox.text() == "/srv/keluar"
     assert dialog.doc_type.currentData() == PER_FOLDER
-    assert dialog.doc_type.currentText() == "Ditentukan oleh tiap folder (kiosk.json)"
+    assert dialog.doc_type.currentText() == "Each folder names its own (kiosk.json)"
     assert dialog.concurrency.value() == 2 and dialog.low_balance.value() == 150
     assert dialog.settle.value() == 3.5
     assert dialog.choice().doc_type is None

@@ -28,6 +28,7 @@ from tests.support.kiosk import pdf_bytes, slow_write
 from tests.support.pdfs import make_garbage, make_pdf
 
 WAIT_MS = 60_000
+pytestmark = pytest.mark.usefixtures("in_english")  # assert on msgids, not translations
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +63,7 @@ def _enter(qtbot: QtBot, window: MainWindow, inbox: Path, outbox: Path, warn_at:
 
 def _kiosk_on(window: MainWindow) -> bool:
     panel = window.kiosk.panel
-    return window.kiosk.running and panel is not None and "Mode kios aktif" in panel.state.text()
+    return window.kiosk.running and panel is not None and "Kiosk mode is on" in panel.state.text()
 
 
 def test_a_dropped_pdf_is_stamped_into_the_customers_outbox_folder(
@@ -73,15 +74,15 @@ def test_a_dropped_pdf_is_stamped_into_the_customers_outbox_folder(
     bridge = window.bridge
     assert bridge is not None
     qtbot.waitUntil(lambda: bridge.running, timeout=WAIT_MS)
-    assert window.kiosk_action.text() == "Mode &kios…"
+    assert window.kiosk_action.text() == "&Kiosk mode…"
     assert window.outbox_view.isColumnHidden(COL_CUSTOMER)
 
     _enter(qtbot, window, inbox, outbox, warn_at=999_999)
     qtbot.waitUntil(lambda: _kiosk_on(window), timeout=WAIT_MS)
     panel = window.kiosk.panel
     assert panel is not None
-    assert window.windowTitle() == "Meterai Desk — mode kios"
-    assert window.kiosk_action.text() == "&Keluar dari mode kios"
+    assert window.windowTitle() == "Meterai Desk — kiosk mode"
+    assert window.kiosk_action.text() == "Leave &kiosk mode"
     assert type(bridge._runner).__name__ == "KioskRunner"  # the ordinary runner was stopped
     assert panel.inbox.text() == str(inbox) and panel.rejected.text() == str(
         inbox.parent / "rejected"
@@ -103,12 +104,12 @@ def test_a_dropped_pdf_is_stamped_into_the_customers_outbox_folder(
     view = window.outbox_view
     assert not view.isColumnHidden(COL_CUSTOMER)
     assert view.horizontalHeader().visualIndex(COL_CUSTOMER) == 1  # right after the ID
-    assert model.headerData(COL_CUSTOMER, Qt.Orientation.Horizontal) == "Pelanggan"
+    assert model.headerData(COL_CUSTOMER, Qt.Orientation.Horizontal) == "Customer"
     assert model.index(0, COL_CUSTOMER).data() == "ani"
 
     # The sandbox's balance is below the operator's threshold: warned in the panel and the bar.
     qtbot.waitUntil(lambda: panel.low_balance.isVisible(), timeout=WAIT_MS)
-    assert "Saldo menipis" in panel.low_balance.text()
+    assert "Low balance" in panel.low_balance.text()
     # Before: the bar kept "Saldo: —" until the next stamp or the 30 s count (a flaky
     # assert here); the kiosk's note now asks for a count at once.
     qtbot.waitUntil(lambda: "⚠" in window.status.balance.text(), timeout=10_000)
@@ -124,13 +125,13 @@ def test_a_dropped_pdf_is_stamped_into_the_customers_outbox_folder(
     make_pdf(inbox / "budi" / "surat.pdf")
     qtbot.waitUntil(lambda: panel.customers.rowCount() == 2, timeout=WAIT_MS)
     budi = panel.customers.item(1, 0)
-    assert budi.text() == "⚠ budi" and "tidak valid" in budi.toolTip()
+    assert budi.text() == "⚠ budi" and "not valid" in budi.toolTip()
     assert (tmp_path / "loket" / "rejected" / "budi" / "kiosk.json.txt").exists()
     assert (inbox / "budi" / "surat.pdf").exists()  # not taken with wrong defaults
     events = [panel.events.item(i).text() for i in range(panel.events.count())]
-    assert any("budi: Pengaturan folder" in e for e in events), events
-    assert any("ani: rusak.pdf ditolak." in e for e in events), events
-    assert any("ani: perjanjian.pdf sudah bermeterai" in e for e in events), events
+    assert any("budi: The folder settings" in e for e in events), events
+    assert any("ani: rusak.pdf refused." in e for e in events), events
+    assert any("ani: perjanjian.pdf stamped" in e for e in events), events
 
     _leave_and_sync_as_usual(qtbot, window, paths, inbox, tmp_path)
 
@@ -148,7 +149,7 @@ def _leave_and_sync_as_usual(
     assert type(bridge._runner).__name__ == "SyncRunner"
     assert window.windowTitle() == "Meterai Desk"
     assert window.outbox_view.isColumnHidden(COL_CUSTOMER)
-    assert window.kiosk_action.text() == "Mode &kios…"
+    assert window.kiosk_action.text() == "&Kiosk mode…"
 
     box = Outbox.open(paths)
     queue_file(box, paths, make_pdf(tmp_path / "biasa.pdf"), IntakeOptions(doc_type="3"))
@@ -181,9 +182,9 @@ def test_a_kiosk_that_cannot_start_says_why_and_goes_back(
     _enter(qtbot, window, tmp_path / "masuk", tmp_path / "keluar")
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorBox") is not None, timeout=WAIT_MS)
     box = window.findChild(QMessageBox, "errorBox")
-    assert box.text().startswith("Meterai Desk lain sedang menyinkronkan folder data ini")
+    assert box.text().startswith("Another Meterai Desk is already syncing this data folder")
     assert not window.kiosk.active
-    assert window.kiosk_action.text() == "Mode &kios…"
+    assert window.kiosk_action.text() == "&Kiosk mode…"
     assert window.bridge.factory is default_factory
     panel = window.kiosk.panel
     assert panel is not None
@@ -206,9 +207,9 @@ def test_an_inbox_that_goes_away_is_reported_and_watched_again(
         return panel.events.item(0).text() if panel.notes else ""
 
     shutil.rmtree(inbox)
-    qtbot.waitUntil(lambda: "Kotak masuk tidak dapat dibaca saat ini" in newest(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "The inbox cannot be read right now" in newest(), timeout=WAIT_MS)
     (inbox / "ani").mkdir(parents=True)
-    qtbot.waitUntil(lambda: "Kotak masuk dapat dibaca lagi." in newest(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "The inbox can be read again." in newest(), timeout=WAIT_MS)
     slow_write(inbox / "ani" / "a.pdf", pdf_bytes(tmp_path, "a"))
     qtbot.waitUntil(lambda: panel.count("ani") == (1, 1, 0, 0), timeout=WAIT_MS)
 
@@ -223,8 +224,8 @@ def test_the_status_bar_warns_of_a_low_balance_outside_kiosk_mode(
     qtbot.waitUntil(lambda: bridge.balance is not None, timeout=WAIT_MS)
     window.presenter.refresh()
     qtbot.waitUntil(lambda: "⚠" in window.status.balance.text(), timeout=WAIT_MS)
-    assert window.status.balance.toolTip().startswith("Saldo menipis: tersisa")
-    assert [t for t, _text in window.tray.notices] == ["Saldo menipis"]
+    assert window.status.balance.toolTip().startswith("Low balance: ")
+    assert [t for t, _text in window.tray.notices] == ["Low balance"]
     window.settings.extra["low_balance"] = 0
     window.presenter.refresh()
     qtbot.waitUntil(lambda: "⚠" not in window.status.balance.text(), timeout=WAIT_MS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from meterai import i18n
@@ -30,6 +31,7 @@ def _events(panel: KioskPanel) -> list[str]:
     return [panel.events.item(i).text() for i in range(panel.events.count())]
 
 
+@pytest.mark.usefixtures("in_english")
 def test_counts_each_customer_once_per_request(qtbot: QtBot, tmp_path: Path) -> None:
     panel = _panel(qtbot, tmp_path)
     panel.add(KioskNote("taken", "ani", "a.pdf", request_id=1))
@@ -37,7 +39,7 @@ def test_counts_each_customer_once_per_request(qtbot: QtBot, tmp_path: Path) -> 
     panel.add(KioskNote("taken", "ani", "b.pdf", request_id=2))
     panel.add(KioskNote("done", "ani", "a.pdf", request_id=1))
     panel.add(KioskNote("duplicate", "ani", "a (2).pdf", request_id=1))
-    panel.add(KioskNote("rejected", "budi", "x.pdf", "Bukan PDF."))
+    panel.add(KioskNote("rejected", "budi", "x.pdf", "Not a PDF."))
 
     assert panel.count("ani") == (2, 1, 0, 1)
     assert panel.count("budi") == (0, 0, 1, 0)
@@ -45,16 +47,17 @@ def test_counts_each_customer_once_per_request(qtbot: QtBot, tmp_path: Path) -> 
     assert [table.item(r, 0).text() for r in range(table.rowCount())] == ["ani", "budi"]
     assert [table.item(0, c).text() for c in range(1, 5)] == ["2", "1", "0", "1"]
     newest = _events(panel)[0]
-    assert newest.endswith("budi: x.pdf ditolak. Bukan PDF.")
+    assert newest.endswith("budi: x.pdf refused. Not a PDF.")
 
 
+@pytest.mark.usefixtures("in_english")
 def test_a_folder_with_bad_settings_is_marked_until_a_file_is_taken_from_it(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
     panel = _panel(qtbot, tmp_path)
-    panel.add(KioskNote("folder", "siti", detail="Pengaturan folder tidak valid."))
+    panel.add(KioskNote("folder", "siti", detail="The folder settings are not valid."))
     item = panel.customers.item(0, 0)
-    assert item.text() == "⚠ siti" and item.toolTip() == "Pengaturan folder tidak valid."
+    assert item.text() == "⚠ siti" and item.toolTip() == "The folder settings are not valid."
     panel.add(KioskNote("taken", "siti", "a.pdf", request_id=7))
     assert panel.customers.item(0, 0).text() == "siti"
 
@@ -73,21 +76,24 @@ def test_events_are_reworded_when_the_language_changes(qtbot: QtBot, tmp_path: P
     assert header == "Received before"
 
 
+@pytest.mark.usefixtures("in_english")
 def test_the_low_balance_warning_stands_above_everything(qtbot: QtBot, tmp_path: Path) -> None:
     panel = _panel(qtbot, tmp_path)
     assert not panel.low_balance.isVisible()
     panel.set_low_balance(LowBalance(balance=7, threshold=20))
     assert panel.low_balance.isVisible()
-    assert "Saldo menipis: tersisa 7 meterai" in panel.low_balance.text()
-    i18n.set_language("en")
-    qtbot.waitUntil(lambda: "Low balance: 7 stamps left" in panel.low_balance.text())
+    assert "Low balance: 7 stamps left" in panel.low_balance.text()
+    i18n.set_language("id")  # reworded on a language switch, the numbers kept
+    qtbot.waitUntil(lambda: "Low balance" not in panel.low_balance.text())
+    assert "7" in panel.low_balance.text() and "20" in panel.low_balance.text()
     panel.set_low_balance(None)
     assert not panel.low_balance.isVisible()
 
 
+@pytest.mark.usefixtures("in_english")
 def test_the_panel_shows_where_files_go(qtbot: QtBot, tmp_path: Path) -> None:
     panel = _panel(qtbot, tmp_path)
     assert panel.inbox.text() == str(tmp_path / "in")
     assert panel.rejected.text() == str(tmp_path / "rejected")
     panel.set_state("on")
-    assert "Mode kios aktif" in panel.state.text()
+    assert "Kiosk mode is on" in panel.state.text()
