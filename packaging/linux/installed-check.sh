@@ -39,6 +39,10 @@ meterai sync --once
 meterai status
 meterai verify "$work/surat-emeterai.pdf"
 
+step "meterai evidence and the day report as PDF (the printed layout, fpdf2, is bundled)"
+meterai evidence 1 --out "$work/bukti.zip"
+meterai report --format pdf --offline --out "$work/hari-ini.pdf"
+
 step "the window opens and starts its sandbox child from the bundle"
 # The processes running a program, found by /proc/PID/exe (no ps in a minimal system).
 pids_of() {

@@ -26,7 +26,6 @@ from meterai.kiosk.ledger import (
     csv_rows,
     rupiah,
 )
-from meterai.kiosk.report_pdf import write_table_pdf
 from meterai.outbox.postgres.counter import counter_name as this_counter
 
 if TYPE_CHECKING:
@@ -90,6 +89,8 @@ def _write_csv(ledger: DayLedger, out: str | None, ctx: CliContext) -> None:
 
 
 def _write_pdf(ledger: DayLedger, dest: Path) -> None:
+    from meterai.kiosk.report_pdf import write_table_pdf  # fpdf2 loads for --format pdf only
+
     header = [
         _("No"),
         _("Customer"),
