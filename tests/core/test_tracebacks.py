@@ -1,0 +1,83 @@
+"""A bug hit in a loop keeps its first traceback and grows the log by a line per doubling."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from meterai.tracebacks import EVIDENCE_PREFIX, RepeatedTracebackFilter, signature, write_evidence
+
+
+def _raised(message: str) -> BaseException:
+    try:
+        {}[message]  # the same line every time: the same bug
+    except KeyError as exc:
+        return exc
+    raise AssertionError("unreachable")
+
+
+def _raised_elsewhere() -> BaseException:
+    try:
+        [][1]
+    except IndexError as exc:
+        return exc
+    raise AssertionError("unreachable")
+
+
+def test_the_same_bug_with_another_message_has_the_same_signature() -> None:
+    assert signature(_raised("request 1")) == signature(_raised("request 2"))
+    assert signature(_raised("request 1")) != signature(_raised_elsewhere())
+
+
+def test_the_first_traceback_is_kept_and_never_overwritten(tmp_path: Path) -> None:
+    first = write_evidence(tmp_path / "logs", _raised("request 1"), context="step of request 1")
+    again = write_evidence(tmp_path / "logs", _raised("request 2"), context="step of request 2")
+    assert first == again and first is not None
+    assert first.name.startswith(EVIDENCE_PREFIX)
+    text = first.read_text("utf-8")
+    assert text.startswith("step of request 1") and "KeyError: 'request 1'" in text
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")
+def test_a_read_only_folder_is_no_second_failure(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        assert write_evidence(folder, _raised("x")) is None
+    finally:
+        folder.chmod(0o700)
+
+
+def test_a_missing_folder_that_cannot_be_made_is_no_second_failure(tmp_path: Path) -> None:
+    blocker = tmp_path / "logs"
+    blocker.write_text("a file where the folder should be")
+    assert write_evidence(blocker / "inner", _raised("x")) is None
+
+
+def test_repeats_reach_the_log_at_powers_of_two_without_their_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    log = logging.getLogger("tests.tracebacks")
+    caplog.handler.addFilter(RepeatedTracebackFilter())
+    caplog.set_level(logging.ERROR, "tests.tracebacks")
+    for attempt in range(1, 10):
+        log.error("step failed", exc_info=_raised(f"request {attempt}"))
+    written = caplog.records
+    assert len(written) == 4  # the 1st, 2nd, 4th and 8th
+    assert written[0].exc_info is not None
+    assert all(r.exc_info is None for r in written[1:])
+    assert "again: 8 times so far" in written[-1].getMessage()
+
+
+def test_another_bug_is_logged_in_full_among_the_repeats(caplog: pytest.LogCaptureFixture) -> None:
+    log = logging.getLogger("tests.tracebacks")
+    caplog.handler.addFilter(RepeatedTracebackFilter())
+    caplog.set_level(logging.ERROR, "tests.tracebacks")
+    for attempt in range(3):
+        log.error("step failed", exc_info=_raised(f"r{attempt}"))
+    log.error("other step failed", exc_info=_raised_elsewhere())
+    assert caplog.records[-1].exc_info is not None
