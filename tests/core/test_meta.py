@@ -264,7 +264,6 @@ MIRROR_OWED = {
     "kiosk/taking.py",
     "kiosk/watch.py",
     "outbox/postgres/address.py",
-    "outbox/postgres/backend.py",
     "outbox/postgres/connect.py",
     "outbox/postgres/counter.py",
     "outbox/postgres/schema.py",
