@@ -24,7 +24,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QWheelEvent,
 )
-from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdf import QPdfDocument, QPdfDocumentRenderOptions
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsObject,
@@ -66,6 +66,10 @@ AMBER = QColor(230, 145, 0)
 KEY_STEP_PT = 1.0
 KEY_BIG_STEP_PT = 10.0
 ZOOM_STEP = 1.25
+_WITH_ANNOTATIONS = QPdfDocumentRenderOptions()
+# A signature drawn in a PDF viewer is an annotation: shown, as every viewer and the
+# stamped file show it (QtPdf leaves annotations out unless asked).
+_WITH_ANNOTATIONS.setRenderFlags(QPdfDocumentRenderOptions.RenderFlag.Annotations)
 
 
 @cache
@@ -262,6 +266,12 @@ class PageCanvas(QGraphicsView):
         self.setBackgroundBrush(QColor(0xE9, 0xEC, 0xEF))
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # QtPdf leaves the paper transparent: without a sheet under it the page blends
+        # into the view's grey and its edges (where a stamp may go) cannot be seen.
+        self._paper = QGraphicsRectItem()
+        self._paper.setBrush(QBrush(Qt.GlobalColor.white))
+        self._paper.setPen(QPen(QColor(0xB8, 0xC2, 0xCC), 0))
+        self._scene.addItem(self._paper)
         self._page_item = QGraphicsPixmapItem()
         self._page_item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
         self._page_item.setShapeMode(QGraphicsPixmapItem.ShapeMode.BoundingRectShape)
@@ -307,10 +317,11 @@ class PageCanvas(QGraphicsView):
         self._index = index
         width, height = self._pages[index].visual_size
         size = QSize(max(1, round(width * RENDER_SCALE)), max(1, round(height * RENDER_SCALE)))
-        image = self._document.render(index, size)
+        image = self._document.render(index, size, _WITH_ANNOTATIONS)
         self._page_item.setPixmap(QPixmap.fromImage(image))
         self._page_item.setScale(width / max(1, size.width()))
         bounds = QRectF(0, 0, width, height)
+        self._paper.setRect(bounds)
         self._scene.setSceneRect(bounds.adjusted(-12, -12, 12, 12))
         self.stamp.set_bounds(bounds)
         if self._fit:

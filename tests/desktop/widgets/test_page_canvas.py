@@ -148,3 +148,34 @@ def test_page_navigation_and_zoom(qtbot: QtBot, tmp_path: Path) -> None:
     assert panel.canvas.zoom_factor() > zoom
     panel.fit.click()
     assert abs(panel.canvas.zoom_factor() - zoom) < 1e-6
+
+
+def test_the_preview_shows_a_signature_drawn_in_a_viewer_on_white_paper(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Escaped bug: QtPdf leaves annotations out and the paper transparent unless asked, so
+    a hand-drawn signature (an /Ink annotation) was missing from the preview the user
+    places the stamp on, and the page blended into the grey around it."""
+    from meterai.placement import Rect
+    from tests.support.content import Things, make_page
+
+    signature = Rect(100, 600, 300, 700)  # user space; visual y = 842 - y on an upright page
+    pdf = make_page(tmp_path / "signed.pdf", Things(ink_annotation=[signature]))
+    panel = _panel(qtbot, pdf)
+    canvas = panel.canvas
+    canvas.stamp.setVisible(False)
+    image = canvas.viewport().grab().toImage()
+
+    def colour_at(x: float, y: float) -> tuple[int, int, int]:
+        point = canvas.mapFromScene(QPointF(x, y))
+        colour = image.pixelColor(point.x(), point.y())
+        return colour.red(), colour.green(), colour.blue()
+
+    inked = [
+        colour_at(x, y)
+        for x in range(100, 300, 2)
+        for y in range(842 - 700, 842 - 600, 2)
+        if sum(colour_at(x, y)) < 3 * 160
+    ]
+    assert inked, "the signature is not in the preview"
+    assert colour_at(450, 400) == (255, 255, 255), "the paper is not white"
