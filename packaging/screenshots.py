@@ -28,6 +28,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "core"), str(ROOT / "desktop")]
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QPointF, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from tests.support.content import Things, make_page  # noqa: E402
 from tests.support.pdfs import make_garbage, make_pdf  # noqa: E402
 
 from meterai import i18n  # noqa: E402
@@ -36,6 +37,7 @@ from meterai.intake import IntakeOptions, queue_file  # noqa: E402
 from meterai.kiosk.setup import KioskChoice, KioskSetup, check_choice  # noqa: E402
 from meterai.messages import Message  # noqa: E402
 from meterai.outbox import Outbox, State  # noqa: E402
+from meterai.placement import Rect  # noqa: E402
 from meterai.sandbox import SandboxServer  # noqa: E402
 from meterai.sandbox.ledger import Ledger  # noqa: E402
 from meterai.sandbox.server import DATABASE_NAME  # noqa: E402
@@ -112,11 +114,12 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument(
         "--only",
-        choices=("all", "account", "checker", "evidence"),
+        choices=("all", "account", "checker", "evidence", "overlap"),
         default="all",
         help=(
             "account: 5-welcome, 6-account; checker: check-valid, -edited, -picture; "
-            "evidence: evidence-dialog and the summary page it saves"
+            "evidence: evidence-dialog and the summary page it saves; "
+            "overlap: overlap-warning, overlap-free-spot"
         ),
     )
     args = parser.parse_args()
@@ -137,6 +140,8 @@ def main() -> int:
                 checker_shots(work / lang / "checker", out)
             if args.only in ("all", "evidence"):
                 evidence_shots(work / lang / "evidence", out)
+            if args.only in ("all", "overlap"):
+                overlap_shots(work / lang / "overlap", out)
     QCoreApplication.processEvents()
     return 0
 
@@ -189,6 +194,56 @@ def shots(work: Path, out: Path) -> None:
     shoot(window, out, "3-outbox")
     window.quit_now()
     kiosk_shot(work, out)
+
+
+LETTER = (
+    (72, 760, 14, "SURAT PERNYATAAN"),
+    (72, 720, 11, "Yang bertanda tangan di bawah ini:"),
+    (90, 698, 11, "Nama                : Budi Santoso"),
+    (90, 680, 11, "NIK                   : 3273010101900001"),
+    (90, 662, 11, "Tempat/tgl. lahir : Bandung, 1 Januari 1990"),
+    (72, 630, 11, "dengan ini menyatakan dengan sesungguhnya bahwa saya tidak pernah"),
+    (72, 612, 11, "dipidana dengan pidana penjara berdasarkan putusan pengadilan yang telah"),
+    (72, 594, 11, "mempunyai kekuatan hukum tetap, dan tidak menjadi anggota atau pengurus"),
+    (72, 576, 11, "partai politik. Demikian pernyataan ini saya buat dengan sebenarnya."),
+    (400, 180, 11, "Bandung, 1 Desember 2026"),
+    (400, 162, 11, "Yang menyatakan,"),
+    (430, 58, 11, "Budi Santoso"),
+)
+
+
+def signed_letter(path: Path) -> Path:
+    """A one-page statement signed by hand at the bottom right, where the stamp goes by
+    default: the signature drawn in a PDF viewer (an /Ink annotation), the name typed."""
+    lines = "".join(f"BT /F1 {size} Tf {x} {y} Td ({text}) Tj ET\n" for x, y, size, text in LETTER)
+    signature = Rect(425, 74, 545, 124)
+    return make_page(path, Things(extra_content=lines.encode(), ink_annotation=[signature]))
+
+
+def overlap_shots(work: Path, out: Path) -> None:
+    """The add dialog when the stamp would hide the hand signature, then after
+    *Find a free spot*."""
+    work.mkdir(parents=True)
+    paths = resolve_paths(work / "data")
+    window = MainWindow(paths, TaskRunner(paths))
+    window.resize(*SIZE)
+    window.show()
+    window.add_files([signed_letter(work / "surat-lamaran.pdf")])
+    settle(200, lambda: window.adder.dialog is not None and window.adder.dialog.ready)
+    dialog = window.adder.dialog
+    assert dialog is not None
+    dialog.resize(SIZE[0] - 40, SIZE[1] - 40)
+    settle(200, lambda: bool(dialog.overlap.covered))
+    dialog.pages.canvas.fit_page()
+    settle(100, lambda: dialog.form.doc_type.count() > 0)
+    dialog.form.select_type("3")
+    shoot(dialog, out, "overlap-warning")
+    before = dialog.pages.canvas.placement()
+    dialog.overlap.find_free_spot()
+    settle(200, lambda: dialog.pages.canvas.placement() != before)
+    shoot(dialog, out, "overlap-free-spot")
+    dialog.reject()
+    window.quit_now()
 
 
 def low_sandbox_balance(paths: Paths, balance: int) -> None:

@@ -59,8 +59,9 @@ PAPER_STEP = 32
 """Ink is this much darker than the page's paper, so a grey scan's paper is not ink."""
 CELL_PT = 3.0
 """The free-spot search grid: fine enough to fit between lines, coarse enough to be quick."""
-CLEARANCE_CELLS = 1
-"""A free spot keeps this many cells clear of ink, so the stamp does not touch text."""
+CLEARANCE_CELLS = 3
+"""A free spot keeps this many cells (9 pt) clear of ink: room to breathe, as a person
+would leave it, so the stamp does not crowd a signature or a line of text."""
 
 COVERS: tuple[Code, ...] = (
     Code.STAMP_COVERS_SIGNATURE,

@@ -161,7 +161,14 @@ def _widget(
 def _ink(pdf: pikepdf.Pdf, box: Rect) -> pikepdf.Object:
     """A hand-drawn stroke as a viewer saves it: an /Ink annotation with its appearance."""
     w, h = box.width, box.height
-    appearance = pdf.make_stream(f"0 0 1 RG 2 w 2 2 m {w - 2} {h - 2} l S\n".encode())
+    waves = [(0.15, 0.95, 0.25, 0.05, 0.35, 0.5), (0.45, 0.95, 0.55, 0.1, 0.65, 0.45)]
+    waves.append((0.75, 0.8, 0.85, 0.2, 0.98, 0.6))
+    curves = " ".join(
+        f"{a * w:.1f} {b * h:.1f} {c * w:.1f} {d * h:.1f} {e * w:.1f} {f * h:.1f} c"
+        for a, b, c, d, e, f in waves
+    )
+    stroke = f"0 0 0.6 RG 1.8 w 1 J 2 {h * 0.4:.1f} m {curves} S\n"
+    appearance = pdf.make_stream(stroke.encode())
     appearance.Type, appearance.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
     appearance.BBox = [0, 0, w, h]
     return pdf.make_indirect(
