@@ -103,6 +103,11 @@ class SyncBridge(QObject):
         return self._factory
 
     @property
+    def runner(self) -> Runner | None:
+        """The runner in use (kiosk mode asks its own for the provider's serial numbers)."""
+        return self._runner
+
+    @property
     def balance(self) -> int | None:
         runner = self._runner
         return None if runner is None else runner.balance

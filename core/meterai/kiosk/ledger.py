@@ -15,15 +15,16 @@ counter, this one, and the same ledger has one counter in it.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from meterai.balance import cached_balance, record_balance
 from meterai.errors import MeteraiError
-from meterai.outbox.store import Outbox
 from meterai.settings import Paths, Settings
-from meterai.sync.runner import SyncBusy, SyncRunner
+
+if TYPE_CHECKING:  # the engine loads only when the provider is asked (kiosk panel: never)
+    from meterai.outbox.store import Outbox
 
 STAMP_PRICE = 10_000  # rupiah, the face value of one e-Meterai (UU 10/2020)
 
@@ -147,10 +148,12 @@ def day_lines(
     day: dt.date,
     here: str,
     charged: Iterable[tuple[str, bool]] | None = None,
+    asked_at: float | None = None,
 ) -> tuple[LedgerLine, ...]:
     """Done requests whose stamp was put on ``day`` (local time), in stamping order, across
     every counter of the outbox. ``here`` names the counter of an outbox that has only one
-    (SQLite); ``charged`` is the provider's list, to set each line against."""
+    (SQLite); ``charged`` is the provider's list, to set each line against, as it was at
+    ``asked_at``: a stamp recorded after that is not judged by it (it is not checked yet)."""
     start = dt.datetime.combine(day, dt.time.min).timestamp()
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min).timestamp()
     status = None if charged is None else dict(charged)
@@ -164,7 +167,9 @@ def day_lines(
             cost=STAMP_PRICE,
             request_id=row.id,
             counter=counter or here,
-            provider=None if status is None else _on_list(status, row.sn),
+            provider=None
+            if status is None or (asked_at is not None and at > asked_at)
+            else _on_list(status, row.sn),
         )
         for row, at, counter in outbox.stamped_between(start, end)
         if row.sn
@@ -229,6 +234,7 @@ class ProviderView:
     balance: int | None
     charged: tuple[tuple[str, bool], ...] | None
     cached_at: float | None = None  # the balance is the running kiosk's last probe
+    asked_at: float | None = None  # when the list was asked for (None: just now)
 
 
 def ask_provider(paths: Paths, settings: Settings, outbox: Outbox) -> ProviderView:
@@ -237,6 +243,9 @@ def ask_provider(paths: Paths, settings: Settings, outbox: Outbox) -> ProviderVi
     While a kiosk or ``sync --watch`` holds the data folder, its last probed balance is
     used (asking again would start a second embedded sandbox on the same files).
     """
+    from meterai.balance import cached_balance, record_balance
+    from meterai.sync.runner import SyncBusy, SyncRunner
+
     runner = SyncRunner(paths, settings)
     try:
         runner.open()
@@ -250,8 +259,9 @@ def ask_provider(paths: Paths, settings: Settings, outbox: Outbox) -> ProviderVi
     try:
         balance = runner.current_balance()
         record_balance(outbox, balance)
+        asked_at = time.time()
         charged = tuple(runner.charged_serials())
-        return ProviderView(balance, charged)
+        return ProviderView(balance, charged, asked_at=asked_at)
     except (MeteraiError, OSError):
         return ProviderView(None, None)
     finally:
@@ -262,4 +272,21 @@ def build_ledger(outbox: Outbox, day: dt.date, view: ProviderView, here: str) ->
     """The account's day as this outbox knows it (every counter's, on a shared database),
     set against the provider's list when ``view`` has it; ``here`` names this counter."""
     extra = None if view.charged is None else unaccounted(view.charged, outbox)
-    return DayLedger(day, day_lines(outbox, day, here, view.charged), view.balance, extra)
+    lines = day_lines(outbox, day, here, view.charged, view.asked_at)
+    return DayLedger(day, lines, view.balance, extra)
+
+
+def todays_ledger(
+    outbox: Outbox,
+    paths: Paths,
+    balance: int | None,
+    charged: Sequence[tuple[str, bool]] | None,
+    asked_at: float | None,
+) -> DayLedger:
+    """The kiosk panel's day: what the running kiosk last learnt of the balance and of the
+    provider's list (it asks, not the panel), set against the outbox as it is now."""
+    from meterai.outbox.postgres.counter import counter_name
+
+    listed = None if charged is None else tuple(charged)
+    view = ProviderView(balance, listed, asked_at=asked_at)
+    return build_ledger(outbox, dt.date.today(), view, counter_name(paths))

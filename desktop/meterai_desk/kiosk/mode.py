@@ -14,10 +14,11 @@ pre-flight to load.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QMainWindow
 
 from meterai.i18n import _
@@ -33,11 +34,18 @@ from meterai_desk.widgets.outbox_view import OutboxModel
 
 if TYPE_CHECKING:
     from meterai.balance import LowBalance
+    from meterai.kiosk.ledger import DayLedger
     from meterai.kiosk.setup import KioskSetup
+    from meterai.outbox import Outbox
     from meterai_desk.kiosk.dialog import KioskDialog
     from meterai_desk.kiosk.panel import KioskPanel
 
 log = logging.getLogger(__name__)
+
+LEDGER_SECONDS = 60.0  # the day's ledger read again (and at once after each stamp)
+PROVIDER_LIST_SECONDS = 60.0  # the provider's serial-number list asked again, at most
+Charged = Sequence[tuple[str, bool]]
+Listed = tuple[float, Charged]  # when the list was asked for, and the list
 
 
 class KioskMode(QObject):
@@ -65,6 +73,11 @@ class KioskMode(QObject):
         self.dialog: KioskDialog | None = None
         self.panel: KioskPanel | None = None
         self._factory: RunnerFactory | None = None
+        self._listed: Listed | None = None
+        self._charged_at = float("-inf")
+        self._ledger_timer = QTimer(self)
+        self._ledger_timer.setInterval(int(LEDGER_SECONDS * 1000))
+        self._ledger_timer.timeout.connect(self.refresh_ledger)
         self._relay.connect(self._on_note)
         presenter.low_balance.connect(self._on_low_balance)
         if bridge is not None:
@@ -127,6 +140,8 @@ class KioskMode(QObject):
         panel.set_low_balance(self._presenter.warning)
         panel.set_state("starting")
         panel.show()
+        self._listed, self._charged_at = None, float("-inf")
+        self._ledger_timer.start()
         self.changed.emit(True)
 
     def leave(self) -> None:
@@ -135,6 +150,7 @@ class KioskMode(QObject):
             return
         self.active = False
         self._factory = None
+        self._ledger_timer.stop()
         self._bridge.switch(default_factory)
         if self.panel is not None:
             self.panel.set_state("stopping")
@@ -156,6 +172,7 @@ class KioskMode(QObject):
             return
         if self.active and self._bridge.factory is self._factory:
             self.panel.set_state("on")
+            self.refresh_ledger()
         elif not self.active:
             self.panel.hide()
 
@@ -194,6 +211,7 @@ class KioskMode(QObject):
             return
         if isinstance(event, StateChanged) and row.state == State.DONE:
             self.panel.add(KioskNote("done", row.customer, row.file_name, request_id=row.id))
+            self.refresh_ledger()
         elif isinstance(event, NeedsAttention):
             self.panel.add(
                 KioskNote("attention", row.customer, row.file_name, event.message, row.id)
@@ -202,6 +220,37 @@ class KioskMode(QObject):
     def _on_low_balance(self, warning: LowBalance | None) -> None:
         if self.panel is not None:
             self.panel.set_low_balance(warning)
+
+    # --- one ledger: the account's day across counters ----------------------------
+
+    def refresh_ledger(self, *, ask_provider: bool = False) -> None:
+        """The day's ledger for the panel, read on the database worker; at most once a
+        minute (or now, ``ask_provider``) the running kiosk asks the provider for its
+        serial-number list (on the pool) to set the day against."""
+        if not self.active or self._bridge is None:
+            return
+        if ask_provider:
+            self._charged_at = float("-inf")
+        paths, balance, listed = self._paths, self._bridge.balance, self._listed
+        self._tasks.db(
+            lambda box: _todays_ledger(box, paths, balance, listed),
+            self._show_ledger,
+            _ignored,
+            owner=self,
+        )
+        if time.monotonic() - self._charged_at >= PROVIDER_LIST_SECONDS:
+            self._charged_at = time.monotonic()
+            runner = self._bridge.runner
+            self._tasks.run(lambda: _charged(runner), self._got_charged, _ignored, owner=self)
+
+    def _got_charged(self, listed: Listed | None) -> None:
+        if listed is not None:
+            self._listed = listed
+            self.refresh_ledger()
+
+    def _show_ledger(self, ledger: DayLedger) -> None:
+        if self.panel is not None:
+            self.panel.set_ledger(ledger)
 
     def window_title(self) -> str:
         return _("Meterai Desk — kiosk mode") if self.active else _("Meterai Desk")
@@ -216,3 +265,28 @@ def _kiosk_factory(setup: KioskSetup, listener: Callable[[KioskNote], None]) -> 
         return kiosk_factory(setup, listener)(paths, settings, events)
 
     return make
+
+
+def _todays_ledger(
+    box: Outbox, paths: Paths, balance: int | None, listed: Listed | None
+) -> DayLedger:
+    from meterai.kiosk.ledger import todays_ledger
+
+    if listed is None:
+        return todays_ledger(box, paths, balance, None, None)
+    return todays_ledger(box, paths, balance, listed[1], listed[0])
+
+
+def _charged(runner: Runner | None) -> Listed | None:
+    """On the pool: the provider's list, asked by the running kiosk (not a second login)."""
+    from meterai_desk.kiosk.runner import KioskRunner
+
+    if not isinstance(runner, KioskRunner):
+        return None
+    asked_at = time.time()
+    return asked_at, tuple(runner.charged_serials())
+
+
+def _ignored(exc: BaseException) -> None:
+    """The panel's ledger is a view: a failed read keeps the last one, and says so in the log."""
+    log.info("the day's ledger was not read this time: %s", exc)

@@ -31,11 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from meterai.i18n import _
+from meterai.kiosk.ledger import rupiah
 from meterai_desk.kiosk.notes import KioskNote
 from meterai_desk.qtranslator import follow_language
 
 if TYPE_CHECKING:
     from meterai.balance import LowBalance
+    from meterai.kiosk.ledger import DayLedger
     from meterai.kiosk.setup import KioskSetup
 
 HISTORY = 50
@@ -74,6 +76,7 @@ class KioskPanel(QDockWidget):
         self.setMinimumWidth(400)
         self.counts: dict[str, Counts] = {}
         self.notes: list[KioskNote] = []
+        self.ledger: DayLedger | None = None
         self._state = "starting"
         self._setup: KioskSetup | None = None
         self._warning: LowBalance | None = None
@@ -100,6 +103,8 @@ class KioskPanel(QDockWidget):
         for field_ in (self.inbox, self.outbox, self.rejected):
             self.folders.addRow(QLabel(body), field_)
         self.customers = _table(body)
+        self.today, self.reconciled = _label(body, "kioskToday"), _label(body, "kioskReconciled")
+        self.counters = _table(body, "kioskCounters", 3)
         self.events_label = QLabel(body)
         self.events = QListWidget(body)
         self.events.setObjectName("kioskEvents")
@@ -111,6 +116,8 @@ class KioskPanel(QDockWidget):
             layout.addWidget(widget)
         layout.addLayout(self.folders)
         layout.addWidget(self.customers, 2)
+        for part in (self.today, self.counters, self.reconciled):
+            layout.addWidget(part)
         layout.addWidget(self.events_label)
         layout.addWidget(self.events, 3)
         layout.addWidget(self.leave, 0, Qt.AlignmentFlag.AlignRight)
@@ -135,6 +142,11 @@ class KioskPanel(QDockWidget):
     def set_low_balance(self, warning: LowBalance | None) -> None:
         self._warning = warning
         self._show_low_balance()
+
+    def set_ledger(self, ledger: DayLedger) -> None:
+        """The account's day across every counter (one ledger), read on a worker."""
+        self.ledger = ledger
+        self._show_ledger()
 
     def add(self, note: KioskNote) -> None:
         self._count(note)
@@ -182,11 +194,31 @@ class KioskPanel(QDockWidget):
         self.customers.setHorizontalHeaderLabels(
             [_("Customer"), _("Taken"), _("Done"), _("Refused"), _("Received before")]
         )
+        self.counters.setHorizontalHeaderLabels([_("Counter"), _("Stamps"), _("Cost")])
         self.events_label.setText(_("Recent events"))
         self.leave.setText(_("Leave kiosk mode"))
         self._show_state()
         self._show_low_balance()
         self._show_events()
+        self._show_ledger()
+
+    def _show_ledger(self) -> None:
+        ledger = self.ledger
+        for widget in (self.today, self.counters, self.reconciled):
+            widget.setVisible(ledger is not None)
+        if ledger is None:
+            return
+        self.today.setText(
+            _("Today, all counters: {count} stamps, {amount}").format(
+                count=len(ledger.lines), amount=rupiah(ledger.total)
+            )
+        )
+        rows = ledger.by_counter()
+        self.counters.setRowCount(len(rows))
+        for row, (counter, count, cost) in enumerate(rows):
+            for column, text in enumerate((counter, str(count), rupiah(cost))):
+                self.counters.setItem(row, column, QTableWidgetItem(text))
+        self.reconciled.setText(reconciliation(ledger))
 
     def _show_state(self) -> None:
         words = {
@@ -263,6 +295,18 @@ def line(note: KioskNote) -> str:
     return texts.get(note.kind, "{reason}").format(**params)
 
 
+def reconciliation(ledger: DayLedger) -> str:
+    """Whether the provider's list of serial numbers agrees with the day, in one line."""
+    if ledger.reconciled is None:
+        return _("Not checked yet against the provider's list of serial numbers.")
+    if ledger.reconciled:
+        return _("✓ The provider's list of serial numbers agrees.")
+    return _(
+        "⚠ The provider's list disagrees: {disputed} not shown as stamped, {extra} charged "
+        "but in no request (meterai report lists them)."
+    ).format(disputed=len(ledger.disputed), extra=len(ledger.unaccounted or ()))
+
+
 def _customer_item(customer: str, problem: str) -> QTableWidgetItem:
     """A folder whose settings are wrong is marked, with the reason on hover."""
     item = QTableWidgetItem(f"⚠ {customer}" if problem else customer)
@@ -281,14 +325,14 @@ def _label(parent: QWidget, name: str, *, selectable: bool = False) -> QLabel:
     return label
 
 
-def _table(parent: QWidget) -> QTableWidget:
-    table = QTableWidget(0, 5, parent)
-    table.setObjectName("kioskCustomers")
+def _table(parent: QWidget, name: str = "kioskCustomers", columns: int = 5) -> QTableWidget:
+    table = QTableWidget(0, columns, parent)
+    table.setObjectName(name)
     table.verticalHeader().hide()
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
     header = table.horizontalHeader()
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    for column in range(1, 5):
+    for column in range(1, columns):
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
     return table

@@ -117,6 +117,10 @@ class KioskRunner:
     def wake(self) -> None:
         self.kiosk.runner.wake()
 
+    def charged_serials(self) -> list[tuple[str, bool]]:
+        """The provider's list of the account's serial numbers (a call: on a worker)."""
+        return self.kiosk.runner.charged_serials()
+
     def set_online(self, online: bool) -> None:
         self.kiosk.runner.set_online(online)
 

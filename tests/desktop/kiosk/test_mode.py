@@ -96,6 +96,7 @@ def test_a_dropped_pdf_is_stamped_into_the_customers_outbox_folder(
         lambda: stamped.exists() and panel.count("ani") == (1, 1, 0, 0), timeout=WAIT_MS
     )
     assert stamped.read_bytes().startswith(data)  # an incremental update of what was dropped
+    _the_day_agrees_with_the_provider(qtbot, window)
     model = window.outbox_model
     rows = [model.row_at(i) for i in range(model.rowCount())]
     assert [(r.customer, r.file_name, r.state) for r in rows] == [
@@ -134,6 +135,24 @@ def test_a_dropped_pdf_is_stamped_into_the_customers_outbox_folder(
     assert any("ani: perjanjian.pdf stamped" in e for e in events), events
 
     _leave_and_sync_as_usual(qtbot, window, paths, inbox, tmp_path)
+
+
+def _the_day_agrees_with_the_provider(qtbot: QtBot, window: MainWindow) -> None:
+    """One ledger: the panel shows the account's day per counter, set against the list of
+    serial numbers the running kiosk asked the provider for (after the stamp)."""
+    panel = window.kiosk.panel
+    assert panel is not None
+    window.kiosk.refresh_ledger(ask_provider=True)
+    qtbot.waitUntil(
+        lambda: (
+            panel.ledger is not None
+            and [line.provider for line in panel.ledger.lines] == ["stamped"]
+        ),
+        timeout=WAIT_MS,
+    )
+    assert panel.ledger is not None and panel.ledger.reconciled is True
+    assert panel.today.isVisible() and panel.counters.rowCount() == 1
+    assert [panel.counters.item(0, c).text() for c in (1, 2)] == ["1", "Rp10.000"]
 
 
 def _leave_and_sync_as_usual(

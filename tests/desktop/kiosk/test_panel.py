@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from meterai import i18n
 from meterai.balance import LowBalance
+from meterai.kiosk.ledger import DayLedger, LedgerLine, Unaccounted
 from meterai.kiosk.setup import KioskSetup
 from meterai_desk import qtranslator
 from meterai_desk.kiosk.notes import KioskNote
@@ -97,3 +99,35 @@ def test_the_panel_shows_where_files_go(qtbot: QtBot, tmp_path: Path) -> None:
     assert panel.rejected.text() == str(tmp_path / "rejected")
     panel.set_state("on")
     assert "Kiosk mode is on" in panel.state.text()
+
+
+def _line(n: int, counter: str, provider: str | None) -> LedgerLine:
+    at = dt.datetime(2026, 12, 1, 9, n)
+    return LedgerLine("ani", f"{n}.pdf", "3", f"SN{n:020d}", at, 10_000, n, counter, provider)
+
+
+@pytest.mark.usefixtures("in_english")
+def test_the_days_ledger_shows_each_counter_and_whether_the_provider_agrees(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    panel = _panel(qtbot, tmp_path)
+    assert not panel.today.isVisible()  # nothing read yet: nothing claimed
+    lines = (_line(1, "loket-1", "stamped"), _line(2, "loket-2", "stamped"))
+    panel.set_ledger(DayLedger(dt.date(2026, 12, 1), (*lines, _line(3, "loket-1", None)), 7, ()))
+    table = panel.counters
+    assert [[table.item(r, c).text() for c in range(3)] for r in range(2)] == [
+        ["loket-1", "2", "Rp20.000"],
+        ["loket-2", "1", "Rp10.000"],
+    ]
+    assert panel.today.isVisible() and "Rp30.000" in panel.today.text()
+    assert panel.reconciled.text().startswith("✓")
+
+    extra = Unaccounted("PORTAL00000000000000001", stamped=False, unused_known=False)
+    disputed = DayLedger(
+        dt.date(2026, 12, 1), (*lines, _line(3, "loket-1", "not_listed")), 7, (extra,)
+    )
+    panel.set_ledger(disputed)
+    assert panel.reconciled.text() == (
+        "⚠ The provider's list disagrees: 1 not shown as stamped, 1 charged but in no "
+        "request (meterai report lists them)."
+    )
