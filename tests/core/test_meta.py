@@ -142,17 +142,6 @@ def test_every_error_has_a_translated_template(error: type[MeteraiError]) -> Non
         assert placeholders(entry.msgstr) == placeholders(error.template), entry.po
 
 
-def test_an_error_speaks_the_chosen_language() -> None:
-    from meterai.errors import StoreLocked
-
-    exc = StoreLocked(path="/x/outbox.sqlite3")
-    i18n.set_language("en")
-    assert exc.user_message() == str(exc)
-    i18n.set_language("id")
-    assert exc.user_message() != str(exc)
-    assert "/x/outbox.sqlite3" in exc.user_message()
-
-
 # --- the core never imports Qt -------------------------------------------------------------
 
 
@@ -258,7 +247,6 @@ MIRROR_OWED = {
     "documents/recovery.py",
     "evidence/__init__.py",
     "documents/targets.py",
-    "errors.py",
     "kiosk/folder.py",
     "kiosk/service.py",
     "kiosk/taking.py",
