@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from meterai import disk
 from meterai.batch import read_batch
 from meterai.cli.context import CliContext
-from meterai.cli.errors import EXIT_OK, EXIT_REJECTED, describe
+from meterai.cli.errors import EXIT_OK, EXIT_REJECTED, describe, error_json, finding_json
 from meterai.documents import AUTOMATIC_FIXES, TARGETS, Code, Fix
 from meterai.errors import InputError, UsageError
 from meterai.i18n import _
@@ -70,6 +70,11 @@ def register(sub: Subparsers) -> None:
         "--again",
         action="store_true",
         help=_("stamp a document that is already queued or stamped once more (buys a stamp)"),
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help=_("one JSON object per file, on a line of its own (JSON Lines), instead of words"),
     )
     parser.set_defaults(func=run)
     register_replace(sub)
@@ -187,11 +192,11 @@ def _run(args: argparse.Namespace, ctx: CliContext) -> int:
         if args.files:
             raise UsageError(_("Give either FILE arguments or --batch, not both."))
         lines = read_batch(Path(args.batch), options, outbox)
-        return _queue_all(ctx, [(line.path, line.options) for line in lines])
+        return _queue_all(ctx, [(line.path, line.options) for line in lines], as_json=args.json)
     if not args.files or not args.doc_type:
         raise UsageError(_("Give the files to stamp and --type (or --batch FILE.csv)."))
     check_options(outbox, options)
-    return _queue_all(ctx, [(Path(name), options) for name in args.files])
+    return _queue_all(ctx, [(Path(name), options) for name in args.files], as_json=args.json)
 
 
 # Files are stored and committed in groups: one folder fsync and one transaction per
@@ -199,7 +204,9 @@ def _run(args: argparse.Namespace, ctx: CliContext) -> int:
 GROUP = 50
 
 
-def _queue_all(ctx: CliContext, work: list[tuple[Path, IntakeOptions]]) -> int:
+def _queue_all(
+    ctx: CliContext, work: list[tuple[Path, IntakeOptions]], *, as_json: bool = False
+) -> int:
     outbox = ctx.outbox()
     rejected = 0
     for start in range(0, len(work), GROUP):
@@ -207,7 +214,10 @@ def _queue_all(ctx: CliContext, work: list[tuple[Path, IntakeOptions]]) -> int:
         for (path, _options), result in zip(
             group, queue_files(outbox, ctx.paths, group), strict=True
         ):
-            if isinstance(result, InputError):
+            if as_json:
+                rejected += isinstance(result, InputError)
+                ctx.emit(add_json(path, result))
+            elif isinstance(result, InputError):
                 rejected += 1
                 ctx.warn(describe(result))
             else:
@@ -233,6 +243,27 @@ def _report(ctx: CliContext, path: Path, accepted: Accepted) -> None:
             ).format(file=path.name)
         )
     ctx.print(f"queued {accepted.request.id} {path}")
+
+
+def add_json(path: Path, result: Accepted | InputError) -> dict[str, Any]:
+    """One file's outcome for ``add --json``: a script decides on ``queued`` and the ids
+    (``warnings[].id``, ``error.id``), and may show the ``message`` words to a person."""
+    body: dict[str, Any] = {"file": str(path), "queued": False, "id": None, "state": None}
+    if isinstance(result, InputError):
+        empty: dict[str, Any] = {"page": None, "rect": None, "fixes": [], "warnings": []}
+        return {**body, **empty, "error": error_json(result)}
+    row = result.request
+    return {
+        **body,
+        "queued": True,
+        "id": row.id,
+        "state": str(row.state),
+        "page": row.page_index + 1,
+        "rect": list(row.rect),
+        "fixes": [str(fix) for fix in result.applied],
+        "warnings": [finding_json(f.code, f.message.text()) for f in result.warnings],
+        "error": None,
+    }
 
 
 def run_replace(args: argparse.Namespace, ctx: CliContext) -> int:

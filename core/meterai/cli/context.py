@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from meterai.errors import DiskError, MeteraiError
 from meterai.i18n import _
@@ -28,6 +30,9 @@ class CliContext:
     err: TextIO = field(default_factory=lambda: sys.stderr)
     _settings: Settings | None = None
     _outbox: Outbox | None = None
+    output_closed: bool = False
+    """The reader of standard output went away (``meterai ... | head -1``): what is left to
+    print goes nowhere, and the command finishes its work (a queued file stays queued)."""
 
     @property
     def settings(self) -> Settings:
@@ -72,7 +77,37 @@ class CliContext:
             self._outbox = None
 
     def print(self, text: str = "") -> None:
-        print(text, file=self.out)
+        self.write(text + "\n")
+
+    def write(self, text: str, *, flush: bool = False) -> None:
+        """Standard output that a closed pipe cannot turn into a traceback."""
+        if self.output_closed:
+            return
+        try:
+            self.out.write(text)
+            if flush:
+                self.out.flush()
+        except BrokenPipeError:
+            self.output_closed = True
+            silence(self.out)
+
+    def emit(self, value: Any) -> None:
+        """One JSON value on a line of its own, sent at once (JSON Lines, for a reader
+        that acts on each line as it comes: ``sync --json``, ``add --json``)."""
+        self.write(json.dumps(value, ensure_ascii=False) + "\n", flush=True)
 
     def warn(self, text: str) -> None:
         print(text, file=self.err)
+
+
+def silence(stream: TextIO) -> None:
+    """Point a stream whose reader is gone at the null device, so the flush at exit does
+    not print "Exception ignored ... BrokenPipeError" (the recipe of Python's manual,
+    signal module, "Note on SIGPIPE")."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):
+        return  # not a file (a test's StringIO): nothing is flushed at exit
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)

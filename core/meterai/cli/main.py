@@ -9,7 +9,7 @@ from typing import NoReturn
 
 from meterai import i18n, system
 from meterai.cli import errors as cli_errors
-from meterai.cli.context import CliContext
+from meterai.cli.context import CliContext, silence
 from meterai.disk import disk_error
 from meterai.errors import MeteraiError, UsageError
 from meterai.i18n import _
@@ -84,6 +84,8 @@ def build_parser(groups: Sequence[str] = GROUPS) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="meterai",
         description=_("Stamp PDF documents with e-Meterai, offline-tolerant."),
+        epilog=cli_errors.exit_codes_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--data-dir", help=_("where the outbox and documents live"))
     parser.add_argument("--lang", choices=i18n.LANGUAGES, help=_("language of messages"))
@@ -144,6 +146,9 @@ def run(argv: Sequence[str], ctx_factory: Callable[[str | None], CliContext] | N
     except MeteraiError as exc:
         print(cli_errors.describe(exc), file=sys.stderr)
         return cli_errors.exit_code_for(exc)
+    except BrokenPipeError:
+        silence(sys.stdout)  # the reader went away (`... | head -1`): not an error
+        return cli_errors.EXIT_OK
     except OSError as exc:
         refused = disk_error(exc, paths.data_dir) if paths is not None else None
         if refused is None:
@@ -152,7 +157,7 @@ def run(argv: Sequence[str], ctx_factory: Callable[[str | None], CliContext] | N
         return cli_errors.exit_code_for(refused)
     except KeyboardInterrupt:
         print(_("Interrupted; the outbox is intact."), file=sys.stderr)
-        return 130
+        return cli_errors.EXIT_INTERRUPTED
     finally:
         if ctx is not None:
             ctx.close()
@@ -160,7 +165,12 @@ def run(argv: Sequence[str], ctx_factory: Callable[[str | None], CliContext] | N
 
 def main() -> NoReturn:
     system.tolerant_console()
-    sys.exit(run(sys.argv[1:]))
+    code = run(sys.argv[1:])
+    try:
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is quiet
+    except BrokenPipeError:
+        silence(sys.stdout)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

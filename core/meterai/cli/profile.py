@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_FAILED, EXIT_OK
@@ -50,11 +50,13 @@ def register(sub: Subparsers) -> None:
     change.set_defaults(func=run_set)
     show = actions.add_parser("show", help=_("show a profile and what it trusts"))
     show.add_argument("name", nargs="?", help=_("profile name (default: the active one)"))
+    _json_argument(show)
     show.set_defaults(func=run_show)
     use = actions.add_parser("use", help=_("make a profile the active one"))
     use.add_argument("name", help=_("profile name"))
     use.set_defaults(func=run_use)
     listing = actions.add_parser("list", help=_("list the profiles"))
+    _json_argument(listing)
     listing.set_defaults(func=run_list)
     register_account(actions)
 
@@ -78,7 +80,27 @@ def register_account(actions: Subparsers) -> None:
         help=_("log in, show the balance and document types, check the trust roots"),
     )
     test.add_argument("name", nargs="?", help=_("profile name (default: the active one)"))
+    _json_argument(test)
     test.set_defaults(func=run_test)
+
+
+def _json_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help=_("machine-readable output"))
+
+
+def profile_json(profile: Profile, active: str) -> dict[str, Any]:
+    """A profile as ``--json`` gives it: where each service is and what is trusted (an
+    embedded sandbox has no URLs). No password: it is in the keyring, never here."""
+    return {
+        "name": profile.name,
+        "kind": profile.kind,
+        "active": profile.name == active,
+        "embedded": profile.embedded,
+        "base_urls": dict(profile.base_urls),
+        "user": profile.user,
+        "tls_ca_file": profile.tls_ca_file,
+        "sign_ca_files": list(profile.sign_ca_files),
+    }
 
 
 def _trust_arguments(parser: argparse.ArgumentParser) -> None:
@@ -152,6 +174,9 @@ def run_set(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
     profile = _known(ctx, args.name or ctx.settings.active_profile)
+    if getattr(args, "json", False):
+        ctx.emit(profile_json(profile, ctx.settings.active_profile))
+        return EXIT_OK
     ctx.print(f"{profile.name} ({profile.kind})")
     for service in SERVICES:
         where = profile.base_urls.get(service) or _("embedded sandbox")
@@ -183,6 +208,10 @@ def run_use(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
     settings = ctx.settings
+    if args.json:
+        profiles = sorted(settings.profiles.items())
+        ctx.emit([profile_json(profile, settings.active_profile) for _name, profile in profiles])
+        return EXIT_OK
     for name, profile in sorted(settings.profiles.items()):
         mark = "*" if name == settings.active_profile else " "
         where = (
@@ -245,6 +274,13 @@ def run_test(args: argparse.Namespace, ctx: CliContext) -> int:
 
     profile = _known(ctx, args.name or ctx.settings.active_profile)
     report = check_account(ctx.paths, profile, credentials_for(profile))
+    if args.json:
+        checks = [
+            {"name": check.name, "label": _(check.name), "ok": check.ok, "detail": check.detail}
+            for check in report.checks
+        ]
+        ctx.emit({"profile": profile.name, "ok": report.ok, "checks": checks})
+        return EXIT_OK if report.ok else EXIT_FAILED
     for check in report.checks:
         mark = _("ok") if check.ok else _("FAILED")
         ctx.print(f"{mark:<7} {_(check.name)}: {check.detail}")

@@ -9,8 +9,10 @@ import argparse
 import csv
 import datetime as dt
 import io
+import json
+from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from meterai.balance import low_balance
 from meterai.cli.context import CliContext
@@ -46,6 +48,11 @@ def register(sub: Subparsers) -> None:
         help=_("where to write it (csv default: standard output; pdf: meterai-report-DAY.pdf)"),
     )
     parser.add_argument(
+        "--json",
+        action="store_true",
+        help=_("the ledger as one JSON object (to standard output, or --out FILE)"),
+    )
+    parser.add_argument(
         "--offline",
         action="store_true",
         help=_("do not ask the provider for the balance and its serial numbers"),
@@ -69,7 +76,9 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         ProviderView(None, None) if args.offline else ask_provider(ctx.paths, ctx.settings, outbox)
     )
     ledger = build_ledger(outbox, day, view, this_counter(ctx.paths))
-    if args.format == "csv":
+    if args.json:
+        _write_json(ledger, args.out, ctx)
+    elif args.format == "csv":
         _write_csv(ledger, args.out, ctx)
     else:
         dest = Path(args.out or f"meterai-report-{day.isoformat()}.pdf")
@@ -85,7 +94,40 @@ def _write_csv(ledger: DayLedger, out: str | None, ctx: CliContext) -> None:
     if out:
         atomic_write_bytes(Path(out), buf.getvalue().encode("utf-8"))
     else:
-        ctx.out.write(buf.getvalue())
+        ctx.write(buf.getvalue())
+
+
+def _write_json(ledger: DayLedger, out: str | None, ctx: CliContext) -> None:
+    text = json.dumps(ledger_json(ledger), ensure_ascii=False, indent=2) + "\n"
+    if out:
+        atomic_write_bytes(Path(out), text.encode("utf-8"))
+    else:
+        ctx.write(text)
+
+
+def ledger_json(ledger: DayLedger) -> dict[str, Any]:
+    """``report --json``: every figure of the CSV and the PDF, as numbers (rupiah, not
+    "Rp10.000"); ``unaccounted`` and ``reconciled`` are null when the provider was not asked."""
+    lines = [{**asdict(line), "at": line.at.isoformat()} for line in ledger.lines]
+    unaccounted = None if ledger.unaccounted is None else [asdict(u) for u in ledger.unaccounted]
+    return {
+        "day": ledger.day.isoformat(),
+        "lines": lines,
+        "count": len(ledger.lines),
+        "total": ledger.total,
+        "by_counter": [
+            {"counter": counter, "count": count, "amount": amount}
+            for counter, count, amount in ledger.by_counter()
+        ],
+        "by_customer": [
+            {"counter": counter, "customer": customer, "count": count, "amount": amount}
+            for counter, customer, count, amount in ledger.by_customer()
+        ],
+        "balance": ledger.balance,
+        "reconciled": ledger.reconciled,
+        "disputed": [line.request_id for line in ledger.disputed],
+        "unaccounted": unaccounted,
+    }
 
 
 def _write_pdf(ledger: DayLedger, dest: Path) -> None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING, Any
 
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_OK
 from meterai.i18n import _
+
+if TYPE_CHECKING:
+    from meterai.outbox.restore import Restored
 
 
 def run_restore(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -19,6 +23,9 @@ def run_restore(args: argparse.Namespace, ctx: CliContext) -> int:
         restored = restore_newest_backup(ctx.paths)
     finally:
         lock.close()
+    if getattr(args, "json", False):
+        ctx.emit(_restored_json(restored))
+        return EXIT_OK
     for path, why in restored.skipped:
         ctx.warn(
             _("backup {file} is unusable ({reason}); trying an older one").format(
@@ -47,3 +54,15 @@ def run_restore(args: argparse.Namespace, ctx: CliContext) -> int:
         )
     )
     return EXIT_OK
+
+
+def _restored_json(restored: Restored) -> dict[str, Any]:
+    """``recover --restore --json``: what the words say, one key per kind of line."""
+    return {
+        "restored": restored.requests,
+        "backup": str(restored.source.path),
+        "taken_at": restored.source.taken_at.isoformat(),
+        "skipped": [{"file": str(path), "reason": why} for path, why in restored.skipped],
+        "kept_aside": [str(path) for path in restored.kept_aside],
+        "not_in_backup": [str(path) for path in restored.unlisted_documents],
+    }

@@ -96,10 +96,12 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
     outbox = ctx.reader()
     if args.json:
         # Streamed row by row so a 10,000-request outbox never sits in memory at once.
-        ctx.out.write("[")
+        ctx.write("[")
         for i, row in enumerate(_iter_rows(ctx)):
-            ctx.out.write(("," if i else "") + "\n  " + json.dumps(status_json(row)))
-        ctx.out.write("\n]\n")
+            if ctx.output_closed:
+                break  # nobody reads the rest: stop reading the outbox for it
+            ctx.write(("," if i else "") + "\n  " + json.dumps(status_json(row)))
+        ctx.write("\n]\n")
         return EXIT_OK
     total = outbox.count()
     if total == 0:

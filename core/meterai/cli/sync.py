@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from meterai import disk, doctypes, system
 from meterai.balance import low_balance
@@ -15,9 +15,10 @@ from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_PENDING
 from meterai.errors import MeteraiError
 from meterai.i18n import _
-from meterai.kiosk.ledger import unaccounted
+from meterai.kiosk.ledger import Unaccounted, unaccounted
 from meterai.outbox.rows import heard_from_provider
 from meterai.outbox.states import ACTIVE, State, state_label
+from meterai.outbox.store import RequestRow
 from meterai.settings import Paths
 from meterai.sync.events import (
     BytesMoved,
@@ -30,6 +31,9 @@ from meterai.sync.events import (
     Waiting,
 )
 from meterai.sync.runner import SyncRunner
+
+if TYPE_CHECKING:
+    from meterai.sync.engine import ReconcileReport
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
@@ -57,6 +61,11 @@ def register(sub: Subparsers) -> None:
         ),
     )
     mode.add_argument("--watch", action="store_true", help=_("keep running and syncing"))
+    sync.add_argument(
+        "--json",
+        action="store_true",
+        help=_("one JSON object per event, on a line of its own (JSON Lines), instead of words"),
+    )
     sync.add_argument(
         "--concurrency",
         type=int,
@@ -86,6 +95,9 @@ def register(sub: Subparsers) -> None:
         "--restore",
         action="store_true",
         help=_("rebuild a missing, empty or damaged outbox from the newest good backup"),
+    )
+    recover.add_argument(
+        "--json", action="store_true", help=_("machine-readable output (one JSON object)")
     )
     recover.set_defaults(func=run_recover)
     register_adopt(recover)
@@ -148,6 +160,57 @@ class LinePrinter:
         return None
 
 
+class JsonPrinter:
+    """``sync --json``: one JSON line per event, as it happens, for a script or a kiosk's
+    dashboard. Progress is sent in quarters, as the plain lines are."""
+
+    def __init__(self, ctx: CliContext) -> None:
+        self.ctx = ctx
+        self._lock = threading.Lock()
+        self._quarters = LinePrinter(ctx)
+
+    def __call__(self, event: Event) -> None:
+        body = self._body(event)
+        if body is not None:
+            with self._lock:
+                self.ctx.emit(body)
+
+    def _body(self, event: Event) -> dict[str, Any] | None:
+        if isinstance(event, BytesMoved):
+            if self._quarters._line(event) is None:
+                return None
+            moved = {"phase": event.phase, "done": event.done, "total": event.total}
+            return {"event": "progress", "id": event.request_id, **moved}
+        if isinstance(event, StateChanged):
+            return {"event": "state_changed", "from": event.from_state, **_row_json(event.row)}
+        if isinstance(event, Waiting):
+            return {
+                "event": "waiting",
+                "id": event.request_id,
+                "until": event.until,
+                "reason": event.reason,
+                "queue_position": event.queue_position,
+                "provider_message": event.provider_message,
+            }
+        if isinstance(event, NeedsAttention):
+            return {"event": "needs_attention", "message": event.message, **_row_json(event.row)}
+        if isinstance(event, Deadline):
+            return {"event": "deadline", "until": event.until}
+        if isinstance(event, Connectivity):
+            return {"event": "connectivity", "online": event.online, "detail": event.detail}
+        return None
+
+
+def _row_json(row: RequestRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "state": str(row.state),
+        "state_label": state_label(row.state),
+        "sn": row.sn,
+        "file": row.file_name,
+    }
+
+
 class BarPrinter:
     """Per-request progress bars for a person at a terminal (rich redraws them in place)."""
 
@@ -197,6 +260,8 @@ class BarPrinter:
 
 
 def run_sync(args: argparse.Namespace, ctx: CliContext) -> int:
+    if args.json:
+        return _run_sync(args, ctx, JsonPrinter(ctx))
     if ctx.out.isatty():
         with BarPrinter(ctx) as bars:
             return _run_sync(args, ctx, bars)
@@ -236,19 +301,14 @@ def _drain(args: argparse.Namespace, ctx: CliContext, printer: Subscriber) -> in
     if not args.watch:
         summary = runner.run_once()
         _warn_if_low(ctx, runner.balance)
-        ctx.print(
-            _("{done} done, {attention} need attention").format(
-                done=summary.done, attention=summary.attention
-            )
-        )
-        return _once_status(ctx)
+        return _once_status(ctx, summary.done, summary.attention, as_json=args.json)
     stop = threading.Event()
     for stop_signal in system.STOP_SIGNALS:
         signal.signal(stop_signal, lambda *_: stop.set())
     runner.start()
     try:
-        while not stop.wait(1.0):
-            pass
+        while not stop.wait(1.0) and not ctx.output_closed:
+            pass  # a --json reader that went away stops the watch: nobody sees it
     except KeyboardInterrupt:
         pass
     finally:
@@ -257,15 +317,29 @@ def _drain(args: argparse.Namespace, ctx: CliContext, printer: Subscriber) -> in
     return EXIT_OK
 
 
-def _once_status(ctx: CliContext) -> int:
-    """1 when a person must act, else 4 while work is left for a later run, else 0."""
+def _once_status(ctx: CliContext, done: int, attention: int, *, as_json: bool = False) -> int:
+    """1 when a person must act, else 4 while work is left for a later run, else 0;
+    said in words, or as the last JSON line (``summary``) with the same exit code."""
     box = ctx.outbox()
-    if box.count(states=[State.NEEDS_ATTENTION]):
-        return EXIT_FAILED
-    if box.count(states=ACTIVE):
+    needs_attention = box.count(states=[State.NEEDS_ATTENTION])
+    waiting = box.count(states=ACTIVE)
+    code = EXIT_FAILED if needs_attention else EXIT_PENDING if waiting else EXIT_OK
+    if as_json:
+        ctx.emit(
+            {
+                "event": "summary",
+                "done": done,
+                "attention": attention,
+                "needs_attention": needs_attention,
+                "waiting": waiting,
+                "exit_code": code,
+            }
+        )
+        return code
+    ctx.print(_("{done} done, {attention} need attention").format(done=done, attention=attention))
+    if code == EXIT_PENDING:
         ctx.print(_("Requests are still waiting; run sync again later."))
-        return EXIT_PENDING
-    return EXIT_OK
+    return code
 
 
 def _warn_if_low(ctx: CliContext, balance: int | None) -> None:
@@ -308,6 +382,9 @@ def run_adopt(args: argparse.Namespace, ctx: CliContext) -> int:
         sn = runner.adopt(args.adopt)
     finally:
         runner.close()
+    if args.json:
+        ctx.emit({"adopted": sn})
+        return EXIT_OK
     ctx.print(_("adopted {sn}: the next document will use it instead of buying").format(sn=sn))
     return EXIT_OK
 
@@ -327,6 +404,10 @@ def run_recover(args: argparse.Namespace, ctx: CliContext) -> int:
     finally:
         runner.close()
     box = ctx.outbox()
+    foreign = [u for u in unaccounted(charged, box) if not u.unused_known]
+    if args.json:
+        ctx.emit(_recovered_json(report, box.orphans(), foreign))
+        return EXIT_OK
     for sn in report.adopted:
         ctx.print(_("recovered {sn}: attached to the request that bought it").format(sn=sn))
     for sn in box.orphans():
@@ -339,7 +420,6 @@ def run_recover(args: argparse.Namespace, ctx: CliContext) -> int:
                 sn=sn
             )
         )
-    foreign = [u for u in unaccounted(charged, box) if not u.unused_known]
     for item in foreign:
         if item.sn not in report.stamped_unknown:
             ctx.print(
@@ -357,3 +437,21 @@ def run_recover(args: argparse.Namespace, ctx: CliContext) -> int:
     if not (report.adopted or box.orphans() or report.stamped_unknown or foreign):
         ctx.print(_("Nothing to recover: every serial number is accounted for."))
     return EXIT_OK
+
+
+def _recovered_json(
+    report: ReconcileReport, unused: list[str], foreign: list[Unaccounted]
+) -> dict[str, Any]:
+    """``recover --json``: the serial numbers each line of the words names, by kind."""
+    charged = [
+        {"sn": item.sn, "stamped": item.stamped}
+        for item in foreign
+        if item.sn not in report.stamped_unknown
+    ]
+    return {
+        "recovered": list(report.adopted),
+        "unused": list(unused),
+        "stamped_unknown": list(report.stamped_unknown),
+        "charged_unaccounted": charged,
+        "nothing_to_recover": not (report.adopted or unused or report.stamped_unknown or foreign),
+    }

@@ -7,10 +7,12 @@ the default language are what a caller sees, not what an in-process test would.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +25,7 @@ from tests.support.cli import (
     queue_good,
     status_json,
 )
+from tests.support.pdfs import make_pdf
 
 
 def sha256(path: Path) -> str:
@@ -183,3 +186,51 @@ def test_a_wrong_identity_is_refused_before_any_file_is_read(
     assert result.code == EXIT_REJECTED
     assert said in result.err
     assert not (data / "docs").exists() or not any((data / "docs").iterdir())
+
+
+# --- add --json (issue 18 item 7): one JSON object per file, ids beside the words ---------
+
+
+def _objects(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_add_json_prints_one_object_per_file_queued_or_refused(
+    data: Path, home: Path, pdfs: dict[str, Path]
+) -> None:
+    result = meterai(
+        "--data-dir", data, "add", "--json", "--type", "3", pdfs["good"], pdfs["garbage"], home=home
+    )
+    assert result.code == EXIT_REJECTED, "a refused file still sets the exit code"
+    good, bad = _objects(result.out)
+    listed = status_json(data, home)
+    assert (good["queued"], good["id"], good["state"]) == (True, listed[0]["id"], "queued")
+    assert (good["file"], good["page"], good["rect"]) == (str(pdfs["good"]), 2, listed[0]["rect"])
+    assert (good["warnings"], good["error"]) == ([], None)
+    assert (bad["queued"], bad["id"], bad["error"]["id"]) == (False, None, "pdf_rejected")
+    assert [f["id"] for f in bad["error"]["findings"]] == ["not_pdf"]
+    assert bad["error"]["message"].startswith("garbage.pdf: "), "words in the chosen language"
+    assert result.err == "", "nothing but the objects: the refusal is inside its object"
+
+
+def test_add_json_lists_a_warning_by_its_id(data: Path, home: Path, tmp_path: Path) -> None:
+    letter = make_pdf(tmp_path / "letter.pdf", size=(612, 792))
+    result = meterai(
+        "--data-dir", data, "--lang", "en", "add", "--json", "--type", "3",
+        "--target", "sscasn", "--no-fix", letter, home=home,
+    )  # fmt: skip
+    assert result.code == EXIT_OK, result.err
+    [queued] = _objects(result.out)
+    [warning] = queued["warnings"]
+    assert warning["id"] == "not_a4"
+    assert "not A4" in warning["message"]
+
+
+def test_add_json_fixes_are_named_by_id(data: Path, home: Path, tmp_path: Path) -> None:
+    letter = make_pdf(tmp_path / "letter.pdf", size=(612, 792))
+    result = meterai(
+        "--data-dir", data, "add", "--json", "--type", "3", "--target", "sscasn", letter, home=home
+    )
+    assert result.code == EXIT_OK, result.err
+    [queued] = _objects(result.out)
+    assert (queued["fixes"], queued["warnings"]) == (["fit_a4"], [])

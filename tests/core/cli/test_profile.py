@@ -9,6 +9,7 @@ in no file under the data folder.
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,34 @@ def test_set_password_needs_a_user_name_and_a_keyring(
     assert code == 1
     assert "No system keyring is available" in capsys.readouterr().err
     assert files_holding([data.data_dir], PASSWORD) == []
+
+
+# --- profile list|show|test --json (issue 18 item 7) -------------------------------------
+
+
+def test_profile_json_lists_shows_and_tests_without_any_password(
+    data: Paths,
+    memory_keyring: MemoryKeyring,
+    account_provider: SandboxServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert _cli(data, "profile", "set-password", "real", "--user", USER, "--stdin",
+                stdin=PASSWORD + "\n") == 0  # fmt: skip
+    capsys.readouterr()
+
+    assert _cli(data, "profile", "list", "--json") == 0
+    listed = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
+    real = listed["real"]
+    assert (real["kind"], real["user"], real["embedded"]) == ("peruri", USER, False)
+    assert real["base_urls"]["backendservice"] == account_provider.base_url
+    assert real["sign_ca_files"] == [str(account_provider.ca_file)]
+
+    assert _cli(data, "profile", "show", "real", "--json") == 0
+    assert json.loads(capsys.readouterr().out) == real
+
+    assert _cli(data, "profile", "test", "real", "--json") == 0
+    tested = json.loads(capsys.readouterr().out)
+    assert (tested["profile"], tested["ok"]) == ("real", True)
+    assert {"login", "balance", "signature trust"} <= {c["name"] for c in tested["checks"]}
+    assert all(c["ok"] for c in tested["checks"])
+    assert PASSWORD not in json.dumps([listed, tested])

@@ -7,6 +7,7 @@ back from the last good backup, and the next sync buys nothing again.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,18 @@ def test_restore_brings_back_the_requests_and_the_next_sync_buys_nothing(
     rows = status_json(paths.data_dir, home)
     assert sorted(str(r["sn"]) for r in rows) == sorted(s["sn"] for s in bought)
     assert [r["state"] for r in rows] == ["done", "done"]  # the results fetched again
+
+
+def test_restore_json_says_what_came_back(tmp_path: Path) -> None:
+    """``recover --restore --json`` (issue 18 item 7): the words' facts, one key each."""
+    paths = resolve_paths(tmp_path / "data")
+    home = tmp_path / "home"
+    _add(paths, home, make_pdf(tmp_path / "a.pdf"))
+    paths.database.write_bytes(b"")
+    result = meterai("--data-dir", paths.data_dir, "recover", "--restore", "--json", home=home)
+    assert result.code == EXIT_OK, result.err
+    body = json.loads(result.out)
+    assert (body["restored"], body["skipped"], body["not_in_backup"]) == (1, [], [])
+    (aside,) = paths.data_dir.glob("outbox.damaged-*.sqlite3")
+    assert body["kept_aside"] == [str(aside)]
+    assert Path(body["backup"]).parent == paths.backups_dir

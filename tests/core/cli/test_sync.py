@@ -6,18 +6,28 @@ the default language are what a caller sees, not what an in-process test would.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from meterai.cli.errors import EXIT_FAILED, EXIT_PENDING
 from meterai.messages import Message
 from meterai.outbox import Outbox, State
-from meterai.settings import resolve_paths
+from meterai.sandbox import SandboxServer
+from meterai.settings import Paths, resolve_paths
 from tests.support.cli import (
     EXIT_OK,
     meterai,
     queue_good,
+    run_in_process,
     status_json,
 )
+from tests.support.sandbox import Admin, admin, point_at, provider, queue_documents
+
+__all__ = ["admin", "provider"]
 
 
 def test_retry_starts_afresh_without_the_old_reason(
@@ -45,3 +55,84 @@ def test_retry_starts_afresh_without_the_old_reason(
     finally:
         box.close()
     assert (row.next_attempt_at, row.last_error_msg, row.reason()) == (None, None, "")
+
+
+# --- sync --json, recover --json, and what sync --once's exit code says (issue 18 item 7) ---
+
+
+@pytest.fixture
+def client_paths(tmp_path: Path, provider: SandboxServer) -> Paths:
+    paths = resolve_paths(tmp_path / "client")
+    point_at(paths, provider)
+    return paths
+
+
+def _json_lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_sync_json_prints_one_event_per_line_and_a_summary(
+    client_paths: Paths, admin: Admin, tmp_path: Path
+) -> None:
+    [request_id] = queue_documents(client_paths, 1, tmp_path / "docs")
+    code, out, _err = run_in_process(client_paths, "sync", "--once", "--json")
+    events = _json_lines(out)  # every line is JSON: no words in between
+    moves = [e["state"] for e in events if e["event"] == "state_changed" and e["id"] == request_id]
+    assert moves[-1] == "done" and "stamped" in moves, moves
+    assert events[-1] == {
+        "event": "summary",
+        "done": 1,
+        "attention": 0,
+        "needs_attention": 0,
+        "waiting": 0,
+        "exit_code": 0,
+    }
+    assert code == EXIT_OK
+
+
+def test_sync_once_exits_4_while_the_provider_keeps_a_request_waiting(
+    client_paths: Paths, admin: Admin, tmp_path: Path
+) -> None:
+    """The exit code tells a scheduler that work is left, without anyone reading the words."""
+    admin.faults(
+        {"rules": [{"endpoint": "stampv2", "fault": "queue", "calls": 1, "retry_after": 3600}]}
+    )
+    [request_id] = queue_documents(client_paths, 1, tmp_path / "docs")
+    code, out, _err = run_in_process(client_paths, "sync", "--once", "--json")
+    events = _json_lines(out)
+    [waiting] = [e for e in events if e["event"] == "waiting"]
+    assert waiting["id"] == request_id
+    assert waiting["queue_position"] >= 1
+    assert waiting["provider_message"] == "Antrian sedang penuh, silakan coba kembali nanti"
+    assert (events[-1]["waiting"], events[-1]["exit_code"], code) == (1, EXIT_PENDING, EXIT_PENDING)
+
+    words = run_in_process(client_paths, "sync", "--once")
+    assert words[0] == EXIT_PENDING
+    assert "Requests are still waiting; run sync again later." in words[1]
+
+
+def test_sync_once_exits_1_when_a_request_needs_attention(
+    client_paths: Paths, admin: Admin, tmp_path: Path
+) -> None:
+    [request_id] = queue_documents(client_paths, 1, tmp_path / "docs")
+    box = Outbox.open(client_paths)
+    try:
+        box.transition(request_id, State.NEEDS_ATTENTION, detail="asked the user")
+    finally:
+        box.close()
+    code, out, _err = run_in_process(client_paths, "sync", "--once", "--json")
+    assert code == EXIT_FAILED
+    assert _json_lines(out)[-1]["needs_attention"] == 1
+
+
+def test_recover_json_lists_what_the_words_say(
+    client_paths: Paths, admin: Admin, tmp_path: Path
+) -> None:
+    foreign = admin.buy_at_the_portal()
+    code, out, _err = run_in_process(client_paths, "recover", "--json")
+    assert code == EXIT_OK
+    body = json.loads(out)
+    assert body["charged_unaccounted"] == [{"sn": foreign, "stamped": False}]  # bought only
+    assert (body["recovered"], body["unused"], body["nothing_to_recover"]) == ([], [], False)
+    words = run_in_process(client_paths, "recover")[1]
+    assert f"charged {foreign}" in words

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,6 +37,18 @@ def test_the_report_lists_each_stamp_with_customer_cost_and_balance(
     assert table[4][:2] == ["TOTAL", "3"] and table[4][5] == "30000"
     assert table[6][0] == "BALANCE" and table[6][1] == str(admin.account()["balance"])
 
+    code, out, err = run_in_process(kiosk.paths, "report", "--json")
+    assert code == 0, err
+    ledger = json.loads(out)  # the same figures as numbers, for a script (issue 18 item 7)
+    balance = admin.account()["balance"]
+    assert (ledger["count"], ledger["total"], ledger["balance"]) == (3, 30000, balance)
+    assert sorted(line["sn"] for line in ledger["lines"]) == sorted(r.sn for r in rows)
+    assert {(c["customer"], c["count"]) for c in ledger["by_customer"]} == {
+        ("budi", 2),
+        ("siti", 1),
+    }
+    assert (ledger["reconciled"], ledger["unaccounted"]) == (True, [])
+
     pdf_path = tmp_path / "day.pdf"
     args = ("report", "--format", "pdf", "--out", str(pdf_path))
     code, out, err = run_in_process(kiosk.paths, *args)
@@ -50,3 +63,16 @@ def test_the_report_offline_says_the_balance_is_unknown(tmp_path: Path, kiosk_pa
     assert code == 0
     assert out.splitlines()[-1] == "BALANCE,unknown,,,,,,"
     assert "balance is unknown" in err
+
+
+def test_the_report_json_offline_says_what_is_unknown_as_null(
+    tmp_path: Path, kiosk_paths: Paths
+) -> None:
+    args = ("report", "--offline", "--json", "--day", "2026-01-02")
+    code, out, err = run_in_process(kiosk_paths, *args)
+    assert code == 0
+    ledger = json.loads(out)
+    assert ledger["day"] == "2026-01-02"
+    assert (ledger["count"], ledger["lines"], ledger["total"]) == (0, [], 0)
+    assert (ledger["balance"], ledger["reconciled"], ledger["unaccounted"]) == (None, None, None)
+    assert "balance is unknown" in err, "the warnings stay on standard error"
