@@ -1,9 +1,9 @@
-"""The watched inbox against the real sandbox: slow writers, duplicates, bad folders, outages."""
+"""Taking a dropped file, against the real sandbox: never half-written, never bought twice,
+a bad file moved aside with its reason."""
 
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 import threading
 from collections.abc import Callable
@@ -11,11 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from meterai.kiosk import Kiosk, KioskConfig
-from meterai.kiosk.taking import Duplicate, FolderInvalid, Rejected, Taken
-from meterai.outbox import State
-from meterai.settings import Paths, load_settings
-from meterai.sync.runner import SyncRunner
+from meterai.kiosk.taking import Duplicate, Rejected, Taken
 from tests.support.kiosk import Running, pdf_bytes, sha256, slow_write
 from tests.support.pdfs import make_garbage
 from tests.support.sandbox import Admin
@@ -108,46 +104,6 @@ def test_a_writer_stalled_before_its_folder_was_watched_is_not_taken_half_copied
     assert len(admin.serials()) == 1
 
 
-def test_a_folder_with_invalid_settings_queues_nothing_and_says_why(
-    running_kiosk: Callable[..., Running], admin: Admin, tmp_path: Path
-) -> None:
-    kiosk = running_kiosk()
-    folder = kiosk.inbox / "pt-maju"
-    folder.mkdir(parents=True)
-    (folder / "kiosk.json").write_text('{"type": "3", "pgae": 2}', "utf-8")
-    slow_write(folder / "kontrak.pdf", pdf_bytes(tmp_path, "kontrak"))
-    note = kiosk.rejected / "pt-maju" / "kiosk.json.txt"
-    # The event, not the note: the note is written first, so it can exist before the event.
-    kiosk.wait_until(lambda: any(isinstance(e, FolderInvalid) for e in kiosk.events))
-    text = note.read_text("utf-8")
-    assert "pgae" in text
-    assert "tidak valid" in text and "not valid" in text  # Indonesian, then English
-    assert [type(e) for e in kiosk.events] == [FolderInvalid]
-    kiosk.wait_until(lambda: True)
-    assert kiosk.rows() == [] and (folder / "kontrak.pdf").exists()
-
-    # Fixed by the operator: the waiting file is taken and the note goes away.
-    (folder / "kiosk.json").write_text('{"type": "2", "page": 1, "rect": [400, 40, 480, 120]}')
-    (row,) = kiosk.wait_done(1)
-    assert (row.doc_type, row.page_index, row.rect) == ("2", 0, (400.0, 40.0, 480.0, 120.0))
-    assert not note.exists()
-
-
-def test_an_unknown_type_in_the_folder_settings_is_named(
-    running_kiosk: Callable[..., Running], tmp_path: Path
-) -> None:
-    kiosk = running_kiosk(doc_type=None)
-    (kiosk.inbox / "a").mkdir(parents=True)
-    (kiosk.inbox / "a" / "kiosk.json").write_text('{"type": "99"}')
-    (kiosk.inbox / "b").mkdir(parents=True)  # no settings and no --type
-    slow_write(kiosk.inbox / "a" / "x.pdf", pdf_bytes(tmp_path, "x"))
-    slow_write(kiosk.inbox / "b" / "y.pdf", pdf_bytes(tmp_path, "y"))
-    kiosk.wait_until(lambda: sum(isinstance(e, FolderInvalid) for e in kiosk.events) == 2)
-    assert "“99”" in (kiosk.rejected / "a" / "kiosk.json.txt").read_text("utf-8")
-    assert "--type" in (kiosk.rejected / "b" / "kiosk.json.txt").read_text("utf-8")
-    assert kiosk.rows() == []
-
-
 def test_a_bad_file_moves_to_rejected_with_the_reason_in_both_languages(
     running_kiosk: Callable[..., Running], admin: Admin, tmp_path: Path
 ) -> None:
@@ -185,62 +141,3 @@ def test_a_fifo_dropped_in_a_customer_folder_is_refused_and_never_blocks_the_kio
     (row,) = kiosk.wait_done(1)
     assert row.doc_sha256 == sha256(good)
     assert not (kiosk.inbox / "budi" / "pipe.pdf").exists()
-
-
-def test_an_outage_mid_run_ends_with_every_document_done_once(
-    running_kiosk: Callable[..., Running], admin: Admin, tmp_path: Path
-) -> None:
-    kiosk = running_kiosk(concurrency=4)
-    docs = [pdf_bytes(tmp_path, f"o-{i}") for i in range(24)]
-    for i, data in enumerate(docs[:8]):
-        slow_write(kiosk.inbox / "budi" / f"o-{i}.pdf", data)
-    kiosk.wait_until(lambda: len(kiosk.rows()) >= 4)
-    admin.faults(
-        {
-            "seed": 5,
-            "rules": [
-                {"endpoint": "stampv2", "fault": "drop_before_commit", "probability": 0.5},
-                {"endpoint": "*", "fault": "http_error", "status": 503, "probability": 0.7},
-            ],
-        }
-    )
-    for i, data in enumerate(docs[8:], start=8):
-        slow_write(kiosk.inbox / "siti" / f"o-{i}.pdf", data)
-    kiosk.wait_until(lambda: len(kiosk.rows()) == 24)
-    admin.faults({"rules": [{"endpoint": "*", "fault": "http_error", "status": 503}]})
-    kiosk.wait_until(lambda: kiosk.kiosk.runner._online is False, 20)
-    admin.faults({})
-    rows = kiosk.wait_done(24, timeout=90)
-
-    serials = admin.serials()
-    assert len(serials) == 24
-    assert all(s["stamp_count"] == 1 for s in serials)
-    assert {r.sn for r in rows} == {s["sn"] for s in serials}
-    assert {r.state for r in rows} == {State.DONE}
-
-
-def test_the_kiosk_creates_the_outbox_before_its_runner_connects(
-    kiosk_paths: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Escaped under load: on a fresh data folder the runner's first connection raced the
-    kiosk's to switch the new outbox to WAL, lost ("database is locked") and stopped,
-    while the kiosk went on taking files that were then never stamped."""
-    modes: list[str | None] = []
-
-    def start(_runner: SyncRunner) -> None:
-        database = kiosk_paths.database
-        if not database.exists():
-            modes.append(None)
-            return
-        conn = sqlite3.connect(database)
-        try:
-            modes.append(conn.execute("PRAGMA journal_mode").fetchone()[0])
-        finally:
-            conn.close()
-
-    monkeypatch.setattr(SyncRunner, "start", start)
-    folders = (tmp_path / "inbox", tmp_path / "outbox", tmp_path / "rejected")
-    kiosk = Kiosk(kiosk_paths, load_settings(kiosk_paths), KioskConfig(*folders))
-    kiosk.start()
-    kiosk.stop()
-    assert modes == ["wal"]
