@@ -84,3 +84,14 @@ def queue_good(data: Path, home: Path, good: Path) -> int:
     word, request_id, file = result.out.split(maxsplit=2)
     assert (word, file.strip()) == ("queued", str(good))
     return int(request_id)
+
+
+def run_module(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``python -m meterai.cli.main`` in a child with ``env``: the self-test's own process."""
+    return subprocess.run(
+        [sys.executable, "-m", "meterai.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
