@@ -215,7 +215,9 @@ def _read(document: pdfium.PdfDocument, index: int) -> tuple[Image.Image, list[t
 
 def _ink(page: pdfium.PdfPage) -> Image.Image:
     bitmap = page.render(scale=SCALE, grayscale=True, may_draw_forms=True)
-    grey: Image.Image = bitmap.to_pil().convert("L")
+    grey: Image.Image = bitmap.to_pil()
+    if grey.mode != "L":  # PDFium's greyscale bitmap is 8-bit already: no copy then
+        grey = grey.convert("L")
     threshold = _paper_level(grey) - PAPER_STEP
     return grey.point([255 if level < threshold else 0 for level in range(256)])
 

@@ -7,7 +7,9 @@ rendering the queued document with poppler (the code under test renders with PDF
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,3 +105,49 @@ def test_strict_placement_refuses_only_the_covered_file_of_several(
     assert code == EXIT_REJECTED
     assert [row["file"] for row in queued(tmp_path)] == ["clear.pdf"]
     assert "clear.pdf" in out and "letter.pdf" not in out
+
+
+# --- add --json: the warnings as ids ---------------------------------------------------------
+
+
+def add_json(tmp_path: Path, *args: str | Path) -> tuple[int, list[dict[str, Any]]]:
+    code, out, err = add(tmp_path, "--json", *args)
+    assert err == "", "--json keeps the warnings in the objects"
+    return code, [json.loads(line) for line in out.splitlines()]
+
+
+def test_add_json_lists_stamp_covers_text(tmp_path: Path, letter: Path) -> None:
+    code, (obj,) = add_json(tmp_path, letter)
+    assert code == EXIT_OK
+    assert obj["queued"] is True and obj["error"] is None
+    assert [w["id"] for w in obj["warnings"]] == ["stamp_covers_text"]
+    assert obj["warnings"][0]["message"] == "The stamp on page 1 covers text."
+
+
+def test_add_json_names_a_signature_field_and_a_clear_file_has_no_warnings(
+    tmp_path: Path,
+) -> None:
+    signed = make_page(tmp_path / "form.pdf", Things(signature_field=[Rect(495, 45, 550, 100)]))
+    clear = make_page(tmp_path / "clear.pdf", Things())
+    code, (first, second) = add_json(tmp_path, signed, clear)
+    assert code == EXIT_OK
+    assert [w["id"] for w in first["warnings"]] == ["stamp_covers_signature"]
+    assert second["warnings"] == []
+
+
+def test_add_json_with_place_auto_gives_the_moved_rect(tmp_path: Path, letter: Path) -> None:
+    code, (obj,) = add_json(tmp_path, letter, "--place", "auto")
+    assert code == EXIT_OK
+    assert [w["id"] for w in obj["warnings"]] == ["stamp_moved"]
+    assert obj["rect"] == queued(tmp_path)[0]["rect"]
+    assert obj["rect"] != [487, 36, 559, 108]
+
+
+def test_add_json_strict_placement_gives_the_error_and_its_findings(
+    tmp_path: Path, letter: Path
+) -> None:
+    code, (obj,) = add_json(tmp_path, letter, "--strict-placement")
+    assert code == EXIT_REJECTED
+    assert obj["queued"] is False
+    assert obj["error"]["id"] == "stamp_covers_content"
+    assert [f["id"] for f in obj["error"]["findings"]] == ["stamp_covers_text"]
