@@ -242,13 +242,9 @@ MIRROR_EXEMPT = {
 MIRROR_OWED = {
     "cli/context.py",
     "cli/report.py",
-    "documents/recovery.py",
     "evidence/__init__.py",
-    "documents/targets.py",
     "outbox/postgres/connect.py",
     "outbox/postgres/schema.py",
-    "outbox/rows.py",
-    "provider/schemas.py",
     "revisions.py",
     "sandbox/ledger.py",
     "sandbox/pki.py",
