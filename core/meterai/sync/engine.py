@@ -124,6 +124,8 @@ class Session:
     """
 
     reconciled: bool = False
+    bought: set[str] = field(default_factory=set)
+    """Serial numbers this process bought: none can have been stamped but by its own call."""
 
 
 class StepCrash(BaseException):
@@ -359,6 +361,7 @@ class Engine:
         with self.outbox.atomic(one_request=True):
             self.outbox.record_serial(sn, request_id=row.id, tag=row.numbering_tag, source="bought")
             self._move(row, State.NUMBERED, f"serial number {sn}", sn=sn)
+        self.session.bought.add(sn)
         self.point("numbered:after_commit")
 
     def _settle_numbering(self, row: RequestRow) -> None:
@@ -383,14 +386,19 @@ class Engine:
             quiet=True,
         )
 
+    def _untried_purchase(self, row: RequestRow) -> bool:
+        return row.sn in self.session.bought and row.stamp_tries == 0
+
     def _stamp(self, row: RequestRow) -> None:
         assert row.sn is not None
         if row.provider_file_id is None:
             self._move(row, State.QUEUED, "no uploaded file for this serial number: upload again")
             return
         # Asked every time, not only after a failed try: a restored older outbox cannot
-        # know that a stamp already happened, the provider can.
-        status = self.provider.serial_status(row.sn)
+        # know that a stamp already happened, the provider can. Except for a serial
+        # number this process bought and has not yet tried to stamp with: nothing but
+        # its own call can stamp it, and the question costs a round trip per document.
+        status = None if self._untried_purchase(row) else self.provider.serial_status(row.sn)
         if status is not None and status.stamped:
             # The result is where the stamping that happened put it: after a re-upload the
             # current file id is not the one the stamp was made from.
