@@ -37,6 +37,21 @@ def meterai(*args: str | Path, home: Path, lang_env: str = "C.UTF-8") -> Result:
     return Result(done.returncode, done.stdout, done.stderr)
 
 
+def with_reader_gone(home: Path, *args: str | Path) -> Result:
+    """``meterai ARGS | head -0``: standard output is a pipe whose reader has already left
+    (``out`` is therefore always empty)."""
+    env = {k: v for k, v in os.environ.items() if k not in LOCALE_VARS}
+    env.update(HOME=str(home), LANG="C.UTF-8")
+    child = subprocess.Popen(
+        [str(METERAI), *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    with child:
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.close()
+        err = child.stderr.read().decode()
+        return Result(child.wait(timeout=120), "", err)
+
+
 def status_json(data: Path, home: Path) -> list[dict[str, object]]:
     result = meterai("--data-dir", data, "status", "--json", home=home)
     assert result.code == EXIT_OK, result.err

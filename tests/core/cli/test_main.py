@@ -6,8 +6,6 @@ the default language are what a caller sees, not what an in-process test would.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 from meterai.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_PENDING
@@ -18,10 +16,10 @@ from tests.support.cli import (
     EXIT_OK,
     EXIT_REJECTED,
     EXIT_USAGE,
-    METERAI,
     meterai,
     queue_good,
     status_json,
+    with_reader_gone,
 )
 from tests.support.pdfs import make_pdf
 
@@ -59,30 +57,14 @@ def test_help_lists_every_exit_code_in_both_languages(data: Path, home: Path) ->
     assert "Kode keluar:" in indonesian.out
 
 
-def _with_reader_gone(home: Path, *args: str | Path) -> tuple[int, str]:
-    """``meterai ARGS | head -0``: standard output is a pipe whose reader has left."""
-    env = {**os.environ, "HOME": str(home), "LANG": "C.UTF-8"}
-    child = subprocess.Popen(
-        [str(METERAI), *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    with child:
-        assert child.stdout is not None and child.stderr is not None
-        child.stdout.close()
-        err = child.stderr.read().decode()
-        return child.wait(timeout=120), err
-
-
 def test_a_reader_that_stops_early_ends_quietly(
     data: Path, home: Path, pdfs: dict[str, Path]
 ) -> None:
     """Before: ``meterai status --json | head -1`` ended in a BrokenPipeError traceback."""
     queue_good(data, home, pdfs["good"])
     for args in (("status", "--json"), ("status",), ("types", "--json"), ("--help",)):
-        code, err = _with_reader_gone(home, "--data-dir", data, *args)
-        assert (code, err) == (EXIT_OK, ""), args
+        gone = with_reader_gone(home, "--data-dir", data, *args)
+        assert (gone.code, gone.err) == (EXIT_OK, ""), args
 
 
 def test_add_json_into_a_closed_pipe_still_queues_every_file(
@@ -90,8 +72,8 @@ def test_add_json_into_a_closed_pipe_still_queues_every_file(
 ) -> None:
     """The work asked for is done whoever reads the output: no file is half-queued."""
     files = [make_pdf(tmp_path / f"doc-{i}.pdf") for i in range(3)]
-    code, err = _with_reader_gone(home, "--data-dir", data, "add", "--json", "--type", "3", *files)
-    assert (code, err) == (EXIT_OK, "")
+    gone = with_reader_gone(home, "--data-dir", data, "add", "--json", "--type", "3", *files)
+    assert (gone.code, gone.err) == (EXIT_OK, "")
     assert [row["file"] for row in status_json(data, home)] == [f.name for f in files]
 
 
@@ -106,5 +88,5 @@ def test_a_big_status_json_into_a_closed_pipe_ends_quietly(data: Path, home: Pat
             box.enqueue(NewRequest(sha, f"doc-{i}.pdf", "3", 0, (1.0, 2.0, 3.0, 4.0)))
     finally:
         box.close()
-    code, err = _with_reader_gone(home, "--data-dir", data, "status", "--json")
-    assert (code, err) == (EXIT_OK, "")
+    gone = with_reader_gone(home, "--data-dir", data, "status", "--json")
+    assert (gone.code, gone.err) == (EXIT_OK, "")

@@ -24,8 +24,9 @@ from tests.support.cli import (
     queue_good,
     run_in_process,
     status_json,
+    with_reader_gone,
 )
-from tests.support.sandbox import Admin, admin, point_at, provider, queue_documents
+from tests.support.sandbox import Admin, admin, point_at, provider, queue_documents, row_of
 
 __all__ = ["admin", "provider"]
 
@@ -136,3 +137,17 @@ def test_recover_json_lists_what_the_words_say(
     assert (body["recovered"], body["unused"], body["nothing_to_recover"]) == ([], [], False)
     words = run_in_process(client_paths, "recover")[1]
     assert f"charged {foreign}" in words
+
+
+def test_sync_json_into_a_closed_pipe_still_stamps_and_ends_quietly(
+    client_paths: Paths, admin: Admin, tmp_path: Path
+) -> None:
+    """``meterai sync --once --json | head -1``: events come from the engine's worker
+    threads; a write that finds the reader gone must not fail the request it was about."""
+    [request_id] = queue_documents(client_paths, 1, tmp_path / "docs")
+    gone = with_reader_gone(
+        tmp_path / "home", "--data-dir", client_paths.data_dir, "sync", "--once", "--json"
+    )
+    assert (gone.code, gone.err) == (EXIT_OK, "")
+    assert row_of(client_paths, request_id).state == State.DONE
+    assert [s["stamp_count"] for s in admin.serials()] == [1]
