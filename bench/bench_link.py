@@ -2,7 +2,8 @@
 
 The link (``_link.py``, a process of its own between the client and the sandbox):
 1 Mbit/s each way, 300 ms round trip, 2% of segments lost. Ours is the time from
-starting ``meterai add`` (a child process, as the applicant runs it) to the end
+starting ``meterai add`` (a child process, as the applicant runs it, on a data folder
+whose outbox exists: not the first document ever) to the end
 of ``sync --once``'s work in-process (upload, serial number, stamp, download,
 pyHanko verification, export), with whatever start-up calls the runner makes.
 
@@ -35,6 +36,7 @@ import _common  # noqa: F401  (sys.path)
 from _common import METERAI, Row, api_client_over, cli, make_pdf, median
 from _sandbox import ExternalSandbox
 from bench_sync import sync_ours
+from meterai.outbox import Outbox
 from meterai.settings import resolve_paths
 from meterai.sync.runner import RunnerConfig
 
@@ -97,6 +99,7 @@ def one_run(sandbox: ExternalSandbox, doc: Path, work: Path, seed: int) -> tuple
         from tests.support.sandbox import point_at
 
         point_at(paths, shaped)  # type: ignore[arg-type]
+        Outbox.open(paths).close()  # an applicant's second document: the outbox exists
         started = time.perf_counter()
         add = [METERAI, "--data-dir", str(data), "add", "--type", "3", "--out", str(work / "out")]
         subprocess.run([*add, str(doc)], check=True, capture_output=True)

@@ -30,6 +30,7 @@ from meterai.outbox import Outbox
 from meterai.settings import resolve_paths
 
 COUNT = 200
+QUICK_COUNT = 50
 SMALLEST, LARGEST = 100_000, 10_000_000
 
 
@@ -45,7 +46,8 @@ def make_sources(folder: Path, count: int = COUNT) -> list[Path]:
 def run(args: argparse.Namespace) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="meterai-bench-queue-", dir=_scratch()) as tmp:
         work = Path(tmp)
-        files = make_sources(work / "sources")
+        count = QUICK_COUNT if args.quick else COUNT
+        files = make_sources(work / "sources", count)
         total = sum(f.stat().st_size for f in files)
         reports = {f: preflight(f) for f in files}
         counter = iter(range(10_000))
@@ -88,7 +90,7 @@ def run(args: argparse.Namespace) -> list[Row]:
         ours_s, floor_s = interleaved([ours, floor], args.runs)
     o, f = median(ours_s), median(floor_s)
     row = ratio_row(
-        f"queue (add), {COUNT} PDFs 100 KB-10 MB ({total / 1e6:.0f} MB)",
+        f"queue (add), {count} PDFs 100 KB-10 MB ({total / 1e6:.0f} MB)",
         o,
         f,
         unit="s",
