@@ -219,8 +219,7 @@ def _integrity_check(conn: sqlite3.Connection, path: Path) -> None:
         if memo.read_text() == state:
             return
     rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
-    if rows != ["ok"]:
-        memo.unlink(missing_ok=True)
+    if rows != ["ok"]:  # the memo, if any, names other bytes: left as it is, like the file
         first = str(rows[0]).splitlines()[0] if rows else "integrity check failed"
         raise StoreCorrupt(path=str(path), detail=first[:120])
     with contextlib.suppress(OSError):  # only a cache: a read-only folder checks each time
