@@ -18,7 +18,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from meterai.errors import MeteraiError
 from meterai.settings import Paths, Settings
@@ -94,42 +94,6 @@ class DayLedger:
                 self.lines, lambda line: (line.counter, line.customer)
             )
         ]
-
-    def as_json(self) -> dict[str, Any]:
-        """The ledger as data (``meterai report --json``): amounts in rupiah, times ISO 8601."""
-        return {
-            "day": self.day.isoformat(),
-            "lines": [
-                {
-                    "request_id": line.request_id,
-                    "counter": line.counter,
-                    "customer": line.customer,
-                    "file": line.file,
-                    "doc_type": line.doc_type,
-                    "sn": line.sn,
-                    "time": line.at.isoformat(timespec="seconds"),
-                    "cost": line.cost,
-                    "provider": line.provider,
-                }
-                for line in self.lines
-            ],
-            "total": {"stamps": len(self.lines), "cost": self.total},
-            "by_counter": [
-                {"counter": c, "stamps": n, "cost": cost} for c, n, cost in self.by_counter()
-            ],
-            "by_customer": [
-                {"counter": c, "customer": who, "stamps": n, "cost": cost}
-                for c, who, n, cost in self.by_customer()
-            ],
-            "balance": self.balance,
-            "reconciled": self.reconciled,
-            "unaccounted": None
-            if self.unaccounted is None
-            else [
-                {"sn": u.sn, "stamped": u.stamped, "unused_known": u.unused_known}
-                for u in self.unaccounted
-            ],
-        }
 
 
 def _totals(

@@ -105,4 +105,4 @@ def test_the_day_is_the_day_of_stamping_and_offline_nothing_is_judged(
     assert sorted(line.request_id for line in now.lines) == today
     assert [line.request_id for line in before.lines] == [yesterday]
     assert now.reconciled is None and {line.provider for line in now.lines} == {None}
-    assert now.as_json()["by_counter"] == [{"counter": HERE, "stamps": 2, "cost": 20000}]
+    assert now.by_counter() == [(HERE, 2, 20000)]
