@@ -322,7 +322,7 @@ class ProviderClient:
 
         def run(token: str) -> SerialNumber:
             call, body = self._envelope(
-                "request_serial",
+                mapping.PAID_CALL,
                 "POST",
                 self._url(peruri.BUY_SERIAL),
                 token,

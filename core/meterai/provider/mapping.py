@@ -55,6 +55,10 @@ from meterai.provider.peruri import (
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
+PAID_CALL = "request_serial"
+"""The :class:`Call` name of stampv2, the call that spends a stamp."""
+
+
 @dataclass
 class Call:
     """One HTTP attempt: what it was, and how far its request got (fed by httpcore's trace)."""
@@ -258,7 +262,7 @@ def check_envelope(call: Call, body: Mapping[str, Any]) -> None:
     if code is None:
         raise malformed(call, "no statusCode in the answer")
     said = _message(body) or None
-    if says_no_balance(body):
+    if says_no_balance(body, paid_call=call.endpoint == PAID_CALL):
         raise BalanceExhausted(
             endpoint=call.endpoint, provider_code=code, provider_message=said, detail=detail
         )

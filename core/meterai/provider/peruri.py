@@ -134,6 +134,11 @@ NO_BALANCE = re.compile(
 )
 """How refusals for lack of balance are worded (``result.err`` "Saldo Tidak Cukup")."""
 
+SERIAL_NO_QUOTA = "93"
+"""The paid stampv2 call's own code for "quota insufficient", seen in a public integration
+(docs/provider-facts.md). On the stamping adapter ``93`` is a certificate error instead,
+so the code is read this way only on the paid call (:data:`BUY_SERIAL`)."""
+
 STAMPING_MESSAGES: dict[str, str] = {
     "80": N_("The document was changed after it was signed, so it cannot be stamped."),
     "81": N_("A signature already in the document is not valid, so it cannot be stamped."),
@@ -217,7 +222,11 @@ def messages(body: Any) -> list[str]:
     return found
 
 
-def says_no_balance(body: Any) -> bool:
+def says_no_balance(body: Any, *, paid_call: bool = False) -> bool:
+    """Whether a refusal means the balance is spent: by its words on any call, or by
+    stampv2's own quota code on the paid call."""
+    if paid_call and isinstance(body, Mapping) and status_code(body) == SERIAL_NO_QUOTA:
+        return True
     return any(NO_BALANCE.search(text) for text in messages(body))
 
 
@@ -397,7 +406,7 @@ def parse_serial(body: Mapping[str, Any]) -> SerialNumber:
     return SerialNumber(
         sn=serial_number(_text(result, "sn", "serialNumber")),
         filename_qr=_text(result, "filenameQR", "filenameQr", "filename_qr", required=False),
-        image=_text(result, "image", required=False),
+        image=_text(result, "image", "Image", required=False),
     )
 
 

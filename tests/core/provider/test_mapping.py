@@ -230,6 +230,9 @@ def test_serial_success_and_body(fake: FakeProvider, client: ProviderClient) -> 
     [
         {"statusCode": "02", "message": "gagal", "result": {"err": "Saldo Tidak Cukup"}},
         {"statusCode": "05", "message": "saldo tidak cukup"},
+        # stampv2's own quota code, worded or not (docs/provider-facts.md)
+        {"statusCode": "93", "message": "gagal"},
+        {"statusCode": 93},
     ],
 )
 def test_no_balance(fake: FakeProvider, client: ProviderClient, body: dict[str, object]) -> None:
@@ -238,6 +241,25 @@ def test_no_balance(fake: FakeProvider, client: ProviderClient, body: dict[str, 
         client.request_serial(FIELDS)
     assert info.value.kind is ErrorKind.USER_ACTION
     assert info.value.maybe_committed is False
+
+
+def test_code_93_on_the_stamping_adapter_is_not_a_balance_refusal(
+    fake: FakeProvider, client: ProviderClient
+) -> None:
+    """93 means "quota insufficient" only on stampv2; on docSigningZ it is a certificate error."""
+    fake.route("POST", "/keystamp/adapter/docSigningZ")(
+        lambda r: httpx.Response(200, json={"status": "False", "errorCode": "93"})
+    )
+    with pytest.raises(UnknownFailure) as info:
+        client.stamp(PARAMS)
+    assert info.value.provider_code == "93"
+
+
+def test_the_qr_image_key_may_be_capitalised(fake: FakeProvider, client: ProviderClient) -> None:
+    sn = "ABCDEFGHIJ0123456789XY"
+    body = {"statusCode": "00", "result": {"sn": sn, "filenameQR": "q.png", "Image": "aGk="}}
+    fake.route("POST", "/chanel/stampv2")(lambda r: httpx.Response(200, json=body))
+    assert client.request_serial(FIELDS).image == "aGk="
 
 
 def test_other_refusal_of_the_paid_call_is_unknown_and_not_committed(
