@@ -115,13 +115,31 @@ def register_adopt(recover: argparse.ArgumentParser) -> None:
     )
 
 
+class Quarters:
+    """Progress worth reporting: each request's transfer at 0, 25, 50, 75 and 100%, not
+    every chunk (a log, a pipe or a script reading JSON lines wants five, not thousands)."""
+
+    def __init__(self) -> None:
+        self._last: dict[int, int] = {}
+
+    def passed(self, event: BytesMoved) -> int | None:
+        """The quarter this transfer has just reached, or None if it is still in the last one."""
+        if not event.total:
+            return None
+        percent = int(100 * event.done / event.total) // 25 * 25
+        if self._last.get(event.request_id) == percent:
+            return None
+        self._last[event.request_id] = percent
+        return percent
+
+
 class LinePrinter:
     """Plain progress lines: readable in a log file, a kiosk's terminal, or a pipe."""
 
     def __init__(self, ctx: CliContext) -> None:
         self.ctx = ctx
         self._lock = threading.Lock()
-        self._last_percent: dict[int, int] = {}
+        self._quarters = Quarters()
 
     def __call__(self, event: Event) -> None:
         line = self._line(event)
@@ -152,10 +170,9 @@ class LinePrinter:
             if event.online:
                 return _("provider reachable")
             return event.detail or _("provider unreachable")
-        if isinstance(event, BytesMoved) and event.total:
-            percent = int(100 * event.done / event.total) // 25 * 25
-            if self._last_percent.get(event.request_id) != percent:
-                self._last_percent[event.request_id] = percent
+        if isinstance(event, BytesMoved):
+            percent = self._quarters.passed(event)
+            if percent is not None:
                 return f"[{event.request_id}] {event.phase} {percent}%"
         return None
 
@@ -167,7 +184,7 @@ class JsonPrinter:
     def __init__(self, ctx: CliContext) -> None:
         self.ctx = ctx
         self._lock = threading.Lock()
-        self._quarters = LinePrinter(ctx)
+        self._quarters = Quarters()
 
     def __call__(self, event: Event) -> None:
         body = self._body(event)
@@ -177,7 +194,7 @@ class JsonPrinter:
 
     def _body(self, event: Event) -> dict[str, Any] | None:
         if isinstance(event, BytesMoved):
-            if self._quarters._line(event) is None:
+            if self._quarters.passed(event) is None:
                 return None
             moved = {"phase": event.phase, "done": event.done, "total": event.total}
             return {"event": "progress", "id": event.request_id, **moved}

@@ -6,6 +6,7 @@ the default language are what a caller sees, not what an in-process test would.
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from pathlib import Path
@@ -13,11 +14,14 @@ from typing import Any
 
 import pytest
 
+from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_FAILED, EXIT_PENDING
+from meterai.cli.sync import JsonPrinter
 from meterai.messages import Message
 from meterai.outbox import Outbox, State
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, resolve_paths
+from meterai.sync.events import BytesMoved
 from tests.support.cli import (
     EXIT_OK,
     meterai,
@@ -151,3 +155,15 @@ def test_sync_json_into_a_closed_pipe_still_stamps_and_ends_quietly(
     assert (gone.code, gone.err) == (EXIT_OK, "")
     assert row_of(client_paths, request_id).state == State.DONE
     assert [s["stamp_count"] for s in admin.serials()] == [1]
+
+
+def test_sync_json_reports_a_transfer_in_quarters_not_per_chunk(tmp_path: Path) -> None:
+    out = io.StringIO()
+    printer = JsonPrinter(CliContext(paths=resolve_paths(tmp_path), out=out))
+    for done in range(0, 100_001, 1000):  # 101 chunks of one upload
+        printer(BytesMoved(7, "upload", done, 100_000))
+    printer(BytesMoved(8, "download", 500, None))  # size unknown: nothing to say yet
+    sent = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(e["event"], e["id"], e["done"]) for e in sent] == [
+        ("progress", 7, done) for done in (0, 25_000, 50_000, 75_000, 100_000)
+    ]
