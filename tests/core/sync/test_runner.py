@@ -63,6 +63,7 @@ def test_three_documents_end_done_and_verified(
     ]
 
 
+@pytest.mark.slow  # a minute and more: every fault mode over real HTTPS, waited out
 def test_hostile_network_still_ends_each_stamp_once(
     client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path
 ) -> None:
