@@ -48,8 +48,12 @@ def with_reader_gone(home: Path, *args: str | Path) -> Result:
     with child:
         assert child.stdout is not None and child.stderr is not None
         child.stdout.close()
-        err = child.stderr.read().decode()
-        return Result(child.wait(timeout=120), "", err)
+        try:
+            _out, err = child.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            child.kill()  # a hang fails the test instead of holding it forever
+            raise
+        return Result(child.returncode, "", err.decode())
 
 
 def status_json(data: Path, home: Path) -> list[dict[str, object]]:

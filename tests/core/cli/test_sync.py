@@ -167,3 +167,19 @@ def test_sync_json_reports_a_transfer_in_quarters_not_per_chunk(tmp_path: Path) 
     assert [(e["event"], e["id"], e["done"]) for e in sent] == [
         ("progress", 7, done) for done in (0, 25_000, 50_000, 75_000, 100_000)
     ]
+
+
+def test_sync_watch_json_stops_when_its_reader_goes_away(
+    client_paths: Paths, admin: Admin, tmp_path: Path
+) -> None:
+    """A watch nobody reads any more stops by itself (rather than running unseen until
+    killed), and leaves the outbox as a stop by Ctrl+C would."""
+    [request_id] = queue_documents(client_paths, 1, tmp_path / "docs")
+    gone = with_reader_gone(
+        tmp_path / "home", "--lang", "en", "--data-dir", client_paths.data_dir,
+        "sync", "--watch", "--json",
+    )  # fmt: skip
+    assert gone.code == EXIT_OK
+    assert gone.err.strip() == "Stopped; the outbox is intact."
+    assert row_of(client_paths, request_id).state != State.NEEDS_ATTENTION
+    assert all(s["stamp_count"] <= 1 for s in admin.serials())
