@@ -236,12 +236,13 @@ CORE = REPO / "core" / "meterai"
 MIRROR_EXEMPT = {
     "kiosk/__init__.py": "a lazy re-export (__getattr__); every kiosk test imports through it",
     "outbox/__init__.py": "a lazy re-export (__getattr__); every outbox test imports through it",
+    "evidence/__init__.py": "save_evidence is gather + write_bundle; evidence/test_bundle.py",
+    "provider/__init__.py": "a lazy re-export (__getattr__); each provider test imports it",
 }
 """Modules with logic that need no test file of their own, and why. Keep it short."""
 
 MIRROR_OWED = {
     "cli/report.py",
-    "evidence/__init__.py",
 }
 """Issue 16 item 10, not finished: modules whose behaviour is tested only through other
 modules' test files. The list only shrinks: a new module comes with its test file."""
