@@ -35,10 +35,11 @@ def _wait(app: object, done: object) -> None:
 
 
 def window(data_dir: str, rows: int) -> None:
-    # In the app's order: ``python -m meterai_desk`` runs the package's __init__ first.
+    # In the app's order: the ``meterai-desk`` entry point imports ``meterai_desk.app``
+    # (and its logging set-up) before the window; leaving it out hid httpx's import.
     from PySide6.QtWidgets import QApplication
 
-    import meterai_desk  # noqa: F401
+    import meterai_desk.app  # noqa: F401
     from meterai.settings import resolve_paths
     from meterai_desk.main_window import MainWindow
     from meterai_desk.tasks import TaskRunner
