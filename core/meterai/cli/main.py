@@ -9,6 +9,7 @@ from typing import NoReturn
 
 from meterai import i18n, system
 from meterai.cli import errors as cli_errors
+from meterai.cli.argparse_words import speak_our_language
 from meterai.cli.context import CliContext, silence
 from meterai.disk import disk_error
 from meterai.errors import MeteraiError, UsageError
@@ -130,6 +131,7 @@ def _preselect_language(argv: Sequence[str]) -> None:
 
 def run(argv: Sequence[str], ctx_factory: Callable[[str | None], CliContext] | None = None) -> int:
     argv = list(argv)
+    speak_our_language()
     _preselect_language(argv)
     ctx: CliContext | None = None
     paths: Paths | None = None

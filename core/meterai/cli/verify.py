@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 def register(sub: Subparsers) -> None:
     parser = sub.add_parser("verify", help=_("check the e-Meterai of any PDF, offline"))
-    parser.add_argument("file", help=_("the PDF to check"))
+    parser.add_argument("file", metavar="FILE", help=_("the PDF to check"))
     parser.add_argument("--original", help=_("the document as it was queued"))
     parser.add_argument(
         "--page", type=_page, metavar="N", help=_("the page the stamp must be on (1 = first)")
