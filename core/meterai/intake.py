@@ -294,10 +294,7 @@ def _commit(outbox: Outbox, prepared: Prepared, options: IntakeOptions) -> Accep
             namedipungut=options.identity.name if options.identity else None,
             original_sha256=prepared.original_sha256,
         ),
-        detail=f"queued from {path}"
-        + (f", fixed: {', '.join(applied)}" if applied else "")
-        + (", stamp moved to a free spot" if _moved(prepared) else "")
-        + (", added again on purpose" if options.again else ""),
+        detail=_queued_detail(path, applied, moved=_moved(prepared), again=options.again),
     )
     return _accepted(row, prepared)
 
@@ -317,6 +314,18 @@ def _accepted(row: RequestRow, prepared: Prepared) -> Accepted:
     report = prepared.report
     warnings = tuple(f for f in report.findings if f not in report.blocking)
     return Accepted(row, report, prepared.applied, warnings + prepared.placed)
+
+
+def _queued_detail(path: Path, applied: Sequence[str], *, moved: bool, again: bool) -> Message:
+    """The journal's first line: where the file came from and what was done to it."""
+    parts = [Message(N_("queued from {path}"), {"path": str(path)})]
+    if applied:
+        parts.append(Message(N_("fixed: {fixes}"), {"fixes": ", ".join(applied)}))
+    if moved:
+        parts.append(Message(N_("stamp moved to a free spot")))
+    if again:
+        parts.append(Message(N_("added again on purpose")))
+    return Message.joined(parts, ", ")
 
 
 def _moved(prepared: Prepared) -> bool:
@@ -370,7 +379,10 @@ def replace_file(
                 page_index=placed.page_index,
                 rect=(placed.rect.x1, placed.rect.y1, placed.rect.x2, placed.rect.y2),
             ),
-            detail=f"document replaced by {path}; keeps serial number {current.sn}",
+            detail=Message(
+                N_("document replaced by {path}; keeps serial number {sn}"),
+                {"path": str(path), "sn": current.sn or ""},
+            ),
         )
     return _accepted(row, prepared)
 
@@ -399,7 +411,7 @@ def _clear_spot(seen: Examined, placement: Placement, options: IntakeOptions) ->
 
 
 def _rejection(path: Path, report: PreflightReport) -> PdfRejected:
-    reasons = Message.joined([f.message for f in report.blocking], "; ")
+    reasons = Message.sentences([f.message for f in report.blocking])
     if any(f.fix is not None for f in report.blocking):
         hint = Message(N_("(A fix exists: run without --no-fix, or allow it in the app.)"))
         reasons = Message.joined([reasons, hint], " ")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_FAILED, EXIT_OK
-from meterai.i18n import _
+from meterai.i18n import N_, _
 from meterai.outbox.states import State, state_label
 from meterai.outbox.store import RequestRow
 
@@ -156,18 +156,54 @@ def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
     journal = outbox.journal(args.id)
     if args.json:
         body = status_json(row)
-        body["journal"] = [vars(j) for j in journal]
+        body["journal"] = [j.as_json() for j in journal]
         ctx.print(json.dumps(body, indent=2))
         return EXIT_OK
-    for key, value in status_json(row).items():
-        shown = state_label(row.state) if key == "state" else value
-        ctx.print(f"{key:>16}: {'-' if shown is None else shown}")
+    fields = _shown_fields(row)
+    width = max(len(label) for label in fields)
+    for label, value in fields.items():
+        ctx.print(f"{label:>{width}}: {value}")
     ctx.print()
     ctx.print(_("Journal:"))
     for entry in journal:
-        src = entry.from_state or "-"
-        ctx.print(f"  {_stamp(entry.at)}  {src} -> {entry.to_state}  {entry.detail or ''}")
+        src = "-" if entry.from_state is None else state_label(entry.from_state)
+        moved = f"{src} -> {state_label(entry.to_state)}"
+        ctx.print(f"  {_stamp(entry.at)}  {moved}  {entry.text()}")
     return EXIT_OK
+
+
+# What ``show`` calls each field, in the reader's language (``--json`` keeps the keys).
+_SHOWN = {
+    "id": N_("ID"),
+    "file": N_("File"),
+    "sha256": N_("SHA-256"),
+    "state": N_("State"),
+    "attempts": N_("Tries"),
+    "next_attempt_at": N_("Next try"),
+    "sn": N_("Serial number"),
+    "doc_type": N_("Document type"),
+    "page_index": N_("Page"),
+    "rect": N_("Stamp area"),
+    "output_path": N_("Stamped file"),
+    "customer": N_("Customer"),
+    "reason": N_("Reason"),
+}
+
+
+def _shown_fields(row: RequestRow) -> dict[str, str]:
+    """The request as ``show`` words it: labels and states translated, times readable,
+    pages counted from 1; the stored English error is left to ``reason``, which says it
+    in the reader's language (with the queue position and the provider's words)."""
+    body = status_json(row)
+    body["state"] = state_label(row.state)
+    body["next_attempt_at"] = _stamp(row.next_attempt_at)
+    body["page_index"] = row.page_index + 1
+    body["rect"] = ", ".join(f"{v:g}" for v in row.rect)
+    return {_(label): _or_dash(body.get(key)) for key, label in _SHOWN.items()}
+
+
+def _or_dash(value: Any) -> str:
+    return "-" if value is None or value == "" else str(value)
 
 
 def run_cancel(args: argparse.Namespace, ctx: CliContext) -> int:

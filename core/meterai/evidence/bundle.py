@@ -78,7 +78,7 @@ def journal_json(evidence: Evidence, made_at: float) -> str:
         "made_at": _iso(made_at),
         "request": evidence.request.as_json(),
         "journal": [
-            {**vars(entry), "at_utc": _iso(entry.at), "detail": redact(entry.detail or "")}
+            {**entry.as_json(), "at_utc": _iso(entry.at), "detail": redact(entry.detail or "")}
             for entry in evidence.journal
         ],
         "failed_attempts": len(evidence.failures),

@@ -18,17 +18,21 @@ from typing import Any
 
 from meterai import doctypes
 from meterai.errors import IllegalTransition, RequestNotFound
+from meterai.i18n import N_
 from meterai.messages import Message
 from meterai.outbox.backend import Backend
 from meterai.outbox.cache import ProviderCache
 from meterai.outbox.rows import (
     MUTABLE_FIELDS,
+    RETRIED_BY_THE_USER,
     AlreadyFinished,
+    Detail,
     JournalEntry,
     NewRequest,
     RequestRow,
     TypeNotChangeable,
     purchase_tag,
+    stored_detail,
 )
 from meterai.outbox.states import ACTIVE, TERMINAL, State, can_move
 
@@ -113,7 +117,7 @@ class RequestVerbs(ProviderCache):
 
     # --- changing a request --------------------------------------------------------
 
-    def enqueue(self, new: NewRequest, *, detail: str | None = None) -> RequestRow:
+    def enqueue(self, new: NewRequest, *, detail: Detail | None = None) -> RequestRow:
         """Accept a request: from this commit on it is never lost and never changes."""
         now = self._clock()
         record = {k: v for k, v in vars(new).items() if k != "rect"}
@@ -138,7 +142,7 @@ class RequestVerbs(ProviderCache):
         request_id: int,
         to: State,
         *,
-        detail: str | None = None,
+        detail: Detail | None = None,
         expect: State | None = None,
         **updates: Any,
     ) -> RequestRow:
@@ -159,7 +163,7 @@ class RequestVerbs(ProviderCache):
             self._journal(request_id, current.state, to, now, detail)
             return self._get(request_id)
 
-    def note(self, request_id: int, detail: str, **updates: Any) -> RequestRow:
+    def note(self, request_id: int, detail: Detail, **updates: Any) -> RequestRow:
         """Record a fact about a request that does not change its state (with a journal row)."""
         _check_mutable(updates)
         with self._db.atomic(one_request=_one_request(updates)):
@@ -197,7 +201,7 @@ class RequestVerbs(ProviderCache):
                 provider_message=provider_message,
             )
 
-    def retry(self, request_id: int, *, detail: str = "retried by the user") -> RequestRow:
+    def retry(self, request_id: int, *, detail: Detail = RETRIED_BY_THE_USER) -> RequestRow:
         """Send a request that needs attention again, now and with a clean slate: the
         count of failed attempts and the old reason go (the journal keeps them); the
         serial number, if one was bought, stays. The one retry of the CLI and the GUI."""
@@ -206,7 +210,7 @@ class RequestVerbs(ProviderCache):
         )
 
     def confirm_doc_type(
-        self, request_id: int, kode: str, nama: str, *, detail: str | None = None
+        self, request_id: int, kode: str, nama: str, *, detail: Detail | None = None
     ) -> RequestRow:
         """Send a request held because its type's code changed meaning: with the type the
         user confirmed or chose (code and the provider's current name), back to ``queued``,
@@ -230,7 +234,9 @@ class RequestVerbs(ProviderCache):
                     **CLEAN_SLATE,
                 },
             )
-            text = detail or f"document type confirmed as {kode} ({nama})"
+            text = detail or Message(
+                N_("document type confirmed as {kode} ({nama})"), {"kode": kode, "nama": nama}
+            )
             self._journal(request_id, current.state, State.QUEUED, now, text)
             return self._get(request_id)
 
@@ -344,7 +350,7 @@ class RequestVerbs(ProviderCache):
     def journal(self, request_id: int) -> list[JournalEntry]:
         self._get(request_id)
         rows = self._db.all(
-            "SELECT id, request_id, from_state, to_state, at, detail FROM journal"
+            "SELECT id, request_id, from_state, to_state, at, detail AS stored FROM journal"
             " WHERE request_id = ? ORDER BY id",
             [request_id],
         )
@@ -398,12 +404,12 @@ class RequestVerbs(ProviderCache):
         )
 
     def _journal(
-        self, request_id: int, src: State | None, dst: State, at: float, detail: str | None
+        self, request_id: int, src: State | None, dst: State, at: float, detail: Detail | None
     ) -> None:
         self._db.run(
             "INSERT INTO journal (request_id, from_state, to_state, at, detail) "
             "VALUES (?, ?, ?, ?, ?)",
-            [request_id, None if src is None else str(src), str(dst), at, detail],
+            [request_id, None if src is None else str(src), str(dst), at, stored_detail(detail)],
         )
 
     def _count(self, sql: str, params: Sequence[Any]) -> int:

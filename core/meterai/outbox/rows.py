@@ -158,6 +158,17 @@ def heard_from_provider(queue_position: int | None, provider_message: str | None
     return Message.joined(parts, "; ") if parts else None
 
 
+Detail = str | Message
+RETRIED_BY_THE_USER = Message(N_("retried by the user"))
+CANCELLED_BY_THE_USER = Message(N_("cancelled by the user"))
+
+
+def stored_detail(detail: Detail | None) -> str | None:
+    """What the journal's ``detail`` column keeps: a ``Message`` as JSON, so the line reads
+    in whichever language its reader chose (issue 18 item 8), or older callers' text."""
+    return detail.to_json() if isinstance(detail, Message) else detail
+
+
 @dataclass(frozen=True)
 class JournalEntry:
     id: int
@@ -165,7 +176,36 @@ class JournalEntry:
     from_state: str | None
     to_state: str
     at: float
-    detail: str | None
+    stored: str | None  # the ``detail`` column: a Message as JSON, or English text
+
+    @property
+    def message(self) -> Message | None:
+        """The detail as a message; text from before messages were stored reads as it is."""
+        if not self.stored:
+            return None
+        found = Message.from_json(self.stored) if self.stored.startswith("{") else None
+        return found or Message("{detail}", {"detail": self.stored})
+
+    @property
+    def detail(self) -> str | None:
+        """In English, as logs, evidence bundles and scripts read it."""
+        message = self.message
+        return None if message is None else message.english()
+
+    def text(self, lang: str | None = None) -> str:
+        """The detail in the reader's language (the current one by default)."""
+        message = self.message
+        return "" if message is None else message.text(lang)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "request_id": self.request_id,
+            "from_state": self.from_state,
+            "to_state": self.to_state,
+            "at": self.at,
+            "detail": self.detail,
+        }
 
 
 TAG_PATTERN = re.compile(r"mdk-[0-9a-f]{12}-[0-9a-f]{16}")

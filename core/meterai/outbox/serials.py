@@ -12,9 +12,13 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 from meterai.errors import InputError
+from meterai.i18n import N_
+from meterai.messages import Message
 from meterai.outbox.requests import CLEAN_SLATE, RECT_FIELDS, RequestVerbs
 from meterai.outbox.rows import (
+    CANCELLED_BY_THE_USER,
     AlreadyFinished,
+    Detail,
     NotCancellable,
     NotReplaceable,
     Replacement,
@@ -135,7 +139,7 @@ class SerialVerbs(RequestVerbs):
             return sn
 
     # --- requests that hold a paid serial number -----------------------------------
-    def cancel(self, request_id: int, *, detail: str = "cancelled by the user") -> RequestRow:
+    def cancel(self, request_id: int, *, detail: Detail = CANCELLED_BY_THE_USER) -> RequestRow:
         """Withdraw a request; a serial number it holds and no stamp used goes back as an
         orphan for the next document (zero stamps wasted)."""
         with self._db.atomic():
@@ -156,7 +160,7 @@ class SerialVerbs(RequestVerbs):
             return self.transition(request_id, State.CANCELLED, detail=detail)
 
     def cancel_releasing_serial(
-        self, request_id: int, *, detail: str = "cancelled by the user"
+        self, request_id: int, *, detail: Detail = CANCELLED_BY_THE_USER
     ) -> RequestRow:
         """Cancel a request that holds a serial number no stamp used (it waits for a person,
         or was sent again and is not being stamped), and record that number as an orphan
@@ -169,7 +173,10 @@ class SerialVerbs(RequestVerbs):
             moved = self.transition(
                 request_id,
                 State.CANCELLED,
-                detail=f"{detail}; serial number {sn} kept for the next document",
+                detail=Message(
+                    N_("{detail}; serial number {sn} kept for the next document"),
+                    {"detail": detail, "sn": sn},
+                ),
                 expect=current.state,
                 sn=None,
             )
@@ -177,7 +184,7 @@ class SerialVerbs(RequestVerbs):
             return moved
 
     def replace_document(
-        self, request_id: int, new: Replacement, *, detail: str | None = None
+        self, request_id: int, new: Replacement, *, detail: Detail | None = None
     ) -> RequestRow:
         """Give a request refused after its serial number was bought a corrected document.
 
@@ -211,7 +218,10 @@ class SerialVerbs(RequestVerbs):
                 " source = 'replaced', reassigned_at = NULL",
                 [sn, request_id, current.numbering_tag, now],
             )
-            text = detail or f"document replaced by {new.file_name}; keeps serial number {sn}"
+            text = detail or Message(
+                N_("document replaced by {path}; keeps serial number {sn}"),
+                {"path": new.file_name, "sn": sn},
+            )
             self._journal(request_id, current.state, State.QUEUED, now, text)
             return self._get(request_id)
 

@@ -234,7 +234,7 @@ class Engine:
         self.point("upload:before_call")
         file_id = self.provider.upload(document, self._progress(row.id, "upload"))
         self.point("upload:after_call")
-        self._move(row, State.UPLOADED, "uploaded", provider_file_id=file_id)
+        self._move(row, State.UPLOADED, Message(N_("uploaded")), provider_file_id=file_id)
 
     def _number(self, row: RequestRow) -> None:
         if self._held_for_type(row):
@@ -307,7 +307,9 @@ class Engine:
             )
             self.point("reassign:after_call")
             self.outbox.mark_reassigned(row.sn)
-        self._move(row, State.NUMBERED, f"uses serial number {row.sn}")
+        self._move(
+            row, State.NUMBERED, Message(N_("uses serial number {sn}"), {"sn": row.sn or ""})
+        )
 
     def _still_unused(self, row: RequestRow) -> bool:
         """A serial number about to move to other bytes (an orphan, or one kept for a
@@ -336,7 +338,10 @@ class Engine:
     def _buy(self, row: RequestRow) -> None:
         assert row.numbering_tag is not None
         row = self._move(
-            row, State.NUMBERING, f"buying a serial number, tag {row.numbering_tag}", quiet=True
+            row,
+            State.NUMBERING,
+            Message(N_("buying a serial number, tag {tag}"), {"tag": row.numbering_tag}),
+            quiet=True,
         )
         self.point("numbering:after_commit")
         order = SerialOrder(
@@ -360,7 +365,7 @@ class Engine:
         # so no other request can hold it (and the UNIQUE column would refuse it).
         with self.outbox.atomic(one_request=True):
             self.outbox.record_serial(sn, request_id=row.id, tag=row.numbering_tag, source="bought")
-            self._move(row, State.NUMBERED, f"serial number {sn}", sn=sn)
+            self._move(row, State.NUMBERED, Message(N_("serial number {sn}"), {"sn": sn}), sn=sn)
         self.session.bought.add(sn)
         self.point("numbered:after_commit")
 
@@ -381,8 +386,12 @@ class Engine:
         self._move(
             row,
             State.UPLOADED,
-            "the provider has no serial number for this request's "
-            "tag: nothing was bought, it is safe to buy",
+            Message(
+                N_(
+                    "the provider has no serial number for this request's "
+                    "tag: nothing was bought, it is safe to buy"
+                )
+            ),
             quiet=True,
         )
 
@@ -392,7 +401,11 @@ class Engine:
     def _stamp(self, row: RequestRow) -> None:
         assert row.sn is not None
         if row.provider_file_id is None:
-            self._move(row, State.QUEUED, "no uploaded file for this serial number: upload again")
+            self._move(
+                row,
+                State.QUEUED,
+                Message(N_("no uploaded file for this serial number: upload again")),
+            )
             return
         # Asked every time, not only after a failed try: a restored older outbox cannot
         # know that a stamp already happened, the provider can. Except for a serial
@@ -403,9 +416,13 @@ class Engine:
             # The result is where the stamping that happened put it: after a re-upload the
             # current file id is not the one the stamp was made from.
             url = status.file or row.result_url or self._derived_location(row.provider_file_id)
-            self._move(row, State.STAMPED, "the provider already stamped it", result_url=url)
+            self._move(
+                row, State.STAMPED, Message(N_("the provider already stamped it")), result_url=url
+            )
             return
-        row = self.outbox.note(row.id, "stamping call", stamp_tries=row.stamp_tries + 1)
+        row = self.outbox.note(
+            row.id, Message(N_("stamping call")), stamp_tries=row.stamp_tries + 1
+        )
         self.point("stamp:before_call")
         try:
             url = self.provider.stamp(
@@ -423,7 +440,7 @@ class Engine:
             self._refused_after_payment(row, exc)
             return
         self.point("stamp:after_call")
-        self._move(row, State.STAMPED, "stamped", result_url=url)
+        self._move(row, State.STAMPED, Message(N_("stamped")), result_url=url)
 
     def _refused_after_payment(self, row: RequestRow, exc: StampingRejected) -> None:
         """The document was refused after its serial number was bought: the request keeps
@@ -463,7 +480,7 @@ class Engine:
                 misses.append(_Miss(url, derived, exc))
                 continue
             self.point("download:after_write")
-            detail = f"downloaded from {url}"
+            detail = Message(N_("downloaded from {url}"), {"url": url})
             self._move(row, State.DOWNLOADED, detail, stamped_path=str(dest), result_url=url)
             return
         self._result_missing(row, misses)
@@ -526,7 +543,9 @@ class Engine:
         stamped = Path(row.stamped_path or "")
         original = self.docs_dir / f"{row.doc_sha256}.pdf"
         if not stamped.is_file():
-            self._move(row, State.STAMPED, "the downloaded file is gone: download again")
+            self._move(
+                row, State.STAMPED, Message(N_("the downloaded file is gone: download again"))
+            )
             return
         try:
             verdict = self.verifier(row, stamped, original)
@@ -534,7 +553,8 @@ class Engine:
             self._download_again(row, str(exc))
             return
         if verdict.ok:
-            self._move(row, State.VERIFIED, verdict.message)
+            said = verdict.reason or Message("{detail}", {"detail": verdict.message})
+            self._move(row, State.VERIFIED, said)
         else:
             self._attention(
                 row,
@@ -562,7 +582,9 @@ class Engine:
         moved = self.outbox.transition(
             row.id,
             State.STAMPED,
-            detail=f"unreadable download ({problem}): download again",
+            detail=Message(
+                N_("unreadable download ({problem}): download again"), {"problem": problem}
+            ),
             expect=row.state,
             attempts=attempts,
             last_error=problem,
@@ -574,12 +596,17 @@ class Engine:
         out_dir = self._out_dir(row)
         stem = Path(row.file_name).stem
         target = copy_no_overwrite(Path(row.stamped_path or ""), out_dir, f"{stem}-emeterai.pdf")
-        self._move(row, State.DONE, f"saved as {target}", output_path=str(target))
+        self._move(
+            row,
+            State.DONE,
+            Message(N_("saved as {path}"), {"path": str(target)}),
+            output_path=str(target),
+        )
 
     # --- outcomes ------------------------------------------------------------------
 
     def _move(
-        self, row: RequestRow, to: State, detail: str, *, quiet: bool = False, **updates: Any
+        self, row: RequestRow, to: State, detail: Message, *, quiet: bool = False, **updates: Any
     ) -> RequestRow:
         self.point(f"commit:{to}:before")
         moved = self.outbox.transition(
@@ -590,7 +617,7 @@ class Engine:
             **{**CLEAN_SLATE, **updates},
         )
         self.point(f"commit:{to}:after")
-        log.info("request %s: %s -> %s: %s", row.id, row.state, to, detail)
+        log.info("request %s: %s -> %s: %s", row.id, row.state, to, detail.english())
         self.events(StateChanged(moved, str(row.state)))
         return moved
 
@@ -604,7 +631,7 @@ class Engine:
         moved = self.outbox.transition(
             row.id,
             State.NEEDS_ATTENTION,
-            detail=english,
+            detail=message,
             expect=row.state,
             last_error=english,
             last_error_msg=message.to_json(),
@@ -700,7 +727,9 @@ class Engine:
             self._adopt_move(owner, entry)
 
     def _adopt_move(self, owner: RequestRow, entry: SerialInfo) -> None:
-        detail = f"recovered serial number {entry.sn} from the provider's list"
+        detail = Message(
+            N_("recovered serial number {sn} from the provider's list"), {"sn": entry.sn}
+        )
         if entry.stamped:
             url = entry.file or self._derived_location(owner.provider_file_id)
             to = State.STAMPED

@@ -38,7 +38,7 @@ class JournalDialog(QDialog):
             moved = state_label(State(entry.to_state))
             if entry.from_state and entry.from_state != entry.to_state:
                 moved = f"{state_label(State(entry.from_state))} → {moved}"
-            for column, text in enumerate((when, moved, entry.detail or "")):
+            for column, text in enumerate((when, moved, entry.text())):
                 self.table.setItem(i, column, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)

@@ -47,7 +47,7 @@ def test_show_prints_the_request_and_its_journal(
     assert words.code == EXIT_OK
     assert "good.pdf" in words.out
     assert "Journal:" in words.out
-    assert "-> queued" in words.out
+    assert "-> Queued  queued from" in words.out  # the state's label, the detail's words
 
     body = json.loads(meterai("--data-dir", data, "show", str(request_id), "--json", home=home).out)
     assert body["id"] == request_id

@@ -36,7 +36,7 @@ from meterai.outbox.postgres.connect import connect
 from meterai.outbox.postgres.counter import counter_name
 from meterai.outbox.postgres.schema import migrate
 from meterai.outbox.postgres.wakeups import notify
-from meterai.outbox.rows import RequestRow
+from meterai.outbox.rows import RETRIED_BY_THE_USER, Detail, RequestRow, stored_detail
 from meterai.outbox.states import ACTIVE, State
 from meterai.outbox.store import Outbox
 from meterai.provider.session import TokenShare
@@ -94,7 +94,7 @@ class SharedOutbox(Outbox):
                 [sha256, content],
             )
 
-    def enqueue(self, new: Any, *, detail: str | None = None) -> RequestRow:
+    def enqueue(self, new: Any, *, detail: Detail | None = None) -> RequestRow:
         with self.atomic():
             row = super().enqueue(new, detail=detail)
             self._db.run("UPDATE requests SET counter = ? WHERE id = ?", [self.counter, row.id])
@@ -106,7 +106,7 @@ class SharedOutbox(Outbox):
         request_id: int,
         to: State,
         *,
-        detail: str | None = None,
+        detail: Detail | None = None,
         expect: State | None = None,
         **updates: Any,
     ) -> RequestRow:
@@ -145,7 +145,7 @@ class SharedOutbox(Outbox):
         except claims.ClaimLost:
             return self.get(request_id)
 
-    def retry(self, request_id: int, *, detail: str = "retried by the user") -> RequestRow:
+    def retry(self, request_id: int, *, detail: Detail = RETRIED_BY_THE_USER) -> RequestRow:
         with self.atomic():
             row = super().retry(request_id, detail=detail)
             notify(self._pg.conn, f"queued:{request_id}")
@@ -223,13 +223,20 @@ class SharedOutbox(Outbox):
         return dataclasses.replace(row, stamped_path=str(self._stamped_file(row.id)))
 
     def _journal(
-        self, request_id: int, src: State | None, dst: State, at: float, detail: str | None
+        self, request_id: int, src: State | None, dst: State, at: float, detail: Detail | None
     ) -> None:
         """The journal also says which counter made each move (one ledger, many counters)."""
         self._db.run(
             "INSERT INTO journal (request_id, from_state, to_state, at, detail, counter) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [request_id, None if src is None else str(src), str(dst), at, detail, self.counter],
+            [
+                request_id,
+                None if src is None else str(src),
+                str(dst),
+                at,
+                stored_detail(detail),
+                self.counter,
+            ],
         )
 
     def _stamped_file(self, request_id: int) -> Path:
