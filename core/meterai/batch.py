@@ -119,7 +119,7 @@ def _check_document(path: Path, options: IntakeOptions) -> None:
     report = preflight(path, options.target)
     stuck = [f for f in report.blocking if f.fix is None or f.fix not in options.fixes]
     if stuck:
-        raise InputError(N_("{reasons}"), reasons=Message.joined([f.message for f in stuck], "; "))
+        raise InputError(N_("{reasons}"), reasons=Message.sentences([f.message for f in stuck]))
     if options.spot is not None:
         index = resolve_page(options.page, page_count(path))
         options.spot.placement(page_geometry(path, index))

@@ -25,6 +25,8 @@ from typing import Literal
 
 from meterai import system
 from meterai.errors import DiskError, DiskFull, ReadOnlyFolder
+from meterai.i18n import N_
+from meterai.messages import Message
 
 MB = 1024 * 1024
 # What a command's outbox transactions need besides the files it writes: the WAL index
@@ -36,6 +38,27 @@ _READ_ONLY_ERRNOS = frozenset({errno.EROFS})
 _PERMISSION_ERRNOS = frozenset({errno.EACCES, errno.EPERM})
 _FULL_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 Kind = Literal["read_only", "full"]
+
+# The operating system words its errors in its own language (English, mostly): the common
+# ones a user meets on a file they named, in ours.
+_OS_REASONS = {
+    errno.ENOENT: N_("there is no such file or folder"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("permission denied"),
+    errno.EISDIR: N_("it is a folder, not a file"),
+    errno.ENOTDIR: N_("part of the path is not a folder"),
+    errno.EROFS: N_("the disk is read-only"),
+    errno.ENOSPC: N_("the disk is full"),
+    errno.ENAMETOOLONG: N_("the name is too long"),
+}
+
+
+def os_reason(exc: OSError) -> Message:
+    """Why the system refused, in the reader's language; its own words for the rare rest."""
+    template = _OS_REASONS.get(exc.errno or 0)
+    if template is not None:
+        return Message(template)
+    return Message("{detail}", {"detail": exc.strerror or str(exc)})
 
 
 def disk_error(exc: BaseException, folder: Path, needed: int = 0) -> DiskError | None:

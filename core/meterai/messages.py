@@ -69,6 +69,12 @@ class Message:
         template = separator.join("{" + key + "}" for key in keys)
         return cls(template, dict(zip(keys, parts, strict=True)))
 
+    @classmethod
+    def sentences(cls, parts: Sequence[Message]) -> Message:
+        """Whole sentences (pre-flight findings end in a full stop) one after the other:
+        joined with "; " they read "tersebut.; Ukuran" (issue 18 item 8)."""
+        return cls.joined(parts, " ")
+
     def to_json(self) -> str:
         return json.dumps(self._plain(), ensure_ascii=False)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from meterai import pdfhex
+from meterai.disk import os_reason
 from meterai.errors import VerificationError
 from meterai.fsutil import open_regular
 from meterai.i18n import N_
@@ -154,7 +155,10 @@ def verify_stamped(path: Path, trust_roots: list[Any], expect: Expectation) -> V
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         fields = _signature_fields(reader)
     except Exception as exc:  # pyHanko raises a variety of parse errors
-        raise VerificationError(detail=f"{path.name}: {exc}") from exc
+        # pyHanko's words are English: the log keeps them, the user reads ours.
+        log.info("%s does not parse as a PDF: %s", path.name, exc)
+        unreadable = Message(N_("{file} is not a PDF that can be read"), {"file": path.name})
+        raise VerificationError(detail=unreadable) from exc
 
     stamp = _the_stamp(fields, prefix_len, checks)
     if stamp is None:
@@ -206,7 +210,14 @@ def _read(path: Path, role: str) -> bytes:
         with open_regular(path) as fh:
             return fh.read()
     except OSError as exc:
-        raise VerificationError(detail=f"{role} file {path.name}: {exc.strerror or exc}") from exc
+        said = Message(_READ_FAILED[role], {"file": path.name, "reason": os_reason(exc)})
+        raise VerificationError(detail=said) from exc
+
+
+_READ_FAILED = {
+    "stamped": N_("the stamped file {file}: {reason}"),
+    "original": N_("the original file {file}: {reason}"),
+}
 
 
 SignatureField = tuple[str, Any]

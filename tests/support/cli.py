@@ -98,7 +98,7 @@ def run_in_process(paths: Paths, *args: str) -> tuple[int, str, str]:
 
 def queue_good(data: Path, home: Path, good: Path) -> int:
     """``meterai add`` one good PDF as type 3; the new request's id."""
-    result = meterai("--data-dir", data, "add", good, "--type", "3", home=home)
+    result = meterai("--lang", "en", "--data-dir", data, "add", good, "--type", "3", home=home)
     assert result.code == EXIT_OK, result.err
     word, request_id, file = result.out.split(maxsplit=2)
     assert (word, file.strip()) == ("queued", str(good))

@@ -242,7 +242,7 @@ def _report(ctx: CliContext, path: Path, accepted: Accepted) -> None:
                 "--strict-placement refuses the file instead."
             ).format(file=path.name)
         )
-    ctx.print(f"queued {accepted.request.id} {path}")
+    ctx.print(_("queued {id} {file}").format(id=accepted.request.id, file=path))
 
 
 def add_json(path: Path, result: Accepted | InputError) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from meterai.balance import low_balance
 from meterai.cli.context import CliContext
 from meterai.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_PENDING
 from meterai.errors import MeteraiError
-from meterai.i18n import _
+from meterai.i18n import N_, _
 from meterai.kiosk.ledger import Unaccounted, unaccounted
 from meterai.outbox.rows import heard_from_provider
 from meterai.outbox.states import ACTIVE, State, state_label
@@ -173,8 +173,15 @@ class LinePrinter:
         if isinstance(event, BytesMoved):
             percent = self._quarters.passed(event)
             if percent is not None:
-                return f"[{event.request_id}] {event.phase} {percent}%"
+                return _(_TRANSFERS[event.phase]).format(id=event.request_id, percent=percent)
         return None
+
+
+# A transfer's progress line, whole, so that word order is the translator's.
+_TRANSFERS = {
+    "upload": N_("[{id}] upload {percent}%"),
+    "download": N_("[{id}] download {percent}%"),
+}
 
 
 class JsonPrinter:

@@ -25,6 +25,7 @@ from pypdf import PageObject, PdfReader
 from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NullObject
 
+from meterai.disk import os_reason
 from meterai.documents import targets
 from meterai.documents.readers import Complaint, Reader, listening, readers_agree
 from meterai.documents.recovery import can_repair
@@ -211,7 +212,7 @@ def _cannot_open(exc: OSError) -> Finding:
         Code.CANNOT_OPEN,
         Severity.ERROR,
         N_("The file cannot be opened: {detail}"),
-        {"detail": exc.strerror or str(exc)},
+        {"detail": os_reason(exc)},
     )
 
 

@@ -296,7 +296,7 @@ def reason_of(exc: MeteraiError) -> Message:
     """Why a file was refused. A pre-flight rejection names its findings only: its hint
     about ``--no-fix`` speaks to a user at the command line, not to a kiosk's customer."""
     if isinstance(exc, PdfRejected) and exc.findings:
-        reasons = Message.joined([f.message for f in exc.findings], "; ")
+        reasons = Message.sentences([f.message for f in exc.findings])
         return Message(exc.message_id, {"file": str(exc.params.get("file", "")), "reason": reasons})
     return exc.message()
 

@@ -114,7 +114,7 @@ def test_a_mixed_batch_queues_the_good_and_refuses_the_bad(
         "--data-dir", data, "add", pdfs["good"], pdfs["signed"], "--type", "3", home=home
     )
     assert result.code == EXIT_REJECTED
-    assert result.out.startswith("queued ")
+    assert result.out.split()[1:] == ["1", str(pdfs["good"])]  # "diantrekan 1 FILE"
     assert "signed.pdf" in result.err
     assert [r["file"] for r in status_json(data, home)] == ["good.pdf"]
     assert sorted(p.name for p in (data / "docs").iterdir()) == [f"{sha256(pdfs['good'])}.pdf"]
