@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ from meterai.cli.errors import EXIT_FAILED, EXIT_OK
 from meterai.i18n import N_, _
 from meterai.outbox.states import State, state_label
 from meterai.outbox.store import RequestRow
+from meterai.restamp import restamp_deadline, restamp_note
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -69,17 +71,19 @@ def _stamp(ts: float | None) -> str:
     return "-" if ts is None else datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def status_json(row: RequestRow) -> dict[str, Any]:
+def status_json(row: RequestRow, restamp_by: float | None = None) -> dict[str, Any]:
     """Everything the ``status`` line shows, plus the raw values behind it: the words in
-    the chosen language (``state_label``, ``reason``), the ids and numbers as stored."""
+    the chosen language (``state_label``, ``reason``), the ids and numbers as stored,
+    and ``restamp_by``, the end of the provider's window for a stamp being retried."""
     body = row.as_json()
     shown = {key: body.get(key, list(row.rect) if key == "rect" else None) for key in STATUS_FIELDS}
     shown["state_label"] = state_label(row.state)
-    shown["reason"] = shown_reason(row)
+    shown["reason"] = shown_reason(row, restamp_by)
+    shown["restamp_by"] = restamp_by
     return shown
 
 
-def shown_reason(row: RequestRow) -> str:
+def shown_reason(row: RequestRow, restamp_by: float | None = None) -> str:
     """Why it waits, until when, and what the provider said: the status line's last column."""
     if row.state in (State.DONE, State.CANCELLED):
         return ""
@@ -89,6 +93,8 @@ def shown_reason(row: RequestRow) -> str:
     heard = row.heard()
     if heard is not None:
         parts.append(heard.text())
+    if restamp_by is not None:
+        parts.append(restamp_note(restamp_by, time.time()).text())
     return "; ".join(part for part in parts if part)
 
 
@@ -100,7 +106,8 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
         for i, row in enumerate(_iter_rows(ctx)):
             if ctx.output_closed:
                 break  # nobody reads the rest: stop reading the outbox for it
-            ctx.write(("," if i else "") + "\n  " + json.dumps(status_json(row)))
+            body = status_json(row, restamp_deadline(outbox, row))
+            ctx.write(("," if i else "") + "\n  " + json.dumps(body))
         ctx.write("\n]\n")
         return EXIT_OK
     total = outbox.count()
@@ -116,7 +123,8 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
         listed += 1
         ctx.print(
             f"{row.id:>4}  {state_label(row.state):<{width}}  {row.attempts:>3}  "
-            f"{row.sn or '-':<22}  {row.file_name}  {shown_reason(row)}"
+            f"{row.sn or '-':<22}  {row.file_name}  "
+            f"{shown_reason(row, restamp_deadline(outbox, row))}"
         )
     if listed < total:
         ctx.print(
@@ -154,12 +162,13 @@ def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
     outbox = ctx.reader()
     row = outbox.get(args.id)
     journal = outbox.journal(args.id)
+    restamp_by = restamp_deadline(outbox, row)
     if args.json:
-        body = status_json(row)
+        body = status_json(row, restamp_by)
         body["journal"] = [j.as_json() for j in journal]
         ctx.print(json.dumps(body, indent=2))
         return EXIT_OK
-    fields = _shown_fields(row)
+    fields = _shown_fields(row, restamp_by)
     width = max(len(label) for label in fields)
     for label, value in fields.items():
         ctx.print(f"{label:>{width}}: {value}")
@@ -190,11 +199,11 @@ _SHOWN = {
 }
 
 
-def _shown_fields(row: RequestRow) -> dict[str, str]:
+def _shown_fields(row: RequestRow, restamp_by: float | None) -> dict[str, str]:
     """The request as ``show`` words it: labels and states translated, times readable,
     pages counted from 1; the stored English error is left to ``reason``, which says it
     in the reader's language (with the queue position and the provider's words)."""
-    body = status_json(row)
+    body = status_json(row, restamp_by)
     body["state"] = state_label(row.state)
     body["next_attempt_at"] = _stamp(row.next_attempt_at)
     body["page_index"] = row.page_index + 1

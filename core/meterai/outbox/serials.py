@@ -64,6 +64,11 @@ class SerialVerbs(RequestVerbs):
                 owned[str(r["sn"])] = int(r["id"])
             return owned, self.requests(states=states)
 
+    def serial_found_at(self, sn: str) -> float | None:
+        """When the outbox first knew ``sn``: bought, found on the provider's list, or released."""
+        row = self._db.one("SELECT found_at FROM serials WHERE sn = ?", [sn])
+        return None if row is None else float(row["found_at"])
+
     def serial_origin(self, sn: str) -> str | None:
         """How the outbox came to hold ``sn``: bought, orphan, released, replaced, adopted."""
         row = self._db.one("SELECT source FROM serials WHERE sn = ?", [sn])

@@ -134,6 +134,10 @@ NO_BALANCE = re.compile(
 )
 """How refusals for lack of balance are worded (``result.err`` "Saldo Tidak Cukup")."""
 
+RESTAMP_WINDOW = 48 * 3600.0
+"""Seconds the provider keeps a bought serial number open for a stamp retried with
+``retryFlag``, as reported by users of the portal (docs/provider-facts.md)."""
+
 SERIAL_NO_QUOTA = "93"
 """The paid stampv2 call's own code for "quota insufficient", seen in a public integration
 (docs/provider-facts.md). On the stamping adapter ``93`` is a certificate error instead,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -184,3 +186,56 @@ def test_a_request_that_left_the_queue_no_longer_shows_a_place_in_it(
     assert len(heard) == 1, "the provider's queue answer was heard once, then passed"
     code, out, _err = run_in_process(client_paths, "status", "--json")
     assert (code, json.loads(out)[0]["reason"]) == (0, "")
+
+
+# The provider's re-stamp window (docs/provider-facts.md): a request that holds a paid
+# serial number and waits to retry its stamp says until when, and when that has passed.
+
+
+@pytest.fixture
+def refused_after_payment(client_paths: Paths, admin: Admin, tmp_path: Path) -> int:
+    """A request whose stamp the provider refused once its serial number was bought."""
+    admin.faults(
+        {"seed": 1, "rules": [{"endpoint": "docSigningZ", "fault": "refuse_document", "count": 1}]}
+    )
+    [request_id] = queue_documents(client_paths, 1, tmp_path / "docs")
+    drain(client_paths, 2)
+    row = row_of(client_paths, request_id)
+    assert row.state == State.NEEDS_ATTENTION and row.sn and row.stamp_tries == 1, row
+    return request_id
+
+
+def _bought_hours_ago(paths: Paths, sn: str, hours: float) -> float:
+    found_at = time.time() - hours * 3600
+    with sqlite3.connect(paths.data_dir / "outbox.sqlite3") as db:
+        db.execute("UPDATE serials SET found_at = ? WHERE sn = ?", [found_at, sn])
+    return found_at
+
+
+def test_a_stamp_waiting_for_a_retry_shows_the_providers_48_hour_window(
+    client_paths: Paths, refused_after_payment: int
+) -> None:
+    row = row_of(client_paths, refused_after_payment)
+    assert row.sn is not None
+    bought = _bought_hours_ago(client_paths, row.sn, 1)
+    code, out, _err = run_in_process(client_paths, "status", "--json")
+    assert code == 0
+    [listed] = json.loads(out)
+    assert listed["restamp_by"] == pytest.approx(bought + 48 * 3600)
+    assert "retry the stamp by" in listed["reason"]
+    _code, text, _err = run_in_process(client_paths, "show", str(row.id))
+    assert "the provider's 48-hour window" in text
+
+    _bought_hours_ago(client_paths, row.sn, 49)
+    _code, text, _err = run_in_process(client_paths, "status")
+    line = next(x for x in text.splitlines() if x.lstrip().startswith(str(row.id)))
+    assert "48-hour window for retrying this stamp closed at" in line
+
+
+def test_no_window_is_shown_for_a_request_that_never_tried_a_stamp(
+    client_paths: Paths, queued_at_the_provider: int
+) -> None:
+    _code, out, _err = run_in_process(client_paths, "status", "--json")
+    [listed] = json.loads(out)
+    assert listed["restamp_by"] is None
+    assert "48-hour" not in listed["reason"]
