@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from meterai.i18n import N_
 from meterai.messages import Message
 from meterai.outbox.states import State
-from meterai.provider.peruri import RESTAMP_WINDOW
 
 if TYPE_CHECKING:
     from meterai.outbox.rows import RequestRow
@@ -41,6 +40,10 @@ def restamp_deadline(outbox: Outbox, row: RequestRow) -> float | None:
     if not waits_to_restamp(row):
         return None
     assert row.sn is not None
+    # Imported here: the GUI's outbox table words this note, and the provider's module
+    # is not needed before the window's first paint.
+    from meterai.provider.peruri import RESTAMP_WINDOW
+
     found_at = outbox.serial_found_at(row.sn)
     return None if found_at is None else found_at + RESTAMP_WINDOW
 

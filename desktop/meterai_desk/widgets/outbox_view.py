@@ -8,6 +8,7 @@ queue position) come from sync events and are kept beside the rows, by request i
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 from meterai.i18n import N_, _
 from meterai.outbox.rows import heard_from_provider
 from meterai.outbox.states import State, state_label
+from meterai.restamp import restamp_deadline, restamp_note, waits_to_restamp
 from meterai.sync.events import BytesMoved, Waiting
 from meterai_desk.tasks import TaskRunner
 
@@ -63,6 +65,12 @@ FINISHED = (State.DONE, State.CANCELLED)
 PHASES = {"upload": N_("Uploading"), "download": N_("Downloading")}
 
 
+def _restamp_deadlines(box: Outbox, rows: list[RequestRow]) -> dict[int, float]:
+    """The re-stamp deadlines of the rows waiting to retry a stamp (database worker only)."""
+    found = {row.id: restamp_deadline(box, row) for row in rows if waits_to_restamp(row)}
+    return {request_id: when for request_id, when in found.items() if when is not None}
+
+
 def _when(ts: float | None) -> str:
     if ts is None:
         return ""
@@ -87,6 +95,8 @@ class OutboxModel(QAbstractTableModel):
         self._progress: dict[int, BytesMoved] = {}
         self._waiting: dict[int, Waiting] = {}
         self._messages: dict[int, str] = {}
+        self._restamp_by: dict[int, float] = {}
+        """The provider's re-stamp deadline of each loaded request waiting to retry a stamp."""
 
     # --- loading -------------------------------------------------------------------
 
@@ -96,8 +106,9 @@ class OutboxModel(QAbstractTableModel):
         generation = self._generation
         self._loading = True
 
-        def first_page(box: Outbox) -> tuple[int, list[RequestRow]]:
-            return box.count(), box.requests(limit=PAGE)
+        def first_page(box: Outbox) -> tuple[int, list[RequestRow], dict[int, float]]:
+            rows = box.requests(limit=PAGE)
+            return box.count(), rows, _restamp_deadlines(box, rows)
 
         self._tasks.db(
             first_page,
@@ -106,9 +117,12 @@ class OutboxModel(QAbstractTableModel):
             owner=self,
         )
 
-    def _reset(self, generation: int, total: int, rows: list[RequestRow]) -> None:
+    def _reset(
+        self, generation: int, total: int, rows: list[RequestRow], restamp_by: dict[int, float]
+    ) -> None:
         if generation != self._generation:
             return
+        self._restamp_by = restamp_by
         self.beginResetModel()
         self._rows, self._total, self._loading = rows, total, False
         self._where = {row.id: i for i, row in enumerate(rows)}
@@ -122,13 +136,17 @@ class OutboxModel(QAbstractTableModel):
             return
         self._loading = True
         offset, generation = len(self._rows), self._generation
-        self._tasks.db(
-            lambda box: box.requests(limit=PAGE, offset=offset),
-            lambda rows: self._append(generation, rows),
-            owner=self,
-        )
 
-    def _append(self, generation: int, rows: list[RequestRow]) -> None:
+        def next_page(box: Outbox) -> tuple[list[RequestRow], dict[int, float]]:
+            rows = box.requests(limit=PAGE, offset=offset)
+            return rows, _restamp_deadlines(box, rows)
+
+        self._tasks.db(next_page, lambda page: self._append(generation, *page), owner=self)
+
+    def _append(
+        self, generation: int, rows: list[RequestRow], restamp_by: dict[int, float] | None = None
+    ) -> None:
+        self._restamp_by.update(restamp_by or {})
         self._loading = False
         if generation != self._generation or not rows:
             return
@@ -156,6 +174,7 @@ class OutboxModel(QAbstractTableModel):
                 self._messages.pop(row.id, None)
             if row.next_attempt_at is None:
                 self._waiting.pop(row.id, None)
+            self._track_restamp(row)
             self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
             return
         if self._rows and row.id < self._rows[-1].id:
@@ -164,6 +183,23 @@ class OutboxModel(QAbstractTableModel):
             self._append(self._generation, [row])
         else:
             self._total += 1
+
+    def _track_restamp(self, row: RequestRow) -> None:
+        """A request that starts waiting to retry its stamp gets its deadline read (on the
+        database worker); one that stops waiting drops it."""
+        if not waits_to_restamp(row):
+            self._restamp_by.pop(row.id, None)
+        elif row.id not in self._restamp_by:
+            self._tasks.db(
+                lambda box: restamp_deadline(box, row),
+                lambda deadline: self._set_restamp(row.id, deadline),
+                owner=self,
+            )
+
+    def _set_restamp(self, request_id: int, deadline: float | None) -> None:
+        if deadline is not None:
+            self._restamp_by[request_id] = deadline
+            self._changed(request_id, COL_REASON, COL_REASON)
 
     def set_progress(self, latest: dict[int, BytesMoved]) -> None:
         self._progress.update(latest)
@@ -270,7 +306,11 @@ class OutboxModel(QAbstractTableModel):
         until = waiting.until if waiting else row.next_attempt_at
         if until and row.state != State.NEEDS_ATTENTION:
             when = _("next try at {when}").format(when=_when(until))
-            return f"{reason} — {when}" if reason else when
+            reason = f"{reason} — {when}" if reason else when
+        restamp_by = self._restamp_by.get(row.id)
+        if restamp_by is not None:
+            window = restamp_note(restamp_by, time.time()).text()
+            reason = f"{reason} — {window}" if reason else window
         return reason
 
     def retranslate(self) -> None:

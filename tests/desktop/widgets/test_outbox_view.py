@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
@@ -113,3 +114,36 @@ def test_the_queue_position_and_the_provider_words_survive_a_restart(
     reason = model.index(0, COL_REASON).data()
     assert f"the provider says: \u201c{busy}\u201d" in reason
     assert reason.startswith("The stamping service is busy")
+
+
+def _waiting_to_restamp(paths: Paths, folder: Path, bought_hours_ago: float) -> int:
+    """A request whose stamp was tried with a paid serial number and refused: it needs the
+    user, holding the serial number bought ``bought_hours_ago`` (the engine's own moves)."""
+    folder.mkdir()
+    request_id = _queue_one(paths, folder)
+    sn = f"ABCDEFGHIJ0123456789X{request_id}"
+    box = Outbox.open(paths, clock=lambda: time.time() - bought_hours_ago * 3600)
+    try:
+        box.transition(request_id, State.UPLOADED, detail="uploaded", provider_file_id="f1")
+        box.transition(request_id, State.NUMBERING, detail="buying", numbering_tag=None)
+        box.record_serial(sn, request_id=request_id, tag=None, source="bought")
+        box.transition(request_id, State.NUMBERED, detail="bought", sn=sn)
+        box.note(request_id, "stamping call", stamp_tries=1)
+        box.transition(request_id, State.NEEDS_ATTENTION, detail="refused")
+    finally:
+        box.close()
+    return request_id
+
+
+def test_a_stamp_waiting_for_a_retry_shows_the_providers_48_hour_window(
+    qtbot: QtBot, paths: Paths, tmp_path: Path, open_window: WindowFactory
+) -> None:
+    _waiting_to_restamp(paths, tmp_path / "a", bought_hours_ago=1)
+    _waiting_to_restamp(paths, tmp_path / "b", bought_hours_ago=49)
+    i18n.set_language("en")  # the autouse fixture sets Indonesian back afterwards
+    window = open_window(paths)
+    model = window.outbox_model
+    qtbot.waitUntil(lambda: model.rowCount() == 2)
+    open_one, closed_one = (model.index(i, COL_REASON).data() for i in range(2))
+    assert "retry the stamp by" in open_one, open_one
+    assert "48-hour window for retrying this stamp closed at" in closed_one, closed_one
