@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pikepdf
 
-from meterai.settings import Paths
 from tests.support.cli import run_in_process
 from tests.support.kiosk import Running, pdf_bytes, slow_write
 from tests.support.sandbox import Admin
@@ -56,23 +55,3 @@ def test_the_report_lists_each_stamp_with_customer_cost_and_balance(
     with pikepdf.open(pdf_path) as pdf:
         text = pdf.pages[0].Contents.read_bytes().decode("latin-1")
     assert "Rp30.000" in text and all(r.sn in text for r in rows)
-
-
-def test_the_report_offline_says_the_balance_is_unknown(tmp_path: Path, kiosk_paths: Paths) -> None:
-    code, out, err = run_in_process(kiosk_paths, "report", "--offline", "--day", "2026-01-02")
-    assert code == 0
-    assert out.splitlines()[-1] == "BALANCE,unknown,,,,,,"
-    assert "balance is unknown" in err
-
-
-def test_the_report_json_offline_says_what_is_unknown_as_null(
-    tmp_path: Path, kiosk_paths: Paths
-) -> None:
-    args = ("report", "--offline", "--json", "--day", "2026-01-02")
-    code, out, err = run_in_process(kiosk_paths, *args)
-    assert code == 0
-    ledger = json.loads(out)
-    assert ledger["day"] == "2026-01-02"
-    assert (ledger["count"], ledger["lines"], ledger["total"]) == (0, [], 0)
-    assert (ledger["balance"], ledger["reconciled"], ledger["unaccounted"]) == (None, None, None)
-    assert "balance is unknown" in err, "the warnings stay on standard error"
