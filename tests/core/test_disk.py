@@ -15,10 +15,9 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,10 +29,11 @@ from meterai.errors import ReadOnlyFolder
 from meterai.kiosk.setup import check_layout
 from meterai.sandbox import SandboxServer
 from meterai.settings import resolve_paths
+from tests.support.mounts import mounts
 from tests.support.pdfs import make_pdf
 from tests.support.sandbox import Admin, admin, point_at, provider
 
-__all__ = ["admin", "provider"]
+__all__ = ["admin", "mounts", "provider"]
 
 METERAI = Path(sys.executable).with_name("meterai")
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform != "linux", reason="Linux mounts")]
@@ -59,34 +59,6 @@ def meterai(data: Path, *args: str | Path, lang: str = "en") -> Run:
     assert "Traceback" not in done.stderr, done.stderr
     assert "Logging error" not in done.stderr, done.stderr
     return Run(done.returncode, done.stdout, done.stderr)
-
-
-def _mount(*args: str) -> subprocess.CompletedProcess[str]:
-    if shutil.which("mount") is None:
-        pytest.skip("no mount command on this machine")
-    return subprocess.run(["mount", *args], capture_output=True, text=True)
-
-
-@pytest.fixture
-def mounts() -> Iterator[Callable[..., None]]:
-    """``mount(*args)``; skips (with mount's own words) where mounting is not permitted,
-    and unmounts everything it mounted at the end, whatever the test did."""
-    mounted: list[Path] = []
-
-    def mount(*args: str) -> None:
-        done = _mount(*args)
-        if done.returncode != 0:
-            if not mounted:
-                pytest.skip(f"mount is not permitted here: {done.stderr.strip()}")
-            raise AssertionError(done.stderr)
-        target = Path(args[-1])
-        if target not in mounted:
-            mounted.append(target)
-
-    yield mount
-    for target in reversed(mounted):
-        if subprocess.run(["umount", str(target)], capture_output=True).returncode != 0:
-            subprocess.run(["umount", "-l", str(target)], capture_output=True)
 
 
 def _documents(folder: Path, count: int) -> list[Path]:
