@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from meterai.intake import IntakeOptions, queue_file
-from meterai.outbox import Outbox, RequestRow
+from meterai.outbox import Outbox, RequestRow, State
 from meterai.sandbox import SandboxServer
 from meterai.settings import (
     SERVICES,
@@ -27,6 +27,7 @@ from meterai.settings import (
 from meterai.sync.backoff import Backoff
 from meterai.sync.engine import EngineConfig
 from meterai.sync.runner import RunnerConfig, SyncRunner
+from meterai.verify import Expectation, load_trust_roots, verify_stamped
 from tests.support.pdfs import make_pdf
 
 FAST = RunnerConfig(
@@ -157,3 +158,26 @@ def row_of(paths: Paths, request_id: int) -> RequestRow:
         return box.get(request_id)
     finally:
         box.close()
+
+
+def assert_stamped_once_on(
+    paths: Paths, admin: Admin, provider: SandboxServer, request_id: int, sn: str
+) -> None:
+    """The one purchase is the serial number stamped, once, on this request's document."""
+    row = row_of(paths, request_id)
+    assert row.state == State.DONE and row.sn == sn, row
+    assert admin.account()["spent"] == 1
+    (serial,) = admin.serials()
+    assert (serial["sn"], serial["status"], serial["stamp_count"]) == (sn, "STAMP", 1)
+    assert serial["stamped_idfile"] == row.provider_file_id
+    report = verify_stamped(
+        Path(row.output_path),
+        load_trust_roots([provider.ca_file]),
+        Expectation(
+            original=paths.docs_dir / f"{row.doc_sha256}.pdf",
+            page_index=row.page_index,
+            rect=row.rect,
+            serial_number=sn,
+        ),
+    )
+    assert report.ok, report.summary()

@@ -13,38 +13,14 @@ from pathlib import Path
 import pytest
 
 from meterai.cli.main import run
-from meterai.outbox import Outbox, State
+from meterai.outbox import Outbox
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths
-from meterai.verify import Expectation, load_trust_roots, verify_stamped
-from tests.support.sandbox import Admin, drain, queue_documents, row_of
+from tests.support.sandbox import Admin, assert_stamped_once_on, drain, queue_documents
 
 
 def _cli(paths: Paths, *args: str) -> int:
     return run(["--data-dir", str(paths.data_dir), "--lang", "en", *args])
-
-
-def _assert_stamped_once_on(
-    paths: Paths, admin: Admin, provider: SandboxServer, request_id: int, sn: str
-) -> None:
-    """The one purchase is the serial number stamped, once, on this request's document."""
-    row = row_of(paths, request_id)
-    assert row.state == State.DONE and row.sn == sn, row
-    assert admin.account()["spent"] == 1
-    (serial,) = admin.serials()
-    assert (serial["sn"], serial["status"], serial["stamp_count"]) == (sn, "STAMP", 1)
-    assert serial["stamped_idfile"] == row.provider_file_id
-    report = verify_stamped(
-        Path(row.output_path),
-        load_trust_roots([provider.ca_file]),
-        Expectation(
-            original=paths.docs_dir / f"{row.doc_sha256}.pdf",
-            page_index=row.page_index,
-            rect=row.rect,
-            serial_number=sn,
-        ),
-    )
-    assert report.ok, report.summary()
 
 
 def test_recover_adopt_takes_a_foreign_unused_serial_number_only_when_asked(
@@ -72,5 +48,5 @@ def test_recover_adopt_takes_a_foreign_unused_serial_number_only_when_asked(
 
     (request_id,) = queue_documents(client_paths, 1, tmp_path / "docs")
     drain(client_paths, 2)
-    _assert_stamped_once_on(client_paths, admin, provider, request_id, portal)
+    assert_stamped_once_on(client_paths, admin, provider, request_id, portal)
     assert _cli(client_paths, "recover", "--adopt", portal) == 3, "held by a request now"

@@ -16,9 +16,8 @@ from meterai.cli.main import run
 from meterai.outbox import Outbox, State
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths
-from meterai.verify import Expectation, load_trust_roots, verify_stamped
 from tests.support.pdfs import make_pdf
-from tests.support.sandbox import Admin, drain, queue_documents, row_of
+from tests.support.sandbox import Admin, assert_stamped_once_on, drain, queue_documents, row_of
 
 REFUSE_ONCE = {
     "seed": 1,
@@ -43,29 +42,6 @@ def _refused_after_payment(paths: Paths, admin: Admin, folder: Path) -> tuple[in
     return request_id, str(row.sn)
 
 
-def _assert_stamped_once_on(
-    paths: Paths, admin: Admin, provider: SandboxServer, request_id: int, sn: str
-) -> None:
-    """The one purchase is the serial number stamped, once, on this request's document."""
-    row = row_of(paths, request_id)
-    assert row.state == State.DONE and row.sn == sn, row
-    assert admin.account()["spent"] == 1
-    (serial,) = admin.serials()
-    assert (serial["sn"], serial["status"], serial["stamp_count"]) == (sn, "STAMP", 1)
-    assert serial["stamped_idfile"] == row.provider_file_id
-    report = verify_stamped(
-        Path(row.output_path),
-        load_trust_roots([provider.ca_file]),
-        Expectation(
-            original=paths.docs_dir / f"{row.doc_sha256}.pdf",
-            page_index=row.page_index,
-            rect=row.rect,
-            serial_number=sn,
-        ),
-    )
-    assert report.ok, report.summary()
-
-
 def test_a_refused_document_replaced_is_stamped_with_the_serial_number_it_holds(
     client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path
 ) -> None:
@@ -75,7 +51,7 @@ def test_a_refused_document_replaced_is_stamped_with_the_serial_number_it_holds(
     assert _cli(client_paths, "replace", str(request_id), str(corrected)) == 0
     drain(client_paths, 2)
 
-    _assert_stamped_once_on(client_paths, admin, provider, request_id, sn)
+    assert_stamped_once_on(client_paths, admin, provider, request_id, sn)
     row = row_of(client_paths, request_id)
     assert row.file_name == "corrected.pdf"
     (serial,) = admin.serials()
@@ -104,7 +80,7 @@ def test_a_refused_request_cancelled_gives_its_serial_number_to_the_next_documen
     drain(client_paths, 2)
 
     assert row_of(client_paths, request_id).state == State.CANCELLED
-    _assert_stamped_once_on(client_paths, admin, provider, request_id + 1, sn)
+    assert_stamped_once_on(client_paths, admin, provider, request_id + 1, sn)
 
 
 def test_retry_alone_cannot_help_a_refused_document_and_buys_nothing(
