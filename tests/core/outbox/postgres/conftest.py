@@ -1,4 +1,5 @@
-"""A migrated shared database per test, on the session's throw-away cluster."""
+"""A migrated shared database per test, on the session's throw-away cluster; one sandbox
+per test module for the files that drive counters through it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,24 @@ import pytest
 from meterai.outbox.postgres.address import DatabaseUrl
 from meterai.outbox.postgres.connect import connect, open_pool
 from meterai.outbox.postgres.schema import migrate
+from meterai.sandbox import SandboxServer
+from tests.support.sandbox import Admin
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    with SandboxServer(tmp_path_factory.mktemp("provider")) as server:
+        yield server
+
+
+@pytest.fixture
+def admin(sandbox: SandboxServer) -> Iterator[Admin]:
+    """The module's sandbox, emptied and without faults for each test."""
+    client = Admin(sandbox)
+    client.reset()
+    yield client
+    client.faults({})
+    client.http.close()
 
 
 @pytest.fixture

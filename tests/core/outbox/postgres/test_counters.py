@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,21 +20,6 @@ from meterai.settings import Paths, resolve_paths
 from tests.support.sandbox import Admin, drain, point_at, queue_documents
 
 METERAI = Path(sys.executable).with_name("meterai")
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with SandboxServer(tmp_path_factory.mktemp("provider")) as server:
-        yield server
-
-
-@pytest.fixture
-def admin(sandbox: SandboxServer) -> Iterator[Admin]:
-    client = Admin(sandbox)
-    client.reset()
-    yield client
-    client.faults({})
-    client.http.close()
 
 
 def _counter(root: Path, name: str, sandbox: SandboxServer) -> Paths:

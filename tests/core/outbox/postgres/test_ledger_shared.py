@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,20 +18,6 @@ from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, load_settings, resolve_paths
 from tests.support.cli import run_in_process
 from tests.support.sandbox import Admin, drain, point_at, queue_documents
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with SandboxServer(tmp_path_factory.mktemp("provider")) as server:
-        yield server
-
-
-@pytest.fixture
-def admin(sandbox: SandboxServer) -> Iterator[Admin]:
-    client = Admin(sandbox)
-    client.reset()
-    yield client
-    client.http.close()
 
 
 def _counter(root: Path, name: str, sandbox: SandboxServer) -> Paths:

@@ -9,7 +9,6 @@ PostgreSQL, real ``meterai`` processes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,20 +19,6 @@ from meterai.settings import Paths, resolve_paths
 from tests.support.cli import run_in_process
 from tests.support.sandbox import Admin, drain, point_at, queue_documents
 from tests.support.torture_kit import run_sync
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with SandboxServer(tmp_path_factory.mktemp("provider")) as server:
-        yield server
-
-
-@pytest.fixture
-def admin(sandbox: SandboxServer) -> Iterator[Admin]:
-    client = Admin(sandbox)
-    client.reset()
-    yield client
-    client.http.close()
 
 
 def _rows(paths: Paths) -> dict[int, tuple[State, str | None]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,6 @@ from meterai.settings import Paths, resolve_paths
 from tests.support.sandbox import drain, point_at, queue_documents
 
 ORPHAN = "ORPHAN0000000000000001"
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with SandboxServer(tmp_path_factory.mktemp("provider")) as server:
-        yield server
 
 
 @pytest.fixture

@@ -19,12 +19,6 @@ from meterai.settings import SERVICES
 COUNTERS = 3
 
 
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    with SandboxServer(tmp_path_factory.mktemp("provider")) as server:
-        yield server
-
-
 class Counters:
     """``COUNTERS`` provider clients, each with its own pool (so its own database
     sessions, as separate PCs would have), sharing the account's token."""
