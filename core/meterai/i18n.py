@@ -55,8 +55,11 @@ def cache_dir() -> Path:
     return system.user_dirs().cache
 
 
+@cache
 def catalogue_key(lang: str) -> str:
     """Changes whenever any ``.po`` of ``lang`` does: it names the compiled files.
+
+    Read once per process (our catalogue and Qt's are both named by it at start-up).
 
     Two CRC-32s (of the names and of the contents) rather than a cryptographic hash: the
     key only tells our own catalogue's versions apart, and ``hashlib`` would add about

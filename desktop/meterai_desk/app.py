@@ -1,24 +1,30 @@
-"""Start the GUI: language, data dir, the task runner, the sync bridge, the main window."""
+"""Start the GUI: language, data dir, the task runner, the sync bridge, the main window.
+
+What the first paint does not need waits for it (``first_paint``): the log file's
+handler and the single-instance server. ``tests/desktop/test_startup_imports.py`` keeps
+their modules off the path to the first paint.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from meterai import i18n
 from meterai.errors import MeteraiError
 from meterai.i18n import _
-from meterai.logs import setup_logging
 from meterai.outbox.postgres.address import pinned
 from meterai.settings import Paths, Settings, load_settings, resolve_paths
 from meterai_desk import qtranslator
+from meterai_desk.first_paint import HeldRecords, after_first_paint
 from meterai_desk.icons import app_icon
-from meterai_desk.single_instance import SingleInstance, hand_over
+from meterai_desk.single_instance import SingleInstance
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -61,6 +67,13 @@ def self_test(args: argparse.Namespace) -> int:
     return check.run()
 
 
+def setup_logging(paths: Paths) -> logging.Handler | None:
+    """The rotating log file in the data dir, tokens and passwords redacted on the handler."""
+    from meterai.logs import setup_logging as log_to_file
+
+    return log_to_file(paths)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.self_test:
@@ -68,17 +81,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = the_application()
     app.setApplicationName("Meterai Desk")
     paths = resolve_paths(args.data_dir)
-    # The rotating log file in the data dir, tokens and passwords redacted on the handler.
-    setup_logging(paths)
+    held = HeldRecords()  # until the log file is set up, after the first paint
     files = [f.absolute() for f in args.files]  # the first process may run elsewhere
     instance = SingleInstance(paths.data_dir)
-    if not instance.claim():
-        return give_files_to_the_first(instance.name, files, paths, args.lang)
     try:
+        if not instance.claim(listen=False):
+            start_logging(paths, held)
+            return give_files_to_the_first(instance.name, files, paths, args.lang)
         with pinned(paths):  # a new database setting takes effect at the next start
-            return run_window(app, args, paths, instance, files)
+            return run_window(app, args, paths, instance, files, held)
     finally:
+        start_logging(paths, held)  # a start that failed before its first paint
         instance.release()
+
+
+def start_logging(paths: Paths, held: HeldRecords) -> None:
+    """The log file, with what was logged before it; once."""
+    if not held.handed:
+        held.hand_to(setup_logging(paths))
 
 
 def run_window(
@@ -87,6 +107,7 @@ def run_window(
     paths: Paths,
     instance: SingleInstance,
     files: list[Path],
+    held: HeldRecords,
 ) -> int:
     # Imported only now: a later launch that hands its files over exits without them.
     from meterai.account import first_start
@@ -100,7 +121,7 @@ def run_window(
     try:
         settings = load_settings(paths)
     except MeteraiError as exc:
-        QMessageBox.critical(None, "Meterai Desk", exc.user_message())
+        say_it_failed(exc.user_message())
         return 1
     choose_language(args.lang, settings)
     share_the_gil_fairly()
@@ -115,6 +136,7 @@ def run_window(
 
     signals = QuitOnSignals(quit_cleanly, app)
     window.show()
+    after_first_paint(window, lambda: after_the_window_shows(paths, instance, held))
     if files:
         window.add_files(files)
     if first:
@@ -125,6 +147,22 @@ def run_window(
         signals.uninstall()
 
 
+def after_the_window_shows(paths: Paths, instance: SingleInstance, held: HeldRecords) -> None:
+    """The log file and the server later launches hand their files to: not needed to paint.
+
+    A later launch that comes before the server listens finds the lock taken and retries
+    (``hand_over`` waits up to 10 s for the first process to listen).
+    """
+    start_logging(paths, held)
+    instance.listen()
+
+
+def say_it_failed(text: str) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.critical(None, "Meterai Desk", text)
+
+
 def choose_language(lang: str | None, settings: Settings) -> None:
     i18n.set_language(lang or settings.language or i18n.language_from_environment())
     qtranslator.install()
@@ -132,6 +170,8 @@ def choose_language(lang: str | None, settings: Settings) -> None:
 
 def give_files_to_the_first(name: str, files: list[Path], paths: Paths, lang: str | None) -> int:
     """A window already runs on this data folder: it takes the files and comes forward."""
+    from meterai_desk.single_instance import hand_over
+
     if hand_over(name, files):
         return 0
     try:
@@ -139,14 +179,12 @@ def give_files_to_the_first(name: str, files: list[Path], paths: Paths, lang: st
     except MeteraiError:
         settings = Settings()
     choose_language(lang, settings)
-    QMessageBox.critical(
-        None,
-        "Meterai Desk",
+    say_it_failed(
         _(
             "Meterai Desk is already running but does not answer. Wait a moment and try "
             "again; if it still does not answer, end it (your outbox is kept) and start "
             "it again."
-        ),
+        )
     )
     return 1
 

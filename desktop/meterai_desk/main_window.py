@@ -6,14 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QKeySequence,
-)
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -43,6 +36,9 @@ from meterai_desk.widgets.status_panel import StatusPanel
 from meterai_desk.widgets.tray import Tray
 
 if TYPE_CHECKING:
+    # Only named in signatures: importing them makes PySide build QEvent's types.
+    from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+
     from meterai_desk.add_flow import AddFlow
 
 # Each language is named in itself, so someone who cannot read the current one finds theirs.

@@ -14,6 +14,10 @@ fail to connect, but only one of them gets the lock (and on Windows two servers 
 listen on one pipe name, so "listen failed" would not tell). The lock and the name come
 from the platform layer (``meterai.system``): the OS drops the lock of a process that
 died, and the new first process removes the dead one's socket before it listens.
+
+The app takes the lock before its window and listens after the window's first paint
+(``QtNetwork`` costs some 10 ms to import); a later launch in between finds the lock
+taken and retries its connection until the first one listens.
 """
 
 from __future__ import annotations
@@ -25,12 +29,14 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtCore import QObject, Signal
 
 from meterai import system
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +75,9 @@ class SingleInstance(QObject):
         self._lock: IO[bytes] | None = None
         self._server: QLocalServer | None = None
 
-    def claim(self) -> bool:
-        """Become the one instance (and listen), or return False: another one runs.
+    def claim(self, *, listen: bool = True) -> bool:
+        """Become the one instance (and listen, unless told to wait), or return False:
+        another one runs.
 
         A data folder where no lock can be made (read-only, full) is no reason to refuse
         to start: the window says what is wrong with the folder, as without this lock.
@@ -84,6 +91,16 @@ class SingleInstance(QObject):
         else:
             if self._lock is None:
                 return False
+        if listen:
+            self.listen()
+        return True
+
+    def listen(self) -> None:
+        """Take later launches' files from now on (after ``claim``)."""
+        from PySide6.QtNetwork import QLocalServer
+
+        if self._server is not None:
+            return
         QLocalServer.removeServer(self.name)  # a socket left by a process that was killed
         server = QLocalServer(self)
         server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
@@ -92,7 +109,6 @@ class SingleInstance(QObject):
             # The lock still keeps others out; they will say that this one does not answer.
             log.warning("single instance: cannot listen on %s: %s", self.name, server.errorString())
         self._server = server
-        return True
 
     def release(self) -> None:
         if self._server is not None:
@@ -123,7 +139,7 @@ class SingleInstance(QObject):
             return
         log.info("single instance: a later launch handed over %d file(s)", len(files))
         self.received.emit(files)
-        socket.write(QByteArray(b"ok\n"))
+        socket.write(b"ok\n")
         socket.disconnectFromServer()
 
 
@@ -132,6 +148,8 @@ def hand_over(name: str, files: Sequence[Path], timeout_s: float | None = None) 
 
     Blocking is fine here: this process has no window and exits right after.
     """
+    from PySide6.QtNetwork import QLocalSocket
+
     allow_the_first_to_come_forward()
     deadline = time.monotonic() + (HAND_OVER_TIMEOUT_S if timeout_s is None else timeout_s)
     socket = QLocalSocket()
@@ -143,7 +161,7 @@ def hand_over(name: str, files: Sequence[Path], timeout_s: float | None = None) 
             log.warning("single instance: %s does not answer: %s", name, socket.errorString())
             return False
         time.sleep(0.2)  # the first process holds the lock but is not listening yet
-    socket.write(QByteArray(encode(files)))
+    socket.write(encode(files))
     answer = bytearray()
     # Short waits: PySide6 holds the GIL inside waitFor*, and the first process may be
     # this one (a test), whose GUI thread needs it to answer.

@@ -132,7 +132,7 @@ def test_a_first_window_that_does_not_answer_is_said_not_to_hang(
     """It holds the lock but its event loop is stuck: the later launch says so and ends."""
     monkeypatch.setattr(single_instance, "HAND_OVER_TIMEOUT_S", 1.0)
     said: list[str] = []
-    monkeypatch.setattr(app.QMessageBox, "critical", lambda _p, _t, text: said.append(text))
+    monkeypatch.setattr(app, "say_it_failed", said.append)
     monkeypatch.setattr(app, "setup_logging", lambda _paths: None)  # pytest's log stays
     with subprocess.Popen(
         [sys.executable, "-c", _CLAIM_AND_WAIT, str(paths.data_dir)], stdout=subprocess.PIPE

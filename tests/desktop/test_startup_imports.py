@@ -5,13 +5,21 @@ The probe runs in a fresh interpreter and imports what ``meterai-desk`` imports 
 signature, network, database, keyring and locale-data libraries must come later, on the
 worker or on first use. (``meterai.logs`` importing the provider package used to drag
 httpx in: about a third of a second of every start.)
+
+A second probe opens the main window as the app does and waits for its first paint:
+what waits for that paint (the log file's handler, the single-instance server's
+``QtNetwork``, message boxes) must not have been imported or built by then. PySide
+builds a Qt class, with all of its enums, the first time it is used; ``QEvent``,
+``QMessageBox`` and ``QStyleOption*`` cost milliseconds each.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 # Top-level packages that are not needed to paint the window.
 HEAVY = (
@@ -70,3 +78,72 @@ def test_the_gui_entry_imports_nothing_heavy_before_the_first_paint() -> None:
     found = _probe()
     assert found["before"] == []
     assert "httpx" in found["after_client"], "the probe no longer sees heavy imports"
+
+
+# Modules and Qt classes the first paint does without (see ``meterai_desk.first_paint``).
+AFTER_PAINT_MODULES = (
+    "logging.handlers",
+    "meterai.logs",
+    "meterai.tracebacks",
+    "meterai_desk.errors",
+    "meterai_desk.add_flow",
+    "PySide6.QtNetwork",
+)
+AFTER_PAINT_QT = {
+    "PySide6.QtCore": ("QEvent", "QUrl", "QByteArray"),
+    "PySide6.QtGui": ("QCloseEvent", "QDesktopServices", "QPainter"),
+    "PySide6.QtWidgets": ("QMessageBox", "QStyleOptionProgressBar", "QStyleOptionViewItem"),
+}
+
+FIRST_PAINT = """
+import importlib, json, sys, time
+import meterai_desk.app
+from PySide6.QtWidgets import QApplication
+from meterai.settings import resolve_paths
+from meterai_desk.main_window import MainWindow
+from meterai_desk.tasks import TaskRunner
+modules, qt = json.loads(sys.argv[2]), json.loads(sys.argv[3])
+
+def found():
+    built = [f"{m}.{n}" for m, names in qt.items() for n in names if n in vars(sys.modules[m])]
+    return sorted(m for m in modules if m in sys.modules) + built
+
+app = QApplication([])
+paths = resolve_paths(sys.argv[1])
+window = MainWindow(paths, TaskRunner(paths))
+window.show()
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    app.processEvents()
+    handle = window.windowHandle()
+    if handle is not None and handle.isExposed() and not window.outbox_model._loading:
+        break
+    time.sleep(0.005)
+window.grab()
+at_paint = found()
+importlib.import_module("meterai_desk.errors")  # the probe can see a module and a class
+print(json.dumps({"at_paint": at_paint, "after": found()}))
+import os
+os._exit(0)
+"""
+
+
+def test_the_first_paint_waits_for_nothing_it_does_not_show(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            FIRST_PAINT,
+            str(tmp_path / "data"),
+            json.dumps(AFTER_PAINT_MODULES),
+            json.dumps(AFTER_PAINT_QT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["at_paint"] == []
+    assert {"meterai_desk.errors", "PySide6.QtWidgets.QMessageBox"} <= set(found["after"])

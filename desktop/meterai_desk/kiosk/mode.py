@@ -25,7 +25,6 @@ from meterai.i18n import _
 from meterai.outbox.states import State
 from meterai.settings import Paths, Settings, save_settings
 from meterai.sync.events import Event, NeedsAttention, StateChanged, Subscriber
-from meterai_desk.errors import show_error
 from meterai_desk.kiosk.notes import KioskNote
 from meterai_desk.presenter import SyncPresenter
 from meterai_desk.sync_bridge import Runner, RunnerFactory, SyncBridge, default_factory
@@ -184,6 +183,8 @@ class KioskMode(QObject):
         if not self.active:
             self.panel.hide()  # left, even if ordinary syncing could not start either
         elif self._bridge.factory is self._factory:
+            from meterai_desk.errors import show_error  # QMessageBox: not needed to start
+
             show_error(self._window, exc, str(self._paths.logs_dir))
             self.leave()
 

@@ -17,17 +17,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QPoint, QUrl
-from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QStyle, QWidget
 
 from meterai.i18n import _
 from meterai.outbox.states import CANCELLABLE, State
-from meterai_desk.errors import show_error
 from meterai_desk.tasks import TaskRunner
 from meterai_desk.widgets.outbox_view import OutboxView
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QPoint
+
     from meterai.evidence import Evidence
     from meterai.outbox.store import JournalEntry, Outbox, RequestRow
 
@@ -179,13 +180,13 @@ class OutboxActions(QObject):
         row = self._view.current_row()
         path = result_path(row) if row else None
         if path:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+            _open_locally(path)
 
     def do_open_folder(self) -> None:
         row = self._view.current_row()
         path = result_path(row) if row else None
         if path:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+            _open_locally(str(Path(path).parent))
 
     def do_journal(self) -> None:
         row = self._view.current_row()
@@ -232,6 +233,8 @@ class OutboxActions(QObject):
         return done
 
     def _error(self, exc: BaseException) -> None:
+        from meterai_desk.errors import show_error  # QMessageBox: not before the first paint
+
         show_error(self._parent, exc)
 
     def _default_action(self) -> None:
@@ -245,3 +248,11 @@ class OutboxActions(QObject):
         for action in self.all:
             menu.addAction(action)
         menu.popup(self._view.viewport().mapToGlobal(pos))
+
+
+def _open_locally(path: str) -> None:
+    """The file or folder in the desktop's own application (``QUrl``: not needed to start)."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    QDesktopServices.openUrl(QUrl.fromLocalFile(path))

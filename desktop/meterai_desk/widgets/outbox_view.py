@@ -20,15 +20,12 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QHeaderView,
     QStyle,
     QStyledItemDelegate,
-    QStyleOptionProgressBar,
-    QStyleOptionViewItem,
     QTableView,
     QWidget,
 )
@@ -41,6 +38,9 @@ from meterai.sync.events import BytesMoved, Waiting
 from meterai_desk.tasks import TaskRunner
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QPainter
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
     from meterai.outbox.store import Outbox, RequestRow
 
 PAGE = 200
@@ -327,6 +327,8 @@ class ProgressDelegate(QStyledItemDelegate):
         if value is None:
             super().paint(painter, option, index)
             return
+        from PySide6.QtWidgets import QStyleOptionProgressBar  # once bytes move, not at start
+
         done, total = value
         bar = QStyleOptionProgressBar()
         bar.rect = option.rect.adjusted(4, 2, -4, -2)
