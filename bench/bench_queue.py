@@ -9,6 +9,11 @@ floor is copying the same bytes with ``shutil.copyfile`` (``sendfile``, what
 ``cp`` does) and fsyncing each copy and the folder. Sizes are spread
 geometrically from 100 KB to 10 MB (about 430 MB in all).
 
+Wall-clock ratios swing with the load of a shared machine, so the note also gives
+each side's CPU-seconds per document (this process's user + system time over the
+timed part, hashing threads and the kernel's copy included) and the load average
+at the start and the end.
+
     .venv/bin/python bench/bench_queue.py [--runs 5]
 """
 
@@ -51,6 +56,8 @@ def run(args: argparse.Namespace) -> list[Row]:
         total = sum(f.stat().st_size for f in files)
         reports = {f: preflight(f) for f in files}
         counter = iter(range(10_000))
+        cpu: dict[str, list[float]] = {"ours": [], "floor": []}
+        load_before = os.getloadavg()[0]
 
         def ours() -> float:
             paths = resolve_paths(work / f"ours{next(counter)}")
@@ -59,9 +66,10 @@ def run(args: argparse.Namespace) -> list[Row]:
             real = intake.preflight
             intake.preflight = lambda path, target="provider": reports[path]  # type: ignore[assignment]
             try:
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 results = queue_files(box, paths, [(f, options) for f in files])
                 elapsed = time.perf_counter() - started
+                cpu["ours"].append(time.process_time() - cpu_started)
                 assert all(not isinstance(r, Exception) for r in results)
             finally:
                 intake.preflight = real  # type: ignore[assignment]
@@ -73,7 +81,7 @@ def run(args: argparse.Namespace) -> list[Row]:
         def floor() -> float:
             dest = work / f"floor{next(counter)}"
             dest.mkdir()
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             for f in files:
                 target = dest / f.name
                 shutil.copyfile(f, target)
@@ -84,11 +92,15 @@ def run(args: argparse.Namespace) -> list[Row]:
                     os.close(fd)
             fsync_dir(dest)
             elapsed = time.perf_counter() - started
+            cpu["floor"].append(time.process_time() - cpu_started)
             shutil.rmtree(dest)
             return elapsed
 
         ours_s, floor_s = interleaved([ours, floor], args.runs)
     o, f = median(ours_s), median(floor_s)
+    # The warm-up's samples are dropped, as ``interleaved`` drops its times.
+    ours_cpu, floor_cpu = (median(cpu[side][1:]) * 1000 / count for side in ("ours", "floor"))
+    load = f"load average {load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
     row = ratio_row(
         f"queue (add), {count} PDFs 100 KB-10 MB ({total / 1e6:.0f} MB)",
         o,
@@ -96,7 +108,10 @@ def run(args: argparse.Namespace) -> list[Row]:
         unit="s",
         limit=2.0,
         target="<= 2x the floor's time",
-        note=f"ours {total / o / 1e6:.0f} MB/s into the store, floor {total / f / 1e6:.0f} MB/s",
+        note=(
+            f"ours {total / o / 1e6:.0f} MB/s into the store, floor {total / f / 1e6:.0f} MB/s; "
+            f"CPU per document {ours_cpu:.1f} ms ours, {floor_cpu:.1f} ms floor; {load}"
+        ),
     )
     return [row]
 
