@@ -44,6 +44,7 @@ from meterai.outbox.states import State, state_label
 from meterai.outbox.store import NewRequest, Outbox, Replacement, RequestRow
 from meterai.overlap import Checked, check_placement
 from meterai.placement import (
+    PageGeometry,
     Placement,
     Rect,
     Spot,
@@ -254,7 +255,8 @@ def prepare(paths: Paths, path: Path, options: IntakeOptions, *, sync_dir: bool 
         report, applied = seen.report, seen.applied
         if report.blocking:
             raise _rejection(path, report)
-        placed = _clear_spot(seen, _placement(seen.document, report, options), options)
+        placement, geometry = _placement(seen.document, report, options)
+        placed = _clear_spot(seen, placement, geometry, options)
         stored = DocumentStore(paths.data_dir).put(seen.document, sync_dir=sync_dir)
     original = stored.sha256 if not applied else sha256_file(path)
     return Prepared(
@@ -392,22 +394,33 @@ def _temporary_folder(stack: contextlib.ExitStack) -> Path:
     return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="meterai-fix-")))
 
 
-def _placement(path: Path, report: PreflightReport, options: IntakeOptions) -> Placement:
+def _placement(
+    path: Path, report: PreflightReport, options: IntakeOptions
+) -> tuple[Placement, PageGeometry]:
+    """Where the stamp goes, and its page's geometry (the overlap check needs it too)."""
     count = report.page_count if report.page_count else page_count(path)
     index = resolve_page(options.page, count)
     geometry = page_geometry(path, index)
     if options.rect is None:
-        return (options.spot or Spot()).placement(geometry)
+        return (options.spot or Spot()).placement(geometry), geometry
     placement = Placement(index, options.rect)
     validate(placement, geometry)
-    return placement
+    return placement, geometry
 
 
-def _clear_spot(seen: Examined, placement: Placement, options: IntakeOptions) -> Checked:
+def _clear_spot(
+    seen: Examined, placement: Placement, geometry: PageGeometry, options: IntakeOptions
+) -> Checked:
     """What lies under the stamp, on the pages the stamp lands on (the fixed copy): a
     warning, a move to a free spot (``auto_place``) or a refusal (``strict_placement``)."""
-    auto, strict = options.auto_place, options.strict_placement
-    return check_placement(seen.document, placement, auto=auto, strict=strict, name=seen.path.name)
+    return check_placement(
+        seen.document,
+        placement,
+        auto=options.auto_place,
+        strict=options.strict_placement,
+        name=seen.path.name,
+        geometry=geometry,
+    )
 
 
 def _rejection(path: Path, report: PreflightReport) -> PdfRejected:

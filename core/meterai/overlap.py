@@ -19,6 +19,12 @@ tests, as the independent check. PDFium is not thread-safe: every call into it h
 The page is rendered in the visual frame of ``meterai.placement`` (the CropBox turned by
 ``/Rotate``, top-left origin), at ``SCALE`` pixels per point; everything here that is a
 ``Rect`` is in visual points unless it says otherwise.
+
+Intake asks one question per document (is *this* box free?), so it renders only the box
+and its neighbourhood (``read_area``: a few per cent of the page's pixels, on the same
+pixel grid as the whole page, so the answer is the same); the whole page is rendered only
+where the whole page is the question: the add dialog, which re-checks as the box moves,
+and the search for a free spot once the box is known not to be free.
 """
 
 from __future__ import annotations
@@ -59,6 +65,13 @@ PAPER_STEP = 32
 """Ink is this much darker than the page's paper, so a grey scan's paper is not ink."""
 CELL_PT = 3.0
 """The free-spot search grid: fine enough to fit between lines, coarse enough to be quick."""
+NEIGHBOURHOOD_PT = 36.0
+"""Rendered around the box when only the box is asked about: enough paper round it to
+tell a scan's grey paper from ink (the paper level), without drawing the whole page."""
+PAPER_SCALE = 0.25
+"""Pixels per point of the low-resolution whole page that settles the paper level when the
+box's neighbourhood is not plain white (a scan, or a tint wider than the neighbourhood)."""
+WHITE = 255
 CLEARANCE_CELLS = 3
 """A free spot keeps this many cells (9 pt) clear of ink: room to breathe, as a person
 would leave it, so the stamp does not crowd a signature or a line of text."""
@@ -134,27 +147,54 @@ class PageContent:
     ``ink`` is a greyscale image of the visual page, 255 where there is ink and 0 where
     there is paper. Built on a worker (``read_page``); asking it questions is quick, so the
     add dialog can re-check on every move of the box.
+
+    ``ink`` may show only a window of the page (``read_area``): then ``origin`` is where
+    its top-left pixel lies on the whole page's pixel grid, ``page_pixels`` the whole
+    page's size in pixels, and asking about ink outside the window is an error rather
+    than a silent "nothing there".
     """
 
     geometry: PageGeometry
     ink: Image.Image
     marks: tuple[Mark, ...]
+    origin: tuple[int, int] = (0, 0)
+    page_pixels: tuple[int, int] | None = None
+
+    @property
+    def whole(self) -> bool:
+        """Whether ``ink`` is the whole page (what the free-spot search needs)."""
+        return self.page_pixels is None
 
     def pixels(self, rect: Rect) -> tuple[int, int, int, int]:
         """``rect``'s pixel box on ``ink``, grown to whole pixels."""
-        width, height = self.geometry.visual_size
-        sx, sy = self.ink.width / width, self.ink.height / height
-        left, top = math.floor(rect.x1 * sx), math.floor(rect.y1 * sy)
-        return left, top, math.ceil(rect.x2 * sx), math.ceil(rect.y2 * sy)
+        left, top, right, bottom = page_pixels(
+            rect, self.geometry, self.page_pixels or self.ink.size
+        )
+        x, y = self.origin
+        return left - x, top - y, right - x, bottom - y
 
     def ink_in(self, rect: Rect) -> int:
         """How many pixels of ink lie inside ``rect``."""
         left, top, right, bottom = self.pixels(rect)
+        if not self.whole and (
+            left < 0 or top < 0 or right > self.ink.width or bottom > self.ink.height
+        ):
+            raise ValueError(f"{rect} lies outside the part of the page that was drawn")
         left, top = max(left, 0), max(top, 0)
         right, bottom = min(right, self.ink.width), min(bottom, self.ink.height)
         if right <= left or bottom <= top:
             return 0
         return self.ink.crop((left, top, right, bottom)).histogram()[255]
+
+
+def page_pixels(
+    rect: Rect, geometry: PageGeometry, size: tuple[int, int]
+) -> tuple[int, int, int, int]:
+    """``rect``'s pixel box on the whole page drawn ``size`` pixels big, grown to whole pixels."""
+    width, height = geometry.visual_size
+    sx, sy = size[0] / width, size[1] / height
+    left, top = math.floor(rect.x1 * sx), math.floor(rect.y1 * sy)
+    return left, top, math.ceil(rect.x2 * sx), math.ceil(rect.y2 * sy)
 
 
 @dataclass(frozen=True)
@@ -178,27 +218,51 @@ def read_page(source: Path | bytes, geometry: PageGeometry) -> PageContent:
     A page PDFium cannot draw is a ``PlacementError``: the check cannot answer, and the
     caller decides whether that is only a warning (it is, unless placement is strict).
     """
+    return _read_content(source, geometry, None)
+
+
+def read_area(source: Path | bytes, geometry: PageGeometry, rect: Rect) -> PageContent:
+    """``read_page`` for one question about the visual ``rect``: its ink (and its
+    neighbourhood's) only, the page's marks all the same.
+
+    The window lies on the whole page's pixel grid, so ``covers`` answers for ``rect``
+    exactly as on the whole page, for a fraction of the drawing (the cost that made
+    ``meterai add`` several times a plain copy).
+    """
+    return _read_content(source, geometry, rect)
+
+
+def _read_content(source: Path | bytes, geometry: PageGeometry, rect: Rect | None) -> PageContent:
     with _PDFIUM:
         try:
             document = pdfium.PdfDocument(source)
         except pdfium.PdfiumError as exc:
             raise PlacementError(_UNREADABLE, page=geometry.number, detail=str(exc)) from exc
         try:
-            ink, marks = _read(document, geometry.index)
+            ink, marks = _read(document, geometry, rect)
         except pdfium.PdfiumError as exc:
             raise PlacementError(_UNREADABLE, page=geometry.number, detail=str(exc)) from exc
         finally:
             document.close()
-    visual = tuple(Mark(code, user_to_visual(rect, geometry)) for code, rect in marks)
-    return PageContent(geometry, ink, visual)
+    visual = tuple(Mark(code, user_to_visual(r, geometry)) for code, r in marks)
+    return PageContent(geometry, ink.image, visual, ink.origin, ink.page_pixels)
 
 
-def _read(document: pdfium.PdfDocument, index: int) -> tuple[Image.Image, list[tuple[Code, Rect]]]:
+@dataclass(frozen=True)
+class _Ink:
+    image: Image.Image
+    origin: tuple[int, int] = (0, 0)
+    page_pixels: tuple[int, int] | None = None
+
+
+def _read(
+    document: pdfium.PdfDocument, geometry: PageGeometry, rect: Rect | None
+) -> tuple[_Ink, list[tuple[Code, Rect]]]:
     """The ink and the marks in user space (PDFium gives boxes in page space)."""
     document.init_forms()  # before the page loads, so widgets draw as a viewer shows them
-    page = document[index]
+    page = document[geometry.index]
     try:
-        ink = _ink(page)
+        ink = _Ink(_ink(page)) if rect is None else _ink_around(page, geometry, rect)
         textpage = page.get_textpage()
         try:
             marks = [
@@ -214,11 +278,51 @@ def _read(document: pdfium.PdfDocument, index: int) -> tuple[Image.Image, list[t
 
 
 def _ink(page: pdfium.PdfPage) -> Image.Image:
-    bitmap = page.render(scale=SCALE, grayscale=True, may_draw_forms=True)
+    grey = _grey(page, SCALE)
+    return _inked(grey, _paper_level(grey))
+
+
+def _ink_around(page: pdfium.PdfPage, geometry: PageGeometry, rect: Rect) -> _Ink:
+    """The ink of ``rect`` grown by ``NEIGHBOURHOOD_PT``, drawn as a window of the page.
+
+    The paper level is the window's when that is white (a born-digital page): no paper is
+    lighter, so no ink is missed that the whole page's level would find (on a grey scan
+    with a white patch round the box the window's level is the stricter one). Otherwise (a
+    scan, or the box on a tint wider than the window, which the window would take for
+    paper) it is the whole page's, from a low-resolution drawing, as ``read_page`` takes it.
+    """
+    size = (math.ceil(page.get_width() * SCALE), math.ceil(page.get_height() * SCALE))
+    grown = Rect(
+        rect.x1 - NEIGHBOURHOOD_PT,
+        rect.y1 - NEIGHBOURHOOD_PT,
+        rect.x2 + NEIGHBOURHOOD_PT,
+        rect.y2 + NEIGHBOURHOOD_PT,
+    )
+    left, top, right, bottom = page_pixels(grown, geometry, size)
+    left, top = max(left, 0), max(top, 0)
+    right, bottom = min(right, size[0]), min(bottom, size[1])
+    # Whole pixels, so pypdfium2's crop (rounded up to pixels) falls on the page's grid.
+    crop = (left / SCALE, (size[1] - bottom) / SCALE, (size[0] - right) / SCALE, top / SCALE)
+    grey = _grey(page, SCALE, crop)
+    paper = _paper_level(grey)
+    if paper != WHITE:
+        paper = _paper_level(_grey(page, PAPER_SCALE))
+    return _Ink(_inked(grey, paper), (left, top), size)
+
+
+def _grey(
+    page: pdfium.PdfPage, scale: float, crop: tuple[float, float, float, float] = (0, 0, 0, 0)
+) -> Image.Image:
+    bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True, crop=crop)
     grey: Image.Image = bitmap.to_pil()
     if grey.mode != "L":  # PDFium's greyscale bitmap is 8-bit already: no copy then
         grey = grey.convert("L")
-    threshold = _paper_level(grey) - PAPER_STEP
+    return grey
+
+
+def _inked(grey: Image.Image, paper: int) -> Image.Image:
+    """255 where ``grey`` is ink (darker than the paper by ``PAPER_STEP``), 0 elsewhere."""
+    threshold = paper - PAPER_STEP
     return grey.point([255 if level < threshold else 0 for level in range(256)])
 
 
@@ -344,6 +448,8 @@ def free_spot(content: PageContent, wanted: Rect, margin: float = DEFAULT_MARGIN
     bottom-right, where a stamp usually goes. Inside the usual margin when the page has
     room there, anywhere on the page otherwise; ``None`` when the page is full.
     """
+    if not content.whole:
+        raise ValueError("a free spot is searched for on the whole page (read_page)")
     grid = _Occupancy(content)
     for edge in (margin, 0.0):
         spot = grid.nearest_free(wanted, edge)
@@ -437,45 +543,54 @@ def check_placement(
     auto: bool = False,
     strict: bool = False,
     name: str | None = None,
+    geometry: PageGeometry | None = None,
 ) -> Checked:
     """Whether the stamp hides anything, and (``auto``) a free spot when it does.
 
     ``strict`` refuses with ``StampCoversContent`` whatever would otherwise only be a
     warning (a check that could not run included: strict promises a clear spot). ``name``
-    is the file as the user knows it, when ``document`` is a fixed copy.
+    is the file as the user knows it, when ``document`` is a fixed copy; ``geometry`` the
+    stamp's page, when the caller has it already (reading it again parses the file).
     """
     name = name or document.name
-    geometry = page_geometry(document, placement.page_index)
-    try:
-        content = read_page(document, geometry)
-    except PlacementError as exc:
-        unchecked = Finding(
-            Code.STAMP_AREA_UNCHECKED,
-            Severity.WARNING,
-            UNCHECKED_TEXT,
-            {"page": geometry.number, "detail": exc.message()},
-        )
-        return _refused_if(strict, name, Checked(placement, (unchecked,)))
-    return _refused_if(strict, name, _checked(content, placement, auto))
+    geometry = geometry or page_geometry(document, placement.page_index)
+    return _refused_if(strict, name, _checked(document, geometry, placement, auto))
 
 
-def _checked(content: PageContent, placement: Placement, auto: bool) -> Checked:
-    geometry = content.geometry
+def _checked(document: Path, geometry: PageGeometry, placement: Placement, auto: bool) -> Checked:
+    """The box's area alone answers whether it is free; the whole page is drawn only to
+    search for a free spot (``auto``) once it is not."""
     visual = user_to_visual(placement.rect, geometry)
-    found = covers(content, visual)
+    try:
+        found = covers(read_area(document, geometry, visual), visual)
+    except PlacementError as exc:
+        return Checked(placement, (_unchecked(geometry, exc),))
     if not found:
         return Checked(placement, ())
     page = geometry.number
     warnings = tuple(cover_finding(code, page) for code in found)
     if not auto:
         return Checked(placement, warnings)
-    spot = free_spot(content, visual)
+    try:
+        spot = free_spot(read_page(document, geometry), visual)
+    except PlacementError as exc:
+        return Checked(placement, (*warnings, _unchecked(geometry, exc)))
     if spot is None:
         stays = Finding(Code.NO_FREE_SPOT, Severity.WARNING, NO_FREE_SPOT_TEXT, {"page": page})
         return Checked(placement, (*warnings, stays))
     moved = Placement(geometry.index, visual_to_user(spot, geometry))
     validate(moved, geometry)
     return Checked(moved, (Finding(Code.STAMP_MOVED, Severity.INFO, MOVED_TEXT, {"page": page}),))
+
+
+def _unchecked(geometry: PageGeometry, exc: PlacementError) -> Finding:
+    """PDFium could not draw the page: a warning (a refusal only when placement is strict)."""
+    return Finding(
+        Code.STAMP_AREA_UNCHECKED,
+        Severity.WARNING,
+        UNCHECKED_TEXT,
+        {"page": geometry.number, "detail": exc.message()},
+    )
 
 
 def _refused_if(strict: bool, name: str, checked: Checked) -> Checked:

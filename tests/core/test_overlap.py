@@ -6,8 +6,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from PIL import ImageChops
 
-from meterai import i18n
+from meterai import i18n, overlap
 from meterai.documents.preflight import Code, Severity
 from meterai.errors import PlacementError
 from meterai.messages import Message
@@ -22,6 +23,7 @@ from meterai.overlap import (
     cover_finding,
     covers,
     free_spot,
+    read_area,
     read_page,
 )
 from meterai.placement import (
@@ -51,9 +53,13 @@ def default_of(path: Path) -> tuple[PageGeometry, Placement]:
 
 
 def covered(path: Path) -> tuple[Code, ...]:
+    """What the default box hides, asked of the whole page and of the box's area alone:
+    intake draws only the area, the add dialog the whole page; both must answer alike."""
     geometry, placement = default_of(path)
-    content = read_page(path, geometry)
-    return covers(content, user_to_visual(placement.rect, geometry))
+    visual = user_to_visual(placement.rect, geometry)
+    whole = covers(read_page(path, geometry), visual)
+    assert covers(read_area(path, geometry, visual), visual) == whole
+    return whole
 
 
 # --- what is found ------------------------------------------------------------------------
@@ -122,6 +128,15 @@ def test_a_grey_scans_paper_is_not_ink(tmp_path: Path) -> None:
     assert Code.STAMP_COVERS_TEXT in covered(with_text)
 
 
+def test_a_tint_wider_than_the_boxs_neighbourhood_is_drawing_not_paper(tmp_path: Path) -> None:
+    """A light grey panel larger than the area drawn around the box: the area alone would
+    take the panel for the paper; the page's white paper says it is ink."""
+    panel = b"0.8 g 250 0 345 400 re f 0 g\n"
+    assert covered(make_page(tmp_path / "tint.pdf", Things(extra_content=panel))) == (
+        Code.STAMP_COVERS_DRAWING,
+    )
+
+
 def test_several_kinds_are_listed_most_serious_first(tmp_path: Path) -> None:
     things = Things(text=[Rect(490, 40, 520, 60)], signature_field=[Rect(525, 70, 555, 100)])
     assert covered(make_page(tmp_path / "p.pdf", things)) == (
@@ -145,6 +160,55 @@ def test_rotated_cropped_pages_are_checked_as_the_user_sees_them(
     path = make_page(tmp_path / "p.pdf", Things(drawing=[under]), rotate=rotate, cropbox=CROP)
     assert covered(path) == (Code.STAMP_COVERS_DRAWING,)
     assert covered(probe) == ()
+
+
+# --- the box's area alone ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rotate", [0, 90])
+def test_the_area_is_drawn_pixel_for_pixel_as_on_the_whole_page(
+    tmp_path: Path, rotate: int
+) -> None:
+    path = crowded(tmp_path, rotate)
+    geometry, placement = default_of(path)
+    visual = user_to_visual(placement.rect, geometry)
+    whole, area = read_page(path, geometry), read_area(path, geometry, visual)
+    assert area.ink.width * area.ink.height < whole.ink.width * whole.ink.height / 10
+    x, y = area.origin
+    window = whole.ink.crop((x, y, x + area.ink.width, y + area.ink.height))
+    assert area.ink.histogram()[255] > 0
+    assert ImageChops.difference(window, area.ink).getbbox() is None
+
+
+def test_the_area_answers_only_for_what_was_drawn(tmp_path: Path) -> None:
+    path = make_page(tmp_path / "p.pdf", Things(text=[INSIDE]))
+    geometry, placement = default_of(path)
+    visual = user_to_visual(placement.rect, geometry)
+    area = read_area(path, geometry, visual)
+    with pytest.raises(ValueError, match="outside"):
+        covers(area, user_to_visual(FAR, geometry))
+    with pytest.raises(ValueError, match="whole page"):
+        free_spot(area, visual)
+
+
+def test_intake_draws_the_whole_page_only_to_search_for_a_free_spot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[Path | bytes] = []
+    real = overlap.read_page
+
+    def read_page_counted(source: Path | bytes, geometry: PageGeometry) -> overlap.PageContent:
+        drawn.append(source)
+        return real(source, geometry)
+
+    monkeypatch.setattr(overlap, "read_page", read_page_counted)
+    clear = make_pdf(tmp_path / "plain.pdf")
+    hidden = make_page(tmp_path / "p.pdf", Things(text=[INSIDE]))
+    assert check_placement(clear, default_of(clear)[1], auto=True).findings == ()
+    assert check_placement(hidden, default_of(hidden)[1]).findings
+    assert drawn == []
+    assert check_placement(hidden, default_of(hidden)[1], auto=True).moved
+    assert drawn == [hidden]
 
 
 # --- the free spot ------------------------------------------------------------------------
