@@ -70,9 +70,19 @@ def _qr_box(size_px: int) -> tuple[int, int, int]:
 
 
 def specimen_image(size_px: int = 300, sn: str | None = None) -> Image.Image:
-    """A square stamp picture; with ``sn`` it carries that serial number's QR code."""
+    """A square stamp picture; with ``sn`` it carries that serial number's QR code.
+
+    A copy, so the caller may draw on it: the picture itself is drawn once per serial
+    number, since the sandbox draws it twice for each (the QR in the serial number's
+    answer, then the stamp's appearance), and a QR code costs milliseconds.
+    """
     if size_px < 32:
         raise ValueError(f"specimen size {size_px}px is too small to be legible")
+    return _drawn(size_px, sn).copy()
+
+
+@lru_cache(maxsize=64)
+def _drawn(size_px: int, sn: str | None) -> Image.Image:
     img = _base(size_px).copy()
     draw = ImageDraw.Draw(img)
     left, top, side = _qr_box(size_px)

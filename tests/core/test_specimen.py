@@ -17,3 +17,12 @@ def test_serial_number_changes_the_picture() -> None:
     one = specimen_image(200, "AAAAAAAAAAAAAAAAAAAAAA")
     two = specimen_image(200, "BBBBBBBBBBBBBBBBBBBBBB")
     assert blank.tobytes() != one.tobytes() != two.tobytes()
+
+
+def test_a_drawn_specimen_is_the_callers_own_copy() -> None:
+    """The picture is drawn once per serial number; drawing on one copy must not
+    change what the next caller (the stamp's appearance) gets."""
+    first = specimen_image(200, "CCCCCCCCCCCCCCCCCCCCCC")
+    before = first.tobytes()
+    first.paste((0, 0, 0), (0, 0, 200, 200))
+    assert specimen_image(200, "CCCCCCCCCCCCCCCCCCCCCC").tobytes() == before

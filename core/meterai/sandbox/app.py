@@ -95,6 +95,12 @@ class SandboxService:
         for folder in (self.files_dir, self.results_dir):
             folder.mkdir(parents=True, exist_ok=True)
 
+    def keep_upload(self, account_id: str, name: str, data: bytes) -> str:
+        """Record an upload and put it on the share; its file id. Blocking: off the loop."""
+        file_id = self.ledger.add_file(account_id, name, data)
+        atomic_write_bytes(self.files_dir / peruri.upload_name(file_id), data)
+        return file_id
+
     def sn_lock(self, sn: str) -> threading.Lock:
         with self._locks_guard:
             return self._sn_locks.setdefault(sn, threading.Lock())
@@ -279,9 +285,10 @@ class ProviderRoutes:
             return _fail("90", f"Ukuran file melebihi batas {limit} byte")
         if not upload.data.startswith(b"%PDF-"):
             return _fail("90", "File bukan PDF")
-        file_id = self.ledger.add_file(account_id, upload.filename or "document.pdf", upload.data)
+        file_id = await run_in_threadpool(
+            self.service.keep_upload, account_id, upload.filename or "document.pdf", upload.data
+        )
         name = peruri.upload_name(file_id)
-        await run_in_threadpool(atomic_write_bytes, self.service.files_dir / name, upload.data)
         return _ok({"statusCode": "00", "message": "success", "id": file_id, "name": name})
 
     @_with_token("stampv2")
@@ -294,7 +301,8 @@ class ProviderRoutes:
         if refused is not None:
             return refused
         fields = {k: str(v) for k, v in body.items() if v is not None}
-        sn = self.ledger.buy_serial(account_id, fields, sn_only)
+        # Off the loop: the purchase commits with an fsync, the QR takes milliseconds.
+        sn = await run_in_threadpool(self.ledger.buy_serial, account_id, fields, sn_only)
         if sn is None:
             return _fail("02", "Saldo Tidak Cukup", result={"err": "Saldo Tidak Cukup"})
         image = base64.b64encode(await run_in_threadpool(specimen_png, 300, sn)).decode()

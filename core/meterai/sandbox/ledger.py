@@ -6,7 +6,9 @@ that bought it, its status, its times and how often it was stamped. One SQLite
 file under the sandbox data dir, WAL and ``synchronous=FULL`` like the outbox, so
 an SN issued before a crash or restart is still there after it. Requests are
 served from several threads; one connection behind a lock keeps the writes
-serial, which is all a test service needs.
+serial, which is all a test service needs. Plain reads go through a connection of
+the reading thread's own: WAL lets them run beside a commit, so the event loop's
+token and file checks never wait for another request's fsync.
 """
 
 from __future__ import annotations
@@ -99,6 +101,9 @@ class Ledger:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.RLock()
+        self._token_secret = b""
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -109,7 +114,26 @@ class Ledger:
 
     def close(self) -> None:
         with self._lock:
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
             self._db.close()
+
+    def _read(self, query: str, params: tuple[Any, ...] | list[Any] = ()) -> list[sqlite3.Row]:
+        """One committed snapshot's rows, on this thread's own connection (opened once)."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA busy_timeout=5000")
+            with self._lock:
+                self._readers.append(db)
+            self._local.db = db
+        return db.execute(query, params).fetchall()
+
+    def _read_one(self, query: str, params: tuple[Any, ...]) -> sqlite3.Row | None:
+        rows = self._read(query, params)
+        return rows[0] if rows else None
 
     @contextmanager
     def atomic(self) -> Iterator[sqlite3.Connection]:
@@ -130,6 +154,8 @@ class Ledger:
             )
             if db.execute("SELECT COUNT(*) FROM accounts").fetchone()[0] == 0:
                 self._insert_account(db, DEFAULT_USER, DEFAULT_PASSWORD, DEFAULT_BALANCE)
+            row = db.execute("SELECT value FROM meta WHERE key='token_secret'").fetchone()
+            self._token_secret = bytes.fromhex(row[0])
 
     def reset(self) -> None:
         """Forget everything, as a fresh data dir would; old tokens stop working."""
@@ -141,9 +167,9 @@ class Ledger:
     # accounts and tokens
 
     def token_secret(self) -> bytes:
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key='token_secret'").fetchone()
-        return bytes.fromhex(row[0])
+        """Kept in memory: only a reset changes it, and every call checks a token with
+        it, so a read under the ledger's lock would wait on whichever commit holds it."""
+        return self._token_secret
 
     @staticmethod
     def _insert_account(db: sqlite3.Connection, user: str, password: str, balance: int) -> str:
@@ -174,8 +200,7 @@ class Ledger:
         return account
 
     def check_password(self, user: str, password: str) -> Account | None:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM accounts WHERE user=?", (user,)).fetchone()
+        row = self._read_one("SELECT * FROM accounts WHERE user=?", (user,))
         if row is None:
             return None
         if not hmac.compare_digest(row["password_hash"], _hash_password(password, row["salt"])):
@@ -183,13 +208,11 @@ class Ledger:
         return self._account(row)
 
     def account(self, account_id: str) -> Account | None:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM accounts WHERE id=?", (account_id,)).fetchone()
+        row = self._read_one("SELECT * FROM accounts WHERE id=?", (account_id,))
         return None if row is None else self._account(row)
 
     def account_by_user(self, user: str) -> Account | None:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM accounts WHERE user=?", (user,)).fetchone()
+        row = self._read_one("SELECT * FROM accounts WHERE user=?", (user,))
         return None if row is None else self._account(row)
 
     @staticmethod
@@ -197,12 +220,10 @@ class Ledger:
         return Account(row["id"], row["user"], row["first_name"], row["balance"])
 
     def notstamp_count(self, account_id: str) -> int:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT COUNT(*) FROM serials WHERE account_id=? AND status='NOTSTAMP'",
-                (account_id,),
-            ).fetchone()
-        return int(row[0])
+        row = self._read_one(
+            "SELECT COUNT(*) FROM serials WHERE account_id=? AND status='NOTSTAMP'", (account_id,)
+        )
+        return int(row[0]) if row else 0
 
     # files
 
@@ -223,10 +244,9 @@ class Ledger:
         return file_id
 
     def file(self, account_id: str, file_id: str) -> dict[str, Any] | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT * FROM files WHERE id=? AND account_id=?", (file_id, account_id)
-            ).fetchone()
+        row = self._read_one(
+            "SELECT * FROM files WHERE id=? AND account_id=?", (file_id, account_id)
+        )
         return None if row is None else dict(row)
 
     # serial numbers
@@ -263,10 +283,7 @@ class Ledger:
                 return sn
 
     def serial(self, account_id: str, sn: str) -> dict[str, Any] | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT * FROM serials WHERE sn=? AND account_id=?", (sn, account_id)
-            ).fetchone()
+        row = self._read_one("SELECT * FROM serials WHERE sn=? AND account_id=?", (sn, account_id))
         return None if row is None else dict(row)
 
     def serials(self, account_id: str, sn: str | None = None) -> list[dict[str, Any]]:
@@ -275,9 +292,7 @@ class Ledger:
         if sn:
             query += " AND sn=?"
             params.append(sn)
-        with self._lock:
-            rows = self._db.execute(query + " ORDER BY seq", params).fetchall()
-        return [dict(r) for r in rows]
+        return [dict(r) for r in self._read(query + " ORDER BY seq", params)]
 
     def reassign(self, account_id: str, sn: str, fields: dict[str, str]) -> str:
         """Give an unused SN to another document; returns '' or why it was refused."""
@@ -320,15 +335,17 @@ class Ledger:
     # results
 
     def result(self, account_id: str, name: str) -> dict[str, Any] | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT * FROM results WHERE name=? AND account_id=?", (name, account_id)
-            ).fetchone()
+        row = self._read_one(
+            "SELECT * FROM results WHERE name=? AND account_id=?", (name, account_id)
+        )
         return None if row is None else dict(row)
 
     def expire_results(self, now: float | None = None) -> list[str]:
         """Forget results past their retention; returns their names so the files go too."""
         cutoff = time.time() if now is None else now
+        due = self._read_one("SELECT 1 FROM results WHERE expires_at <= ? LIMIT 1", (cutoff,))
+        if due is None:  # the usual case: no write transaction, no wait for the writer
+            return []
         with self.atomic() as db:
             names = [
                 r[0]

@@ -12,8 +12,11 @@ sandbox CA and nothing else.
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
 from pyhanko.pdf_utils.writer import BasePdfFileWriter, init_xobject_dictionary
 from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.stamp import StaticContentStamp, StaticStampStyle
 
 from meterai.sandbox.pki import Material
@@ -155,8 +159,29 @@ class ParsedKeySigner(signers.SimpleSigner):
         return self._rsa_key.sign(data, PKCS1v15(), digest)
 
 
+def reserved_bytes(signer: signers.Signer, md_algorithm: str) -> int:
+    """The /Contents placeholder pyHanko would size for ``signer``, worked out once.
+
+    Left to itself pyHanko signs every document twice: a dry run of the whole CMS
+    (about a third of a stamp) only to measure it. Without a timestamp server or
+    revocation data the size depends on the key and certificates alone, so one dry
+    run serves every stamp. Same rule as pyHanko's estimate: twice the
+    DER length (hex) plus a quarter of that again, even.
+    """
+    empty_digest = hashes.Hash(getattr(hashes, md_algorithm.upper())()).finalize()
+    attrs = PdfCMSSignedAttributes(signing_time=datetime.now(UTC))
+    dry = asyncio.run(
+        signer.async_sign(empty_digest, md_algorithm, dry_run=True, signed_attr_settings=attrs)
+    )
+    test_len = len(dry.dump()) * 2
+    return test_len + 2 * (test_len // 4)
+
+
 class StampSigner:
-    """Holds the loaded key so each stamp only pays for the signing itself."""
+    """Holds the loaded key and the placeholder's size so each stamp only pays for
+    its own signature."""
+
+    md_algorithm = "sha256"
 
     def __init__(self, material: Material) -> None:
         simple = signers.SimpleSigner.load(  # type: ignore[no-untyped-call]
@@ -168,6 +193,12 @@ class StampSigner:
             raise RuntimeError(f"cannot load the sandbox signing key from {material.signer_key}")
         self.signer = ParsedKeySigner(simple)
 
+    @cached_property
+    def bytes_reserved(self) -> int:
+        """Measured on the first stamp, on a signing thread (it runs an event loop of
+        its own, as ``sign_pdf`` does); two threads racing here get the same size."""
+        return reserved_bytes(self.signer, self.md_algorithm)
+
     def sign(self, data: bytes, sn: str, placement: Placement, reason: str, location: str) -> bytes:
         writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
         field_name = f"{FIELD_PREFIX}-{sn}"
@@ -175,7 +206,7 @@ class StampSigner:
             field_name=field_name,
             reason=f"[{sn}] {reason}",
             location=location or None,
-            md_algorithm="sha256",
+            md_algorithm=self.md_algorithm,
         )
         spec = fields.SigFieldSpec(
             sig_field_name=field_name,
@@ -187,7 +218,7 @@ class StampSigner:
             meta, signer=self.signer, stamp_style=style, new_field_spec=spec
         )
         out = io.BytesIO()
-        pdf_signer.sign_pdf(writer, output=out)
+        pdf_signer.sign_pdf(writer, output=out, bytes_reserved=self.bytes_reserved)
         return out.getvalue()
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pikepdf
 import pytest
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
 
+from meterai.sandbox import pki
+from meterai.sandbox.signer import Placement, StampSigner
 from tests.support import seen
 from tests.support.api_client import ApiClient
 from tests.support.pdfs import make_pdf
@@ -58,3 +64,27 @@ def test_the_stamp_is_upright_on_a_page_turned_through_the_page_tree(
         work = tmp_path / f"seen-{page}"
         work.mkdir()
         assert seen.seen_stamp(pdf, result, sn, page, work).turn == 0
+
+
+def _contents_length(signed: bytes) -> int:
+    reader = PdfFileReader(io.BytesIO(signed))
+    (sig,) = reader.embedded_signatures
+    return len(sig.sig_object.raw_get("/Contents").original_bytes)
+
+
+def test_the_placeholder_is_the_size_pyhanko_would_estimate(tmp_path: Path) -> None:
+    """The signer sizes /Contents once instead of by a dry-run signature per stamp:
+    the result must carry the very placeholder pyHanko's own estimate gives."""
+    material = pki.ensure(tmp_path / "ca")
+    ours = StampSigner(material)
+    pdf = make_pdf(tmp_path / "a.pdf").read_bytes()
+    placement = Placement(0, (400.0, 50.0, 480.0, 130.0))
+    stamped = ours.sign(pdf, "A" * 22, placement, "e-Meterai", "")
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    meta = signers.PdfSignatureMetadata(field_name="x", md_algorithm="sha256")
+    spec = fields.SigFieldSpec(sig_field_name="x", on_page=0, box=placement.box)
+    estimated = signers.PdfSigner(meta, signer=ours.signer, new_field_spec=spec).sign_pdf(writer)
+
+    assert _contents_length(stamped) == _contents_length(estimated.getvalue())
+    assert check_with_pyhanko(stamped, material.ca_file).bottom_line
