@@ -19,6 +19,7 @@ import contextlib
 import datetime as dt
 import tempfile
 from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -54,6 +55,10 @@ from meterai.placement import (
     validate,
 )
 from meterai.settings import Paths
+
+LOOKAHEAD = 2
+"""Files of a batch read ahead of the one being copied in: enough to keep the reading
+worker busy, few enough that a batch holds few fixed copies at once."""
 
 
 class UnknownDocType(InputError):
@@ -216,22 +221,73 @@ def queue_files(
     The result is aligned with ``items``: an ``Accepted`` or the ``InputError`` that
     rejected that file.
     """
-    checked: set[int] = set()
-    results: list[InputError | Prepared] = []
-    for path, options in items:
-        try:
-            if id(options) not in checked:
-                check_options(outbox, options)
-                checked.add(id(options))
-            results.append(prepare(paths, path, options, sync_dir=False))
-        except InputError as exc:
-            results.append(exc)
+    refusals = _option_refusals(outbox, items)
+    accepted = [item for item, refused in zip(items, refusals, strict=True) if refused is None]
+    prepared = iter(_prepare_all(paths, accepted))
+    results = [refused or next(prepared) for refused in refusals]
     fsync_dir(paths.docs_dir)
     with outbox.atomic():
         return [
             _commit_one(outbox, r, options) if isinstance(r, Prepared) else r
             for r, (_path, options) in zip(results, items, strict=True)
         ]
+
+
+def _option_refusals(
+    outbox: Outbox, items: Sequence[tuple[Path, IntakeOptions]]
+) -> list[InputError | None]:
+    """Each file's refusal for its options (checked once per options object), or ``None``."""
+    checked: set[int] = set()
+    refusals: list[InputError | None] = []
+    for _path, options in items:
+        try:
+            if id(options) not in checked:
+                check_options(outbox, options)
+                checked.add(id(options))
+            refusals.append(None)
+        except InputError as exc:
+            refusals.append(exc)
+    return refusals
+
+
+def _prepare_all(
+    paths: Paths, items: Sequence[tuple[Path, IntakeOptions]]
+) -> list[Prepared | InputError]:
+    """``prepare`` for each file, reading the next ``LOOKAHEAD`` files on a worker while this
+    thread copies the current one in.
+
+    The reading half is CPU (pre-flight, PDFium drawing what lies under the stamp), the
+    copy is the disk (the kernel's copy, the fsync): side by side they take about the
+    longer of the two rather than the sum. A file is copied in only once it is read and
+    not refused, as ``prepare`` does.
+    """
+    results: list[Prepared | InputError] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meterai-look") as looker:
+        looks = [looker.submit(_look, path, options) for path, options in items[:LOOKAHEAD]]
+        try:
+            for i in range(len(items)):
+                if i + LOOKAHEAD < len(items):
+                    looks.append(looker.submit(_look, *items[i + LOOKAHEAD]))
+                results.append(_stored(paths, looks[i]))
+        finally:
+            _abandon(looks[len(results) :])
+    return results
+
+
+def _stored(paths: Paths, look: Future[_Looked]) -> Prepared | InputError:
+    try:
+        looked = look.result()
+    except InputError as exc:
+        return exc
+    return _store(paths, looked, sync_dir=False)
+
+
+def _abandon(looks: Sequence[Future[_Looked]]) -> None:
+    """After a failure mid-batch (a full disk): files read but not copied in free their
+    temporary folders."""
+    for look in looks:
+        if not look.cancel() and look.exception() is None:
+            look.result().folders.close()
 
 
 def _commit_one(
@@ -249,20 +305,46 @@ def prepare(paths: Paths, path: Path, options: IntakeOptions, *, sync_dir: bool 
     """The file half: pre-flight, fixes, placement, hashing and the content-addressed copy,
     no database (on the GUI's worker pool). A document that cannot be stamped is refused
     with ``PdfRejected``, its ``findings`` the blocking ones."""
-    with contextlib.ExitStack() as stack:
-        work = partial(_temporary_folder, stack)
-        seen = examine(path, options.target, options.fixes, work)
-        report, applied = seen.report, seen.applied
-        if report.blocking:
-            raise _rejection(path, report)
-        placement, geometry = _placement(seen.document, report, options)
-        placed = _clear_spot(seen, placement, geometry, options)
+    return _store(paths, _look(path, options), sync_dir=sync_dir)
+
+
+@dataclass(frozen=True)
+class _Looked:
+    """A file read and placed, not yet copied in."""
+
+    seen: Examined
+    placed: Checked
+    folders: contextlib.ExitStack
+    """Holds the fixed copy's temporary folder until the copy is stored."""
+
+
+def _look(path: Path, options: IntakeOptions) -> _Looked:
+    """The reading half of ``prepare``: pre-flight, fixes, placement, what lies under the
+    stamp. Refuses with ``PdfRejected`` (or ``StampCoversContent``) before anything is
+    copied in."""
+    folders = contextlib.ExitStack()
+    try:
+        seen = examine(path, options.target, options.fixes, partial(_temporary_folder, folders))
+        if seen.report.blocking:
+            raise _rejection(path, seen.report)
+        placement, geometry = _placement(seen.document, seen.report, options)
+        return _Looked(seen, _clear_spot(seen, placement, geometry, options), folders)
+    except BaseException:
+        folders.close()
+        raise
+
+
+def _store(paths: Paths, looked: _Looked, *, sync_dir: bool) -> Prepared:
+    """The writing half of ``prepare``: the content-addressed copy (then the fixed copy's
+    temporary folder goes)."""
+    seen, placed = looked.seen, looked.placed
+    with looked.folders:
         stored = DocumentStore(paths.data_dir).put(seen.document, sync_dir=sync_dir)
-    original = stored.sha256 if not applied else sha256_file(path)
+    original = stored.sha256 if not seen.applied else sha256_file(seen.path)
     return Prepared(
-        path,
-        report,
-        applied,
+        seen.path,
+        seen.report,
+        seen.applied,
         placed.placement,
         stored.sha256,
         stored.size,

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import errno
 import os
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -19,9 +21,11 @@ from meterai.intake import (
 )
 from meterai.messages import Message
 from meterai.outbox import Outbox, State
+from meterai.overlap import StampCoversContent
 from meterai.placement import Rect, default_placement, page_geometry
 from meterai.settings import Paths
 from tests.support.cli import run_in_process
+from tests.support.content import Things, make_page
 from tests.support.pdfs import make_encrypted, make_pdf
 
 
@@ -44,6 +48,67 @@ def test_a_batch_queues_the_good_files_and_names_the_bad_one(paths: Paths, tmp_p
         assert (paths.docs_dir / f"{row.doc_sha256}.pdf").is_file()
     box.close()
     assert not any("locked" in p.name for p in paths.data_dir.rglob("*"))
+
+
+def scratch_tempdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where the fixed copies' temporary folders go, so a test can see them all gone."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    return scratch
+
+
+def test_a_batch_read_ahead_copies_in_only_what_it_accepts_in_order(
+    paths: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch reads the next files on a worker while it copies one in: a file refused on
+    reading (pre-flight, a strict placement) is never copied in, every fixed copy's
+    temporary folder goes, and each result stays with its file."""
+    scratch = scratch_tempdir(tmp_path, monkeypatch)
+    fixed = [make_pdf(tmp_path / f"old{i}.pdf", version="1.4") for i in range(4)]
+    hidden = make_page(tmp_path / "hidden.pdf", Things(text=[Rect(500, 50, 546, 95)]))
+    locked = make_encrypted(tmp_path / "locked.pdf")
+    options, strict = IntakeOptions(doc_type="3"), IntakeOptions("3", strict_placement=True)
+    items = [(fixed[0], options), (hidden, strict), (fixed[1], options)]
+    items += [(locked, options), (fixed[2], options), (fixed[3], options)]
+    box = Outbox.open(paths)
+    try:
+        results = queue_files(box, paths, items)
+        kinds = [Accepted, StampCoversContent, Accepted, PdfRejected, Accepted, Accepted]
+        assert [type(r) for r in results] == kinds
+        accepted = [r for r in results if isinstance(r, Accepted)]
+        assert [r.request.file_name for r in accepted] == [f"old{i}.pdf" for i in range(4)]
+        assert all(r.applied for r in accepted)
+        stored = {p.name for p in paths.docs_dir.glob("*.pdf")}
+        assert stored == {f"{r.request.doc_sha256}.pdf" for r in accepted}
+    finally:
+        box.close()
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_full_disk_mid_batch_queues_nothing_and_frees_the_files_read_ahead(
+    paths: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch = scratch_tempdir(tmp_path, monkeypatch)
+    files = [make_pdf(tmp_path / f"old{i}.pdf", version="1.4") for i in range(5)]
+    real_put, copied = DocumentStore.put, []
+
+    def put_until_full(store: DocumentStore, path: Path, *, sync_dir: bool = True) -> object:
+        if len(copied) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        copied.append(path)
+        return real_put(store, path, sync_dir=sync_dir)
+
+    monkeypatch.setattr(DocumentStore, "put", put_until_full)
+    box = Outbox.open(paths)
+    try:
+        with pytest.raises(OSError, match="No space"):
+            queue_files(box, paths, [(f, IntakeOptions(doc_type="3")) for f in files])
+        assert box.requests() == []
+    finally:
+        box.close()
+    assert list(scratch.iterdir()) == []
+    assert not [t for t in threading.enumerate() if t.name.startswith("meterai-look")]
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this OS")
