@@ -34,7 +34,9 @@ FAST = RunnerConfig(
     concurrency=4,
     stall_timeout=3.0,
     probe_interval=1.0,
-    engine=EngineConfig(max_failures=30, backoff=Backoff(0.2, 2.0), reconcile_grace=1.0),
+    engine=EngineConfig(
+        max_failures=30, backoff=Backoff(0.2, 2.0), reconcile_grace=1.0, stamp_settle=10.0
+    ),
 )
 
 

@@ -37,6 +37,7 @@ from meterai.provider import peruri
 from meterai.provider.peruri import Endpoint
 from meterai.sandbox import admin, multipart, rules, tokens
 from meterai.sandbox.faults import FaultConfigError, FaultPlan, FaultRule
+from meterai.sandbox.faultware import SIGNING_DELAY
 from meterai.sandbox.ledger import AccountExists, Ledger
 from meterai.sandbox.signer import Placement, StampSigner
 from meterai.specimen import specimen_png
@@ -359,6 +360,7 @@ class ProviderRoutes:
             str(body["refToken"]),
             body,
             str(request.base_url).rstrip("/"),
+            float(request.scope.get(SIGNING_DELAY, 0.0)),
         )
 
     @_with_token("fileupload")
@@ -461,18 +463,30 @@ def _iso(ts: float | None) -> str | None:
 
 
 def _stamp(
-    service: SandboxService, account_id: str, sn: str, body: dict[str, Any], base_url: str
+    service: SandboxService,
+    account_id: str,
+    sn: str,
+    body: dict[str, Any],
+    base_url: str,
+    delay: float = 0.0,
 ) -> JSONResponse:
     """The signing adapter's checks in its order, then the signature; runs off the loop.
 
     One lock per SN: two concurrent retries of the same stamp must not both sign.
+    ``delay`` (the ``slow_signing`` fault) is signing time that goes on whether or not
+    the caller still waits, as a loaded provider's does.
     """
     with service.sn_lock(sn):
-        return _stamp_locked(service, account_id, sn, body, base_url)
+        return _stamp_locked(service, account_id, sn, body, base_url, delay)
 
 
 def _stamp_locked(
-    service: SandboxService, account_id: str, sn: str, body: dict[str, Any], base_url: str
+    service: SandboxService,
+    account_id: str,
+    sn: str,
+    body: dict[str, Any],
+    base_url: str,
+    delay: float = 0.0,
 ) -> JSONResponse:
     ledger = service.ledger
     serial = ledger.serial(account_id, sn)
@@ -511,6 +525,7 @@ def _stamp_locked(
         )
     except Exception as exc:  # the adapter reports any signing failure as 92
         return _stamp_fail("92", f"Internal error: {exc}")
+    time.sleep(delay)
     name = peruri.result_file(result_id)
     atomic_write_bytes(service.results_dir / name, signed)
     ledger.record_stamp(account_id, sn, file_id, name, service.limits.retention, service.clock())

@@ -22,7 +22,8 @@ JSON format::
       {"endpoint": "getfile", "fault": "append_junk"},
       {"endpoint": "docSigningZ", "fault": "refuse_document", "count": 1},
       {"endpoint": "getfile", "fault": "huge_body", "size": 1073741824},
-      {"endpoint": "getfile", "fault": "trickle", "seconds": 5}
+      {"endpoint": "getfile", "fault": "trickle", "seconds": 5},
+      {"endpoint": "docSigningZ", "fault": "slow_signing", "seconds": 4}
     ]}
 
 ``rewrite_json`` lets the real answer happen (the purchase is made) and then replaces
@@ -41,6 +42,10 @@ reader cannot read the upload (errorCode 90), after the serial number was bought
 made as they are sent and without a length; ``trickle`` lets the real answer happen
 and sends its body one byte every ``seconds`` (5 by default), each inside any stall
 timer.
+
+``slow_signing`` makes the signing adapter take ``seconds`` more to sign, whether or not
+the caller still waits: the serial number reads NOTSTAMP until the signature is made. A
+client that gives up on the call meanwhile must not take that for "not stamped".
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ from meterai.provider import peruri
 
 ENDPOINTS = tuple(endpoint.name for endpoint in peruri.ENDPOINTS)
 """What a rule's ``endpoint`` may name: the provider's calls, as ``provider.peruri`` lists them."""
-SHAPING = ("latency", "bandwidth")
+SHAPING = ("latency", "bandwidth", "slow_signing")
 TERMINAL = (
     "drop_before_commit",
     "drop_after_commit",
@@ -129,8 +134,8 @@ class FaultRule:
             raise FaultConfigError("rewrite_json needs path (a dotted path such as result.sn)")
         if self.fault in TAMPERING and self.endpoint != "getfile":
             raise FaultConfigError(f"{self.fault} rewrites a stamped result: endpoint getfile")
-        if self.fault == "refuse_document" and self.endpoint != "docSigningZ":
-            raise FaultConfigError("refuse_document applies to docSigningZ only")
+        if self.fault in ("refuse_document", "slow_signing") and self.endpoint != "docSigningZ":
+            raise FaultConfigError(f"{self.fault} applies to docSigningZ only")
         if self.fault == "queue" and not (self.calls or self.seconds):
             raise FaultConfigError("queue needs calls (next K calls) or seconds (for T seconds)")
 
@@ -260,7 +265,7 @@ class FaultPlan:
                     rule_obj=rule,
                     queue_position=self._queue_position(rule, state, now),
                     delay=round(rule.seconds + rule.jitter * jitter_draw, 6)
-                    if rule.fault == "latency"
+                    if rule.fault in ("latency", "slow_signing")
                     else 0.0,
                 )
                 fired.append(firing)

@@ -30,6 +30,9 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+SIGNING_DELAY = "meterai.signing_delay"
+"""The scope key by which ``slow_signing`` tells the stamping route how long to sign."""
+
 MALFORMED_BODY = b'{"statusCode": "00", "result": <html><body>502 Bad Gateway</body></html>'
 
 
@@ -123,6 +126,8 @@ class FaultMiddleware:
                 _narrow_receive_window(self.registry.get(client), bps)
                 receive = _throttled_receive(receive, bps, functools.partial(self._carry, client))
                 send = _throttled_send(send, bps)
+            elif firing.fault == "slow_signing":
+                scope[SIGNING_DELAY] = firing.delay
             elif firing.fault in TERMINAL:
                 terminal = firing
         if terminal is None:

@@ -84,6 +84,9 @@ class EngineConfig:
     backoff: Backoff = field(default_factory=Backoff)
     # After an ambiguous paid call, how long the provider may still be committing it.
     reconcile_grace: float = 10.0
+    # After a stamping call whose answer was lost, how long the provider may still be
+    # signing: its status reads "not stamped" until it is done, so no repeat before then.
+    stamp_settle: float = 30.0
     reason: str = "Meterai Desk"
     location: str = "Indonesia"
     # A stamped file is the document plus an incremental update (signature, certificates,
@@ -420,9 +423,9 @@ class Engine:
                 row, State.STAMPED, Message(N_("the provider already stamped it")), result_url=url
             )
             return
-        row = self.outbox.note(
-            row.id, Message(N_("stamping call")), stamp_tries=row.stamp_tries + 1
-        )
+        if self._stamp_may_be_running(row):
+            return
+        row = self.outbox.note(row.id, Message(_STAMPING_CALL), stamp_tries=row.stamp_tries + 1)
         self.point("stamp:before_call")
         try:
             url = self.provider.stamp(
@@ -441,6 +444,27 @@ class Engine:
             return
         self.point("stamp:after_call")
         self._move(row, State.STAMPED, Message(N_("stamped")), result_url=url)
+
+    def _stamp_may_be_running(self, row: RequestRow) -> bool:
+        """Wait instead of stamping again while an earlier stamping call may still run.
+
+        The provider answers "not stamped" until its signature is made, so a repeat sent
+        meanwhile signs the serial number a second time. A call whose answer was lost
+        (the process stopped during it: nothing after it in the journal) gets
+        ``stamp_settle`` seconds from when it was sent; the status is asked again after.
+        A call that failed in this process is held as long by its backoff instead.
+        """
+        if row.stamp_tries == 0:
+            return False
+        last = self.outbox.journal(row.id)[-1]
+        sent = last.message
+        if sent is None or sent.id != _STAMPING_CALL or last.from_state != last.to_state:
+            return False
+        until = last.at + self.config.stamp_settle
+        if self.clock() >= until:
+            return False
+        self._wait(row, _STAMP_SETTLING, until)
+        return True
 
     def _refused_after_payment(self, row: RequestRow, exc: StampingRejected) -> None:
         """The document was refused after its serial number was bought: the request keeps
@@ -675,6 +699,9 @@ class Engine:
         heard = exc if isinstance(exc, ProviderError) else None
         retry_after = heard.retry_after if heard else None
         until = self.clock() + self.config.backoff.delay(attempts, self.rng, retry_after)
+        if row.state == State.NUMBERED and heard is not None and heard.maybe_committed:
+            # The stamping call's answer was lost: the provider may still be signing.
+            until = max(until, self.clock() + self.config.stamp_settle)
         code = exc.code if isinstance(exc, MeteraiError) else type(exc).__name__
         log.info(
             "request %s: attempt %d failed (%s): %s", row.id, attempts, code, message.english()
@@ -778,6 +805,12 @@ class Engine:
 
         return report
 
+
+_STAMPING_CALL = N_("stamping call")
+_STAMP_SETTLING = N_(
+    "The provider may still be signing the last stamping call: asking it again before "
+    "stamping again"
+)
 
 # A result that is not found is asked for this many times before the user is told it is
 # gone: a file that was just written may not be visible yet on every server of a share.

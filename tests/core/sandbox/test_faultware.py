@@ -183,3 +183,21 @@ def test_every_provider_call_is_faulted_by_its_name(api: ApiClient, endpoint: En
     again = api.http.request(endpoint.method, path, headers=api.auth)
     assert again.status_code != 503
     assert api.http.get("/_sandbox/faults").json()["fired"][0]["endpoint"] == endpoint.name
+
+
+def test_slow_signing_goes_on_after_the_caller_gave_up(api: ApiClient, tmp_path: Path) -> None:
+    """A loaded provider keeps signing a call its caller stopped waiting for: the serial
+    number reads NOTSTAMP meanwhile and STAMP once the signature is made."""
+    idfile = _uploaded(api, tmp_path)
+    sn = api.buy(idfile).json()["result"]["sn"]
+    api.faults(_rule("docSigningZ", "slow_signing", seconds=1.5))
+    started = time.monotonic()
+    with pytest.raises(httpx.ReadTimeout):
+        api.http.post(
+            peruri.STAMP.path, json=api.stamp_body(idfile, sn), headers=api.auth, timeout=0.3
+        )
+    assert api.account()["serials"][0]["status"] == "NOTSTAMP"
+    while api.account()["serials"][0]["status"] != "STAMP":
+        assert time.monotonic() - started < 30, "the signing never finished"
+        time.sleep(0.1)
+    assert time.monotonic() - started >= 1.5

@@ -206,9 +206,16 @@ def main(root_arg: str, phase: str, crash_at: str, source: str | None = None) ->
         print(f"queued {accepted.request.id}", flush=True)
         box.close()
     else:
-        from meterai.sync.runner import SyncRunner
+        from meterai.sync.engine import EngineConfig
+        from meterai.sync.runner import RunnerConfig, SyncRunner
+        from tests.support.sandbox import FAST
 
-        SyncRunner(paths, load_settings(paths), concurrency=2).run_once()
+        # A stamping call cut by the stall timeout waits the tests' settle, within the linger.
+        config = RunnerConfig(
+            stall_timeout=float(os.environ.get("METERAI_STALL_TIMEOUT", "30")),
+            engine=EngineConfig(stamp_settle=FAST.engine.stamp_settle),
+        )
+        SyncRunner(paths, load_settings(paths), concurrency=2, config=config).run_once()
     with recorder.lock:
         recorder.write_image()
         print(f"points {recorder.points}", flush=True)

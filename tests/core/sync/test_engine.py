@@ -26,7 +26,7 @@ from meterai.provider.errors import ResultTooLarge, ServiceUnreachable, SigningR
 from meterai.provider.ports import Progress, SerialInfo, SerialOrder, Sink, StampOrder
 from meterai.settings import Paths, resolve_paths
 from meterai.sync.backoff import Backoff
-from meterai.sync.engine import Engine, EngineConfig, Verdict
+from meterai.sync.engine import Engine, EngineConfig, StepCrash, Verdict
 from tests.support.clock import ManualClock
 
 MARK = b"\n%stamped "
@@ -245,6 +245,53 @@ def test_a_stamp_the_provider_already_made_is_not_made_again(bench: Bench) -> No
     )
     request_id = bench.queue()
     assert drive(bench.engine(), request_id, budget=LAST_STATE + 1) == State.DONE
+    assert len(bench.provider.stamp_orders) == 1
+    assert "the provider already stamped it" in [
+        entry.detail for entry in bench.outbox.journal(request_id)
+    ]
+
+
+def test_a_stamping_call_whose_answer_was_lost_is_not_repeated_within_the_settle(
+    bench: Bench,
+) -> None:
+    """The provider may still be signing a call whose answer never came (flakes lane,
+    item a): its status says NOTSTAMP meanwhile, so the next try waits the settle."""
+    bench.provider.refuse["stamp"].append(
+        ServiceUnreachable(detail="read", endpoint="docSigningZ", maybe_committed=True)
+    )
+    request_id = bench.queue()
+    engine = bench.engine(stamp_settle=30.0)
+    for _ in range(3):  # upload, buy, the stamping call whose answer is lost
+        engine.step(request_id)
+    row = bench.outbox.get(request_id)
+    assert (row.state, row.stamp_tries) == (State.NUMBERED, 1)
+    assert (row.next_attempt_at or 0) >= bench.clock() + 30
+
+
+def test_a_stamping_call_a_crash_cut_off_is_asked_about_again_before_a_repeat(
+    bench: Bench,
+) -> None:
+    """The process died while its stamping call was out (flakes lane, item a): a restart
+    within the settle waits, and the stamp that call made meanwhile is taken, not made
+    again."""
+    request_id = bench.queue()
+
+    def crash(point: str) -> None:
+        if point == "stamp:before_call":
+            raise StepCrash(point)
+
+    crashing = bench.engine()
+    crashing.point = crash
+    with pytest.raises(StepCrash):
+        drive(crashing, request_id)
+    restarted = bench.engine(stamp_settle=30.0)
+    assert restarted.step(request_id) == State.NUMBERED  # the provider may still be signing
+    assert bench.provider.stamp_orders == []
+    row = bench.outbox.get(request_id)
+    out = StampOrder(row.provider_file_id or "", row.sn or "", 1, row.rect, False, "", "")
+    bench.provider.stamp(out)  # the call that was out is done signing
+    bench.clock.advance(31)
+    assert drive(restarted, request_id) == State.DONE
     assert len(bench.provider.stamp_orders) == 1
     assert "the provider already stamped it" in [
         entry.detail for entry in bench.outbox.journal(request_id)
