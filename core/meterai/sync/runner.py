@@ -111,6 +111,20 @@ class _Lane:
     width: int
 
 
+class _StartPool(ThreadPoolExecutor):
+    """The start-up calls' workers. ``sync --once`` that stops (nothing moved for its
+    patience) leaves the calls still out behind instead of waiting for them: a balance
+    or a document list answering slowly must not hold the run past the deadline it
+    printed. Nothing waits on their answers, and they buy nothing."""
+
+    def __init__(self, *, abandon: bool) -> None:
+        super().__init__(_START_WORKERS, thread_name_prefix="meterai-start")
+        self._abandon = abandon
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown(wait=not self._abandon, cancel_futures=self._abandon)
+
+
 @dataclass
 class Summary:
     steps: int = 0
@@ -188,6 +202,7 @@ class SyncRunner:
         self.balance: int | None = None
         self._once = False
         self._refusal: DiskError | None = None
+        self._start_abandoned = False
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -260,6 +275,8 @@ class SyncRunner:
         """Connectivity changed (the OS says so, or a probe did): back online resets backoff.
 
         ``detail`` says why when it is not the network (the provider refused the login)."""
+        if self._start_abandoned:
+            return  # the answer of a start-up call a finished ``--once`` run left behind
         was, self._online = self._online, online
         if online and was is False:
             try:
@@ -319,11 +336,12 @@ class SyncRunner:
         summary = Summary()
         width = self.config.concurrency
         self._watch = ProgressWatch()
+        self._start_abandoned = False
         shown: float | None = None
         with (
             ThreadPoolExecutor(width, thread_name_prefix="meterai-step") as pool,
             ThreadPoolExecutor(_LOCAL_WORKERS, thread_name_prefix="meterai-local") as local,
-            ThreadPoolExecutor(_START_WORKERS, thread_name_prefix="meterai-start") as start,
+            _StartPool(abandon=stop_when_idle) as start,
         ):
             lanes = [
                 _Lane(local, LOCAL_STATES, _LOCAL_WORKERS),
@@ -360,6 +378,7 @@ class SyncRunner:
                     self._probe()
                     last_probe = time.time()
             self._wait_inflight()
+            self._start_abandoned = stop_when_idle and not starting.done()
         if stop_when_idle:
             with self._cond:
                 self._stopping = False  # gave up on this run; the runner may run again
