@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gettext
 import io
-import locale
 import os
 import threading
 import zlib
@@ -118,6 +117,8 @@ def language_from_environment() -> str:
         value = os.environ.get(var, "")
         if value:
             return "en" if value.lower().startswith("en") else DEFAULT_LANGUAGE
+    import locale  # only when no variable says: not worth 2 ms on every start
+
     try:
         code = locale.getlocale()[0] or ""
     except ValueError:

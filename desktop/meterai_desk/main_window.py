@@ -23,6 +23,7 @@ from meterai.i18n import _, warm_number_formats
 from meterai.settings import Paths, Settings, save_settings
 from meterai_desk import qtranslator
 from meterai_desk.account_flow import AccountFlow
+from meterai_desk.first_paint import after_first_paint
 from meterai_desk.icons import app_icon
 from meterai_desk.kiosk.mode import KioskMode
 from meterai_desk.presenter import SyncPresenter
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.resize(1240, 720)
         follow_language(self, self.retranslate)
         self.outbox_model.reload()  # after the connections above, whenever the rows arrive
+        after_first_paint(self, self.tray.show_icon)
         if bridge is not None:
             bridge.start()
 

@@ -1,7 +1,9 @@
 """The tray icon: where the app lives while it keeps syncing with the window closed.
 
 Desktops without a tray (and the offscreen test platform) still get every
-notification, in the status bar, so nothing depends on a tray being there.
+notification, in the status bar, so nothing depends on a tray being there. The icon
+itself comes after the window's first paint (``show_icon``): it is not in the window,
+and registering it with the desktop (D-Bus on Linux) need not hold the window up.
 """
 
 from __future__ import annotations
@@ -34,15 +36,20 @@ class Tray(QObject):
         self._quit = QAction(self)
         self._show.triggered.connect(show)
         self._quit.triggered.connect(quit_)
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            self.icon = QSystemTrayIcon(app_icon(), self)
-            menu = QMenu()
-            menu.addAction(self._show)
-            menu.addAction(self._quit)
-            self._menu = menu
-            self.icon.setContextMenu(menu)
-            self.icon.activated.connect(lambda _reason: show())
-            self.icon.show()
+        self.retranslate()
+
+    def show_icon(self) -> None:
+        """Put the icon in the desktop's tray, if it has one (once)."""
+        if self.icon is not None or not QSystemTrayIcon.isSystemTrayAvailable():
+            return
+        self.icon = QSystemTrayIcon(app_icon(), self)
+        menu = QMenu()
+        menu.addAction(self._show)
+        menu.addAction(self._quit)
+        self._menu = menu
+        self.icon.setContextMenu(menu)
+        self.icon.activated.connect(lambda _reason: self._show.trigger())
+        self.icon.show()
         self.retranslate()
 
     @property
