@@ -127,6 +127,8 @@ class ChildRun:
     max_rss_mb: float
     returncode: int
     stdout: str
+    cpu_seconds: float = 0.0
+    """The child's own user + system CPU time (wait4): what load on the machine hardly moves."""
 
 
 def compile_tree() -> None:
@@ -179,7 +181,8 @@ def run_child(
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode()[-2000:]}")
     # ru_maxrss is in kilobytes on Linux.
-    return ChildRun(elapsed, usage.ru_maxrss / 1024, proc.returncode, text.decode())
+    cpu = usage.ru_utime + usage.ru_stime
+    return ChildRun(elapsed, usage.ru_maxrss / 1024, proc.returncode, text.decode(), cpu)
 
 
 def machine() -> dict[str, str]:

@@ -1,10 +1,12 @@
 """GUI rows: the main window with 100,000 requests vs empty (first paint, peak RSS), and GUI start.
 
 Each start is a child process (``_gui_child.py``, offscreen Qt) timed from spawn
-to its first paint, after which it exits at once; peak RSS from ``wait4``. The
-window is whatever ``meterai_desk.main_window.MainWindow`` is in the tree today,
-built as the app builds it (``MainWindow(paths, TaskRunner(paths))``). Medians
-of the runs, the three kinds interleaved.
+to its first paint, after which it exits at once; peak RSS and CPU time from
+``wait4``. The window is whatever ``meterai_desk.main_window.MainWindow`` is in the
+tree today, built as the app builds it (``MainWindow(paths, TaskRunner(paths))``).
+Medians of the runs, the three kinds interleaved. The start row's note gives the
+children's CPU time too (user + system, medians), which the machine's load moves far
+less than the wall-clock ratio, and the load average around the timed runs.
 
     .venv/bin/python bench/bench_gui.py [--runs 5]
 """
@@ -12,6 +14,7 @@ of the runs, the three kinds interleaved.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from pathlib import Path
 
@@ -39,14 +42,19 @@ def run(args: argparse.Namespace) -> list[Row]:
             run_child(cmd, env=ENV)
         secs: dict[str, list[float]] = {k: [] for k in kinds}
         rss: dict[str, list[float]] = {k: [] for k in kinds}
+        cpu: dict[str, list[float]] = {k: [] for k in kinds}
+        load_before = os.getloadavg()[0]
         for i in range(args.runs):
             order = list(kinds) if i % 2 == 0 else list(reversed(kinds))
             for kind in order:
                 done = run_child(kinds[kind], env=ENV)
                 secs[kind].append(done.seconds)
                 rss[kind].append(done.max_rss_mb)
+                cpu[kind].append(done.cpu_seconds)
+        load_after = os.getloadavg()[0]
     b, e, f = (median(secs[k]) * 1e3 for k in ("big", "empty", "bare"))
     b_mb, e_mb = median(rss["big"]), median(rss["empty"])
+    e_cpu, f_cpu = (median(cpu[k]) * 1e3 for k in ("empty", "bare"))
     delta = b_mb - e_mb
     time_row = ratio_row(
         f"GUI with a big outbox ({count:,} rows), first paint",
@@ -75,8 +83,9 @@ def run(args: argparse.Namespace) -> list[Row]:
         limit=1.7,
         target="<= 1.7x",
         fmt="{:.0f}",
-        note=f"bare PySide6 QMainWindow as the floor; peak RSS {e_mb:.0f} vs "
-        f"{median(rss['bare']):.0f} MB",
+        note=f"bare PySide6 QMainWindow as the floor; CPU per start {e_cpu:.0f} vs "
+        f"{f_cpu:.0f} ms ({e_cpu / f_cpu:.2f}x); peak RSS {e_mb:.0f} vs "
+        f"{median(rss['bare']):.0f} MB; load average {load_before:.2f} -> {load_after:.2f}",
     )
     return [time_row, mem_row, start_row]
 
