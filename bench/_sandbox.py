@@ -9,6 +9,7 @@ client data dirs whose active profile points at it.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import ssl
 import subprocess
@@ -95,7 +96,8 @@ class ExternalSandbox:
 def _serve(data_dir: str) -> None:
     from meterai.sandbox import SandboxServer
 
-    with SandboxServer(data_dir) as server:
+    # Signing in worker processes, one per core, as a provider serving many clients does.
+    with SandboxServer(data_dir, signing_processes=os.cpu_count() or 1) as server:
         print(json.dumps({"base_url": server.base_url, "ca_file": str(server.ca_file)}), flush=True)
         sys.stdin.read()
 

@@ -6,7 +6,8 @@ the first arrival to the last document done, at concurrency 8 and at 1. Target
 (issue 19): 8 is at least 7x 1. The note says where the rest goes: the median
 stamping time of one document at each concurrency (time on the provider's round
 trips; it would stay flat if nothing were shared) and the CPU time the kiosk and
-the provider each spent.
+the provider (the sandbox process and its signing workers) each spent, in all and
+per document, with the load average.
 
 One run of each (a run at concurrency 1 is 200 documents one after the other).
 
@@ -16,6 +17,7 @@ One run of each (a run at concurrency 1 is 200 documents one after the other).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 from pathlib import Path
@@ -40,6 +42,10 @@ def stamping(clock: Clock) -> float:
 
 def run(args: argparse.Namespace) -> list[Row]:
     count = QUICK_COUNT if args.quick else COUNT
+
+    def per_doc(cpu: float) -> str:
+        return f"{1000 * cpu / count:.0f} ms"
+
     options = argparse.Namespace(count=count, burst=BURST, gap=GAP, quiet=True)
     with tempfile.TemporaryDirectory(prefix="meterai-bench-kiosk-") as tmp:
         sources = Path(tmp) / "sources"
@@ -53,7 +59,9 @@ def run(args: argparse.Namespace) -> list[Row]:
         f"{count} documents in bursts of {BURST} every {GAP:.0f} s; one document's stamping "
         f"{stamping(c1):.2f} s at 1, {stamping(c8):.2f} s at 8; CPU at 8: kiosk "
         f"{c8.cpu_ours:.1f} s, provider {c8.cpu_provider:.1f} s (at 1: {c1.cpu_ours:.1f} s, "
-        f"{c1.cpu_provider:.1f} s)"
+        f"{c1.cpu_provider:.1f} s); CPU per document at 8: kiosk {per_doc(c8.cpu_ours)}, "
+        f"provider {per_doc(c8.cpu_provider)} (sandbox and its signing workers); "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     return [
         Row(

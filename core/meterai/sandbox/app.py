@@ -39,7 +39,7 @@ from meterai.sandbox import admin, multipart, rules, tokens
 from meterai.sandbox.faults import FaultConfigError, FaultPlan, FaultRule
 from meterai.sandbox.faultware import SIGNING_DELAY
 from meterai.sandbox.ledger import AccountExists, Ledger
-from meterai.sandbox.signer import Placement, StampSigner
+from meterai.sandbox.stamping import Stamper, StampOrder
 from meterai.specimen import specimen_png
 
 _FILE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -76,7 +76,7 @@ class SandboxService:
         self,
         data_dir: Path,
         ledger: Ledger,
-        signer: StampSigner,
+        stamper: Stamper,
         plan: FaultPlan,
         limits: Limits,
         clock: Callable[[], float] = time.time,
@@ -85,7 +85,7 @@ class SandboxService:
         # Token lifetimes and result retention run on this clock, so a test can let a
         # day pass without waiting for it.
         self.clock = clock
-        self.signer = signer
+        self.stamper = stamper
         self.plan = plan
         self.limits = limits
         self.files_dir = data_dir / "files"
@@ -508,23 +508,17 @@ def _stamp_locked(
         return _stamp_fail("90", "Koordinat atau halaman tidak valid")
     if box[2] <= box[0] or box[3] <= box[1]:
         return _stamp_fail("90", "Koordinat tidak valid")
-    prepared = rules.prepare((service.files_dir / peruri.upload_name(file_id)).read_bytes())
-    if isinstance(prepared, rules.Rejection):
-        return _stamp_fail(prepared.code, prepared.message)
-    placement = Placement(
-        page_index=min(max(page, 1), prepared.page_count) - 1,
+    order = StampOrder(
+        data=(service.files_dir / peruri.upload_name(file_id)).read_bytes(),
+        sn=sn,
+        page=page,
         box=(box[0], box[1], box[2], box[3]),
+        reason=str(body.get("reason") or ""),
+        location=str(body.get("location") or ""),
     )
-    try:
-        signed = service.signer.sign(
-            prepared.data,
-            sn,
-            placement,
-            str(body.get("reason") or ""),
-            str(body.get("location") or ""),
-        )
-    except Exception as exc:  # the adapter reports any signing failure as 92
-        return _stamp_fail("92", f"Internal error: {exc}")
+    signed = service.stamper.stamp(order)
+    if isinstance(signed, rules.Rejection):
+        return _stamp_fail(signed.code, signed.message)
     time.sleep(delay)
     name = peruri.result_file(result_id)
     atomic_write_bytes(service.results_dir / name, signed)

@@ -32,7 +32,7 @@ from meterai.sandbox.app import Limits, SandboxService, build_app, endpoint_of
 from meterai.sandbox.faults import FaultConfigError, FaultPlan
 from meterai.sandbox.faultware import ConnectionRegistry, FaultMiddleware, protocol_class
 from meterai.sandbox.ledger import Ledger
-from meterai.sandbox.signer import StampSigner
+from meterai.sandbox.stamping import Stamper
 
 LOOPBACK = "127.0.0.1"
 _LOOPBACK_NAMES = {"127.0.0.1", "localhost"}
@@ -65,7 +65,12 @@ def load_fault_file(path: str | os.PathLike[str]) -> FaultPlan:
 
 
 class SandboxServer:
-    """The sandbox provider on one loopback port; usable as a context manager."""
+    """The sandbox provider on one loopback port; usable as a context manager.
+
+    ``signing_processes`` > 0 signs stamps in that many worker processes
+    (:mod:`meterai.sandbox.stamping`), as a provider serving many clients would; 0, the
+    embedded sandbox's choice, signs on the server's own threads.
+    """
 
     def __init__(
         self,
@@ -80,6 +85,7 @@ class SandboxServer:
         max_file_bytes: int = 20 * 1024 * 1024,
         log_level: str = "warning",
         clock: Callable[[], float] = time.time,
+        signing_processes: int = 0,
     ) -> None:
         if host not in _LOOPBACK_NAMES:
             raise NotLoopback(host=host)
@@ -90,12 +96,14 @@ class SandboxServer:
         self.limits = Limits(token_lifetime, retention, max_file_bytes)
         self.log_level = log_level
         self.clock = clock
+        self.signing_processes = signing_processes
         self.material = pki.material_in(self.data_dir / "ca")
         self.ledger: Ledger | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._middleware: FaultMiddleware | None = None
+        self.stamper: Stamper | None = None
         self._failure: BaseException | None = None
         self.admin_secret = ""
 
@@ -131,10 +139,12 @@ class SandboxServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.material = pki.ensure(self.data_dir / "ca")
         self.ledger = Ledger(self.data_dir / DATABASE_NAME)
+        self.stamper = Stamper(self.material, self.signing_processes)
+        self.stamper.start()
         service = SandboxService(
             self.data_dir,
             self.ledger,
-            StampSigner(self.material),
+            self.stamper,
             self.plan,
             self.limits,
             self.clock,
@@ -207,10 +217,13 @@ class SandboxServer:
                     loop.call_soon_threadsafe(middleware.stopping.set)
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if self.stamper is not None:
+            self.stamper.close()
         if self.ledger is not None:
             self.ledger.close()
         self._server = self._thread = self._loop = None
         self.ledger = None
+        self.stamper = None
 
     def __enter__(self) -> SandboxServer:
         self.start()
