@@ -86,7 +86,8 @@ class EngineConfig:
     reconcile_grace: float = 10.0
     # After a stamping call whose answer was lost, how long the provider may still be
     # signing: its status reads "not stamped" until it is done, so no repeat before then.
-    stamp_settle: float = 30.0
+    # Below the runner's linger, so that ``sync --once`` waits it out instead of ending.
+    stamp_settle: float = 10.0
     reason: str = "Meterai Desk"
     location: str = "Indonesia"
     # A stamped file is the document plus an incremental update (signature, certificates,
