@@ -40,7 +40,6 @@ from meterai.sandbox.faults import FaultConfigError, FaultPlan, FaultRule
 from meterai.sandbox.faultware import SIGNING_DELAY
 from meterai.sandbox.ledger import AccountExists, Ledger
 from meterai.sandbox.stamping import Stamper, StampOrder
-from meterai.specimen import specimen_png
 
 _FILE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """The ids this sandbox gives uploaded files: anything else on the share is not ours."""
@@ -306,7 +305,8 @@ class ProviderRoutes:
         sn = await run_in_threadpool(self.ledger.buy_serial, account_id, fields, sn_only)
         if sn is None:
             return _fail("02", "Saldo Tidak Cukup", result={"err": "Saldo Tidak Cukup"})
-        image = base64.b64encode(await run_in_threadpool(specimen_png, 300, sn)).decode()
+        png = await run_in_threadpool(self.service.stamper.specimen, sn)
+        image = base64.b64encode(png).decode()
         return _ok(
             {
                 "statusCode": "00",

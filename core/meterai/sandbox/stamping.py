@@ -5,8 +5,9 @@ Reading an upload as the adapter does (:mod:`meterai.sandbox.rules`) and signing
 GIL: on threads, eight stamps in flight queue behind one signer, and they take the
 event loop's GIL with them. With ``processes`` > 0 each stamp goes to a pool of
 worker processes, which sign side by side on every core while the event loop keeps
-answering; the ledger, the share and the serial-number locks stay in the server, so
-the answers and faults are the same either way. The pool is started with ``spawn``
+answering (the QR specimen a purchase answers with is drawn there too); the
+ledger, the share and the serial-number locks stay in the server, so the answers
+and faults are the same either way. The pool is started with ``spawn``
 (the server has threads; ``fork`` would copy their locks), and the server's start
 waits until every worker is ready.
 """
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from meterai.sandbox import rules
 from meterai.sandbox.pki import Material
 from meterai.sandbox.signer import Placement, StampSigner
+from meterai.specimen import specimen_png
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +128,20 @@ class Stamper:
             log.warning("signing worker lost: %s", exc)  # gets a fresh pool
             self._drop(pool)
             return rules.Rejection("92", f"Internal error: {exc}")
+
+    def specimen(self, sn: str, size_px: int = 300) -> bytes:
+        """The serial number's specimen as PNG, for the purchase's answer: a QR code and
+        a PNG encoding, milliseconds of the GIL, drawn by a worker when there are some.
+        The stamp is bought already, so a lost worker must not cost the answer: then
+        it is drawn here."""
+        if self.processes > 0:
+            pool = self._new_pool()
+            try:
+                return pool.submit(specimen_png, size_px, sn).result()
+            except BrokenProcessPool as exc:
+                log.warning("signing worker lost: %s", exc)
+                self._drop(pool)
+        return specimen_png(size_px, sn)
 
     def workers(self) -> tuple[int, ...]:
         """The worker processes' ids (none when signing inline or not yet started)."""

@@ -3,6 +3,7 @@ threads, several at once, and a lost worker costs one retry, never a stamp."""
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import time
@@ -14,6 +15,7 @@ import pytest
 
 from meterai.sandbox import SandboxServer, pki
 from meterai.sandbox.stamping import Stamper, StampOrder
+from meterai.specimen import specimen_png
 from tests.support.api_client import ApiClient
 from tests.support.pdfs import make_encrypted, make_pdf
 from tests.support.verifying import check_with_pyhanko
@@ -103,3 +105,11 @@ def test_workers_that_cannot_start_leave_the_signing_to_threads(tmp_path: Path) 
         assert check_with_pyhanko(signed, material.ca_file).bottom_line
     finally:
         stamper.close()
+
+
+def test_the_purchase_answers_with_the_specimen_a_worker_drew(
+    api: ApiClient, tmp_path: Path
+) -> None:
+    up = api.upload(make_pdf(tmp_path / "a.pdf").read_bytes())
+    result = api.buy(up["id"]).json()["result"]
+    assert base64.b64decode(result["image"]) == specimen_png(300, result["sn"])
