@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
             style.standardIcon(QStyle.StandardPixmap.SP_FileDialogNewFolder), "", self
         )
         self.add_action.setObjectName("addDocuments")
-        self.add_action.setShortcuts(QKeySequence.StandardKey.Open)
+        self.add_action.setShortcut(QKeySequence.StandardKey.Open)
         self.add_action.triggered.connect(self.choose_files)
         self.kiosk_action = QAction(
             style.standardIcon(QStyle.StandardPixmap.SP_DirHomeIcon), "", self
@@ -163,14 +163,12 @@ class MainWindow(QMainWindow):
         self.check_action.setObjectName("checkStamp")
         self.check_action.triggered.connect(self.check_stamp)
         self.quit_action = QAction(self)
-        self.quit_action.setShortcuts(QKeySequence.StandardKey.Quit)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.quit_now)
         self.toolbar = QToolBar(self)
         self.toolbar.setObjectName("mainToolbar")
         self.toolbar.setMovable(False)
-        # By name, through Qt's property system: naming ``Qt.ToolButtonStyle`` would make
-        # PySide build the whole Qt namespace (94 enums, some 25 ms) before the first paint.
-        self.toolbar.setProperty("toolButtonStyle", "ToolButtonTextBesideIcon")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toolbar.addAction(self.add_action)
         self.toolbar.addSeparator()
         for action in self.actions_.all:

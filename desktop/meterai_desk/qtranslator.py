@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import PySide6
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, QTranslator, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTranslator, Signal, Slot
 
 from meterai import i18n
 from meterai.i18n import N_
@@ -170,9 +170,7 @@ def _language_changes() -> _Language:
     global _language
     if _language is None:
         language = _language = _Language()
-        # Told from the event loop, as Qt's own ``LanguageChange`` events are: texts change
-        # once the switch is done, and the layouts they resize settle with them.
-        i18n.on_language_change(lambda _lang: QTimer.singleShot(0, language, language.changed.emit))
+        i18n.on_language_change(lambda _lang: language.changed.emit())
     return _language
 
 
@@ -182,7 +180,9 @@ class _LanguageFollower(QObject):
     def __init__(self, widget: QObject, retranslate: Callable[[], None]) -> None:
         super().__init__(widget)
         self._retranslate = retranslate
-        _language_changes().changed.connect(self._follow)
+        # Queued, as Qt's own ``LanguageChange`` events are: texts change once the switch is
+        # done, and the layouts they resize settle with them.
+        _language_changes().changed.connect(self._follow, Qt.ConnectionType.QueuedConnection)
 
     @Slot()
     def _follow(self) -> None:

@@ -10,8 +10,7 @@ A second probe opens the main window as the app does and waits for its first pai
 what waits for that paint (the log file's handler, the single-instance server's
 ``QtNetwork``, message boxes) must not have been imported or built by then. PySide
 builds a Qt class, with all of its enums, the first time it is used; ``QEvent``,
-``QMessageBox`` and ``QStyleOption*`` cost milliseconds each, the ``Qt`` namespace some
-25 ms (an empty outbox's window names none of its enums).
+``QMessageBox`` and ``QStyleOption*`` cost milliseconds each.
 """
 
 from __future__ import annotations
@@ -92,7 +91,7 @@ AFTER_PAINT_MODULES = (
     "PySide6.QtNetwork",
 )
 AFTER_PAINT_QT = {
-    "PySide6.QtCore": ("Qt", "QEvent", "QUrl", "QByteArray"),  # Qt: the namespace's 94 enums
+    "PySide6.QtCore": ("QEvent", "QUrl", "QByteArray"),
     "PySide6.QtGui": ("QCloseEvent", "QDesktopServices", "QPainter"),
     "PySide6.QtWidgets": (
         "QMessageBox",

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QMainWindow
 
 from meterai.i18n import _
@@ -161,8 +161,6 @@ class KioskMode(QObject):
 
             self.panel = KioskPanel(self._window)
             self.panel.leave.clicked.connect(self.leave)
-            from PySide6.QtCore import Qt  # not at import: see main_window's toolbar
-
             self._window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel)
         return self.panel
 

@@ -12,8 +12,14 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6 import QtCore
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 
 from meterai.i18n import N_, _
 from meterai.outbox.rows import heard_from_provider
@@ -27,13 +33,7 @@ if TYPE_CHECKING:
 
 PAGE = 200
 Index = QModelIndex | QPersistentModelIndex
-
-# Roles as the ints PySide passes to ``data``. Naming ``Qt`` when this module is imported
-# (a constant, a default argument) would make PySide build the Qt namespace, 94 enums
-# and some 25 ms, before the window's first paint; the methods below name ``QtCore.Qt``
-# only once a view calls them. ``test_outbox_view`` pins both to Qt's values.
-DISPLAY_ROLE = 0  # Qt.ItemDataRole.DisplayRole
-ProgressRole = 0x0101  # Qt.ItemDataRole.UserRole + 1
+ProgressRole = Qt.ItemDataRole.UserRole + 1
 
 COLUMNS = (
     N_("ID"),
@@ -85,7 +85,6 @@ class OutboxModel(QAbstractTableModel):
         self._messages: dict[int, str] = {}
         self._restamp_by: dict[int, float] = {}
         """The provider's re-stamp deadline of each loaded request waiting to retry a stamp."""
-        self._headers_shown = False  # no view has asked for them: no language change to tell
 
     # --- loading -------------------------------------------------------------------
 
@@ -230,29 +229,27 @@ class OutboxModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(
-        self, section: int, orientation: QtCore.Qt.Orientation, role: int = DISPLAY_ROLE
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        self._headers_shown = True
-        if orientation == QtCore.Qt.Orientation.Horizontal and role == DISPLAY_ROLE:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return _(COLUMNS[section])
         return None
 
-    def data(self, index: Index, role: int = DISPLAY_ROLE) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         row = self._rows[index.row()]
         column = index.column()
-        if role == DISPLAY_ROLE:
+        if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
         if role == ProgressRole and column == COL_PROGRESS:
             moved = self._progress.get(row.id)
             if moved is None or moved.total is None or row.state in (State.DONE, State.CANCELLED):
                 return None  # no bar: the phase's name alone while the size is unknown
             return moved.done, max(moved.total, 1)
-        tooltip = QtCore.Qt.ItemDataRole.ToolTipRole
-        if role == tooltip and column == COL_REASON:
+        if role == Qt.ItemDataRole.ToolTipRole and column == COL_REASON:
             return self._reason(row) or None
-        if role == tooltip and column == COL_STATE:
+        if role == Qt.ItemDataRole.ToolTipRole and column == COL_STATE:
             return _("{count} tries").format(count=row.attempts)
         return None
 
@@ -305,7 +302,6 @@ class OutboxModel(QAbstractTableModel):
         return reason
 
     def retranslate(self) -> None:
-        if self._headers_shown:
-            self.headerDataChanged.emit(QtCore.Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
         if self._rows:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, COL_REASON))
