@@ -38,10 +38,9 @@ def after_first_paint(window: QWidget, work: Callable[[], None]) -> None:
             work()
             return
         waited += POLL_MS
-        QTimer.singleShot(POLL_MS, window, check)
+        QTimer.singleShot(POLL_MS, check)
 
-    # With the window as the timers' context: a window deleted first cancels the work.
-    QTimer.singleShot(0, window, check)
+    QTimer.singleShot(0, check)
 
 
 class HeldRecords(logging.Handler):

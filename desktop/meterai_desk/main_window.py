@@ -32,7 +32,7 @@ from meterai_desk.sync_bridge import SyncBridge
 from meterai_desk.tasks import TaskRunner
 from meterai_desk.widgets.empty_state import EmptyState
 from meterai_desk.widgets.outbox_actions import OutboxActions
-from meterai_desk.widgets.outbox_model import OutboxModel
+from meterai_desk.widgets.outbox_view import OutboxModel, OutboxView
 from meterai_desk.widgets.status_panel import StatusPanel
 from meterai_desk.widgets.tray import Tray
 
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 
     from meterai_desk.add_flow import AddFlow
-    from meterai_desk.widgets.outbox_view import OutboxView
 
 # Each language is named in itself, so someone who cannot read the current one finds theirs.
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -67,13 +66,14 @@ class MainWindow(QMainWindow):
         self._shut_down = False
 
         self.outbox_model = OutboxModel(tasks, self)
-        self._outbox_view: OutboxView | None = None  # see ``outbox_view``
+        self.outbox_view = OutboxView(self.outbox_model, self)
         self.empty = EmptyState(self)
         self.heading = QLabel(self)
         self.heading.setObjectName("heading")
         self.heading.setStyleSheet("#heading { font-size: 14pt; font-weight: 600; }")
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.outbox_view)
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(12, 8, 12, 4)
@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
         self._warm_up_after_first_paint()
         self.tray = Tray(self.statusBar(), self.show_normal, self.quit_now, self)
         self._adder: AddFlow | None = None
-        self.actions_ = OutboxActions(self.outbox_model, tasks, self._wake, self)
+        self.actions_ = OutboxActions(self.outbox_view, tasks, self._wake, self)
         self.presenter = SyncPresenter(
             tasks, self.outbox_model, self.status, self.tray, bridge, self, self.settings
         )
@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
             self, paths, self.settings, tasks, bridge, self.outbox_model, self.presenter
         )
         self.kiosk.changed.connect(lambda _active: self.retranslate())
-        self.kiosk.changed.connect(self._show_customers)
+        self.kiosk.changed.connect(self.outbox_view.show_customers)
         self.presenter.counted.connect(lambda _tally: self._show_title())
         self.account = AccountFlow(paths, self.settings, tasks, bridge, self)
         self._build_actions()
@@ -111,27 +111,6 @@ class MainWindow(QMainWindow):
             bridge.start()
 
     # --- composition ---------------------------------------------------------------
-
-    @property
-    def outbox_view(self) -> OutboxView:
-        """The table, made when the outbox first has rows to show (or someone asks for it).
-
-        An empty outbox shows ``empty`` instead, and the first ``QTableView`` of a process
-        costs some 15 ms (its classes' enums, its header asking the model for every
-        section's data): a window with nothing to list does not make a table at start-up.
-        """
-        if self._outbox_view is None:
-            from meterai_desk.widgets.outbox_view import OutboxView
-
-            view = self._outbox_view = OutboxView(self.outbox_model, self)
-            view.show_customers(self.kiosk.active)
-            self.stack.addWidget(view)
-            self.actions_.attach(view)
-        return self._outbox_view
-
-    def _show_customers(self, shown: bool) -> None:
-        if self._outbox_view is not None:
-            self._outbox_view.show_customers(shown)
 
     def _warm_up_after_first_paint(self) -> None:
         """Babel's number formats, loaded on a worker before the first balance needs them.
@@ -301,10 +280,8 @@ class MainWindow(QMainWindow):
         show_error(self, exc, str(self.paths.logs_dir))
 
     def _show_table_or_empty(self) -> None:
-        if self.outbox_model.rowCount() > 0:
-            self.stack.setCurrentWidget(self.outbox_view)
-        else:
-            self.stack.setCurrentWidget(self.empty)
+        has_rows = self.outbox_model.rowCount() > 0
+        self.stack.setCurrentWidget(self.outbox_view if has_rows else self.empty)
 
     # --- drag and drop -------------------------------------------------------------
 

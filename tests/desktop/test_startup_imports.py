@@ -87,19 +87,12 @@ AFTER_PAINT_MODULES = (
     "meterai.tracebacks",
     "meterai_desk.errors",
     "meterai_desk.add_flow",
-    "meterai_desk.widgets.outbox_view",  # an empty outbox shows no table
     "PySide6.QtNetwork",
 )
 AFTER_PAINT_QT = {
     "PySide6.QtCore": ("QEvent", "QUrl", "QByteArray"),
     "PySide6.QtGui": ("QCloseEvent", "QDesktopServices", "QPainter"),
-    "PySide6.QtWidgets": (
-        "QMessageBox",
-        "QStyleOptionProgressBar",
-        "QStyleOptionViewItem",
-        "QTableView",
-        "QHeaderView",
-    ),
+    "PySide6.QtWidgets": ("QMessageBox", "QStyleOptionProgressBar", "QStyleOptionViewItem"),
 }
 
 FIRST_PAINT = """

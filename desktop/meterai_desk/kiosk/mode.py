@@ -29,7 +29,7 @@ from meterai_desk.kiosk.notes import KioskNote
 from meterai_desk.presenter import SyncPresenter
 from meterai_desk.sync_bridge import Runner, RunnerFactory, SyncBridge, default_factory
 from meterai_desk.tasks import TaskRunner
-from meterai_desk.widgets.outbox_model import OutboxModel
+from meterai_desk.widgets.outbox_view import OutboxModel
 
 if TYPE_CHECKING:
     from meterai.balance import LowBalance

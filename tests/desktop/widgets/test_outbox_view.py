@@ -16,7 +16,7 @@ from meterai.messages import Message
 from meterai.outbox import Outbox, State
 from meterai.settings import Paths
 from meterai.sync.events import BytesMoved
-from meterai_desk.widgets.outbox_model import (
+from meterai_desk.widgets.outbox_view import (
     COL_PROGRESS,
     COL_QUEUE,
     COL_REASON,
