@@ -13,6 +13,11 @@ advisory lock) and how many held a transaction open while their process was busy
 elsewhere ("idle in transaction"). One lock for every move of every counter showed as
 3.75 waiting sessions at 3 counters; moves of one request now share it.
 
+Wall-clock ratios of a CPU-bound drain swing with the machine's load, so each form also
+prints the CPU-seconds per document spent by each kind of process (the counters, the
+sandbox, the PostgreSQL server with its backends) and the load average: those figures do
+not depend on what else runs.
+
     .venv/bin/python bench/counters.py [--docs 200] [--latency 0.15] [--counters 3]
 """
 
@@ -21,6 +26,7 @@ from __future__ import annotations
 import argparse
 import collections
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -85,6 +91,59 @@ def _drain(counters: list[Paths]) -> float:
     return time.perf_counter() - started
 
 
+def _process_cpu(pid: int) -> float:
+    """CPU-seconds of ``pid``, its live descendants and the children it has reaped."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        try:
+            t = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system + t.children_user + t.children_system
+    return total
+
+
+def _server_pid(cluster: object) -> int:
+    """The postmaster's pid, from its data folder (the cluster helper does not keep it)."""
+    folder = Path(cluster.folder)  # type: ignore[attr-defined]
+    return int((folder / "data" / "postmaster.pid").read_text().split()[0])
+
+
+class CpuUse:
+    """CPU-seconds each kind of process spends while a form drains (load-independent)."""
+
+    def __init__(self, sandbox_pid: int, server_pid: int) -> None:
+        self._pids = {"sandbox": sandbox_pid, "postgresql": server_pid}
+        self.spent: dict[str, float] = {}
+
+    @staticmethod
+    def _counters() -> float:
+        use = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return use.ru_utime + use.ru_stime
+
+    def __enter__(self) -> CpuUse:
+        self._start = {"counters": self._counters()}
+        self._start.update({k: _process_cpu(pid) for k, pid in self._pids.items()})
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.spent = {"counters": self._counters() - self._start["counters"]}
+        for kind, pid in self._pids.items():
+            self.spent[kind] = _process_cpu(pid) - self._start[kind]
+
+    def line(self, docs: int) -> str:
+        parts = [f"{kind} {spent / docs:.4f}" for kind, spent in self.spent.items()]
+        total = sum(self.spent.values()) / docs
+        return f"CPU-s per document: {', '.join(parts)}, total {total:.4f}"
+
+
 class Waits:
     """Samples ``pg_stat_activity`` for the counters' sessions while a form drains."""
 
@@ -134,9 +193,15 @@ def one_form(
     url = os.environ["METERAI_DATABASE"] = fresh_database(cluster)  # type: ignore[arg-type]
     counters = _counters(root / f"form-{count}", sandbox, count)
     _queue(counters, args.docs, root / f"form-{count}" / "sources")
-    with Waits(url) as waits:
+    load = os.getloadavg()
+    with CpuUse(sandbox.proc.pid, _server_pid(cluster)) as cpu, Waits(url) as waits:
         elapsed = _drain(counters)
     print(f"{count} counter(s): sessions on average: {waits.line()}", flush=True)
+    print(
+        f"{count} counter(s): {elapsed:.1f} s; {cpu.line(args.docs)}; "
+        f"load average before {load[0]:.2f}, after {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
     box = Outbox.open(counters[0])
     try:
         done = box.count(states=[State.DONE])
