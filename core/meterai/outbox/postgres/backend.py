@@ -50,6 +50,16 @@ def to_pyformat(sql: str) -> str:
     return _PLACEHOLDER.sub(swap, sql)
 
 
+def _has_rows(cur: psycopg.Cursor[Any]) -> bool:
+    """Whether the statement returned rows (a ``SELECT``, a ``RETURNING``).
+
+    Asked of the result's status rather than of ``cursor.description``, which builds a
+    ``Column`` object per column on every call: for the requests' ``SELECT *`` that was
+    a tenth of a counter's CPU."""
+    result = cur.pgresult
+    return result is not None and result.status == psycopg.pq.ExecStatus.TUPLES_OK
+
+
 class PostgresBackend:
     """One connection to the shared database (one per thread), as the verbs' ``Backend``."""
 
@@ -82,12 +92,12 @@ class PostgresBackend:
     def one(self, sql: str, params: Params = ()) -> Row | None:
         with self._refusals(), self.conn.cursor(row_factory=dict_row) as cur:
             cur.execute(to_pyformat(sql), list(params))
-            return cur.fetchone() if cur.description is not None else None
+            return cur.fetchone() if _has_rows(cur) else None
 
     def all(self, sql: str, params: Params = ()) -> list[Row]:
         with self._refusals(), self.conn.cursor(row_factory=dict_row) as cur:
             cur.execute(to_pyformat(sql), list(params))
-            return list(cur.fetchall()) if cur.description is not None else []
+            return list(cur.fetchall()) if _has_rows(cur) else []
 
     def run(self, sql: str, params: Params = ()) -> int:
         with self._refusals(), self.conn.cursor() as cur:
