@@ -153,15 +153,25 @@ class RequestVerbs(ProviderCache):
         """
         _check_mutable(updates)
         with self._db.atomic(one_request=_one_request(updates)):
-            current = self._get(request_id, lock=True)
-            if (expect is not None and current.state != expect) or not can_move(current.state, to):
-                raise IllegalTransition(
-                    request_id=request_id, from_state=current.state, to_state=to
-                )
-            now = self._clock()
-            self._update(request_id, {"state": str(to), "updated_at": now, **updates})
-            self._journal(request_id, current.state, to, now, detail)
-            return self._get(request_id)
+            return self._transition_in(request_id, to, detail, expect, updates)
+
+    def _transition_in(
+        self,
+        request_id: int,
+        to: State,
+        detail: Detail | None,
+        expect: State | None,
+        updates: Mapping[str, Any],
+    ) -> RequestRow:
+        """The move itself, inside the caller's transaction (a backend adds its own part
+        here rather than wrapping ``transition`` in a second, nested transaction)."""
+        current = self._get(request_id, lock=True)
+        if (expect is not None and current.state != expect) or not can_move(current.state, to):
+            raise IllegalTransition(request_id=request_id, from_state=current.state, to_state=to)
+        now = self._clock()
+        moved = self._update(request_id, {"state": str(to), "updated_at": now, **updates})
+        self._journal(request_id, current.state, to, now, detail)
+        return moved
 
     def note(self, request_id: int, detail: Detail, **updates: Any) -> RequestRow:
         """Record a fact about a request that does not change its state (with a journal row)."""
@@ -169,9 +179,9 @@ class RequestVerbs(ProviderCache):
         with self._db.atomic(one_request=_one_request(updates)):
             current = self._get(request_id, lock=True)
             now = self._clock()
-            self._update(request_id, {"updated_at": now, **updates})
+            noted = self._update(request_id, {"updated_at": now, **updates})
             self._journal(request_id, current.state, current.state, now, detail)
-            return self._get(request_id)
+            return noted
 
     def record_failure(
         self,
@@ -224,7 +234,7 @@ class RequestVerbs(ProviderCache):
             if current.state != State.NEEDS_ATTENTION or current.sn is not None:
                 raise TypeNotChangeable(request_id=request_id)
             now = self._clock()
-            self._update(
+            confirmed = self._update(
                 request_id,
                 {
                     "state": str(State.QUEUED),
@@ -238,7 +248,7 @@ class RequestVerbs(ProviderCache):
                 N_("document type confirmed as {kode} ({nama})"), {"kode": kode, "nama": nama}
             )
             self._journal(request_id, current.state, State.QUEUED, now, text)
-            return self._get(request_id)
+            return confirmed
 
     def reschedule_waiting(self, now: float, spread: float, rng: random.Random) -> int:
         """Connectivity is back: pull every backed-off request forward to a jittered 'soon'."""
@@ -395,13 +405,23 @@ class RequestVerbs(ProviderCache):
         row = self._db.one("SELECT * FROM requests WHERE id = ?" + suffix, [request_id])
         if row is None:
             raise RequestNotFound(request_id=request_id)
+        return self._row(row)
+
+    def _row(self, row: Mapping[str, Any]) -> RequestRow:
+        """A request as read from the database, as this outbox hands it out."""
         return RequestRow.from_row(row)
 
-    def _update(self, request_id: int, values: Mapping[str, Any]) -> None:
+    def _update(self, request_id: int, values: Mapping[str, Any]) -> RequestRow:
+        """Change the request's row; the row as it now is.
+
+        Read back with a ``SELECT``, not ``RETURNING``: SQLite returns a REAL column
+        holding a whole number as an ``int`` there (400 instead of 400.0), so the row
+        would not equal the one every other read gives."""
         assignments = ", ".join(f"{k} = ?" for k in values)
         self._db.run(
             f"UPDATE requests SET {assignments} WHERE id = ?", [*values.values(), request_id]
         )
+        return self._get(request_id)
 
     def _journal(
         self, request_id: int, src: State | None, dst: State, at: float, detail: Detail | None

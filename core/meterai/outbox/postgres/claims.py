@@ -23,6 +23,7 @@ from psycopg.rows import dict_row
 
 from meterai.errors import IllegalTransition
 from meterai.i18n import N_
+from meterai.outbox.postgres.wakeups import CHANNEL
 
 DEFAULT_LEASE = 120.0
 NOW = "extract(epoch from clock_timestamp())"
@@ -96,30 +97,51 @@ def renew(
     return sorted(int(r[0]) for r in rows)
 
 
-def release(conn: psycopg.Connection[Any], counter: str, request_id: int) -> bool:
-    """Give the request back (its step is done or it waits); whether ``counter`` held it."""
-    row = conn.execute(
+def release(
+    conn: psycopg.Connection[Any],
+    counter: str,
+    request_id: int,
+    *,
+    unless_owner: bool = False,
+    wake: bool = True,
+) -> bool:
+    """Give the request back (its step is done or it waits) and, if ``counter`` held it
+    and ``wake``, wake the listening counters (at commit); whether it held it.
+    ``unless_owner``: keep the claim when ``counter`` took the request in. One
+    statement, one round trip."""
+    keep_own = " AND counter IS DISTINCT FROM %(counter)s" if unless_owner else ""
+    released = (
         "UPDATE requests SET claimed_by = NULL, lease_until = NULL"
-        " WHERE id = %s AND claimed_by = %s RETURNING id",
-        [request_id, counter],
+        f" WHERE id = %(id)s AND claimed_by = %(counter)s{keep_own} RETURNING id"
+    )
+    if wake:
+        released = (
+            f"WITH released AS ({released})"
+            " SELECT pg_notify(%(channel)s, 'released:' || id) FROM released"
+        )
+    row = conn.execute(
+        released, {"id": request_id, "counter": counter, "channel": CHANNEL}
     ).fetchone()
     return row is not None
 
 
 def hold(
     conn: psycopg.Connection[Any], counter: str, request_id: int, lease: float = DEFAULT_LEASE
-) -> None:
+) -> dict[str, Any] | None:
     """Inside a transaction: lock the request's row and check that no other counter holds
     it, else raise :class:`ClaimLost`; ``counter``'s own claim is renewed. A request
     nobody claims (one moved by a person, from the CLI or the GUI) may be moved by anyone.
+    Returns the locked row (``None``: no such request), so the caller need not read it
+    again: lock, fence, renewal and read are one statement, one round trip.
 
     An expired claim of ``counter``'s own that nobody took yet is still its own: the
     row lock taken here keeps ``claim_due`` (``SKIP LOCKED``) off it until commit."""
-    row = conn.execute(
-        "SELECT claimed_by FROM requests WHERE id = %s FOR UPDATE", [request_id]
+    cursor = conn.cursor(row_factory=dict_row)
+    row = cursor.execute(
+        "UPDATE requests SET lease_until = CASE WHEN claimed_by = %(counter)s"
+        f" THEN {NOW} + %(lease)s ELSE lease_until END WHERE id = %(id)s RETURNING *",
+        {"counter": counter, "lease": lease, "id": request_id},
     ).fetchone()
-    if row is None or row[0] is None:
-        return
-    if row[0] != counter:
-        raise ClaimLost(request_id=request_id, holder=row[0])
-    conn.execute(f"UPDATE requests SET lease_until = {NOW} + %s WHERE id = %s", [lease, request_id])
+    if row is not None and row["claimed_by"] not in (None, counter):
+        raise ClaimLost(request_id=request_id, holder=row["claimed_by"])
+    return row

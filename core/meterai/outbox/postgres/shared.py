@@ -27,6 +27,7 @@ from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
 
+from meterai.errors import RequestNotFound
 from meterai.fsutil import atomic_write_bytes, make_dirs
 from meterai.messages import Message
 from meterai.outbox.postgres import claims
@@ -50,6 +51,7 @@ _OWN_REQUEST_LOOK = 5.0
 
 # States after which this counter does not carry on with the request by itself.
 _LET_GO = frozenset({State.NEEDS_ATTENTION, State.DONE, State.CANCELLED})
+_FINISHED = frozenset({State.DONE, State.CANCELLED})
 
 
 def lease_seconds() -> float:
@@ -101,22 +103,26 @@ class SharedOutbox(Outbox):
             notify(self._pg.conn, f"queued:{row.id}")
             return row
 
-    def transition(
+    def _transition_in(
         self,
         request_id: int,
         to: State,
-        *,
-        detail: Detail | None = None,
-        expect: State | None = None,
-        **updates: Any,
+        detail: Detail | None,
+        expect: State | None,
+        updates: Any,
     ) -> RequestRow:
-        with self._db.atomic(one_request="sn" not in updates):
-            row = super().transition(request_id, to, detail=detail, expect=expect, **updates)
-            if to == State.DOWNLOADED:
-                self._keep_result(request_id)
-            if to in _LET_GO or (to == State.VERIFIED and self._owner(request_id) != self.counter):
-                self._release(request_id)
-            return row
+        """The move, with the result kept in the database and the claim let go of in the
+        same transaction (``transition`` opened it)."""
+        row = super()._transition_in(request_id, to, detail, expect, updates)
+        if to == State.DOWNLOADED:
+            self._keep_result(request_id)
+        if to in _LET_GO:
+            # Done or cancelled, nothing is left for another counter to do: waking every
+            # counter would only have each of them ask for work again, once per document.
+            self._release(request_id, wake=to not in _FINISHED)
+        elif to == State.VERIFIED:
+            self._release(request_id, unless_owner=True)
+        return row
 
     def record_failure(
         self,
@@ -205,6 +211,13 @@ class SharedOutbox(Outbox):
         row = self._db.one("SELECT claimed_by FROM requests WHERE id = ?", [request_id])
         return row is not None and row["claimed_by"] == self.counter
 
+    def current(self, request_id: int) -> tuple[RequestRow, bool]:
+        """The request and whether this counter's claim on it stands, in one read."""
+        row = self._db.one("SELECT * FROM requests WHERE id = ?", [request_id])
+        if row is None:
+            raise RequestNotFound(request_id=request_id)
+        return self._row(row), row["claimed_by"] == self.counter
+
     def release(self, request_id: int) -> None:
         with self._db.atomic(one_request=True):
             self._release(request_id)
@@ -212,9 +225,29 @@ class SharedOutbox(Outbox):
     # --- internals ---------------------------------------------------------------------
 
     def _get(self, request_id: int, *, lock: bool = False) -> RequestRow:
-        if lock:
-            claims.hold(self._pg.conn, self.counter, request_id, self.lease)
-        return self._here(super()._get(request_id, lock=lock))
+        """Read to be changed (``lock``), the read also fences and renews the claim, in
+        the one statement that locks the row."""
+        if not lock:
+            return super()._get(request_id)
+        row = claims.hold(self._pg.conn, self.counter, request_id, self.lease)
+        if row is None:
+            raise RequestNotFound(request_id=request_id)
+        return self._row(row)
+
+    def _row(self, row: Any) -> RequestRow:
+        return self._here(RequestRow.from_row(row))
+
+    def _update(self, request_id: int, values: Any) -> RequestRow:
+        """The change and the row as it now is in one round trip (``RETURNING``: the
+        server's types are exact, unlike SQLite's)."""
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        row = self._db.one(
+            f"UPDATE requests SET {assignments} WHERE id = ? RETURNING *",
+            [*values.values(), request_id],
+        )
+        if row is None:
+            raise RequestNotFound(request_id=request_id)
+        return self._row(row)
 
     def _here(self, row: RequestRow) -> RequestRow:
         """The stamped file is wherever this counter keeps it, not where another one did."""
@@ -242,13 +275,13 @@ class SharedOutbox(Outbox):
     def _stamped_file(self, request_id: int) -> Path:
         return self.paths.stamped_dir / f"{request_id}.pdf"
 
-    def _owner(self, request_id: int) -> str | None:
-        found = self._db.one("SELECT counter FROM requests WHERE id = ?", [request_id])
-        return None if found is None else found["counter"]
-
-    def _release(self, request_id: int) -> None:
-        if claims.release(self._pg.conn, self.counter, request_id):
-            notify(self._pg.conn, f"released:{request_id}")
+    def _release(self, request_id: int, *, unless_owner: bool = False, wake: bool = True) -> None:
+        """Let go of the claim and wake the other counters, in one statement.
+        ``unless_owner``: keep it when this counter took the request in (a verified
+        request is exported by its owner)."""
+        claims.release(
+            self._pg.conn, self.counter, request_id, unless_owner=unless_owner, wake=wake
+        )
 
     def _keep_result(self, request_id: int) -> None:
         """The stamped file goes into the database with the move that records it. With no
