@@ -85,6 +85,11 @@ class Outbox(SerialVerbs):
         on a shared database, while this counter's claim on it stands."""
         return True
 
+    def current(self, request_id: int) -> tuple[RequestRow, bool]:
+        """The request and whether this process may keep working on it (``holds``), in
+        one read where the database allows: the runner asks both after every step."""
+        return self.get(request_id), self.holds(request_id)
+
     def close(self) -> None:
         """Close, taking the backup a burst of changes left pending (the end of a run)."""
         self._db.close()

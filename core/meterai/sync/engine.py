@@ -136,6 +136,16 @@ class StepCrash(BaseException):
     """Raised by a simulation's protocol-point hook to model a crash at that point."""
 
 
+@dataclass(frozen=True)
+class Stepped:
+    """One step's outcome for the runner: the request before and after the step, and
+    whether this process still holds it (``Outbox.holds``)."""
+
+    before: RequestRow
+    after: RequestRow
+    held: bool
+
+
 def no_point(_name: str) -> None:
     """The protocol points do nothing outside the crash tests and the simulation."""
 
@@ -164,10 +174,16 @@ class Engine:
 
     def step(self, request_id: int) -> State:
         """Advance one request by one protocol step; returns its state afterwards."""
+        return self.advance(request_id).after.state
+
+    def advance(self, request_id: int) -> Stepped:
+        """One protocol step, as ``step``; returns the request before and after it and
+        whether this process still holds it, so that a caller deciding whether to go on
+        reads nothing more (on a shared database every read is a round trip)."""
         row = self.outbox.get(request_id)
         handler = self._handlers().get(row.state)
         if handler is None:
-            return row.state
+            return Stepped(row, *self.outbox.current(request_id))
         try:
             handler(row)
         except ProviderError as exc:
@@ -180,7 +196,7 @@ class Engine:
             self._failed(self.outbox.get(request_id), exc)
         except Exception as exc:  # a bug: this request's failure, never the run's
             self._failed(self.outbox.get(request_id), self._internal_error(request_id, exc))
-        return self.outbox.get(request_id).state
+        return Stepped(row, *self.outbox.current(request_id))
 
     def reconcile(self) -> ReconcileReport:
         """Match the provider's serial numbers to requests by tag; record orphans.

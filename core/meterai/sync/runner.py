@@ -532,13 +532,12 @@ class SyncRunner:
         """Keep stepping one request while it moves forward, is due, and stays in ``states``."""
         engine = self._engine()
         for _turn in range(_MAX_TURN_STEPS):
-            before = engine.outbox.get(request_id)
-            state = engine.step(request_id)
-            after = engine.outbox.get(request_id)
-            moved = after.state != before.state and state in states
-            if not moved or (after.next_attempt_at or 0) > time.time() or self._stopping:
+            stepped = engine.advance(request_id)
+            state = stepped.after.state
+            moved = state != stepped.before.state and state in states
+            if not moved or (stepped.after.next_attempt_at or 0) > time.time() or self._stopping:
                 return state
-            if not engine.outbox.holds(request_id):
+            if not stepped.held:
                 return state  # let go to another counter (a shared database's owner)
         return state
 

@@ -28,7 +28,7 @@ from meterai.logs import LOG_NAME
 from meterai.outbox import Outbox, RequestRow, State
 from meterai.settings import Paths
 from meterai.sync.backoff import Backoff
-from meterai.sync.engine import Engine
+from meterai.sync.engine import Engine, Stepped
 from meterai.sync.runner import SyncRunner
 from meterai.tracebacks import EVIDENCE_PREFIX
 from tests.support.sandbox import FAST, Admin, queue_documents
@@ -166,19 +166,20 @@ def test_a_failure_outside_the_engine_is_held_back_not_spun(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """A turn that raises past the engine's own handling (here ``step`` itself) ends in
-    the runner's done-callback: the request is held back with a growing delay."""
+    """A turn that raises past the engine's own handling (here the step itself,
+    ``advance``, which the runner calls) ends in the runner's done-callback: the request
+    is held back with a growing delay."""
     good, bad = queue_documents(client_paths, 2, tmp_path / "docs")
-    real = Engine.step
+    real = Engine.advance
     calls: list[float] = []
 
-    def step(self: Engine, request_id: int) -> State:
+    def advance(self: Engine, request_id: int) -> Stepped:
         if request_id == bad:
             calls.append(time.time())
             raise RuntimeError("injected bug outside the step handlers")
         return real(self, request_id)
 
-    monkeypatch.setattr(Engine, "step", step)
+    monkeypatch.setattr(Engine, "advance", advance)
     code, out, ended = _sync_once(monkeypatch, capsys, client_paths, patience=4.0)
 
     assert code == EXIT_PENDING, out
