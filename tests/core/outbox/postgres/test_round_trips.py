@@ -1,0 +1,106 @@
+"""How many round trips a counter's moves cost on the shared database (issue 17's bench).
+
+At three counters the drain is CPU-bound, and every round trip is client and server CPU
+and, inside a transaction, one more wait for the GIL while the row stays locked. The
+counts are read from libpq's own protocol trace (one ``ReadyForQuery`` ends each round
+trip), so they say what crossed the wire, not what the code meant to send.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+from meterai.outbox import NewRequest, Outbox, State
+from meterai.outbox.postgres.address import ENV_VAR
+from meterai.outbox.postgres.shared import SharedOutbox
+from meterai.provider.ports import Provider
+from meterai.settings import resolve_paths
+from meterai.sync.engine import Engine, Verifier
+
+SHA = "ab" * 32
+RECT = (400.0, 40.0, 472.0, 112.0)
+
+
+@pytest.fixture
+def shared(pg_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Outbox]:
+    monkeypatch.setenv(ENV_VAR, pg_url)
+    paths = resolve_paths(tmp_path / "loket-1")
+    paths.docs_dir.mkdir(parents=True)
+    (paths.docs_dir / f"{SHA}.pdf").write_bytes(b"%PDF-1.7\n%%EOF\n")
+    box = Outbox.open(paths)
+    assert isinstance(box, SharedOutbox)
+    box.add_document(SHA, size=15, page_count=1, pdf_version="1.7", original_name="a.pdf")
+    yield box
+    box.close()
+
+
+def round_trips(box: Outbox, action: object) -> int:
+    """Run ``action()`` and count the server's ``ReadyForQuery`` messages meanwhile."""
+    pgconn = box.backend.conn.pgconn  # type: ignore[attr-defined]
+    with tempfile.TemporaryFile("w+") as trace:
+        pgconn.trace(trace.fileno())
+        try:
+            action()  # type: ignore[operator]
+        finally:
+            pgconn.untrace()
+        trace.seek(0)
+        fields = [line.split("\t") for line in trace]
+        return sum(1 for f in fields if f[1:2] == ["B"] and f[3:4] == ["ReadyForQuery"])
+
+
+def claimed(box: Outbox) -> int:
+    new = NewRequest(doc_sha256=SHA, file_name="a.pdf", doc_type="3", page_index=0, rect=RECT)
+    request_id = box.enqueue(new).id
+    assert [r.id for r in box.due(states=[State.QUEUED])] == [request_id]
+    return request_id
+
+
+def test_a_move_of_a_claimed_request_is_six_round_trips(shared: Outbox) -> None:
+    """BEGIN, the shared write lock, the fenced read (lock, claim check, lease renewal),
+    the change with its row returned, the journal row, COMMIT: it was about 13 (a
+    savepoint pair, the fence and the read apart, a second read, the owner's, NOTIFY)."""
+    request_id = claimed(shared)
+    trips = round_trips(
+        shared, lambda: shared.transition(request_id, State.UPLOADED, provider_file_id="F1")
+    )
+    assert trips == 6
+    assert shared.get(request_id).provider_file_id == "F1"
+    assert shared.holds(request_id)
+
+
+def test_finishing_a_request_releases_it_in_the_same_transaction(shared: Outbox) -> None:
+    """Release and its NOTIFY (for a state another counter may carry on from) are one
+    statement inside the move's transaction; done wakes nobody."""
+    request_id = claimed(shared)
+    moves = [State.UPLOADED, State.NEEDS_ATTENTION]
+    for to in moves[:-1]:
+        shared.transition(request_id, to)
+    assert round_trips(shared, lambda: shared.transition(request_id, moves[-1])) == 7
+    assert not shared.holds(request_id)
+
+
+def test_the_runner_reads_a_request_twice_per_step(shared: Outbox) -> None:
+    """``Engine.advance`` returns the row it read before the step, the row after it and
+    whether the counter still holds it: one read each side, where the runner and the
+    engine read it five times between them."""
+    request_id = claimed(shared)
+    # A cancelled request has no step: nothing but the outbox is used.
+    engine = Engine(
+        outbox=shared,
+        provider=cast(Provider, None),
+        docs_dir=Path(os.devnull),
+        stamped_dir=Path(os.devnull),
+        verifier=cast(Verifier, None),
+        clock=lambda: 0.0,
+        rng=random.Random(0),
+    )
+    shared.transition(request_id, State.CANCELLED)
+    trips = round_trips(shared, lambda: engine.advance(request_id))
+    assert trips == 2
