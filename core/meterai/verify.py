@@ -136,6 +136,25 @@ def load_trust_roots(ca_files: list[Path]) -> list[Any]:
     return roots
 
 
+_CHECKER_MODULES = (
+    "pyhanko.pdf_utils.reader",
+    "pyhanko.sign.fields",
+    "pyhanko.sign.validation",
+    "pyhanko_certvalidator",
+)
+
+
+def load_checker() -> None:
+    """Import what checking a stamp needs (pyHanko's reader and validation) now rather
+    than at the first check: a sync run then counts it among what its start built."""
+    import importlib
+
+    for module in _CHECKER_MODULES:
+        importlib.import_module(module)
+    pdfhex.install()
+    _quiet_diff_refusals()
+
+
 def verify_stamped(path: Path, trust_roots: list[Any], expect: Expectation) -> VerificationReport:
     """Run every check; raises ``VerificationError`` only when the file cannot be read at all.
 
