@@ -210,6 +210,7 @@ class Engine:
         waiting = {r.numbering_tag: r for r in live if r.sn is None and r.numbering_tag}
         prefix = f"mdk-{self.outbox.install_id()}-"
         report = ReconcileReport()
+        settled = True
         # A stamped serial number is the one to adopt; any other for the same tag is spare.
         for entry in sorted(entries, key=lambda e: not e.stamped):
             tag = _tag_of(entry)
@@ -220,13 +221,16 @@ class Engine:
                 try:
                     self._adopt(owner, entry)
                 except IllegalTransition:
-                    continue  # another worker settled this request meanwhile
+                    # It moved meanwhile (an upload while the start-up calls are out): not
+                    # settled, so the next purchase must ask again instead of buying.
+                    settled = False
+                    continue
                 report.adopted.append(entry.sn)
             elif entry.stamped:
                 report.stamped_unknown.append(entry.sn)
             elif self.outbox.record_orphan(entry.sn, tag):
                 report.orphans.append(entry.sn)
-        self.session.reconciled = True
+        self.session.reconciled = settled
         return report
 
     # --- the steps -----------------------------------------------------------------

@@ -298,6 +298,37 @@ def test_a_stamping_call_a_crash_cut_off_is_asked_about_again_before_a_repeat(
     ]
 
 
+def test_a_request_that_moved_while_reconciling_is_asked_about_again_not_bought(
+    bench: Bench,
+) -> None:
+    """Escaped bug (seen once in the whole suite under load): an outbox restored from
+    before a stamp uploaded its request while the start-up reconciliation ran; adopting
+    the stamped serial number lost that race, the run still counted as reconciled, and
+    the request bought a second serial number."""
+    request_id = bench.queue()
+    row = bench.outbox.get(request_id)
+    bought = SerialOrder("F9", "3", namafile=f"{row.numbering_tag}_a.pdf", nodoc="", tgldoc="",
+                         nilaidoc=0)  # fmt: skip
+    bench.provider.files["F9"] = b"%PDF-1.7\n"
+    bench.provider.results["F9"] = b"%PDF-1.7\n" + MARK + b"SN0001"
+    bench.provider.issued["SN0001"] = Serial(bought, stamped_from="F9")
+    engine = bench.engine()
+    snapshot = bench.outbox.serial_snapshot
+
+    def snapshot_then_upload(states: Any) -> Any:
+        taken = snapshot(states)
+        bench.outbox.transition(request_id, State.UPLOADED, provider_file_id="F10")
+        return taken
+
+    bench.outbox.serial_snapshot = snapshot_then_upload  # type: ignore[method-assign]
+    engine.reconcile()
+    bench.outbox.serial_snapshot = snapshot  # type: ignore[method-assign]
+
+    engine.step(request_id)
+    assert bench.provider.calls["buy_serial"] == 0
+    assert bench.outbox.get(request_id).sn == "SN0001"
+
+
 def test_no_balance_asks_the_user_at_once(bench: Bench) -> None:
     bench.provider.refuse["buy_serial"].append(BalanceExhausted(endpoint="stampv2"))
     request_id = bench.queue()
