@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QWidget
 
 POLL_MS = 15  # about a frame: the wait adds at most this much after the paint
@@ -38,9 +38,38 @@ def after_first_paint(window: QWidget, work: Callable[[], None]) -> None:
             work()
             return
         waited += POLL_MS
-        QTimer.singleShot(POLL_MS, check)
+        QTimer.singleShot(POLL_MS, window, check)
 
-    QTimer.singleShot(0, check)
+    # With the window as the timers' context: a window deleted first cancels the work.
+    QTimer.singleShot(0, window, check)
+
+
+def in_turns(context: QObject, steps: Sequence[Callable[[], object]]) -> None:
+    """Run ``steps`` on the GUI thread, one per turn of the event loop, in order.
+
+    Paints, input and timers get their turn between two steps, so a few builds of some
+    10-30 ms each never become one long stall. ``context`` going away cancels the rest.
+    """
+    if not steps:
+        return
+    first, rest = steps[0], steps[1:]
+
+    def step() -> None:
+        first()
+        in_turns(context, rest)
+
+    QTimer.singleShot(0, context, step)
+
+
+def build_qt_namespace() -> None:
+    """Make PySide build ``QtCore.Qt`` (its 94 enums, some 25 ms) now, not when first named.
+
+    The window's first paint names none of its enums; the table, the dialogs and the
+    progress bars do, and they come while the sync workers hold the GIL.
+    """
+    from PySide6.QtCore import Qt
+
+    Qt.ItemDataRole.DisplayRole  # noqa: B018 (named to build it; the import already does)
 
 
 class HeldRecords(logging.Handler):

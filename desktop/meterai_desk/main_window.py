@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -23,7 +23,7 @@ from meterai.i18n import _, warm_number_formats
 from meterai.settings import Paths, Settings, save_settings
 from meterai_desk import qtranslator
 from meterai_desk.account_flow import AccountFlow
-from meterai_desk.first_paint import after_first_paint
+from meterai_desk.first_paint import after_first_paint, build_qt_namespace, in_turns
 from meterai_desk.icons import app_icon
 from meterai_desk.kiosk.mode import KioskMode
 from meterai_desk.presenter import SyncPresenter
@@ -32,7 +32,7 @@ from meterai_desk.sync_bridge import SyncBridge
 from meterai_desk.tasks import TaskRunner
 from meterai_desk.widgets.empty_state import EmptyState
 from meterai_desk.widgets.outbox_actions import OutboxActions
-from meterai_desk.widgets.outbox_view import OutboxModel, OutboxView
+from meterai_desk.widgets.outbox_model import OutboxModel
 from meterai_desk.widgets.status_panel import StatusPanel
 from meterai_desk.widgets.tray import Tray
 
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 
     from meterai_desk.add_flow import AddFlow
+    from meterai_desk.widgets.outbox_view import OutboxView
 
 # Each language is named in itself, so someone who cannot read the current one finds theirs.
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -66,14 +67,13 @@ class MainWindow(QMainWindow):
         self._shut_down = False
 
         self.outbox_model = OutboxModel(tasks, self)
-        self.outbox_view = OutboxView(self.outbox_model, self)
+        self._outbox_view: OutboxView | None = None  # see ``outbox_view``
         self.empty = EmptyState(self)
         self.heading = QLabel(self)
         self.heading.setObjectName("heading")
         self.heading.setStyleSheet("#heading { font-size: 14pt; font-weight: 600; }")
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.empty)
-        self.stack.addWidget(self.outbox_view)
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(12, 8, 12, 4)
@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
         self._warm_up_after_first_paint()
         self.tray = Tray(self.statusBar(), self.show_normal, self.quit_now, self)
         self._adder: AddFlow | None = None
-        self.actions_ = OutboxActions(self.outbox_view, tasks, self._wake, self)
+        self.actions_ = OutboxActions(self.outbox_model, tasks, self._wake, self)
         self.presenter = SyncPresenter(
             tasks, self.outbox_model, self.status, self.tray, bridge, self, self.settings
         )
@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
             self, paths, self.settings, tasks, bridge, self.outbox_model, self.presenter
         )
         self.kiosk.changed.connect(lambda _active: self.retranslate())
-        self.kiosk.changed.connect(self.outbox_view.show_customers)
+        self.kiosk.changed.connect(self._show_customers)
         self.presenter.counted.connect(lambda _tally: self._show_title())
         self.account = AccountFlow(paths, self.settings, tasks, bridge, self)
         self._build_actions()
@@ -106,11 +106,65 @@ class MainWindow(QMainWindow):
         self.resize(1240, 720)
         follow_language(self, self.retranslate)
         self.outbox_model.reload()  # after the connections above, whenever the rows arrive
-        after_first_paint(self, self.tray.show_icon)
-        if bridge is not None:
-            bridge.start()
+        after_first_paint(self, self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        """The tray icon; once the first rows are in, the Qt classes they need, then the sync.
+
+        PySide builds a Qt class, with its enums, the first time it is used: the ``Qt``
+        namespace (some 25 ms) and the table's item-view and style-option classes (some
+        15 ms) wait for the first paint. Built when the first rows and progress bars
+        arrive, with the sync workers holding the GIL, they stalled the GUI thread for
+        120-230 ms (test_the_gui_thread_never_stalls*); built here, one per event-loop
+        turn, after the outbox's first page (which they would delay) and before the sync
+        starts, nothing else wants the GIL.
+        """
+        self.tray.show_icon()
+        model = self.outbox_model
+        if not model.loading:
+            self._warm_up_then_sync()
+            return
+        done: list[object] = []
+
+        def once(*_: object) -> None:
+            for connection in done:
+                model.disconnect(connection)  # type: ignore[call-overload]
+            self._warm_up_then_sync()
+
+        done += [model.modelReset.connect(once), model.loadFailed.connect(once)]
+
+    def _warm_up_then_sync(self) -> None:
+        in_turns(self, [build_qt_namespace, self._make_table, self._start_sync])
+
+    def _make_table(self) -> None:
+        self.outbox_view  # noqa: B018 (the property makes it, hidden until rows come)
+
+    def _start_sync(self) -> None:
+        if self.bridge is not None and not self._shut_down:
+            self.bridge.start()
 
     # --- composition ---------------------------------------------------------------
+
+    @property
+    def outbox_view(self) -> OutboxView:
+        """The table, made when the outbox first has rows to show (or someone asks for it).
+
+        An empty outbox shows ``empty`` instead, and the first ``QTableView`` of a process
+        costs some 15 ms (its classes' enums, its header asking the model for every
+        section's data): a window with nothing to list does not make a table at start-up.
+        """
+        if self._outbox_view is None:
+            from meterai_desk.widgets.outbox_view import OutboxView
+
+            view = self._outbox_view = OutboxView(self.outbox_model, self)
+            view.show_customers(self.kiosk.active)
+            self.stack.addWidget(view)
+            self.actions_.attach(view)
+        return self._outbox_view
+
+    def _show_customers(self, shown: bool) -> None:
+        if self._outbox_view is not None:
+            self._outbox_view.show_customers(shown)
 
     def _warm_up_after_first_paint(self) -> None:
         """Babel's number formats, loaded on a worker before the first balance needs them.
@@ -125,7 +179,7 @@ class MainWindow(QMainWindow):
             style.standardIcon(QStyle.StandardPixmap.SP_FileDialogNewFolder), "", self
         )
         self.add_action.setObjectName("addDocuments")
-        self.add_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.add_action.setShortcuts(QKeySequence.StandardKey.Open)
         self.add_action.triggered.connect(self.choose_files)
         self.kiosk_action = QAction(
             style.standardIcon(QStyle.StandardPixmap.SP_DirHomeIcon), "", self
@@ -142,12 +196,14 @@ class MainWindow(QMainWindow):
         self.check_action.setObjectName("checkStamp")
         self.check_action.triggered.connect(self.check_stamp)
         self.quit_action = QAction(self)
-        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.setShortcuts(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.quit_now)
         self.toolbar = QToolBar(self)
         self.toolbar.setObjectName("mainToolbar")
         self.toolbar.setMovable(False)
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        # By name, through Qt's property system: naming ``Qt.ToolButtonStyle`` would make
+        # PySide build the whole Qt namespace (94 enums, some 25 ms) before the first paint.
+        self.toolbar.setProperty("toolButtonStyle", "ToolButtonTextBesideIcon")
         self.toolbar.addAction(self.add_action)
         self.toolbar.addSeparator()
         for action in self.actions_.all:
@@ -280,8 +336,10 @@ class MainWindow(QMainWindow):
         show_error(self, exc, str(self.paths.logs_dir))
 
     def _show_table_or_empty(self) -> None:
-        has_rows = self.outbox_model.rowCount() > 0
-        self.stack.setCurrentWidget(self.outbox_view if has_rows else self.empty)
+        if self.outbox_model.rowCount() > 0:
+            self.stack.setCurrentWidget(self.outbox_view)
+        else:
+            self.stack.setCurrentWidget(self.empty)
 
     # --- drag and drop -------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from meterai.sync.events import Connectivity, Event, NeedsAttention, StateChange
 from meterai_desk.ops import Tally, balance_warning, tally
 from meterai_desk.sync_bridge import SyncBridge
 from meterai_desk.tasks import TaskRunner
-from meterai_desk.widgets.outbox_view import OutboxModel
+from meterai_desk.widgets.outbox_model import OutboxModel
 from meterai_desk.widgets.status_panel import StatusPanel
 from meterai_desk.widgets.tray import Tray
 

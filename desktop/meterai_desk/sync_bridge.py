@@ -113,7 +113,13 @@ class SyncBridge(QObject):
         return None if runner is None else runner.balance
 
     def start(self) -> None:
-        """Start on a worker: the sandbox child and the provider login both take a while."""
+        """Start on a worker: the sandbox child and the provider login both take a while.
+
+        Once: the window starts it after its first paint, and a kiosk switch or a new
+        account asked for before then has started a runner already.
+        """
+        if self._closed or self._starting or self._runner is not None:
+            return
         self._starting = True
         self._tasks.run(self._open, self._on_started, self._on_failed)
 

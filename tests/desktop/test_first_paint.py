@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtWidgets import QMainWindow
+import pytest
+from PySide6.QtWidgets import QApplication, QMainWindow
 from pytestqt.qtbot import QtBot
 
 from meterai.logs import LOG_NAME, setup_logging
 from meterai.settings import Paths
 from meterai_desk.first_paint import HeldRecords, after_first_paint
+from meterai_desk.main_window import MainWindow
+from meterai_desk.sync_bridge import SyncBridge
+from tests.support.desktop import WindowFactory
 
 
 def test_records_logged_before_the_log_file_exists_are_written_to_it_in_order(
@@ -59,3 +63,33 @@ def test_work_after_the_first_paint_runs_once_the_window_is_exposed(qtbot: QtBot
     qtbot.waitUntil(lambda: seen == [True], timeout=5000)
     qtbot.wait(50)
     assert seen == [True]
+
+
+def test_a_window_closed_before_its_first_paint_cancels_the_work(qtbot: QtBot) -> None:
+    window = QMainWindow()
+    seen: list[str] = []
+    after_first_paint(window, lambda: seen.append("ran"))
+    window.deleteLater()
+    qtbot.wait(200)  # no "Internal C++ object already deleted" from the waiting timer
+    assert seen == []
+
+
+def test_the_sync_starts_after_the_first_paint_once_the_table_is_built(
+    qtbot: QtBot, paths: Paths, monkeypatch: pytest.MonkeyPatch, open_window: WindowFactory
+) -> None:
+    """The Qt classes the first rows need are built before the sync workers want the GIL.
+
+    Built mid-sync instead, they stalled the GUI thread (test_the_gui_thread_never_stalls*).
+    """
+    seen: list[tuple[bool, bool]] = []
+
+    def start(bridge: SyncBridge) -> None:
+        (window,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        handle = window.windowHandle()
+        seen.append((handle is not None and handle.isExposed(), window._outbox_view is not None))
+
+    monkeypatch.setattr(SyncBridge, "start", start)
+    open_window(paths, sync=True)
+    qtbot.waitUntil(lambda: seen != [], timeout=5000)
+    qtbot.wait(50)
+    assert seen == [(True, True)]

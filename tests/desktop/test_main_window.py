@@ -12,7 +12,7 @@ from meterai.outbox import NewRequest, Outbox
 from meterai.settings import Paths
 from meterai_desk.main_window import MainWindow
 from meterai_desk.tasks import TaskRunner
-from meterai_desk.widgets.outbox_view import PAGE
+from meterai_desk.widgets.outbox_model import PAGE
 
 SHA = "ef" * 32
 

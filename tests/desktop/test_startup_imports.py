@@ -9,8 +9,9 @@ httpx in: about a third of a second of every start.)
 A second probe opens the main window as the app does and waits for its first paint:
 what waits for that paint (the log file's handler, the single-instance server's
 ``QtNetwork``, message boxes) must not have been imported or built by then. PySide
-builds a Qt class, with all of its enums, the first time it is used; ``QMessageBox`` and
-``QtNetwork``'s classes cost milliseconds.
+builds a Qt class, with all of its enums, the first time it is used; ``QMessageBox``,
+``QTableView`` and ``QStyleOption*`` cost milliseconds each, the ``Qt`` namespace some
+25 ms (an empty outbox's window names none of its enums).
 """
 
 from __future__ import annotations
@@ -87,15 +88,29 @@ AFTER_PAINT_MODULES = (
     "meterai.tracebacks",
     "meterai_desk.errors",
     "meterai_desk.add_flow",
+    "meterai_desk.widgets.outbox_view",  # an empty outbox shows no table
     "PySide6.QtNetwork",
 )
-# (Not the table's classes: built mid-sync instead, with the sync workers holding the
-# GIL, they stalled the GUI thread; see test_the_gui_thread_never_stalls*.)
 AFTER_PAINT_QT = {
-    "PySide6.QtCore": ("QUrl", "QByteArray"),
-    "PySide6.QtGui": ("QDesktopServices",),
-    "PySide6.QtWidgets": ("QMessageBox",),
+    "PySide6.QtCore": ("Qt", "QUrl", "QByteArray"),  # Qt: the namespace's 94 enums
+    "PySide6.QtGui": ("QDesktopServices", "QPainter"),
+    "PySide6.QtWidgets": (
+        "QMessageBox",
+        "QStyleOptionProgressBar",
+        "QStyleOptionViewItem",
+        "QTableView",
+        "QHeaderView",
+    ),
 }
+
+WARMED_AFTER_PAINT = (
+    "PySide6.QtCore.Qt",
+    "PySide6.QtWidgets.QTableView",
+    "PySide6.QtWidgets.QHeaderView",
+    "PySide6.QtWidgets.QStyleOptionProgressBar",
+    "PySide6.QtWidgets.QStyleOptionViewItem",
+    "meterai_desk.widgets.outbox_view",
+)
 
 FIRST_PAINT = """
 import importlib, json, sys, time
@@ -123,8 +138,12 @@ while time.monotonic() < deadline:
     time.sleep(0.005)
 window.grab()
 at_paint = found()
+while window._outbox_view is None and time.monotonic() < deadline:  # the warm-up after it
+    app.processEvents()
+    time.sleep(0.005)
+warmed = found()
 importlib.import_module("meterai_desk.errors")  # the probe can see a module and a class
-print(json.dumps({"at_paint": at_paint, "after": found()}))
+print(json.dumps({"at_paint": at_paint, "warmed": warmed, "after": found()}))
 import os
 os._exit(0)
 """
@@ -148,4 +167,8 @@ def test_the_first_paint_waits_for_nothing_it_does_not_show(tmp_path: Path) -> N
     )
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found["at_paint"] == []
+    # Right after it, before any sync could start, the window builds what the first rows
+    # and progress bars need (``MainWindow._after_first_paint``): built later, mid-sync,
+    # they stalled the GUI thread (test_the_gui_thread_never_stalls*).
+    assert set(WARMED_AFTER_PAINT) <= set(found["warmed"])
     assert {"meterai_desk.errors", "PySide6.QtWidgets.QMessageBox"} <= set(found["after"])

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QMainWindow
 
 from meterai.i18n import _
@@ -29,7 +29,7 @@ from meterai_desk.kiosk.notes import KioskNote
 from meterai_desk.presenter import SyncPresenter
 from meterai_desk.sync_bridge import Runner, RunnerFactory, SyncBridge, default_factory
 from meterai_desk.tasks import TaskRunner
-from meterai_desk.widgets.outbox_view import OutboxModel
+from meterai_desk.widgets.outbox_model import OutboxModel
 
 if TYPE_CHECKING:
     from meterai.balance import LowBalance
@@ -161,6 +161,8 @@ class KioskMode(QObject):
 
             self.panel = KioskPanel(self._window)
             self.panel.leave.clicked.connect(self.leave)
+            from PySide6.QtCore import Qt  # not at import: see main_window's toolbar
+
             self._window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel)
         return self.panel
 

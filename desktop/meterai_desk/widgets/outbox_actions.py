@@ -24,13 +24,14 @@ from PySide6.QtWidgets import QMenu, QStyle, QWidget
 from meterai.i18n import _
 from meterai.outbox.states import CANCELLABLE, State
 from meterai_desk.tasks import TaskRunner
-from meterai_desk.widgets.outbox_view import OutboxView
+from meterai_desk.widgets.outbox_model import OutboxModel
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QPoint
 
     from meterai.evidence import Evidence
     from meterai.outbox.store import JournalEntry, Outbox, RequestRow
+    from meterai_desk.widgets.outbox_view import OutboxView
 
 
 def result_path(row: RequestRow) -> str | None:
@@ -48,15 +49,22 @@ def holds_paid_serial(row: RequestRow | None) -> bool:
 
 
 class OutboxActions(QObject):
+    """What can be done with the selected request: toolbar, menu and context menu actions.
+
+    The table comes later (``attach``): the window builds it once there are rows to show
+    or after its first paint. Until then nothing is selected and every action is off.
+    """
+
     def __init__(
         self,
-        view: OutboxView,
+        model: OutboxModel,
         tasks: TaskRunner,
         wake: Callable[[], None],
         parent: QWidget,
     ) -> None:
         super().__init__(parent)
-        self._view, self._tasks, self._wake, self._parent = view, tasks, wake, parent
+        self._model, self._tasks, self._wake, self._parent = model, tasks, wake, parent
+        self._view: OutboxView | None = None
         style = parent.style()
         icon = style.standardIcon
         sp = QStyle.StandardPixmap
@@ -78,13 +86,18 @@ class OutboxActions(QObject):
         self.open_folder.triggered.connect(self.do_open_folder)
         self.journal.triggered.connect(self.do_journal)
         self.evidence.triggered.connect(self.do_evidence)
+        model.dataChanged.connect(self.update)
+        model.modelReset.connect(self.update)
+        self.retranslate()
+        self.update()
+
+    def attach(self, view: OutboxView) -> None:
+        """Act on ``view``'s selection (once: the window has one table)."""
+        self._view = view
         view.selectionModel().selectionChanged.connect(self.update)
-        view.model().dataChanged.connect(self.update)
-        view.model().modelReset.connect(self.update)
         view.doubleClicked.connect(lambda _i: self._default_action())
         view.setContextMenuPolicy(view.contextMenuPolicy().CustomContextMenu)
         view.customContextMenuRequested.connect(self._menu)
-        self.retranslate()
         self.update()
 
     @property
@@ -100,7 +113,7 @@ class OutboxActions(QObject):
         )
 
     def update(self) -> None:
-        row = self._view.current_row()
+        row = self._current_row()
         self.retry.setEnabled(row is not None and row.state == State.NEEDS_ATTENTION)
         self.replace.setEnabled(holds_paid_serial(row))
         self.cancel.setEnabled(row is not None and can_cancel(row))
@@ -118,7 +131,7 @@ class OutboxActions(QObject):
         self.replace.setToolTip(
             _("Give it a corrected document; it keeps the serial number already bought")
         )
-        self._cancel_text(self._view.current_row())
+        self._cancel_text(self._current_row())
         self.open_file.setText(_("&Open stamped file"))
         self.open_folder.setText(_("Open &folder"))
         self.journal.setText(_("&History"))
@@ -141,7 +154,7 @@ class OutboxActions(QObject):
     # --- the actions ---------------------------------------------------------------
 
     def do_retry(self) -> None:
-        row = self._view.current_row()
+        row = self._current_row()
         if row is None:
             return
         request_id = row.id
@@ -152,7 +165,7 @@ class OutboxActions(QObject):
         self._tasks.db(retry, self._after_write(wake=True), self._error)
 
     def do_replace(self) -> None:
-        row = self._view.current_row()
+        row = self._current_row()
         if row is None:
             return
         from meterai_desk.dialogs.files import ReplacementFileDialog
@@ -170,26 +183,26 @@ class OutboxActions(QObject):
         self._tasks.db(replace, self._after_write(wake=True), self._error)
 
     def do_cancel(self) -> None:
-        row = self._view.current_row()
+        row = self._current_row()
         if row is None:
             return
         request_id = row.id
         self._tasks.db(lambda box: box.cancel(request_id), self._after_write(), self._error)
 
     def do_open_file(self) -> None:
-        row = self._view.current_row()
+        row = self._current_row()
         path = result_path(row) if row else None
         if path:
             _open_locally(path)
 
     def do_open_folder(self) -> None:
-        row = self._view.current_row()
+        row = self._current_row()
         path = result_path(row) if row else None
         if path:
             _open_locally(str(Path(path).parent))
 
     def do_journal(self) -> None:
-        row = self._view.current_row()
+        row = self._current_row()
         if row is None:
             return
         request_id = row.id
@@ -206,7 +219,7 @@ class OutboxActions(QObject):
 
     def do_evidence(self) -> None:
         """Gather the facts on the database thread, then ask where the zip goes."""
-        row = self._view.current_row()
+        row = self._current_row()
         if row is None:
             return
         request_id, paths = row.id, self._tasks.paths
@@ -225,8 +238,7 @@ class OutboxActions(QObject):
 
     def _after_write(self, wake: bool = False) -> Callable[[RequestRow], None]:
         def done(row: RequestRow) -> None:
-            model = self._view.model()
-            model.update_row(row)  # type: ignore[attr-defined]
+            self._model.update_row(row)
             if wake:
                 self._wake()
 
@@ -243,7 +255,11 @@ class OutboxActions(QObject):
         else:
             self.do_journal()
 
+    def _current_row(self) -> RequestRow | None:
+        return None if self._view is None else self._view.current_row()
+
     def _menu(self, pos: QPoint) -> None:
+        assert self._view is not None, "the table asked for its own context menu"
         menu = QMenu(self._view)
         for action in self.all:
             menu.addAction(action)

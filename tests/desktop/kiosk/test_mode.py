@@ -22,7 +22,7 @@ from meterai.outbox.store import RequestRow
 from meterai.settings import Paths, load_settings
 from meterai_desk.main_window import MainWindow
 from meterai_desk.sync_bridge import default_factory
-from meterai_desk.widgets.outbox_view import COL_CUSTOMER
+from meterai_desk.widgets.outbox_model import COL_CUSTOMER
 from tests.support.desktop import WindowFactory
 from tests.support.kiosk import pdf_bytes, slow_write
 from tests.support.pdfs import make_garbage, make_pdf

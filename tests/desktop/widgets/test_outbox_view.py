@@ -8,6 +8,9 @@ import sys
 import time
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from meterai import i18n
@@ -16,11 +19,12 @@ from meterai.messages import Message
 from meterai.outbox import Outbox, State
 from meterai.settings import Paths
 from meterai.sync.events import BytesMoved
-from meterai_desk.widgets.outbox_view import (
+from meterai_desk.widgets.outbox_model import (
     COL_PROGRESS,
     COL_QUEUE,
     COL_REASON,
     COL_STATE,
+    DISPLAY_ROLE,
     ProgressRole,
 )
 from tests.support.desktop import WindowFactory
@@ -147,3 +151,20 @@ def test_a_stamp_waiting_for_a_retry_shows_the_providers_48_hour_window(
     open_one, closed_one = (model.index(i, COL_REASON).data() for i in range(2))
     assert "retry the stamp by" in open_one, open_one
     assert "48-hour window for retrying this stamp closed at" in closed_one, closed_one
+
+
+def test_the_roles_and_looks_named_without_the_qt_namespace_are_qts_own(
+    paths: Paths, open_window: WindowFactory
+) -> None:
+    """The first paint names no ``Qt`` enum (see ``outbox_model``): what it uses instead
+    still means what Qt means."""
+    assert Qt.ItemDataRole.DisplayRole == DISPLAY_ROLE
+    assert ProgressRole == Qt.ItemDataRole.UserRole + 1
+    window = open_window(paths)
+    assert window.toolbar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+    for label in window.empty.findChildren(QLabel):
+        assert label.alignment() == Qt.AlignmentFlag.AlignCenter
+    assert (
+        window.add_action.shortcut().matches(QKeySequence(QKeySequence.StandardKey.Open))
+        == QKeySequence.SequenceMatch.ExactMatch
+    )
