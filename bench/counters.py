@@ -68,29 +68,76 @@ def _queue(counters: list[Paths], docs: int, sources: Path) -> None:
             box.close()
 
 
-def _drain(counters: list[Paths]) -> float:
+def _name(paths: Paths) -> str:
+    return (paths.data_dir / "counter-name").read_text().strip()
+
+
+class Launch:
+    """When each counter's process started and ended (wall clock, as the journal's ``at``)."""
+
+    def __init__(self) -> None:
+        self.started: dict[str, float] = {}
+        self.ended: dict[str, float] = {}
+
+
+def _drain(counters: list[Paths], launch: Launch) -> float:
     started = time.perf_counter()
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "meterai.cli.main",
-                "--data-dir",
-                str(p.data_dir),
-                "sync",
-                "--once",
-                "--concurrency",
-                "4",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+    procs = []
+    for p in counters:
+        launch.started[_name(p)] = time.time()
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "meterai.cli.main",
+                    "--data-dir",
+                    str(p.data_dir),
+                    "sync",
+                    "--once",
+                    "--concurrency",
+                    "4",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         )
-        for p in counters
-    ]
-    for proc in procs:
+
+    def reap(name: str, proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
+        launch.ended[name] = time.time()
+
+    reapers = [
+        threading.Thread(target=reap, args=(_name(p), proc))
+        for p, proc in zip(counters, procs, strict=True)
+    ]
+    for reaper in reapers:
+        reaper.start()
+    for reaper in reapers:
+        reaper.join()
     return time.perf_counter() - started
+
+
+def _fixed_costs(box: Outbox, launch: Launch) -> str:
+    """Each counter's fixed costs, from its journal rows: launch to its first move, its
+    last move to its exit (the mean over the counters, and the worst)."""
+    firsts, tails = [], []
+    for name, began in launch.started.items():
+        row = box.backend.one(
+            "SELECT min(at) AS first, max(at) AS last FROM journal"
+            " WHERE counter = ? AND from_state IS NOT NULL AND at >= ?",
+            [name, began],
+        )
+        if row is None or row["first"] is None:
+            continue
+        firsts.append(row["first"] - began)
+        tails.append(launch.ended[name] - row["last"])
+    if not firsts:
+        return "no moves"
+    return (
+        f"launch to first move {sum(firsts) / len(firsts):.2f} s (worst {max(firsts):.2f}), "
+        f"last move to exit {sum(tails) / len(tails):.2f} s (worst {max(tails):.2f})"
+    )
 
 
 def _process_cpu(pid: int) -> float:
@@ -196,8 +243,9 @@ def one_form(
     counters = _counters(root / f"form-{count}", sandbox, count)
     _queue(counters, args.docs, root / f"form-{count}" / "sources")
     load = os.getloadavg()
+    launch = Launch()
     with CpuUse(sandbox.proc.pid, _server_pid(cluster)) as cpu, Waits(url) as waits:
-        elapsed = _drain(counters)
+        elapsed = _drain(counters, launch)
     print(f"{count} counter(s): sessions on average: {waits.line()}", flush=True)
     print(
         f"{count} counter(s): {elapsed:.1f} s; {cpu.line(args.docs)}; "
@@ -208,6 +256,7 @@ def one_form(
     try:
         done = box.count(states=[State.DONE])
         logins = box.backend.one("SELECT coalesce(sum(logins), 0) AS n FROM tokens")
+        print(f"{count} counter(s): fixed costs: {_fixed_costs(box, launch)}", flush=True)
     finally:
         box.close()
     if done != args.docs:
