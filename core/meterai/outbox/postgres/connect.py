@@ -93,15 +93,19 @@ def connect(url: DatabaseUrl, *, autocommit: bool = True) -> psycopg.Connection[
         raise translate(exc, url) from exc
 
 
-def open_pool(url: DatabaseUrl, *, max_size: int = 8) -> psycopg_pool.ConnectionPool:
+def open_pool(
+    url: DatabaseUrl, *, max_size: int = 8, min_size: int = 1
+) -> psycopg_pool.ConnectionPool:
     """A pool that checks each connection before lending it (a database PC restarted).
 
     One direct connection first: a refused password or a server that is off is said at
-    once and in words, where the pool would only time out."""
+    once and in words, where the pool would only time out. ``min_size=0`` makes no
+    connection until one is asked for (a counter's token share: used by one login an
+    hour, not worth a connection on every start's path)."""
     connect(url).close()
     pool = psycopg_pool.ConnectionPool(
         conninfo(url),
-        min_size=1,
+        min_size=min_size,
         max_size=max_size,
         kwargs={"autocommit": True, **connection_kwargs(url)},
         check=psycopg_pool.ConnectionPool.check_connection,

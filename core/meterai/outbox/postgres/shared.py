@@ -394,9 +394,15 @@ class CounterLinks:
         from meterai.outbox.postgres.connect import open_pool
         from meterai.outbox.postgres.wakeups import Listener
 
-        self._pool = open_pool(url, max_size=2)
+        # The listener connects while the pool is opened: one wait instead of two.
         self._listener = Listener(url, lambda _reason: wake())
-        self._listener.start()
+        self._listener.begin()
+        try:
+            self._pool = open_pool(url, max_size=2, min_size=0)
+        except BaseException:
+            self._listener.stop()
+            raise
+        self._listener.ready()
 
     def token_share(self, login_url: str, user: str) -> TokenShare:
         from meterai.outbox.postgres.tokens import SharedToken, account_key
