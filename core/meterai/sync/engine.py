@@ -218,20 +218,45 @@ class Engine:
                 continue
             owner = waiting.pop(tag, None)
             if owner is not None:
-                try:
-                    self._adopt(owner, entry)
-                except IllegalTransition:
-                    # It moved meanwhile (an upload while the start-up calls are out): not
-                    # settled, so the next purchase must ask again instead of buying.
-                    settled = False
-                    continue
-                report.adopted.append(entry.sn)
+                adopted, unsettled = self._adopt_current(owner, entry)
+                if adopted:
+                    report.adopted.append(entry.sn)
+                # One it could not settle: the next purchase must ask again, not buy.
+                settled = settled and not unsettled
             elif entry.stamped:
                 report.stamped_unknown.append(entry.sn)
             elif self.outbox.record_orphan(entry.sn, tag):
                 report.orphans.append(entry.sn)
         self.session.reconciled = settled
+        log.info(
+            "reconciliation: %d serial numbers listed, adopted %s, new orphans %s%s",
+            len(entries),
+            report.adopted or "none",
+            report.orphans or "none",
+            "" if settled else "; a request moved meanwhile: asked again before buying",
+        )
         return report
+
+    def _adopt_current(self, owner: RequestRow, entry: SerialInfo) -> tuple[bool, bool]:
+        """Adopt ``entry`` for ``owner`` as the outbox has it now; (adopted, left unsettled).
+
+        The snapshot may be older than the request: another worker can move it meanwhile
+        (the start-up reconciliation runs beside the uploads, so a restored queued request
+        is uploaded under it). Its serial number is adopted from where it is now, in this
+        pass, rather than left for another round trip to the provider's list.
+        """
+        for _try in range(_ADOPT_TRIES):
+            try:
+                self._adopt(owner, entry)
+                return True, False
+            except IllegalTransition:
+                tag = owner.numbering_tag
+                owner = self.outbox.get(owner.id)
+                if owner.sn is not None or owner.state not in _MAY_HAVE_BOUGHT:
+                    return False, False  # settled meanwhile: it holds a serial number
+                if owner.numbering_tag != tag:
+                    break  # another purchase tag now: the next pass sorts it out
+        return False, True
 
     # --- the steps -----------------------------------------------------------------
 
@@ -860,6 +885,8 @@ def _location_failed(exc: ProviderError) -> bool:
 
 # Live states in which a request may have bought a serial number the outbox does not know.
 _MAY_HAVE_BOUGHT = (State.QUEUED, State.UPLOADED, State.NUMBERING, State.NEEDS_ATTENTION)
+_ADOPT_TRIES = 3
+"""A request that keeps moving under reconciliation is left to the next pass after this."""
 
 
 @dataclass

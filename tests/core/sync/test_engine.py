@@ -329,6 +329,38 @@ def test_a_request_that_moved_while_reconciling_is_asked_about_again_not_bought(
     assert bench.outbox.get(request_id).sn == "SN0001"
 
 
+def test_a_restored_request_uploaded_under_the_reconciliation_is_adopted_in_that_pass(
+    bench: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Escaped bug (test_restore.py's "4 serial numbers instead of 2" under load): a
+    restored older outbox forgot a purchase the provider's list still shows, and
+    another worker uploads the queued request between the reconciliation's snapshot
+    and its adoption. The serial number is adopted from where the request is now, in
+    the same pass: nothing is bought again, and no second list is asked for."""
+    request_id = bench.queue()
+    tag = bench.outbox.get(request_id).numbering_tag
+    bought = bench.provider.buy_serial(
+        SerialOrder("F0", "3", f"{tag}_a.pdf", str(tag), "2026-11-24", 10000)
+    )
+    engine = bench.engine()
+    snapshot = bench.outbox.serial_snapshot
+    uploader = bench.engine()  # another worker's step, between the snapshot and the adopt
+
+    def snapshot_then_upload(states: Any) -> Any:
+        taken = snapshot(states)
+        if bench.outbox.get(request_id).state == State.QUEUED:
+            assert uploader.step(request_id) == State.UPLOADED
+        return taken
+
+    monkeypatch.setattr(bench.outbox, "serial_snapshot", snapshot_then_upload)
+    assert engine.reconcile().adopted == [bought]
+    assert engine.session.reconciled
+    assert drive(engine, request_id) == State.DONE
+    assert bench.provider.calls["buy_serial"] == 1  # the one before the restore
+    assert bench.provider.calls["serials"] == 1
+    assert bench.outbox.get(request_id).sn == bought
+
+
 def test_no_balance_asks_the_user_at_once(bench: Bench) -> None:
     bench.provider.refuse["buy_serial"].append(BalanceExhausted(endpoint="stampv2"))
     request_id = bench.queue()
