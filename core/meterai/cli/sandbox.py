@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from meterai.cli.context import CliContext
 from meterai.errors import UsageError
-from meterai.i18n import _
+from meterai.i18n import N_, _
 
 if TYPE_CHECKING:
     from meterai.cli.context import Subparsers
@@ -54,6 +54,13 @@ def register(subparsers: Subparsers) -> None:
         default=72 * 3600.0,
         help=_("seconds a stamped result stays downloadable"),
     )
+    serve.add_argument(
+        "--signing-processes",
+        type=_processes,
+        default=0,
+        metavar="N",
+        help=_("sign stamps in N worker processes (0: on the server's own threads)"),
+    )
     serve.set_defaults(func=serve_handler)
 
     account = sub.add_parser("account", help=_("manage sandbox test accounts"))
@@ -70,6 +77,20 @@ def register(subparsers: Subparsers) -> None:
     ledger.add_argument("--json", action="store_true", help=_("print the ledger as JSON"))
     _data_dir_option(ledger)
     ledger.set_defaults(func=ledger_handler)
+
+
+def _processes(text: str) -> int:
+    """A count of signing processes: a whole number from 0 (sign on threads) upwards."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise UsageError(
+            N_("--signing-processes takes a number of processes from 0, not '{value}'."),
+            value=text,
+        )
+    return count
 
 
 def _data_dir_option(parser: argparse.ArgumentParser) -> None:
@@ -95,6 +116,7 @@ def serve_handler(args: argparse.Namespace, ctx: CliContext) -> int:
         faults=plan,
         token_lifetime=args.token_lifetime,
         retention=args.retention,
+        signing_processes=args.signing_processes,
     )
     stop = threading.Event()
 
