@@ -32,7 +32,6 @@ import os
 import posixpath
 import signal
 import stat
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,8 +40,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any, TypeVar
-
-import platformdirs
 
 from meterai.errors import FileInUse
 
@@ -55,8 +52,11 @@ T = TypeVar("T")
 IN_USE_DELAYS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
 
 # Popen's ``creationflags`` for a console program the windowed app starts (the sandbox
-# child is the CLI): on Windows it would get a console window of its own.
+# child is the CLI): on Windows it would get a console window of its own. ``subprocess``
+# (with ``selectors``, some 5 ms) only where it is used: the GUI's start-up runs no program.
 if sys.platform == "win32":
+    import subprocess
+
     NO_WINDOW = subprocess.CREATE_NO_WINDOW
 else:
     NO_WINDOW = 0
@@ -152,6 +152,10 @@ class Posix:
         return os.access(folder, os.W_OK | os.X_OK)
 
     def user_dirs(self) -> UserDirs:
+        """The XDG folders (macOS's under ``~/Library``); ``platformdirs`` is imported here,
+        not with the module, since a ``--data-dir`` and ``METERAI_CACHE_DIR`` need none."""
+        import platformdirs
+
         dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
         return UserDirs(
             data=Path(dirs.user_data_dir),

@@ -12,16 +12,27 @@ here: their reference count gets a cushion of 2**40, which no session can use up
 (at a thousand lost references a second it would last 35 years). Remove it once a
 PySide6 release fixes the regression; ``tests/desktop/test_pyside_fix.py`` reports
 when the bug is gone.
+
+The count is written through ``_ctypes`` itself: the ``ctypes`` package around it costs
+some 3.5 ms of every GUI start (its Python layer builds dozens of types), for one field.
 """
 
 from __future__ import annotations
 
-import ctypes
 import sys
+from _ctypes import _SimpleCData
 
 import PySide6
 
 CUSHION = 1 << 40
+
+
+class _RefCount(_SimpleCData):  # type: ignore[type-arg]  # generic only in the stubs
+    """A ``Py_ssize_t``, as ``ctypes.c_ssize_t`` is: ``long long`` on 64-bit builds."""
+
+    _type_ = "q" if sys.maxsize > 2**32 else "i"
+
+
 _SINGLETONS = (None, True, False)
 _applied = False
 
@@ -36,5 +47,5 @@ def apply() -> None:
     if _applied or not needed():
         return
     for obj in _SINGLETONS:
-        ctypes.c_ssize_t.from_address(id(obj)).value += CUSHION
+        _RefCount.from_address(id(obj)).value += CUSHION
     _applied = True

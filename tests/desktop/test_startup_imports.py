@@ -26,6 +26,7 @@ from pathlib import Path
 HEAVY = (
     "babel",
     "cryptography",
+    "ctypes",  # the PySide refcount fix writes its one field through ``_ctypes``
     "fpdf",
     "httpx",
     "keyring",
@@ -37,6 +38,7 @@ HEAVY = (
     "pypdf",
     "pypdfium2",
     "sqlite3",
+    "subprocess",  # ``meterai.system``: only Windows' NO_WINDOW and actual calls need it
     "zxingcpp",
 )
 
