@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pikepdf
+import pypdfium2 as pdfium
 import pytest
 from PIL import ImageChops
 
@@ -135,6 +137,36 @@ def test_a_tint_wider_than_the_boxs_neighbourhood_is_drawing_not_paper(tmp_path:
     assert covered(make_page(tmp_path / "tint.pdf", Things(extra_content=panel))) == (
         Code.STAMP_COVERS_DRAWING,
     )
+
+
+COLOURED_INK = (
+    b"0.9 0.1 0.1 rg 440 50 30 30 re f 0.1 0.6 0.2 rg 480 50 30 30 re f "
+    b"0.2 0.2 0.9 rg 520 50 30 30 re f 1 1 0 rg 440 90 110 20 re f "
+    b"0.8 0 0.8 RG 3 w 440 120 m 550 150 l S 0 g\n"
+)
+"""Red, green, blue and magenta ink, and a yellow band light enough to pass for paper."""
+
+
+def test_coloured_ink_is_drawn_grey_as_in_pdfiums_grey_mode(tmp_path: Path) -> None:
+    """The check draws onto a grey bitmap rather than in PDFium's grey mode (which copies
+    and converts every picture whole first); a colour picture and coloured ink under the
+    box come out within rounding of that mode, so what counts as ink is unchanged."""
+    path = make_pdf(tmp_path / "colour.pdf", image_bytes=30_000)
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].contents_add(pdf.make_stream(COLOURED_INK))
+        pdf.save(path)
+    document = pdfium.PdfDocument(path)
+    try:
+        page = document[0]
+        drawn = overlap._grey(page, overlap.SCALE)
+        grey_mode = page.render(scale=overlap.SCALE, grayscale=True).to_pil()
+        page.close()
+    finally:
+        document.close()
+    assert drawn.mode == grey_mode.mode == "L" and drawn.size == grey_mode.size
+    assert sum(1 for n in drawn.histogram() if n) > 100  # the picture: many greys
+    assert ImageChops.difference(drawn, grey_mode).getextrema()[1] <= 2
+    assert covered(path) == (Code.STAMP_COVERS_IMAGE, Code.STAMP_COVERS_DRAWING)
 
 
 def test_several_kinds_are_listed_most_serious_first(tmp_path: Path) -> None:
