@@ -14,7 +14,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from meterai.i18n import N_, _
 from meterai.outbox.states import State
 from meterai.settings import Settings
-from meterai.sync.events import Connectivity, Event, NeedsAttention, StateChanged, Waiting
 from meterai_desk.ops import Tally, balance_warning, tally
 from meterai_desk.sync_bridge import SyncBridge
 from meterai_desk.tasks import TaskRunner
@@ -24,6 +23,7 @@ from meterai_desk.widgets.tray import Tray
 
 if TYPE_CHECKING:
     from meterai.balance import LowBalance
+    from meterai.sync.events import Event
 
 TALLY_DEBOUNCE_MS = 300
 TALLY_PERIOD_MS = 30_000
@@ -104,6 +104,8 @@ class SyncPresenter(QObject):
             self._tray.notify(_("Low balance"), warning.message().text(), True)
 
     def on_event(self, event: Event) -> None:
+        from meterai.sync.events import Connectivity, NeedsAttention, StateChanged, Waiting
+
         if isinstance(event, StateChanged):
             self._model.update_row(event.row)
             if event.row.state == State.DONE:

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Protocol
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from meterai.settings import Paths, Settings
-from meterai.sync.events import BytesMoved, Event, Subscriber
 from meterai_desk.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QNetworkInformation
 
     from meterai.sync.connect import EmbeddedSandbox
+    from meterai.sync.events import BytesMoved, Event, Subscriber
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class Runner(Protocol):
     def set_online(self, online: bool) -> None: ...
 
 
-RunnerFactory = Callable[[Paths, Settings, Subscriber], Runner]
+RunnerFactory = Callable[[Paths, Settings, "Subscriber"], Runner]
 
 
 def default_factory(paths: Paths, settings: Settings, events: Subscriber) -> Runner:
@@ -276,6 +276,8 @@ class SyncBridge(QObject):
 
     def _on_event(self, event: Event) -> None:
         """Runs on the runner's threads: never touch a widget here."""
+        from meterai.sync.events import BytesMoved  # imported by the runner already
+
         if isinstance(event, BytesMoved):
             with self._lock:
                 self._latest[event.request_id] = event

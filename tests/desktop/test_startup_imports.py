@@ -92,6 +92,8 @@ AFTER_PAINT_MODULES = (
     "meterai_desk.add_flow",
     "meterai_desk.widgets.outbox_view",  # an empty outbox shows no table
     "PySide6.QtNetwork",
+    "meterai.sync.events",  # six frozen dataclasses; the runner imports them, after the paint
+    "meterai_desk.kiosk.notes",  # kiosk mode's notes, made only while it is on
 )
 AFTER_PAINT_QT = {
     "PySide6.QtCore": ("Qt", "QUrl", "QByteArray"),  # Qt: the namespace's 94 enums

@@ -24,8 +24,6 @@ from PySide6.QtWidgets import QMainWindow
 from meterai.i18n import _
 from meterai.outbox.states import State
 from meterai.settings import Paths, Settings, save_settings
-from meterai.sync.events import Event, NeedsAttention, StateChanged, Subscriber
-from meterai_desk.kiosk.notes import KioskNote
 from meterai_desk.presenter import SyncPresenter
 from meterai_desk.sync_bridge import Runner, RunnerFactory, SyncBridge, default_factory
 from meterai_desk.tasks import TaskRunner
@@ -36,7 +34,9 @@ if TYPE_CHECKING:
     from meterai.kiosk.ledger import DayLedger
     from meterai.kiosk.setup import KioskSetup
     from meterai.outbox import Outbox
+    from meterai.sync.events import Event, Subscriber
     from meterai_desk.kiosk.dialog import KioskDialog
+    from meterai_desk.kiosk.notes import KioskNote
     from meterai_desk.kiosk.panel import KioskPanel
 
 log = logging.getLogger(__name__)
@@ -207,6 +207,9 @@ class KioskMode(QObject):
         """Done and stuck kiosk requests, for the counters and the recent events."""
         if not self.active or self.panel is None:
             return
+        from meterai.sync.events import NeedsAttention, StateChanged
+        from meterai_desk.kiosk.notes import KioskNote
+
         if not isinstance(event, StateChanged | NeedsAttention):
             return
         row = event.row

@@ -19,11 +19,11 @@ from meterai.i18n import N_, _
 from meterai.outbox.rows import heard_from_provider
 from meterai.outbox.states import State, state_label
 from meterai.restamp import restamp_deadline, restamp_note, waits_to_restamp
-from meterai.sync.events import BytesMoved, Waiting
 from meterai_desk.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from meterai.outbox.store import Outbox, RequestRow
+    from meterai.sync.events import BytesMoved, Waiting
 
 PAGE = 200
 Index = QModelIndex | QPersistentModelIndex
