@@ -224,6 +224,16 @@ class FaultPlan:
             self.rules.extend(rules)
             self._states.extend(self._state(start + i) for i in range(len(rules)))
 
+    def link_rate(self) -> int | None:
+        """The slowest rate a ``bandwidth`` rule may put on a link, None without one.
+
+        A new connection starts at this rate (see ``faultware.protocol_class``): a link is
+        slow from its first byte, before its request says which endpoint it calls.
+        """
+        with self._lock:
+            rates = [r.bytes_per_second for r in self.rules if r.fault == "bandwidth"]
+        return min(rates) if rates else None
+
     def _state(self, index: int) -> _RuleState:
         return _RuleState(rng=random.Random(f"{self.seed}:{index}"))
 

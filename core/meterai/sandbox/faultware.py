@@ -17,7 +17,7 @@ import functools
 import json
 import logging
 import socket
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
 from meterai.sandbox.faults import TAMPERING, TERMINAL, FaultPlan, Firing
@@ -63,13 +63,26 @@ class ConnectionRegistry:
         return True
 
 
-def protocol_class(registry: ConnectionRegistry) -> type[asyncio.Protocol]:
-    """uvicorn's h11 protocol, reporting its transports to ``registry``."""
+def protocol_class(
+    registry: ConnectionRegistry, link_rate: Callable[[], int | None] = lambda: None
+) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol, reporting its transports to ``registry``.
+
+    While a ``bandwidth`` rule is active (``link_rate`` gives its rate) each new connection
+    starts narrow. Narrowing only once a request reaches the fault middleware came too
+    late: by then the kernel (whose receive buffer grows to megabytes), asyncio's TLS
+    read-ahead (256 KiB) and uvicorn's body buffer had acknowledged whatever the client
+    sent meanwhile, and a sandbox that stalls there (a busy machine, a ``latency`` rule)
+    let a 25 kB/s link carry 1.6 MB in half a second, then nothing for a minute.
+    """
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     class DroppableH11Protocol(H11Protocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             _no_delay(transport)
+            rate = link_rate()
+            if rate is not None:
+                _narrow_receive_window(transport, rate)
             super().connection_made(transport)
             if self.client:
                 registry.add((str(self.client[0]), int(self.client[1])), transport)
@@ -123,8 +136,10 @@ class FaultMiddleware:
             elif firing.fault == "bandwidth":
                 bps = firing.rule_obj.bytes_per_second
                 client = scope.get("client")
-                _narrow_receive_window(self.registry.get(client), bps)
-                receive = _throttled_receive(receive, bps, functools.partial(self._carry, client))
+                transport = self.registry.get(client)
+                _narrow_receive_window(transport, bps)
+                carry_on = functools.partial(self._carry, client)
+                receive = _throttled_receive(receive, bps, carry_on, transport)
                 send = _throttled_send(send, bps)
             elif firing.fault == "slow_signing":
                 scope[SIGNING_DELAY] = firing.delay
@@ -402,22 +417,47 @@ def _narrow_receive_window(transport: asyncio.BaseTransport | None, bps: int) ->
             limits(high=window)
 
 
-def _throttled_receive(receive: Receive, bps: int, carry_on: Callable[[], bool]) -> Receive:
+def _throttled_receive(
+    receive: Receive,
+    bps: int,
+    carry_on: Callable[[], bool],
+    transport: asyncio.BaseTransport | None = None,
+) -> Receive:
     """Each part of the body is held for as long as the link would take to carry it; a
-    client that hangs up meanwhile, or the server stopping, ends the wait."""
+    client that hangs up meanwhile, or the server stopping, ends the wait.
+
+    Meanwhile the connection reads nothing: else uvicorn, which resumes reading whenever
+    the app asks for more, would take and acknowledge up to 64 KiB more while the link is
+    still busy with this part, and the client would see its bytes arrive ahead of the rate.
+    """
 
     async def wrapped() -> Message:
         message = await receive()
         delay = len(message.get("body", b"")) / bps
-        while delay > 0:
-            if not carry_on():
-                return {"type": "http.disconnect"}
-            step = min(delay, 0.5)
-            await asyncio.sleep(step)
-            delay -= step
+        with _reading_paused(transport if delay > 0 else None):
+            while delay > 0:
+                if not carry_on():
+                    return {"type": "http.disconnect"}
+                step = min(delay, 0.5)
+                await asyncio.sleep(step)
+                delay -= step
         return message
 
     return wrapped
+
+
+@contextlib.contextmanager
+def _reading_paused(transport: asyncio.BaseTransport | None) -> Iterator[None]:
+    reader = transport if isinstance(transport, asyncio.ReadTransport) else None
+    if reader is None or reader.is_closing() or not reader.is_reading():
+        yield
+        return
+    reader.pause_reading()
+    try:
+        yield
+    finally:
+        if not reader.is_closing():
+            reader.resume_reading()
 
 
 def _throttled_send(send: Send, bps: int) -> Send:

@@ -158,7 +158,7 @@ class SandboxServer:
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
             self._middleware,
-            http=protocol_class(registry),
+            http=protocol_class(registry, self.plan.link_rate),
             lifespan="off",
             log_level=self.log_level,
             access_log=False,

@@ -56,7 +56,7 @@ def test_a_1_6_mb_upload_at_25_kb_per_s_ends_done_in_one_attempt(
 ) -> None:
     """The issue's figures, unscaled: about 65 s of upload under a 30 s stall timer.
 
-    Not scaled down: the sandbox holds about 7 s of the body in its own buffers (TLS,
+    Not scaled down: the sandbox holds a few seconds of the body in its own buffers (TLS,
     HTTP parser) whatever the rate, so a shorter upload against a shorter stall timer
     would measure that artefact rather than the link.
     """
@@ -82,8 +82,51 @@ def test_a_1_6_mb_upload_at_25_kb_per_s_ends_done_in_one_attempt(
     at_5s = max((done for t, done, _ in seen if t <= 5.0), default=0)
     assert at_5s < total / 2, "progress counts acknowledged bytes, not the kernel's buffer"
     reached = next(t for t, done, _ in seen if done == total)
-    print(f"1.6 MB at 25 kB/s: 100% after {reached:.1f} s, done in one attempt")
+    print(f"1.6 MB at 25 kB/s: {at_5s} B by 5 s, 100% after {reached:.1f} s, one attempt")
     assert reached > 40.0
+
+
+class _Enough(Exception):
+    """Ends an upload once the test has seen what it needs."""
+
+
+def test_a_shaped_link_acknowledges_no_faster_than_its_rate_after_a_stall(
+    provider: SandboxServer, admin: Admin, tmp_path: Path
+) -> None:
+    """Escaped under load (the 1.6 MB test saw 865 kB acknowledged in its first 5 s at load
+    13-18): the sandbox narrowed the link only once the request reached its fault
+    middleware, so whatever the client sent while the sandbox was busy was taken by the
+    kernel, asyncio's TLS layer and uvicorn at loopback speed. A 3 s ``latency`` rule
+    ahead of the ``bandwidth`` one makes that stall on purpose: 1 MB was acknowledged in
+    half a second. Now the link is narrow from its first byte and reads nothing while it
+    carries a part, so at most its buffers (a few seconds at its rate) run ahead."""
+    rate, allowance = 25_000, 300_000
+    admin.faults({"rules": [
+        {"endpoint": "uploaddoc2", "fault": "latency", "seconds": 3.0},
+        {"endpoint": "uploaddoc2", "fault": "bandwidth", "bytes_per_second": rate},
+    ]})  # fmt: skip
+    pdf = make_pdf(tmp_path / "big.pdf", image_bytes=1_000_000)
+    seen: list[tuple[float, int]] = []
+    client = ProviderClient(
+        {s: provider.base_url for s in SERVICES},
+        tls_ca_file=str(provider.ca_file),
+        credentials=lambda: ("demo", "demo"),
+        stall_timeout=30.0,
+    )
+    with client:
+        client.balance()  # logged in: the upload's clock starts with its own bytes
+        started = time.monotonic()
+
+        def watch(done: int, _total: int | None) -> None:
+            seen.append((time.monotonic() - started, done))
+            if seen[-1][0] > 5.0:
+                raise _Enough
+
+        with pytest.raises(_Enough):
+            client.upload(pdf, watch)
+    ahead = [(round(t, 1), done) for t, done in seen if done > allowance + rate * t]
+    print(f"acknowledged by 5 s: {seen[-1][1]} bytes of {pdf.stat().st_size}")
+    assert not ahead, f"acknowledged ahead of {rate} B/s plus {allowance} B of buffers: {ahead}"
 
 
 def test_a_dead_link_is_still_cut(provider: SandboxServer, admin: Admin, tmp_path: Path) -> None:
