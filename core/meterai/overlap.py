@@ -32,8 +32,9 @@ from __future__ import annotations
 import functools
 import math
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -73,6 +74,8 @@ PAPER_SCALE = 0.25
 """Pixels per point of the low-resolution whole page that settles the paper level when the
 box's neighbourhood is not plain white (a scan, or a tint wider than the neighbourhood)."""
 WHITE = 255
+DARKEST_PAPER = 128
+"""The darkest grey taken for paper: darker than this, it is ink whatever the page."""
 CLEARANCE_CELLS = 3
 """A free spot keeps this many cells (9 pt) clear of ink: room to breathe, as a person
 would leave it, so the stamp does not crowd a signature or a line of text."""
@@ -233,20 +236,39 @@ def read_area(source: Path | bytes, geometry: PageGeometry, rect: Rect) -> PageC
     return _read_content(source, geometry, rect)
 
 
-def _read_content(source: Path | bytes, geometry: PageGeometry, rect: Rect | None) -> PageContent:
+def area_covers(source: Path | bytes, geometry: PageGeometry, rect: Rect) -> tuple[Code, ...]:
+    """Intake's one question, ``covers(read_area(source, geometry, rect), rect)``, with the
+    same answer for less drawing: the page's paper level is settled (a second drawing,
+    of the whole page) only when it could change the answer.
+
+    Ink is what is darker than the paper by ``PAPER_STEP``, and the paper level is a grey
+    from 128 to 255, so the darkest paper finds the least ink and white the most; each
+    kind ``covers`` names needs more ink than some count, so what both extremes find is
+    found at every level in between, and what neither finds at none. On a scan with
+    dark writing or a dark picture under the box the extremes agree; a box on a tint,
+    or on a grey scan's paper where white would take the paper for ink, still settles
+    the level as ``read_area`` does.
+    """
+    return covers(_read_content(source, geometry, rect, question=True), rect)
+
+
+def _read_content(
+    source: Path | bytes, geometry: PageGeometry, rect: Rect | None, *, question: bool = False
+) -> PageContent:
+    """The page (or ``rect``'s area), and with ``question`` its ink only as far as needed
+    to answer ``covers`` for ``rect`` (``area_covers``)."""
     with _PDFIUM:
         try:
             document = pdfium.PdfDocument(source)
         except pdfium.PdfiumError as exc:
             raise PlacementError(_UNREADABLE, page=geometry.number, detail=str(exc)) from exc
         try:
-            ink, marks = _read(document, geometry, rect)
+            ink, marks = _read(document, geometry, rect, question)
         except pdfium.PdfiumError as exc:
             raise PlacementError(_UNREADABLE, page=geometry.number, detail=str(exc)) from exc
         finally:
             document.close()
-    visual = tuple(Mark(code, user_to_visual(r, geometry)) for code, r in marks)
-    return PageContent(geometry, ink.image, visual, ink.origin, ink.page_pixels)
+    return PageContent(geometry, ink.image, marks, ink.origin, ink.page_pixels)
 
 
 @dataclass(frozen=True)
@@ -257,25 +279,34 @@ class _Ink:
 
 
 def _read(
-    document: pdfium.PdfDocument, geometry: PageGeometry, rect: Rect | None
-) -> tuple[_Ink, list[tuple[Code, Rect]]]:
-    """The ink and the marks in user space (PDFium gives boxes in page space)."""
+    document: pdfium.PdfDocument, geometry: PageGeometry, rect: Rect | None, question: bool
+) -> tuple[_Ink, tuple[Mark, ...]]:
+    """The ink and the marks in visual points (PDFium gives boxes in page space)."""
     document.init_forms()  # before the page loads, so widgets draw as a viewer shows them
     page = document[geometry.index]
     try:
-        ink = _Ink(_ink(page)) if rect is None else _ink_around(page, geometry, rect)
         textpage = page.get_textpage()
         try:
-            marks = [
+            found = [
                 *_text_marks(textpage),
                 *_object_marks(page),
                 *_annotation_marks(document, page),
             ]
         finally:
             textpage.close()
+        marks = tuple(Mark(code, user_to_visual(r, geometry)) for code, r in found)
+        if rect is None:
+            return _Ink(_ink(page)), marks
+        answer = partial(_answer, geometry, marks, rect) if question else None
+        return _ink_around(page, geometry, rect, answer), marks
     finally:
         page.close()
-    return ink, marks
+
+
+def _answer(
+    geometry: PageGeometry, marks: tuple[Mark, ...], rect: Rect, ink: _Ink
+) -> tuple[Code, ...]:
+    return covers(PageContent(geometry, ink.image, marks, ink.origin, ink.page_pixels), rect)
 
 
 def _ink(page: pdfium.PdfPage) -> Image.Image:
@@ -283,14 +314,22 @@ def _ink(page: pdfium.PdfPage) -> Image.Image:
     return _inked(grey, _paper_level(grey))
 
 
-def _ink_around(page: pdfium.PdfPage, geometry: PageGeometry, rect: Rect) -> _Ink:
+def _ink_around(
+    page: pdfium.PdfPage,
+    geometry: PageGeometry,
+    rect: Rect,
+    answer: Callable[[_Ink], tuple[Code, ...]] | None = None,
+) -> _Ink:
     """The ink of ``rect`` grown by ``NEIGHBOURHOOD_PT``, drawn as a window of the page.
 
     The paper level is the window's when that is white (a born-digital page): no paper is
     lighter, so no ink is missed that the whole page's level would find (on a grey scan
     with a white patch round the box the window's level is the stricter one). Otherwise (a
     scan, or the box on a tint wider than the window, which the window would take for
-    paper) it is the whole page's, from a low-resolution drawing, as ``read_page`` takes it.
+    paper) it is the whole page's, from a low-resolution drawing, as ``read_page`` takes it
+    - unless ``answer`` (the one question asked, ``area_covers``) is the same for the
+    darkest paper and for white: then no level can change it, and the window's ink at
+    white paper is returned for that question only.
     """
     size = (math.ceil(page.get_width() * SCALE), math.ceil(page.get_height() * SCALE))
     grown = Rect(
@@ -306,8 +345,13 @@ def _ink_around(page: pdfium.PdfPage, geometry: PageGeometry, rect: Rect) -> _In
     crop = (left / SCALE, (size[1] - bottom) / SCALE, (size[0] - right) / SCALE, top / SCALE)
     grey = _grey(page, SCALE, crop)
     paper = _paper_level(grey)
-    if paper != WHITE:
-        paper = _paper_level(_grey(page, PAPER_SCALE))
+    if paper == WHITE:
+        return _Ink(_inked(grey, paper), (left, top), size)
+    if answer is not None:
+        darkest, white = (_Ink(_inked(grey, p), (left, top), size) for p in (DARKEST_PAPER, WHITE))
+        if answer(darkest) == answer(white):
+            return white
+    paper = _paper_level(_grey(page, PAPER_SCALE))
     return _Ink(_inked(grey, paper), (left, top), size)
 
 
@@ -351,7 +395,7 @@ def _ink_table(paper: int) -> list[int]:
 def _paper_level(grey: Image.Image) -> int:
     """The most common light grey: white for a born-digital page, the paper of a scan."""
     counts = grey.histogram()
-    return max(range(128, 256), key=lambda level: (counts[level], level))
+    return max(range(DARKEST_PAPER, WHITE + 1), key=lambda level: (counts[level], level))
 
 
 def _text_marks(textpage: pdfium.PdfTextPage) -> Iterator[tuple[Code, Rect]]:
@@ -584,7 +628,7 @@ def _checked(document: Path, geometry: PageGeometry, placement: Placement, auto:
     search for a free spot (``auto``) once it is not."""
     visual = user_to_visual(placement.rect, geometry)
     try:
-        found = covers(read_area(document, geometry, visual), visual)
+        found = area_covers(document, geometry, visual)
     except PlacementError as exc:
         return Checked(placement, (_unchecked(geometry, exc),))
     if not found:

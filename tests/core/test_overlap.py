@@ -223,6 +223,48 @@ def test_the_area_answers_only_for_what_was_drawn(tmp_path: Path) -> None:
         free_spot(area, visual)
 
 
+def test_the_page_s_paper_is_settled_only_when_it_could_change_the_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Intake's question gets ``read_area``'s answer on every kind of page; a dark picture
+    under the box (a scan, bench_queue's noise) or black words on a grey scan are
+    answered without drawing the whole page for its paper level; a grey scan's bare
+    paper and a tint, where the level decides, still draw it."""
+    drawn: list[float] = []
+    real = overlap._grey
+
+    def grey_counted(page: pdfium.PdfPage, scale: float, *args: object) -> object:
+        drawn.append(scale)
+        return real(page, scale, *args)  # type: ignore[arg-type]
+
+    panel = b"0.8 g 250 0 345 400 re f 0 g\n"
+    pages = {
+        "noise.pdf": (make_pdf(tmp_path / "noise.pdf", image_bytes=200_000), False),
+        "white.pdf": (make_page(tmp_path / "white.pdf", Things(text=[INSIDE])), False),
+        "grey.pdf": (make_page(tmp_path / "grey.pdf", Things(grey_paper=True)), True),
+        "grey-text.pdf": (
+            make_page(tmp_path / "gt.pdf", Things(grey_paper=True, text=[INSIDE])),
+            False,
+        ),
+        "tint.pdf": (make_page(tmp_path / "tint.pdf", Things(extra_content=panel)), True),
+    }
+    monkeypatch.setattr(overlap, "_grey", grey_counted)
+    for name, (path, settles) in pages.items():
+        geometry, placement = default_of(path)
+        visual = user_to_visual(placement.rect, geometry)
+        drawn.clear()
+        answer = overlap.area_covers(path, geometry, visual)
+        assert (overlap.PAPER_SCALE in drawn) == settles, name
+        assert answer == covers(read_area(path, geometry, visual), visual), name
+    noise = pages["noise.pdf"][0]
+    assert Code.STAMP_COVERS_IMAGE in overlap.area_covers(noise, *_box_of(noise))
+
+
+def _box_of(path: Path) -> tuple[PageGeometry, Rect]:
+    geometry, placement = default_of(path)
+    return geometry, user_to_visual(placement.rect, geometry)
+
+
 def test_intake_draws_the_whole_page_only_to_search_for_a_free_spot(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
