@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from meterai import pdfhex
+from meterai import lazyinit, pdfhex
 from meterai.disk import os_reason
 from meterai.errors import VerificationError
 from meterai.fsutil import open_regular
@@ -149,10 +149,17 @@ def load_checker() -> None:
     than at the first check: a sync run then counts it among what its start built."""
     import importlib
 
+    _prepare_pyhanko()
     for module in _CHECKER_MODULES:
         importlib.import_module(module)
     pdfhex.install()
     _quiet_diff_refusals()
+
+
+def _prepare_pyhanko() -> None:
+    """Before the first ``pyhanko.sign.*`` import: the checks need its validation modules,
+    not the signing API its ``__init__`` loads (with aiohttp: 0.25 CPU-s; ``lazyinit``)."""
+    lazyinit.defer_init("pyhanko.sign")
 
 
 def verify_stamped(path: Path, trust_roots: list[Any], expect: Expectation) -> VerificationReport:
@@ -165,6 +172,7 @@ def verify_stamped(path: Path, trust_roots: list[Any], expect: Expectation) -> V
     """
     from pyhanko.pdf_utils.reader import PdfFileReader
 
+    _prepare_pyhanko()
     pdfhex.install()
     _quiet_diff_refusals()
     data = _read(path, "stamped")
