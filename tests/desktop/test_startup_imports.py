@@ -55,8 +55,8 @@ BEFORE_PAINT = (
 PROBE = """
 import importlib, json, sys
 heavy = set(sys.argv[1].split(","))
-def loaded():
-    return sorted(m for m in sys.modules if m.split(".")[0] in heavy)
+def loaded():  # a None entry blocks an import (meterai/__init__.py: httpx's CLI)
+    return sorted(m for m, mod in sys.modules.items() if mod and m.split(".")[0] in heavy)
 for name in sys.argv[2].split(","):
     importlib.import_module(name)
 before = loaded()
