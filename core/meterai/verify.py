@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from meterai import lazyinit, pdfhex
+from meterai import asn1names, lazyinit, pdfhex
 from meterai.disk import os_reason
 from meterai.errors import VerificationError
 from meterai.fsutil import open_regular
@@ -158,8 +158,10 @@ def load_checker() -> None:
 
 def _prepare_pyhanko() -> None:
     """Before the first ``pyhanko.sign.*`` import: the checks need its validation modules,
-    not the signing API its ``__init__`` loads (with aiohttp: 0.25 CPU-s; ``lazyinit``)."""
+    not the signing API its ``__init__`` loads (with aiohttp: 0.25 CPU-s; ``lazyinit``).
+    Names of the provider's certificates are prepared once per process (``asn1names``)."""
     lazyinit.defer_init("pyhanko.sign")
+    asn1names.install()
 
 
 def verify_stamped(path: Path, trust_roots: list[Any], expect: Expectation) -> VerificationReport:
