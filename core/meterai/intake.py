@@ -15,16 +15,18 @@ dialog's preview uses ``examine``, the verdict part of ``prepare``.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import logging
+import shutil
 import tempfile
 from collections.abc import Callable, Collection, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from meterai import doctypes
+from meterai import doctypes, intake_workers
 from meterai.documents import (
     AUTOMATIC_FIXES,
     Code,
@@ -56,9 +58,7 @@ from meterai.placement import (
 )
 from meterai.settings import Paths
 
-LOOKAHEAD = 2
-"""Files of a batch read ahead of the one being copied in: enough to keep the reading
-worker busy, few enough that a batch holds few fixed copies at once."""
+log = logging.getLogger(__name__)
 
 
 class UnknownDocType(InputError):
@@ -253,32 +253,59 @@ def _option_refusals(
 def _prepare_all(
     paths: Paths, items: Sequence[tuple[Path, IntakeOptions]]
 ) -> list[Prepared | InputError]:
-    """``prepare`` for each file, reading the next ``LOOKAHEAD`` files on a worker while this
-    thread copies the current one in.
+    """``prepare`` for each file, reading the next files on workers (``intake_workers``:
+    a process per core) while this thread copies the current one in.
 
     The reading half is CPU (pre-flight, PDFium drawing what lies under the stamp), the
-    copy is the disk (the kernel's copy, the fsync): side by side they take about the
-    longer of the two rather than the sum. A file is copied in only once it is read and
-    not refused, as ``prepare`` does.
+    copy is the disk (the kernel's copy, the fsync) and the hash: side by side they take
+    about the longer of the two rather than the sum. A file is copied in only once it is
+    read and not refused, as ``prepare`` does, and in the batch's order.
     """
     results: list[Prepared | InputError] = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meterai-look") as looker:
-        looks = [looker.submit(_look, path, options) for path, options in items[:LOOKAHEAD]]
+    # The batch's fixed copies go in one folder of this process's, so that what a worker
+    # killed mid-fix leaves behind goes too.
+    with (
+        tempfile.TemporaryDirectory(prefix="meterai-fix-") as scratch,
+        intake_workers.readers(len(items)) as (readers, ahead),
+    ):
+        read = partial(_read_on, readers, Path(scratch))
+        looks = [read(item) for item in items[:ahead]]
         try:
-            for i in range(len(items)):
-                if i + LOOKAHEAD < len(items):
-                    looks.append(looker.submit(_look, *items[i + LOOKAHEAD]))
-                results.append(_stored(paths, looks[i]))
+            for i, item in enumerate(items):
+                if i + ahead < len(items):
+                    looks.append(read(items[i + ahead]))
+                results.append(_stored(paths, looks[i], item, Path(scratch)))
         finally:
             _abandon(looks[len(results) :])
     return results
 
 
-def _stored(paths: Paths, look: Future[_Looked]) -> Prepared | InputError:
+def _read_on(readers: Executor, scratch: Path, item: tuple[Path, IntakeOptions]) -> Future[_Looked]:
+    """``_look`` at ``item`` on a worker; a pool whose worker died takes no more work, and
+    its answer is that error (``_stored`` then reads the file here)."""
+    try:
+        return readers.submit(_look, *item, scratch)
+    except BrokenProcessPool as exc:
+        broken: Future[_Looked] = Future()
+        broken.set_exception(exc)
+        return broken
+
+
+def _stored(
+    paths: Paths, look: Future[_Looked], item: tuple[Path, IntakeOptions], scratch: Path
+) -> Prepared | InputError:
     try:
         looked = look.result()
     except InputError as exc:
         return exc
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): read the file again here, rather than
+        # lose it or refuse it for something that is not its fault.
+        log.warning("a reading worker stopped; %s is read in this process", item[0].name)
+        try:
+            looked = _look(*item, scratch)
+        except InputError as exc:
+            return exc
     return _store(paths, looked, sync_dir=False)
 
 
@@ -287,7 +314,7 @@ def _abandon(looks: Sequence[Future[_Looked]]) -> None:
     temporary folders."""
     for look in looks:
         if not look.cancel() and look.exception() is None:
-            look.result().folders.close()
+            _remove_scratch(look.result().scratch)
 
 
 def _commit_one(
@@ -310,27 +337,30 @@ def prepare(paths: Paths, path: Path, options: IntakeOptions, *, sync_dir: bool 
 
 @dataclass(frozen=True)
 class _Looked:
-    """A file read and placed, not yet copied in."""
+    """A file read and placed, not yet copied in (plain data: it may come from a worker
+    process)."""
 
     seen: Examined
     placed: Checked
-    folders: contextlib.ExitStack
-    """Holds the fixed copy's temporary folder until the copy is stored."""
+    scratch: Path | None = None
+    """The fixed copy's temporary folder, removed once the copy is stored."""
 
 
-def _look(path: Path, options: IntakeOptions) -> _Looked:
+def _look(path: Path, options: IntakeOptions, scratch_in: Path | None = None) -> _Looked:
     """The reading half of ``prepare``: pre-flight, fixes, placement, what lies under the
     stamp. Refuses with ``PdfRejected`` (or ``StampCoversContent``) before anything is
-    copied in."""
-    folders = contextlib.ExitStack()
+    copied in. A fixed copy goes in a new folder inside ``scratch_in`` (the system's
+    temporary folder by default)."""
+    scratch: list[Path] = []
     try:
-        seen = examine(path, options.target, options.fixes, partial(_temporary_folder, folders))
+        seen = examine(path, options.target, options.fixes, _scratch_maker(scratch, scratch_in))
         if seen.report.blocking:
             raise _rejection(path, seen.report)
         placement, geometry = _placement(seen.document, seen.report, options)
-        return _Looked(seen, _clear_spot(seen, placement, geometry, options), folders)
+        placed = _clear_spot(seen, placement, geometry, options)
+        return _Looked(seen, placed, scratch[0] if scratch else None)
     except BaseException:
-        folders.close()
+        _remove_scratch(scratch[0] if scratch else None)
         raise
 
 
@@ -338,8 +368,10 @@ def _store(paths: Paths, looked: _Looked, *, sync_dir: bool) -> Prepared:
     """The writing half of ``prepare``: the content-addressed copy (then the fixed copy's
     temporary folder goes)."""
     seen, placed = looked.seen, looked.placed
-    with looked.folders:
+    try:
         stored = DocumentStore(paths.data_dir).put(seen.document, sync_dir=sync_dir)
+    finally:
+        _remove_scratch(looked.scratch)
     original = stored.sha256 if not seen.applied else sha256_file(seen.path)
     return Prepared(
         seen.path,
@@ -471,9 +503,22 @@ def replace_file(
     return _accepted(row, prepared)
 
 
-def _temporary_folder(stack: contextlib.ExitStack) -> Path:
-    """A folder for fixed copies, removed when ``stack`` closes."""
-    return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="meterai-fix-")))
+def _scratch_maker(made: list[Path], inside: Path | None) -> Callable[[], Path]:
+    """``examine``'s ``work``: a temporary folder for fixed copies, made on first use and
+    noted in ``made``. A plain folder, not a ``TemporaryDirectory`` (which removes itself
+    when collected): one made in a worker process outlives it until the copy is stored."""
+
+    def scratch() -> Path:
+        if not made:
+            made.append(Path(tempfile.mkdtemp(prefix="meterai-fix-", dir=inside)))
+        return made[0]
+
+    return scratch
+
+
+def _remove_scratch(folder: Path | None) -> None:
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _placement(

@@ -58,6 +58,11 @@ class Message:
         """For logs and the journal: message ids are English."""
         return self.text("en")
 
+    def __reduce__(self) -> tuple[type[Message], tuple[str, dict[str, Param]]]:
+        """Pickled with its parameters as a plain dict (a finding's are a read-only view,
+        which does not pickle): a batch's files are read in worker processes."""
+        return type(self), (self.id, dict(self.params))
+
     def in_each_language(self) -> dict[str, str]:
         """For texts left on disk for readers of either language (a kiosk's notes)."""
         return {lang: self.text(lang) for lang in LANGUAGES}

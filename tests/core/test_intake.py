@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import errno
+import multiprocessing
 import os
 import tempfile
 import threading
@@ -109,6 +110,7 @@ def test_a_full_disk_mid_batch_queues_nothing_and_frees_the_files_read_ahead(
         box.close()
     assert list(scratch.iterdir()) == []
     assert not [t for t in threading.enumerate() if t.name.startswith("meterai-look")]
+    assert multiprocessing.active_children() == []  # the reading workers are gone too
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this OS")

@@ -118,6 +118,11 @@ class Finding:
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
+    def __reduce__(self) -> tuple[type[Finding], tuple[object, ...]]:
+        """Pickled by its fields (a read-only view does not pickle): a batch's files are
+        read in worker processes, and their findings come back."""
+        return Finding, (self.code, self.severity, self.template, dict(self.params), self.fix)
+
     @property
     def message(self) -> Message:
         """Its words, in whatever language they are read (a kiosk's note: in both)."""
