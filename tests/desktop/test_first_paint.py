@@ -80,16 +80,20 @@ def test_the_sync_starts_after_the_first_paint_once_the_table_is_built(
     """The Qt classes the first rows need are built before the sync workers want the GIL.
 
     Built mid-sync instead, they stalled the GUI thread (test_the_gui_thread_never_stalls*).
+    The keyboard shortcuts (set after the paint, see ``MainWindow._set_shortcuts``) are in
+    place by then too.
     """
-    seen: list[tuple[bool, bool]] = []
+    seen: list[tuple[bool, bool, bool]] = []
 
     def start(bridge: SyncBridge) -> None:
         (window,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
         handle = window.windowHandle()
-        seen.append((handle is not None and handle.isExposed(), window._outbox_view is not None))
+        exposed = handle is not None and handle.isExposed()
+        keys = [key.toString() for key in window.add_action.shortcuts()]
+        seen.append((exposed, window._outbox_view is not None, "Ctrl+O" in keys))
 
     monkeypatch.setattr(SyncBridge, "start", start)
     open_window(paths, sync=True)
     qtbot.waitUntil(lambda: seen != [], timeout=5000)
     qtbot.wait(50)
-    assert seen == [(True, True)]
+    assert seen == [(True, True, True)]

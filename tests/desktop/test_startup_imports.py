@@ -97,7 +97,7 @@ AFTER_PAINT_MODULES = (
 )
 AFTER_PAINT_QT = {
     "PySide6.QtCore": ("Qt", "QUrl", "QByteArray"),  # Qt: the namespace's 94 enums
-    "PySide6.QtGui": ("QDesktopServices", "QPainter"),
+    "PySide6.QtGui": ("QDesktopServices", "QPainter", "QKeySequence"),
     "PySide6.QtWidgets": (
         "QMessageBox",
         "QStyleOptionProgressBar",
