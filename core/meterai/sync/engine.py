@@ -176,11 +176,16 @@ class Engine:
         """Advance one request by one protocol step; returns its state afterwards."""
         return self.advance(request_id).after.state
 
-    def advance(self, request_id: int) -> Stepped:
+    def advance(self, request_id: int, known: RequestRow | None = None) -> Stepped:
         """One protocol step, as ``step``; returns the request before and after it and
         whether this process still holds it, so that a caller deciding whether to go on
-        reads nothing more (on a shared database every read is a round trip)."""
-        row = self.outbox.get(request_id)
+        reads nothing more (on a shared database every read is a round trip).
+
+        ``known`` is the request as the caller read it a moment ago (the last step's
+        ``after``, read after that step's commit): the step starts from it instead of
+        reading it again. Every move still checks, under the row's lock, that the
+        request is in the state the step started from."""
+        row = self.outbox.get(request_id) if known is None else known
         handler = self._handlers().get(row.state)
         if handler is None:
             return Stepped(row, *self.outbox.current(request_id))

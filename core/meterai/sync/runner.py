@@ -531,9 +531,11 @@ class SyncRunner:
     def _work(self, request_id: int, states: frozenset[State]) -> State:
         """Keep stepping one request while it moves forward, is due, and stays in ``states``."""
         engine = self._engine()
+        known: RequestRow | None = None
         for _turn in range(_MAX_TURN_STEPS):
-            stepped = engine.advance(request_id)
-            state = stepped.after.state
+            stepped = engine.advance(request_id, known)
+            known = stepped.after  # read after the step: the next one starts from it
+            state = known.state
             moved = state != stepped.before.state and state in states
             if not moved or (stepped.after.next_attempt_at or 0) > time.time() or self._stopping:
                 return state

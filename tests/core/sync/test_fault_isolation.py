@@ -173,11 +173,11 @@ def test_a_failure_outside_the_engine_is_held_back_not_spun(
     real = Engine.advance
     calls: list[float] = []
 
-    def advance(self: Engine, request_id: int) -> Stepped:
+    def advance(self: Engine, request_id: int, known: RequestRow | None = None) -> Stepped:
         if request_id == bad:
             calls.append(time.time())
             raise RuntimeError("injected bug outside the step handlers")
-        return real(self, request_id)
+        return real(self, request_id, known)
 
     monkeypatch.setattr(Engine, "advance", advance)
     code, out, ended = _sync_once(monkeypatch, capsys, client_paths, patience=4.0)

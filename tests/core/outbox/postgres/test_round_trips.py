@@ -104,3 +104,23 @@ def test_the_runner_reads_a_request_twice_per_step(shared: Outbox) -> None:
     shared.transition(request_id, State.CANCELLED)
     trips = round_trips(shared, lambda: engine.advance(request_id))
     assert trips == 2
+
+
+def test_a_step_that_starts_from_the_last_steps_row_reads_it_once(shared: Outbox) -> None:
+    """The runner keeps stepping a request it holds: each step starts from the row the
+    previous one read after its commit (``advance(..., known)``), not from a read of its
+    own. A step's moves still check, under the row's lock, the state it started from."""
+    request_id = claimed(shared)
+    engine = Engine(
+        outbox=shared,
+        provider=cast(Provider, None),
+        docs_dir=Path(os.devnull),
+        stamped_dir=Path(os.devnull),
+        verifier=cast(Verifier, None),
+        clock=lambda: 0.0,
+        rng=random.Random(0),
+    )
+    shared.transition(request_id, State.CANCELLED)
+    first = engine.advance(request_id)
+    trips = round_trips(shared, lambda: engine.advance(request_id, first.after))
+    assert trips == 1
