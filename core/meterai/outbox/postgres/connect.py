@@ -94,15 +94,17 @@ def connect(url: DatabaseUrl, *, autocommit: bool = True) -> psycopg.Connection[
 
 
 def open_pool(
-    url: DatabaseUrl, *, max_size: int = 8, min_size: int = 1
+    url: DatabaseUrl, *, max_size: int = 8, min_size: int = 1, check: bool = True
 ) -> psycopg_pool.ConnectionPool:
     """A pool that checks each connection before lending it (a database PC restarted).
 
     One direct connection first: a refused password or a server that is off is said at
-    once and in words, where the pool would only time out. ``min_size=0`` makes no
-    connection until one is asked for (a counter's token share: used by one login an
-    hour, not worth a connection on every start's path)."""
-    connect(url).close()
+    once and in words, where the pool would only time out (``check=False``: the caller
+    has just made one itself). ``min_size=0`` makes no connection until one is asked
+    for (a counter's token share: used by one login an hour, not worth a connection on
+    every start's path)."""
+    if check:
+        connect(url).close()
     pool = psycopg_pool.ConnectionPool(
         conninfo(url),
         min_size=min_size,

@@ -386,6 +386,16 @@ def _connected(url: DatabaseUrl) -> Iterator[Any]:
         conn.close()
 
 
+def _first_then_new(first: Any) -> Callable[[DatabaseUrl], Any]:
+    """``connect``, except that the first call gets ``first``, already made."""
+    made = [first]
+
+    def connect_to(url: DatabaseUrl) -> Any:
+        return made.pop() if made else connect(url)
+
+    return connect_to
+
+
 class CounterLinks:
     """What a sync run of a counter shares beyond the outbox: the account's login token
     and the wake-ups. The runner starts it with its ``wake``; ``close`` stops both."""
@@ -394,11 +404,17 @@ class CounterLinks:
         from meterai.outbox.postgres.connect import open_pool
         from meterai.outbox.postgres.wakeups import Listener
 
-        # The listener connects while the pool is opened: one wait instead of two.
-        self._listener = Listener(url, lambda _reason: wake())
+        # The connection that says a refused password or a server that is off in words
+        # (``open_pool``'s check) is the listener's first: one connection (each costs
+        # the server a process, some 9 ms of CPU between the two sides), one wait. The
+        # token share's pool connects on first use; it keeps a second connection for
+        # reads while one holds the login's lock (a login on a slow link can outlast
+        # the pool's timeout).
+        first = connect(url)
+        self._listener = Listener(url, lambda _reason: wake(), connect_to=_first_then_new(first))
         self._listener.begin()
         try:
-            self._pool = open_pool(url, max_size=2, min_size=0)
+            self._pool = open_pool(url, max_size=2, min_size=0, check=False)
         except BaseException:
             self._listener.stop()
             raise
