@@ -23,7 +23,6 @@ from meterai.outbox.postgres.address import pinned
 from meterai.settings import Paths, Settings, load_settings, resolve_paths
 from meterai_desk import qtranslator
 from meterai_desk.first_paint import HeldRecords, after_first_paint
-from meterai_desk.icons import app_icon
 from meterai_desk.single_instance import SingleInstance
 
 
@@ -116,7 +115,6 @@ def run_window(
     from meterai_desk.sync_bridge import SyncBridge
     from meterai_desk.tasks import TaskRunner, share_the_gil_fairly
 
-    app.setWindowIcon(app_icon())
     first = first_start(paths)  # before the window makes the outbox
     try:
         settings = load_settings(paths)
@@ -151,8 +149,13 @@ def after_the_window_shows(paths: Paths, instance: SingleInstance, held: HeldRec
     """The log file and the server later launches hand their files to: not needed to paint.
 
     A later launch that comes before the server listens finds the lock taken and retries
-    (``hand_over`` waits up to 10 s for the first process to listen).
+    (``hand_over`` waits up to 10 s for the first process to listen). The application's
+    icon (for the dialogs; the main window sets its own) waits too: loading the SVG one
+    takes 10-18 ms.
     """
+    from meterai_desk.icons import app_icon
+
+    QApplication.setWindowIcon(app_icon())
     start_logging(paths, held)
     instance.listen()
 
