@@ -20,6 +20,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from asn1crypto import cms
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
@@ -28,8 +29,12 @@ from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
 from pyhanko.pdf_utils.writer import BasePdfFileWriter, init_xobject_dictionary
-from pyhanko.sign import fields, signers
-from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.sign import attributes, fields, signers
+from pyhanko.sign.signers.pdf_cms import (
+    GenericPdfSignedAttributeProviderSpec,
+    PdfCMSSignedAttributes,
+    format_signed_attributes,
+)
 from pyhanko.stamp import StaticContentStamp, StaticStampStyle
 
 from meterai.sandbox.pki import Material
@@ -134,12 +139,38 @@ def stamp_style(sn: str, rotate: int = 0) -> StaticStampStyle:
     )
 
 
+_SAME_EVERY_TIME = (
+    attributes.SigningCertificateV2Provider,
+    attributes.CMSAlgorithmProtectionProvider,
+)
+"""Signed attributes that depend only on the signer and the digest algorithm."""
+
+
+class _ReusedAttribute(attributes.CMSAttributeProvider):
+    """An attribute built once, handed out as parsed DER (which asn1crypto dumps as is)."""
+
+    def __init__(self, attribute: cms.CMSAttribute) -> None:
+        self.attribute = attribute
+        self.attribute_type = attribute["type"].native
+
+    async def get_attribute(self, dry_run: bool = False) -> cms.CMSAttribute:
+        return self.attribute
+
+
 class ParsedKeySigner(signers.SimpleSigner):
-    """pyHanko's ``SimpleSigner`` with the private key parsed once, not per signature.
+    """pyHanko's ``SimpleSigner`` with the private key parsed once, not per signature,
+    and the signed attributes that never change built once.
 
     ``SimpleSigner.sign_raw`` re-parses the DER key on every call, and pyHanko signs
     twice per stamp (a dry run sizes the placeholder). OpenSSL 3 checks an RSA key
     when it is loaded, about 30 ms each time: that was two thirds of a stamp.
+
+    asn1crypto encodes an object it built (not parsed) anew at every ``dump()``, down
+    to the last leaf, and a signature dumps its signed attributes several times (to
+    sign them, in the SignerInfo, in the SignedData): the signing-certificate-v2 and
+    algorithm-protection attributes, the same for every stamp, were 15 of a stamp's
+    25 ms of CPU. They are built by pyHanko's own providers on the first stamp and
+    reused, parsed, after; the set of attributes and their DER stay pyHanko's.
     """
 
     def __init__(self, simple: signers.SimpleSigner) -> None:
@@ -150,6 +181,61 @@ class ParsedKeySigner(signers.SimpleSigner):
         )
         key = serialization.load_der_private_key(simple.signing_key.dump(), password=None)
         self._rsa_key = key if isinstance(key, RSAPrivateKey) else None
+        self._reused: dict[tuple[str, str], _ReusedAttribute] = {}
+
+    async def signed_attrs(
+        self,
+        data_digest: bytes,
+        digest_algorithm: str,
+        attr_settings: PdfCMSSignedAttributes | None = None,
+        content_type: str = "data",
+        use_pades: bool = False,
+        timestamper: Any = None,
+        dry_run: bool = False,
+        is_pdf_sig: bool = True,
+    ) -> cms.CMSAttributes:
+        """pyHanko's signed attributes for a PDF signature (its own choice of providers,
+        as ``Signer.signed_attrs`` makes it), the constant ones reused; any other kind of
+        signature goes to pyHanko unchanged."""
+        if use_pades or not is_pdf_sig or self.signed_attr_prov_spec is not None:
+            return await super().signed_attrs(
+                data_digest,
+                digest_algorithm,
+                attr_settings,
+                content_type,
+                use_pades,
+                timestamper,
+                dry_run,
+                is_pdf_sig,
+            )
+        spec = GenericPdfSignedAttributeProviderSpec(
+            attr_settings=attr_settings or PdfCMSSignedAttributes(),
+            signing_cert=self.signing_cert,
+            signature_mechanism=self.get_signature_mechanism_for_digest,
+            timestamper=timestamper,
+        )
+        providers = [
+            await self._reuse(provider, digest_algorithm)
+            if isinstance(provider, _SAME_EVERY_TIME)
+            else provider
+            for provider in spec.signed_attr_providers(data_digest, digest_algorithm)
+        ]
+        return await format_signed_attributes(
+            data_digest, attr_provs=providers, content_type=content_type, dry_run=dry_run
+        )
+
+    async def _reuse(
+        self, provider: attributes.CMSAttributeProvider, digest_algorithm: str
+    ) -> attributes.CMSAttributeProvider:
+        key = (provider.attribute_type, digest_algorithm)
+        reused = self._reused.get(key)
+        if reused is None:  # two threads racing here build the same value
+            built = await provider.get_attribute()
+            if built is None:
+                return provider
+            reused = _ReusedAttribute(cms.CMSAttribute.load(built.dump()))
+            self._reused[key] = reused
+        return reused
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import io
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pikepdf
@@ -10,6 +13,7 @@ import pytest
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 
 from meterai.sandbox import pki
 from meterai.sandbox.signer import Placement, StampSigner
@@ -88,3 +92,26 @@ def test_the_placeholder_is_the_size_pyhanko_would_estimate(tmp_path: Path) -> N
 
     assert _contents_length(stamped) == _contents_length(estimated.getvalue())
     assert check_with_pyhanko(stamped, material.ca_file).bottom_line
+
+
+def test_the_signed_attributes_are_pyhankos_own_on_every_stamp(tmp_path: Path) -> None:
+    """The signer builds the attributes that never change once and reuses them: what it
+    signs must still be, byte for byte, what pyHanko's own signer signs, stamp after
+    stamp (another digest, another signing time each)."""
+    material = pki.ensure(tmp_path / "ca")
+    ours = StampSigner(material).signer
+    plain = signers.SimpleSigner.load(
+        key_file=str(material.signer_key),
+        cert_file=str(material.signer_cert),
+        ca_chain_files=(str(material.ca_file),),
+    )
+    assert plain is not None
+    first = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+    for n in range(3):
+        digest = hashlib.sha256(b"document %d" % n).digest()
+        settings = PdfCMSSignedAttributes(signing_time=first + timedelta(minutes=n))
+        mine = asyncio.run(ours.signed_attrs(digest, "sha256", settings))
+        theirs = asyncio.run(plain.signed_attrs(digest, "sha256", settings))
+        assert mine.dump() == theirs.dump()
+        kinds = {attr["type"].native for attr in mine}
+        assert {"signing_certificate_v2", "cms_algorithm_protection", "message_digest"} <= kinds
