@@ -8,12 +8,14 @@ client data dirs whose active profile points at it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import ssl
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -93,13 +95,82 @@ class ExternalSandbox:
         self.close()
 
 
+PROFILE_ENV = "METERAI_SANDBOX_PROFILE"
+"""A file name: the sandbox profiles every thread it runs (the event loop's, the worker
+threads', the signing pool's feeders) and writes the merged pstats there as it stops."""
+THREADS_ENV = "METERAI_SANDBOX_THREADS"
+"""A file name: the sandbox writes there, as it stops, the CPU-seconds of each kind of
+thread it ran (its signing processes not included) and its own CPU-seconds in all."""
+
+
+class _ThreadWatch:
+    """Each thread's CPU time by its kind (its name without the number), and optionally a
+    cProfile per thread (cProfile sees only the thread that enabled it), merged."""
+
+    def __init__(self, profile: bool) -> None:
+        import cProfile
+        import threading
+
+        self.profiles: list[cProfile.Profile] = []
+        self.cpu: dict[str, float] = {}
+        original = threading.Thread._bootstrap_inner  # type: ignore[attr-defined]
+
+        def watched(thread: threading.Thread) -> None:
+            profile_run = cProfile.Profile() if profile else None
+            try:
+                if profile_run is None:
+                    original(thread)
+                else:
+                    self.profiles.append(profile_run)
+                    profile_run.runcall(original, thread)
+            finally:
+                self._add(thread.name, time.thread_time())
+
+        threading.Thread._bootstrap_inner = watched  # type: ignore[attr-defined]
+
+    def _add(self, name: str, seconds: float) -> None:
+        import re
+
+        kind = re.sub(r"[-_ ]?\d+", "", name) or "thread"
+        self.cpu[kind] = self.cpu.get(kind, 0.0) + seconds
+
+    def _live_threads(self) -> None:
+        """Threads still running (an idle pool's): their CPU so far, from /proc."""
+        import threading
+
+        for thread in threading.enumerate():
+            if thread is threading.main_thread() or thread.native_id is None:
+                continue
+            with contextlib.suppress(OSError):
+                stat = Path(f"/proc/self/task/{thread.native_id}/stat").read_text()
+                ticks = stat.rsplit(")", 1)[1].split()
+                self._add(thread.name, (int(ticks[11]) + int(ticks[12])) / os.sysconf("SC_CLK_TCK"))
+
+    def dump(self, profile_to: str | None, threads_to: str | None) -> None:
+        import pstats
+        import resource
+
+        if profile_to and self.profiles:
+            pstats.Stats(*self.profiles).dump_stats(profile_to)
+        if threads_to:
+            self._live_threads()
+            self._add("main", time.thread_time())
+            use = resource.getrusage(resource.RUSAGE_SELF)
+            report = {"process": use.ru_utime + use.ru_stime, "threads": self.cpu}
+            Path(threads_to).write_text(json.dumps(report, indent=1) + "\n")
+
+
 def _serve(data_dir: str) -> None:
     from meterai.sandbox import SandboxServer
 
+    profile_to, threads_to = os.environ.get(PROFILE_ENV), os.environ.get(THREADS_ENV)
+    watch = _ThreadWatch(bool(profile_to)) if profile_to or threads_to else None
     # Signing in worker processes, one per core, as a provider serving many clients does.
     with SandboxServer(data_dir, signing_processes=os.cpu_count() or 1) as server:
         print(json.dumps({"base_url": server.base_url, "ca_file": str(server.ca_file)}), flush=True)
         sys.stdin.read()
+    if watch is not None:
+        watch.dump(profile_to, threads_to)
 
 
 if __name__ == "__main__":
