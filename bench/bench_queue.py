@@ -12,8 +12,10 @@ The floor is copying the same bytes with ``shutil.copyfile`` (``sendfile``, what
 ``cp`` does) and fsyncing each copy and the folder. Sizes are spread
 geometrically from 100 KB to 10 MB (about 430 MB in all). Each file's bulk is a
 noise picture that lies under the default stamp box, so the check must decode
-all of it (PDFium decodes a whole picture to draw any part of it): about 4.5 ms
-of CPU per document on average, which the floor does not pay.
+all of it (PDFium decodes a whole picture to draw any part of it), once per file
+(about 1.5 ms of CPU per document on average with PDFium's page load), which the
+floor does not pay; and every file is hashed (SHA-256, about 1.5 ms), which the
+floor does not pay either.
 
 Wall-clock ratios swing with the load of a shared machine, so the note also gives
 each side's CPU-seconds per document (this process's user + system time over the
