@@ -412,7 +412,24 @@ class Engine:
         self.point("buy:before_call")
         sn = self.provider.buy_serial(order)
         self.point("buy:after_call")
+        self._refuse_a_serial_held_elsewhere(row, sn)
         self._record_bought(row, sn)
+
+    def _refuse_a_serial_held_elsewhere(self, row: RequestRow, sn: str) -> None:
+        """A serial number just sold cannot be one another request holds: an answer that
+        says so is a lie or a mix-up, and the purchase's outcome is unknown, as after any
+        unreadable answer to the paid call (the provider's list settles it).
+
+        Escaped bug: such an answer hit the UNIQUE column and was reported as an internal
+        error, with a crash report, instead of as the provider's fault.
+        """
+        holder = self.outbox.serial_holder(sn)
+        if holder is not None and holder != row.id:
+            raise MalformedResponse(
+                endpoint="request_serial",  # provider.mapping.PAID_CALL, without httpx
+                maybe_committed=True,
+                detail=f"serial number {sn} is already held by request {holder}",
+            )
 
     def _record_bought(self, row: RequestRow, sn: str) -> None:
         # One request's transaction: the serial number was sold to this call a moment ago,

@@ -220,3 +220,35 @@ def test_a_stamped_request_with_no_known_location_says_so_honestly(
     assert "does not say where" in (row.last_error or "")
     assert "72 hours" not in (row.last_error or "")
     assert admin.account()["spent"] == 1
+
+
+def test_a_paid_answer_naming_another_requests_serial_number_is_the_providers_fault(
+    client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path
+) -> None:
+    """Escaped bug (found by the adversary of this session): a provider that answers the
+    paid call with a serial number another request already holds hit the UNIQUE column,
+    and the attempt was reported as an internal error with a crash report. Now it is an
+    unreadable answer to the paid call: the provider's list settles what was bought."""
+    (first,) = queue_documents(client_paths, 1, tmp_path / "a")
+    SyncRunner(client_paths, load_settings(client_paths), config=FAST).run_once()
+    box = Outbox.open(client_paths)
+    held = box.get(first).sn
+    box.close()
+    assert held
+    admin.faults({"rules": [{"endpoint": "stampv2", "fault": "rewrite_json",
+                             "path": "result.sn", "value": held, "count": 1}]})  # fmt: skip
+    (second,) = queue_documents(client_paths, 1, tmp_path / "b")
+    SyncRunner(client_paths, load_settings(client_paths), config=FAST).run_once()
+
+    box = Outbox.open(client_paths)
+    try:
+        rows = box.get(first), box.get(second)
+        journal = [entry.detail or "" for entry in box.journal(second)]
+    finally:
+        box.close()
+    (sold,) = [s["sn"] for s in admin.serials() if s["sn"] != held]
+    assert [(r.state, r.sn) for r in rows] == [(State.DONE, held), (State.DONE, sold)], journal
+    assert admin.account()["spent"] == 2, "nothing bought twice"
+    assert not [d for d in journal if "internal" in d.lower()], journal
+    assert any(f"{held} is already held by request {first}" in d for d in journal), journal
+    assert not list(client_paths.logs_dir.glob("internal-error-*")), "no crash report"
