@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -87,13 +89,16 @@ def test_the_gui_thread_never_stalls_while_twenty_documents_sync(
     previous = sys.getswitchinterval()
     share_the_gil_fairly()
     request.addfinalizer(lambda: sys.setswitchinterval(previous))
-    gaps: list[int] = []
+    gaps: list[tuple[int, int]] = []
     clock = QElapsedTimer()
     heartbeat = QTimer()
     heartbeat.setInterval(10)
+    waited = [_runqueue_ms()]
 
     def beat() -> None:
-        gaps.append(clock.restart())
+        now = _runqueue_ms()
+        gaps.append((clock.restart(), now - waited[0]))
+        waited[0] = now
 
     heartbeat.timeout.connect(beat)
     window = open_window(paths, sync=True)
@@ -108,7 +113,25 @@ def test_the_gui_thread_never_stalls_while_twenty_documents_sync(
     )
     heartbeat.stop()
     assert len(gaps) > 10
-    assert max(gaps) < 100, f"the GUI thread stalled for {max(gaps)} ms"
+    gap, runnable = max(gaps)
+    assert gap < 100, (
+        f"the GUI thread stalled for {gap} ms, {runnable} ms of it runnable but not given a "
+        f"CPU by the OS (load {os.getloadavg()[0]:.1f})"
+    )
+
+
+def _runqueue_ms() -> int:
+    """How long this thread has waited, runnable, for a CPU (Linux; 0 elsewhere).
+
+    Under load (13-18 on two cores) the gaps over 100 ms were this wait: the GUI thread
+    and the worker holding the GIL both queued for a CPU, not a worker keeping the GIL
+    in a long C call. The figure lets a failure tell the two apart.
+    """
+    try:
+        with open(f"/proc/self/task/{threading.get_native_id()}/schedstat") as stat:
+            return int(stat.read().split()[1]) // 1_000_000
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 @pytest.fixture
