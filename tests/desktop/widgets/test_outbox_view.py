@@ -154,7 +154,7 @@ def test_a_stamp_waiting_for_a_retry_shows_the_providers_48_hour_window(
 
 
 def test_the_roles_and_looks_named_without_the_qt_namespace_are_qts_own(
-    paths: Paths, open_window: WindowFactory
+    qtbot: QtBot, paths: Paths, open_window: WindowFactory
 ) -> None:
     """The first paint names no ``Qt`` enum (see ``outbox_model``): what it uses instead
     still means what Qt means."""
@@ -164,6 +164,8 @@ def test_the_roles_and_looks_named_without_the_qt_namespace_are_qts_own(
     assert window.toolbar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextBesideIcon
     for label in window.empty.findChildren(QLabel):
         assert label.alignment() == Qt.AlignmentFlag.AlignCenter
+    # The shortcuts are set right after the first paint (``MainWindow._set_shortcuts``).
+    qtbot.waitUntil(lambda: not window.add_action.shortcut().isEmpty())
     assert (
         window.add_action.shortcut().matches(QKeySequence(QKeySequence.StandardKey.Open))
         == QKeySequence.SequenceMatch.ExactMatch
