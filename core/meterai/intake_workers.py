@@ -23,7 +23,9 @@ import contextlib
 import ctypes
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
@@ -55,14 +57,52 @@ def readers(files: int) -> Iterator[tuple[Executor, int]]:
         executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("fork"),
-            initializer=keep_freed_memory,
+            initializer=_start_worker,
         )
     else:
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="meterai-look")
     try:
+        if workers:
+            _start(executor)
         yield executor, LOOKAHEAD_PER_WORKER * max(workers, 1)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _start(executor: Executor) -> None:
+    """Fork every worker and start the pool's own thread now, with Ctrl+C held back.
+
+    The pool forks its workers on the first task and only then starts the thread that
+    later tells them to stop: a Ctrl+C between the two left workers no one would stop,
+    and the CLI hung at exit waiting for them (found by the Ctrl+C test). Held back
+    here, the interrupt is raised once the pool is whole, and its shutdown ends them.
+    """
+    with _interrupt_held():
+        executor.submit(int).result()
+
+
+@contextlib.contextmanager
+def _interrupt_held() -> Iterator[None]:
+    """Ctrl+C in the block is noted, and raised (by the handler it would have met) after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; the signal goes to it anyway
+        return
+    noted: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: noted.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if noted and callable(previous):
+        previous(signal.SIGINT, None)
+
+
+def _start_worker() -> None:
+    """Ctrl+C reaches the whole process group: the CLI stops the batch and says so once
+    (its outbox intact), and its workers finish the file in hand instead of printing a
+    traceback each."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    keep_freed_memory()
 
 
 def keep_freed_memory() -> None:

@@ -6,19 +6,23 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
 from meterai import intake, intake_workers
+from meterai.cli.errors import EXIT_INTERRUPTED
 from meterai.errors import PdfRejected
 from meterai.intake import Accepted, IntakeOptions, prepare, queue_files
 from meterai.outbox import Outbox, State
 from meterai.overlap import StampCoversContent
 from meterai.placement import Rect
-from meterai.settings import Paths
+from meterai.settings import Paths, resolve_paths
+from tests.support.cli import LOCALE_VARS, METERAI
 from tests.support.content import Things, make_page
 from tests.support.pdfs import make_encrypted, make_pdf
 
@@ -131,3 +135,42 @@ def test_one_file_is_read_on_a_thread_without_forking(monkeypatch: pytest.Monkey
     assert intake_workers.reader_count(1) == 0
     monkeypatch.setattr(sys, "platform", "win32")
     assert intake_workers.reader_count(50) == 0
+
+
+def _children(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
+@forks
+def test_ctrl_c_mid_batch_is_one_message_and_queues_nothing(tmp_path: Path) -> None:
+    """Ctrl+C reaches the whole process group, workers included. Before: each worker
+    printed a KeyboardInterrupt traceback beside the CLI's one message."""
+    files = [make_pdf(tmp_path / f"scan{i}.pdf", image_bytes=2_000_000) for i in range(60)]
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if k not in LOCALE_VARS}
+    env.update(HOME=str(tmp_path / "home"), LANG="C.UTF-8")
+    args = [str(METERAI), "--lang", "en", "--data-dir", str(data), "add", "--type", "3"]
+    child = subprocess.Popen(
+        [*args, *map(str, files)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+        start_new_session=True,  # its own group, as a terminal's foreground job
+    )
+    with child:
+        deadline = time.monotonic() + 60
+        while not _children(child.pid) and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        os.killpg(child.pid, signal.SIGINT)
+        _out, err = child.communicate(timeout=60)
+    assert child.returncode == EXIT_INTERRUPTED, err
+    assert "Traceback" not in err and err.count("Interrupted") == 1, err
+    box = Outbox.open(resolve_paths(data))
+    try:
+        assert box.requests() == []
+    finally:
+        box.close()
