@@ -51,4 +51,5 @@ def open_window(qtbot: QtBot) -> Iterator[WindowFactory]:
     # Destroy them now, while the QApplication lives: left to the garbage collector at
     # interpreter exit, PySide6 aborts in none_dealloc.
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    gc.unfreeze()  # what the sync start froze (``sync_bridge``) must go with its window
     gc.collect()

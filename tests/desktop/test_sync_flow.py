@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -119,6 +120,22 @@ def test_the_gui_thread_never_stalls_while_twenty_documents_sync(
         f"the GUI thread stalled for {gap} ms, {runnable} ms of it runnable but not given a "
         f"CPU by the OS (load {os.getloadavg()[0]:.1f})"
     )
+
+
+def test_the_sync_start_leaves_the_start_up_heap_out_of_the_collectors_sight(
+    qtbot: QtBot, paths: Paths, open_window: WindowFactory
+) -> None:
+    """Escaped stall (found with /proc schedstat and gc.callbacks): the sync's imports on
+    a worker set off a full collection over the window's ~150,000 objects, one call that
+    kept the GIL for 90 ms of CPU (300-390 ms at load 6-10) while the GUI thread waited.
+    What a full collection walks is what ``gc.get_objects()`` lists: load-independent."""
+    window = open_window(paths, sync=True)
+    assert window.bridge is not None
+    bridge = window.bridge
+    qtbot.waitUntil(lambda: bridge.runner is not None, timeout=30000)
+    frozen, watched = gc.get_freeze_count(), len(gc.get_objects())
+    print(f"frozen {frozen}, still watched {watched}")
+    assert watched < frozen / 4, f"a full collection would walk {watched} objects"
 
 
 def _runqueue_ms() -> int:
