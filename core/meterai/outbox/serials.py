@@ -91,6 +91,11 @@ class SerialVerbs(RequestVerbs):
                 [self._clock(), sn],
             )
 
+    def forget_serial(self, sn: str) -> None:
+        """Forget ``sn``'s record, in the caller's transaction with the move of the request
+        that held it: a number the provider turned out not to know was never bought."""
+        self._db.run("DELETE FROM serials WHERE sn = ?", [sn])
+
     def drop_serial(self, sn: str, request_id: int, detail: str) -> None:
         """A claimed serial number turned out unusable: forget it and free the request."""
         with self._db.atomic():

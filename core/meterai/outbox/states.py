@@ -48,6 +48,9 @@ TRANSITIONS: frozenset[tuple[State, State]] = frozenset(
         (S.NUMBERING, S.UPLOADED),
         (S.NUMBERING, _ATTENTION),
         (S.NUMBERED, S.STAMPED),
+        # The provider does not know the serial number the purchase's answer named: its
+        # list decides what was bought, as after a lost answer.
+        (S.NUMBERED, S.NUMBERING),
         # The provider forgot the uploaded file: upload again, keep the serial number.
         (S.NUMBERED, S.QUEUED),
         (S.NUMBERED, _ATTENTION),

@@ -508,7 +508,10 @@ class Engine:
                 )
             )
         except StampingRejected as exc:
-            self._refused_after_payment(row, exc)
+            if self._bought_serial_unknown(row):
+                self._ask_the_list_again(row)
+            else:
+                self._refused_after_payment(row, exc)
             return
         self.point("stamp:after_call")
         self._move(row, State.STAMPED, Message(N_("stamped")), result_url=url)
@@ -533,6 +536,38 @@ class Engine:
             return False
         self._wait(row, _STAMP_SETTLING, until)
         return True
+
+    def _bought_serial_unknown(self, row: RequestRow) -> bool:
+        """Whether the serial number a purchase answer named is one the provider does not
+        know: asked only once stamping with it was refused.
+
+        Escaped bug: a purchase answered with a well-formed, made-up serial number was
+        recorded, the stamping call was refused, and the request waited for a person with
+        a message that blamed the document and kept the made-up number, while the serial
+        number really sold for its tag sat unused on the provider's list: paid, not done.
+        """
+        assert row.sn is not None
+        if row.numbering_tag is None or self.outbox.serial_origin(row.sn) != "bought":
+            return False  # orphans and kept numbers were checked with the provider already
+        return self.provider.serial_status(row.sn) is None
+
+    def _ask_the_list_again(self, row: RequestRow) -> None:
+        """Forget a serial number the provider does not know, and let its list say what
+        the purchase bought (``numbering``: reconciliation by tag, as after a lost answer).
+        One transaction: the number is never held by the outbox without the request."""
+        assert row.sn is not None
+        detail = Message(
+            N_(
+                "The stamping service does not know the serial number {sn} named by the "
+                "purchase's answer: its list of serial numbers decides what was bought for "
+                "tag {tag}"
+            ),
+            {"sn": row.sn, "tag": row.numbering_tag or ""},
+        )
+        with self.outbox.atomic(one_request=True):
+            self.outbox.forget_serial(row.sn)
+            self._move(row, State.NUMBERING, detail, sn=None)
+        self.session.reconciled = False
 
     def _refused_after_payment(self, row: RequestRow, exc: StampingRejected) -> None:
         """The document was refused after its serial number was bought: the request keeps

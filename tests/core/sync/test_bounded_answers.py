@@ -254,20 +254,16 @@ def test_a_paid_answer_naming_another_requests_serial_number_is_the_providers_fa
     assert not list(client_paths.logs_dir.glob("internal-error-*")), "no crash report"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (flakes c): the made-up serial number is kept and the document is blamed",
-)
 def test_a_paid_answer_naming_a_serial_number_the_provider_never_sold_ends_done(
     client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path
 ) -> None:
-    """Found by the adversary of this session, not fixed yet: the paid call is answered
-    with a well-formed serial number the provider does not know. The client records it,
-    the stamping call is refused ("refToken (SN) tidak ditemukan"), and the request waits
-    for a person with a message that blames the document and keeps the made-up number,
-    while the serial number really sold for its tag sits unused (NOTSTAMP) on the
-    provider's list: paid, not done. It should end done with the number the list shows
-    for its tag, buying nothing more."""
+    """Escaped bug (found by an adversarial run): the paid call is answered with a
+    well-formed serial number the provider does not know. The client recorded it, the
+    stamping call was refused ("refToken (SN) tidak ditemukan"), and the request waited
+    for a person with a message that blamed the document and kept the made-up number,
+    while the serial number really sold for its tag sat unused (NOTSTAMP) on the
+    provider's list: paid, not done. It ends done with the number the list shows for its
+    tag, buying nothing more."""
     admin.faults({"rules": [{"endpoint": "stampv2", "fault": "rewrite_json", "path": "result.sn",
                              "value": "A" * 22, "count": 1}]})  # fmt: skip
     (request_id,) = queue_documents(client_paths, 1, tmp_path / "docs")

@@ -22,7 +22,12 @@ import pytest
 from meterai.errors import BalanceExhausted
 from meterai.outbox.states import State
 from meterai.outbox.store import NewRequest, Outbox, RequestRow, purchase_tag
-from meterai.provider.errors import ResultTooLarge, ServiceUnreachable, SigningRetry
+from meterai.provider.errors import (
+    ResultTooLarge,
+    ServiceUnreachable,
+    SigningRetry,
+    StampingRejected,
+)
 from meterai.provider.ports import Progress, SerialInfo, SerialOrder, Sink, StampOrder
 from meterai.settings import Paths, resolve_paths
 from meterai.sync.backoff import Backoff
@@ -56,6 +61,9 @@ class FakeProvider:
     stamp_orders: list[StampOrder] = field(default_factory=list)
     lose: dict[str, list[Exception]] = field(default_factory=lambda: defaultdict(list))
     refuse: dict[str, list[Exception]] = field(default_factory=lambda: defaultdict(list))
+    named: list[str | None] = field(default_factory=list)
+    """What the next purchase answers name instead of the serial number sold; ``None``:
+    the answer names a number and nothing is sold at all."""
 
     def _enter(self, name: str) -> None:
         self.calls[name] += 1
@@ -76,9 +84,12 @@ class FakeProvider:
     def buy_serial(self, order: SerialOrder) -> str:
         self._enter("buy_serial")
         sn = f"SN{len(self.issued) + 1:04d}"
+        lie = self.named.pop(0) if self.named else ""
+        if lie is None:
+            return "MADE-UP-AND-UNSOLD"
         self.issued[sn] = Serial(order)
         self._leave("buy_serial")
-        return sn
+        return lie or sn
 
     def reassign_serial(self, sn: str, *, nodoc: str, doc_type: str, namafile: str) -> None:
         self._enter("reassign_serial")
@@ -88,6 +99,8 @@ class FakeProvider:
     def stamp(self, order: StampOrder) -> str:
         self.stamp_orders.append(order)
         self._enter("stamp")
+        if order.sn not in self.issued:
+            raise StampingRejected(provider_code="90", endpoint="docSigningZ")
         self.issued[order.sn].stamped_from = order.file_id
         self.results[order.file_id] = self.files[order.file_id] + MARK + order.sn.encode()
         self._leave("stamp")
@@ -229,6 +242,41 @@ def test_a_purchase_that_never_happened_is_made_after_the_grace_only(bench: Benc
     assert drive(engine, request_id) == State.DONE
     assert bench.provider.calls["buy_serial"] == 2
     assert len(bench.provider.issued) == 1
+
+
+def test_a_purchase_answer_naming_an_unknown_serial_adopts_the_one_sold(bench: Bench) -> None:
+    """The paid call's answer names a number the provider does not know: stamping with it
+    is refused, and the provider's list (by the request's tag) gives the one really sold,
+    instead of the request waiting for a person with the made-up number."""
+    bench.provider.named.append("MADE-UP-0001")
+    request_id = bench.queue()
+    assert drive(bench.engine(), request_id, budget=LAST_STATE + 3) == State.DONE
+    row = bench.outbox.get(request_id)
+    assert row.sn == "SN0001"
+    assert bench.provider.calls["buy_serial"] == 1
+    assert bench.outbox.serial_origin("MADE-UP-0001") is None
+    assert bench.moves(request_id)[3:6] == ["numbered", "numbering", "numbered"]
+
+
+def test_an_unknown_serial_with_nothing_sold_is_bought_after_the_grace(bench: Bench) -> None:
+    bench.provider.named.append(None)
+    request_id = bench.queue()
+    engine = bench.engine(reconcile_grace=10.0)
+    for _ in range(3):
+        engine.step(request_id)  # upload, buy (a made-up answer), a refused stamp
+    assert engine.step(request_id) == State.NUMBERING  # the list has nothing yet: wait
+    bench.clock.advance(11)
+    assert drive(engine, request_id, budget=LAST_STATE + 2) == State.DONE
+    assert bench.provider.calls["buy_serial"] == 2
+    assert list(bench.provider.issued) == ["SN0001"]
+
+
+def test_a_refused_stamp_of_a_known_serial_keeps_it_for_a_person(bench: Bench) -> None:
+    bench.provider.refuse["stamp"].append(StampingRejected(provider_code="80", endpoint="x"))
+    request_id = bench.queue()
+    assert drive(bench.engine(), request_id) == State.NEEDS_ATTENTION
+    assert bench.outbox.get(request_id).sn == "SN0001"
+    assert bench.provider.calls["buy_serial"] == 1
 
 
 def test_a_second_stamping_call_carries_the_retry_flag(bench: Bench) -> None:
