@@ -86,13 +86,9 @@ def test_finishing_a_request_releases_it_in_the_same_transaction(shared: Outbox)
     assert not shared.holds(request_id)
 
 
-def test_the_runner_reads_a_request_twice_per_step(shared: Outbox) -> None:
-    """``Engine.advance`` returns the row it read before the step, the row after it and
-    whether the counter still holds it: one read each side, where the runner and the
-    engine read it five times between them."""
-    request_id = claimed(shared)
-    # A cancelled request has no step: nothing but the outbox is used.
-    engine = Engine(
+def _outbox_only_engine(shared: Outbox) -> Engine:
+    """An engine for steps that need nothing but the outbox (a cancelled request's)."""
+    return Engine(
         outbox=shared,
         provider=cast(Provider, None),
         docs_dir=Path(os.devnull),
@@ -101,6 +97,15 @@ def test_the_runner_reads_a_request_twice_per_step(shared: Outbox) -> None:
         clock=lambda: 0.0,
         rng=random.Random(0),
     )
+
+
+def test_the_runner_reads_a_request_twice_per_step(shared: Outbox) -> None:
+    """``Engine.advance`` returns the row it read before the step, the row after it and
+    whether the counter still holds it: one read each side, where the runner and the
+    engine read it five times between them."""
+    request_id = claimed(shared)
+    # A cancelled request has no step: nothing but the outbox is used.
+    engine = _outbox_only_engine(shared)
     shared.transition(request_id, State.CANCELLED)
     trips = round_trips(shared, lambda: engine.advance(request_id))
     assert trips == 2
@@ -111,15 +116,7 @@ def test_a_step_that_starts_from_the_last_steps_row_reads_it_once(shared: Outbox
     previous one read after its commit (``advance(..., known)``), not from a read of its
     own. A step's moves still check, under the row's lock, the state it started from."""
     request_id = claimed(shared)
-    engine = Engine(
-        outbox=shared,
-        provider=cast(Provider, None),
-        docs_dir=Path(os.devnull),
-        stamped_dir=Path(os.devnull),
-        verifier=cast(Verifier, None),
-        clock=lambda: 0.0,
-        rng=random.Random(0),
-    )
+    engine = _outbox_only_engine(shared)
     shared.transition(request_id, State.CANCELLED)
     first = engine.advance(request_id)
     trips = round_trips(shared, lambda: engine.advance(request_id, first.after))
