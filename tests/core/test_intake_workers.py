@@ -144,6 +144,14 @@ def _children(pid: int) -> list[str]:
         return []
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """Give the child the Ctrl+C a terminal's foreground job has. A non-interactive shell
+    starts background jobs with SIGINT ignored, the child inherits that, and Python then
+    never turns Ctrl+C into KeyboardInterrupt: this test failed under a CI run started in
+    the background (the batch finished, exit 0), with nothing wrong in the CLI."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @forks
 def test_ctrl_c_mid_batch_is_one_message_and_queues_nothing(tmp_path: Path) -> None:
     """Ctrl+C reaches the whole process group, workers included. Before: each worker
@@ -160,6 +168,7 @@ def test_ctrl_c_mid_batch_is_one_message_and_queues_nothing(tmp_path: Path) -> N
         env=env,
         text=True,
         start_new_session=True,  # its own group, as a terminal's foreground job
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )
     with child:
         deadline = time.monotonic() + 60
