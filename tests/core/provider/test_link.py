@@ -60,15 +60,23 @@ def test_upload_streams_a_50_mb_file_with_flat_memory(tmp_path: Path) -> None:
     assert peak < 4 * MB, f"peak {peak / MB:.1f} MB for a 50 MB upload"
 
 
-def _jenisdoc_trickle(interval: float, then_silent: bool) -> tuple:  # type: ignore[type-arg]
+SILENCE_LIMIT = 30.0
+"""How long a silent test server holds its connection open at most: only a client whose
+stall timer never fires waits this long, and then it fails on the close, not on a stall."""
+
+
+def _jenisdoc_trickle(interval: float, silent_until: threading.Event | None = None) -> tuple:  # type: ignore[type-arg]
+    """A handler sending the answer in 4-byte pieces; with ``silent_until`` it goes quiet
+    after three and keeps the connection open until that event (the client gave up), so a
+    loaded machine cannot see the close before the stall."""
     body = b'{"statusCode":"00","result":[{"id":1,"kode":"4b","nama":"Surat"}]}'
 
     def handler(req: Req) -> None:
         req.send_head(200, len(body))
         pieces = [body[i : i + 4] for i in range(0, len(body), 4)]
         for n, piece in enumerate(pieces):
-            if then_silent and n == 3:
-                time.sleep(1.0)
+            if silent_until is not None and n == 3:
+                silent_until.wait(SILENCE_LIMIT)
                 return
             req.conn.sendall(piece)
             time.sleep(interval)
@@ -77,7 +85,7 @@ def _jenisdoc_trickle(interval: float, then_silent: bool) -> tuple:  # type: ign
 
 
 def test_a_slow_but_steady_answer_outlives_the_stall_timeout() -> None:
-    handler, _ = _jenisdoc_trickle(interval=0.1, then_silent=False)
+    handler, _ = _jenisdoc_trickle(interval=0.1)
     stall = 0.5
     with serve(handler) as base, _client(base, stall=stall) as client:
         client.session.token()
@@ -89,27 +97,34 @@ def test_a_slow_but_steady_answer_outlives_the_stall_timeout() -> None:
 
 
 def test_a_silent_answer_fails_as_a_stall() -> None:
-    handler, _ = _jenisdoc_trickle(interval=0.05, then_silent=True)
+    gave_up = threading.Event()
+    handler, _ = _jenisdoc_trickle(interval=0.05, silent_until=gave_up)
     with serve(handler) as base, _client(base, stall=0.5) as client:
         client.session.token()
         started = time.monotonic()
-        with pytest.raises(ConnectionStalled) as info:
-            client.doc_types()
-        assert time.monotonic() - started < 2.5
+        try:
+            with pytest.raises(ConnectionStalled) as info:
+                client.doc_types()
+        finally:
+            gave_up.set()
+        # The 0.5 s given, not the client's default 5 s, is the timer that fired.
+        assert time.monotonic() - started < 5.0
     assert info.value.kind is ErrorKind.TRANSIENT
 
 
 def test_silence_after_the_paid_request_was_sent_is_maybe_committed() -> None:
+    gave_up = threading.Event()
+
     def handler(req: Req) -> None:
         req.body()
-        time.sleep(0.9)
+        gave_up.wait(SILENCE_LIMIT)  # silent, the connection open, until the client gave up
 
-    with (
-        serve(handler) as base,
-        _client(base, stall=0.4) as client,
-        pytest.raises(ConnectionStalled) as info,
-    ):
-        client.request_serial(FIELDS)
+    with serve(handler) as base, _client(base, stall=0.4) as client:
+        try:
+            with pytest.raises(ConnectionStalled) as info:
+                client.request_serial(FIELDS)
+        finally:
+            gave_up.set()
     assert info.value.maybe_committed is True
 
 
