@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import httpx
 import pytest
 
 from meterai.errors import AuthExpired, AuthFailed
 from meterai.provider import LoginResult, ProviderClient, Session
+from meterai.provider import session as session_module
 
 from .conftest import FakeProvider, ok
 
 THREADS = 8
+WAIT = 30.0
+"""A bound for waits that only a broken session or a hung thread reaches."""
 
 
 def _balance_route(fake: FakeProvider) -> None:
@@ -56,19 +58,28 @@ def test_expiry_seen_by_many_threads_refreshes_once(
 
 
 def test_a_refused_login_is_shared_not_repeated_per_thread(
-    fake: FakeProvider, client: ProviderClient
+    fake: FakeProvider, client: ProviderClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _balance_route(fake)
     fake.password = "changed"
     gate = threading.Event()
+    arrived = threading.Semaphore(0)
+    """One release per thread that logs in or waits for another's login."""
     calls = []
     original = client.login
 
+    class SharedFlight(Future[LoginResult]):
+        def result(self, timeout: float | None = None) -> LoginResult:
+            arrived.release()
+            return super().result(timeout)
+
     def slow_login(user: str, password: str) -> LoginResult:
         calls.append(user)
-        gate.wait(1)
+        arrived.release()
+        gate.wait(WAIT)
         return original(user, password)
 
+    monkeypatch.setattr(session_module, "Future", SharedFlight)
     client.login = slow_login  # type: ignore[method-assign]
     errors: list[BaseException] = []
 
@@ -81,10 +92,13 @@ def test_a_refused_login_is_shared_not_repeated_per_thread(
     threads = [threading.Thread(target=attempt) for _ in range(THREADS)]
     for t in threads:
         t.start()
-    time.sleep(0.2)
+    # The login answers once every thread is in it or waits for it, however late a
+    # loaded machine starts them (a fixed 0.2 s let a late thread log in again).
+    for _ in threads:
+        assert arrived.acquire(timeout=WAIT), "a thread neither logged in nor waited"
     gate.set()
     for t in threads:
-        t.join(5)
+        t.join(WAIT)
     assert len(errors) == THREADS
     assert len(calls) == 1
 
