@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support.counters import CounterTally, run_counters
 from tests.support.postgres import fresh_database, running_cluster
 from tests.support.sandbox import Admin, point_at, queue_documents
-from tests.support.torture_kit import POINTS, Tally, drain, judge, kill_run
+from tests.support.torture_kit import POINTS, Tally, drain, judge, kill_run, random_kill
 
 from meterai.sandbox import SandboxServer
 from meterai.settings import resolve_paths
@@ -64,7 +64,7 @@ def real_runs(runs: int, seed: int, docs: int) -> Tally:
                 if rng.random() < 0.5:
                     kills += kill_run(paths, crash_at=rng.choice(POINTS))
                 else:
-                    kills += kill_run(paths, kill_after=rng.uniform(0.6, 1.4))
+                    kills += random_kill(paths, rng, most_moves=6 * docs)
             admin.faults({})
             drain(paths)
             tally = judge(paths, server, admin.http.get("/_sandbox/ledger").json(), docs)

@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,20 +91,27 @@ def run_sync(
     *,
     crash_at: str | None = None,
     kill_after: float | None = None,
+    kill_after_moves: int | None = None,
     timeout: float = 120,
 ) -> int:
+    """One ``sync --once`` run, SIGKILLed ``kill_after`` seconds in, or once it has journalled
+    ``kill_after_moves`` more moves (which, unlike a clock, lands while it is working however
+    fast the code or the machine is)."""
     # The repository on the path for the crash wrapper (``tests.support.crashing_sync``).
     path = os.pathsep.join(filter(None, (str(REPO), os.environ.get("PYTHONPATH"))))
     env = {**os.environ, "METERAI_STALL_TIMEOUT": "3", "PYTHONPATH": path}
+    baseline = journalled_moves(paths) if kill_after_moves is not None else 0
     proc = subprocess.Popen(
         sync_command(paths, crash_at), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
+        if kill_after_moves is not None:
+            _wait_for_moves(proc, paths, baseline + kill_after_moves, timeout)
         if kill_after is not None:
-            try:
+            with suppress(subprocess.TimeoutExpired):
                 proc.wait(kill_after)
-            except subprocess.TimeoutExpired:
-                proc.send_signal(signal.SIGKILL)
+        if (kill_after is not None or kill_after_moves is not None) and proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
         proc.wait(timeout)
     finally:
         if proc.poll() is None:
@@ -111,6 +120,28 @@ def run_sync(
         if proc.stderr:
             proc.stderr.close()
     return proc.returncode
+
+
+def journalled_moves(paths: Paths) -> int:
+    """The journal's last row id, read as any second reader of the outbox would."""
+    if not paths.database.exists():
+        return 0
+    try:
+        with closing(sqlite3.connect(paths.database, timeout=5)) as db:
+            row = db.execute("SELECT max(id) FROM journal").fetchone()
+    except sqlite3.Error:
+        return 0  # not created yet, or mid-migration: no move journalled so far
+    return int(row[0] or 0)
+
+
+def _wait_for_moves(
+    proc: subprocess.Popen[bytes], paths: Paths, moves: int, timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        if journalled_moves(paths) >= moves:
+            return
+        time.sleep(0.002)
 
 
 def drain(paths: Paths, attempts: int = 6) -> None:
@@ -160,15 +191,31 @@ def judge(paths: Paths, server: SandboxServer, ledger: dict[str, Any], expected:
     return tally
 
 
-def kill_run(paths: Paths, *, crash_at: str | None = None, kill_after: float | None = None) -> int:
+def kill_run(
+    paths: Paths,
+    *,
+    crash_at: str | None = None,
+    kill_after: float | None = None,
+    kill_after_moves: int | None = None,
+) -> int:
     """One killed run; returns 1 if the process really died by SIGKILL."""
-    code = run_sync(paths, crash_at=crash_at, kill_after=kill_after)
+    code = run_sync(
+        paths, crash_at=crash_at, kill_after=kill_after, kill_after_moves=kill_after_moves
+    )
     return int(code == -signal.SIGKILL)
 
 
-def random_kills(paths: Paths, rng: random.Random, kills: int) -> int:
+def random_kill(paths: Paths, rng: random.Random, most_moves: int) -> int:
+    """SIGKILL a run at a random moment of its work: after 1..``most_moves`` journalled moves,
+    then up to 50 ms more, so the kill also lands inside calls, writes and downloads."""
+    return kill_run(
+        paths, kill_after_moves=rng.randint(1, most_moves), kill_after=rng.uniform(0, 0.05)
+    )
+
+
+def random_kills(paths: Paths, rng: random.Random, kills: int, most_moves: int = 12) -> int:
     done = 0
     for _ in range(kills):
-        done += kill_run(paths, kill_after=rng.uniform(0.6, 1.1))
+        done += random_kill(paths, rng, most_moves)
         time.sleep(0.05)
     return done
