@@ -411,6 +411,15 @@ class CounterLinks:
         # reads while one holds the login's lock (a login on a slow link can outlast
         # the pool's timeout).
         first = connect(url)
+        try:
+            # The start-up calls read the shared token before any thread opened the
+            # outbox (which brings the schema up to date): on a database no counter
+            # used yet, its ``tokens`` table did not exist (a traceback at the first
+            # start). One read of the schema's version when it is up to date.
+            migrate(first, str(url))
+        except BaseException:
+            first.close()
+            raise
         self._listener = Listener(url, lambda _reason: wake(), connect_to=_first_then_new(first))
         self._listener.begin()
         try:

@@ -75,3 +75,18 @@ def test_a_refused_password_is_said_at_once(
     with pytest.raises(DatabaseUnavailable) as caught:
         CounterLinks(db_url, lambda: None)
     assert "password" in str(caught.value)
+
+
+def test_the_first_counter_on_a_new_database_reads_the_token_share(pg_url: str) -> None:
+    """Escaped bug: ``sync`` on a database no counter had used yet stopped with a
+    traceback (``relation "tokens" does not exist``): the start-up calls asked the token
+    share before any worker thread had opened the outbox, which creates the tables."""
+    links = CounterLinks(DatabaseUrl.parse(pg_url), lambda: None)
+    try:
+        share = links.token_share("https://provider.example", "demo")
+        assert share.current() is None
+        fresh = share.refresh(None, lambda: LoginResult("t0k3n", "1", "Demo"))
+        assert fresh.token == "t0k3n"
+        assert share.logins() == 1
+    finally:
+        links.close()
