@@ -113,6 +113,45 @@ def test_a_full_disk_mid_batch_queues_nothing_and_frees_the_files_read_ahead(
     assert multiprocessing.active_children() == []  # the reading workers are gone too
 
 
+def test_a_batch_copies_files_in_side_by_side_and_commits_after_the_last(
+    paths: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each copy waits mostly for its own fsync, so a batch makes several at once. Before:
+    one after the other (the first copy waited here for a second that never came). The
+    requests are still committed only once every copy is in, in the batch's order."""
+    files = [make_pdf(tmp_path / f"d{i}.pdf", pages=i % 2 + 1) for i in range(6)]
+    real_put, second_started = DocumentStore.put, threading.Event()
+    in_flight: list[Path] = []
+    most: list[int] = [0]
+    lock = threading.Lock()
+
+    def put_beside_another(store: DocumentStore, path: Path, *, sync_dir: bool = True) -> object:
+        with lock:
+            in_flight.append(path)
+            most[0] = max(most[0], len(in_flight))
+            if len(in_flight) >= 2:
+                second_started.set()
+        second_started.wait(timeout=10)
+        try:
+            return real_put(store, path, sync_dir=sync_dir)
+        finally:
+            with lock:
+                in_flight.remove(path)
+
+    monkeypatch.setattr(DocumentStore, "put", put_beside_another)
+    box = Outbox.open(paths)
+    try:
+        results = queue_files(box, paths, [(f, IntakeOptions(doc_type="3")) for f in files])
+        assert [r.request.file_name for r in results if isinstance(r, Accepted)] == [
+            f.name for f in files
+        ]
+        assert [r.file_name for r in box.requests()] == [f.name for f in files]
+    finally:
+        box.close()
+    assert most[0] >= 2
+    assert not [t for t in threading.enumerate() if t.name.startswith("meterai-store")]
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this OS")
 def test_a_fifo_is_refused_within_a_second_without_a_writer(paths: Paths, tmp_path: Path) -> None:
     """Before: pre-flight opened the pipe and waited for a writer that never came."""

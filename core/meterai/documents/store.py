@@ -21,6 +21,8 @@ from meterai import system
 from meterai.fsutil import AtomicFile, atomic_writer, sweep_temp_files
 
 READ_ONLY = 0o444
+HASHERS = 4
+"""As many as ``intake.STORERS``: each copy going in has its hash made beside its fsync."""
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -95,5 +97,6 @@ def sha256_file(path: Path) -> str:
 
 @functools.cache
 def _hasher() -> ThreadPoolExecutor:
-    """One thread, kept for the process: a batch of 200 files should not start 200."""
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="meterai-hash")
+    """A few threads, kept for the process: a batch of 200 files should not start 200,
+    and a batch copying several files in at once should not hash them one at a time."""
+    return ThreadPoolExecutor(max_workers=HASHERS, thread_name_prefix="meterai-hash")
