@@ -14,12 +14,16 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
 
-from meterai.outbox import Outbox
+import pytest
+
 from meterai.sandbox import SandboxServer
+from meterai.sandbox.rules import Rejection
+from meterai.sandbox.stamping import StampOrder
 from meterai.settings import Paths, load_settings
 from meterai.sync.runner import SyncRunner
 from tests.support.sandbox import (
@@ -57,12 +61,24 @@ def _provider_quiet(admin: Admin) -> None:
         time.sleep(0.2)
 
 
-def _stamping_call_sent(paths: Paths, request_id: int) -> bool:
-    box = Outbox.open(paths, check_integrity=False)
-    try:
-        return box.get(request_id).stamp_tries > 0
-    finally:
-        box.close()
+def _signing_started(provider: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Set once the provider signs: the moment the race needs the client killed in.
+
+    A fixed 0.5 s after the client counted its stamping call was a guess at it: on a
+    loaded machine the call had not reached the provider yet, and the test passed
+    without testing anything (a kill before the call leaves nothing in flight).
+    """
+    started = threading.Event()
+    stamper = provider.stamper
+    assert stamper is not None
+    sign = stamper.stamp
+
+    def stamp(order: StampOrder) -> bytes | Rejection:
+        started.set()
+        return sign(order)
+
+    monkeypatch.setattr(stamper, "stamp", stamp)
+    return started
 
 
 def test_a_stamping_call_cut_by_the_stall_timeout_is_not_sent_again_while_it_signs(
@@ -80,9 +96,14 @@ def test_a_stamping_call_cut_by_the_stall_timeout_is_not_sent_again_while_it_sig
 
 
 def test_a_sync_killed_during_the_stamping_call_and_restarted_at_once_stamps_once(
-    client_paths: Paths, admin: Admin, provider: SandboxServer, tmp_path: Path
+    client_paths: Paths,
+    admin: Admin,
+    provider: SandboxServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _slow_signing(admin)
+    signing = _signing_started(provider, monkeypatch)
     (request_id,) = queue_documents(client_paths, 1, tmp_path / "docs")
     command = [sys.executable, "-m", "meterai.cli.main", "--data-dir", str(client_paths.data_dir)]
     child = subprocess.Popen(
@@ -93,11 +114,9 @@ def test_a_sync_killed_during_the_stamping_call_and_restarted_at_once_stamps_onc
     )
     try:
         deadline = time.monotonic() + 60
-        while not _stamping_call_sent(client_paths, request_id):
+        while not signing.wait(0.05):  # then the provider signs for SIGNING seconds
             assert child.poll() is None, "sync ended before its stamping call"
             assert time.monotonic() < deadline, "no stamping call within 60 s"
-            time.sleep(0.05)
-        time.sleep(0.5)  # the call reaches the provider, which signs for SIGNING seconds
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()
