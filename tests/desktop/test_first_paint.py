@@ -86,7 +86,13 @@ def test_the_sync_starts_after_the_first_paint_once_the_table_is_built(
     seen: list[tuple[bool, bool, bool]] = []
 
     def start(bridge: SyncBridge) -> None:
-        (window,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        # This test's window is the one this bridge serves: an earlier test's window may
+        # still be alive (it failed here after test_sync_flow, run in that order).
+        (window,) = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, MainWindow) and w.bridge is bridge
+        ]
         handle = window.windowHandle()
         exposed = handle is not None and handle.isExposed()
         keys = [key.toString() for key in window.add_action.shortcuts()]

@@ -213,6 +213,7 @@ def test_closing_with_pending_requests_and_reopening_resumes_them(
     window.close()
     assert asked == [2]
     assert not window.isVisible()
+    window.deleteLater()  # built by hand: gone with open_window's, not left to later tests
     assert {row.state for row in _rows(paths)} <= ACTIVE, "nothing finished, nothing lost"
 
     reopened = open_window(paths, sync=True)
