@@ -54,6 +54,15 @@ def test_token_expires(timed: SandboxServer, clock: ManualClock) -> None:
         api.close()
 
 
+def test_a_token_in_use_is_refused_after_a_reset(api: ApiClient) -> None:
+    """The sandbox keeps the tokens it has checked once; a reset still ends every one."""
+    assert api.http.get("/jenisdoc", headers=api.auth).json()["statusCode"] == "00"
+    assert api.http.post("/_sandbox/reset").status_code == 200
+    assert api.http.get("/jenisdoc", headers=api.auth).json()["statusCode"] == "01"
+    api.login()
+    assert api.http.get("/jenisdoc", headers=api.auth).json()["statusCode"] == "00"
+
+
 def test_types_and_balance(api: ApiClient) -> None:
     types = api.http.get("/jenisdoc", headers=api.auth).json()
     assert {"2", "3", "4a", "4b"} <= {t["kode"] for t in types["result"]}
