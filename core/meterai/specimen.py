@@ -115,7 +115,11 @@ def _qr(data: str, side: int) -> Image.Image:
 
 
 def specimen_png(size_px: int = 300, sn: str | None = None) -> bytes:
-    """The specimen as PNG bytes, for callers that only want a file or a pixmap."""
+    """The specimen as PNG bytes, for callers that only want a file or a pixmap.
+
+    zlib's fastest level: the sandbox draws one for every serial number it sells, and
+    at Pillow's default level saving took 2.5-3 ms, now 1.6-2 ms, for 10.5 kB instead
+    of 12 (the pixels are the same at every level)."""
     buf = io.BytesIO()
-    specimen_image(size_px, sn).save(buf, format="PNG")
+    specimen_image(size_px, sn).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
