@@ -11,6 +11,8 @@ placeholder.
 from __future__ import annotations
 
 import io
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 
 import qrcode
@@ -81,8 +83,50 @@ def specimen_image(size_px: int = 300, sn: str | None = None) -> Image.Image:
     return _drawn(size_px, sn).copy()
 
 
-@lru_cache(maxsize=64)
+_KEPT = 64
+_kept: OrderedDict[tuple[int, str | None], Image.Image] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
 def _drawn(size_px: int, sn: str | None) -> Image.Image:
+    """The picture drawn once per size and serial number (the last few kept)."""
+    key = (size_px, sn)
+    with _kept_lock:
+        kept = _kept.get(key)
+        if kept is not None:
+            _kept.move_to_end(key)
+            return kept
+    picture = _draw(size_px, sn)
+    _keep(key, picture)
+    return picture
+
+
+def _keep(key: tuple[int, str | None], picture: Image.Image) -> None:
+    with _kept_lock:
+        _kept[key] = picture
+        while len(_kept) > _KEPT:
+            _kept.popitem(last=False)
+
+
+def adopt_png(size_px: int, sn: str, png: bytes) -> None:
+    """Take the picture of ``sn`` from ``png``, :func:`specimen_png`'s output for it
+    (drawn in another process), so that this process does not draw it again.
+
+    The sandbox draws a serial number's picture for the purchase's answer in one
+    signing process and stamps with it, maybe in another: reading the PNG back takes
+    about 1 ms, drawing the QR code again about 3. PNG is lossless, so the pixels are
+    the ones drawn. A PNG of another size or mode is ignored (then it is drawn).
+    """
+    with _kept_lock:
+        if (size_px, sn) in _kept:
+            return
+    picture = Image.open(io.BytesIO(png))
+    picture.load()
+    if picture.size == (size_px, size_px) and picture.mode == "RGB":
+        _keep((size_px, sn), picture)
+
+
+def _draw(size_px: int, sn: str | None) -> Image.Image:
     img = _base(size_px).copy()
     draw = ImageDraw.Draw(img)
     left, top, side = _qr_box(size_px)

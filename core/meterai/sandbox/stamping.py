@@ -5,7 +5,8 @@ Reading an upload as the adapter does (:mod:`meterai.sandbox.rules`) and signing
 GIL: on threads, eight stamps in flight queue behind one signer, and they take the
 event loop's GIL with them. With ``processes`` > 0 each stamp goes to a pool of
 worker processes, which sign side by side on every core while the event loop keeps
-answering (the QR specimen a purchase answers with is drawn there too); the
+answering (the QR specimen a purchase answers with is drawn there too, and its
+PNG goes with the stamp's order, so a worker that did not draw it reads it back); the
 ledger, the share and the serial-number locks stay in the server, so the answers
 and faults are the same either way. The pool is started with ``spawn``
 (the server has threads; ``fork`` would copy their locks), and the server's start
@@ -19,14 +20,15 @@ import multiprocessing
 import os
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from meterai.sandbox import rules
 from meterai.sandbox.pki import Material
-from meterai.sandbox.signer import Placement, StampSigner
-from meterai.specimen import specimen_png
+from meterai.sandbox.signer import STAMP_PX, Placement, StampSigner
+from meterai.specimen import adopt_png, specimen_png
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,9 @@ class StampOrder:
     box: tuple[float, float, float, float]
     reason: str
     location: str
+    specimen: bytes = b""
+    """The serial number's specimen PNG as the purchase answered it, when this server
+    still has it: a worker that did not draw it reads it back instead of drawing it."""
 
 
 def stamp_document(signer: StampSigner, order: StampOrder) -> bytes | rules.Rejection:
@@ -57,6 +62,10 @@ def stamp_document(signer: StampSigner, order: StampOrder) -> bytes | rules.Reje
         return rules.Rejection("92", f"Internal error: {exc}")
 
 
+_SPECIMENS_KEPT = 256
+"""Purchases whose picture the server keeps for their stamp: more than a kiosk's
+purchases in flight; an older stamp's worker draws the picture again."""
+
 _worker_signer: StampSigner | None = None
 """A worker process's signer: its key loaded and placeholder sized once, at its start."""
 
@@ -69,6 +78,8 @@ def _start_worker(material: Material) -> None:
 
 def _stamp_in_worker(order: StampOrder) -> bytes | rules.Rejection:
     assert _worker_signer is not None, "worker started without its signer"
+    if order.specimen:
+        adopt_png(STAMP_PX, order.sn, order.specimen)
     return stamp_document(_worker_signer, order)
 
 
@@ -87,6 +98,7 @@ class Stamper:
         self.signer = StampSigner(material)
         self._pool: ProcessPoolExecutor | None = None
         self._guard = threading.Lock()
+        self._specimens: OrderedDict[str, bytes] = OrderedDict()
 
     def start(self, timeout: float = 60.0) -> None:
         """Start the workers and wait until each has imported pyHanko and loaded the key
@@ -122,6 +134,8 @@ class Stamper:
         if self.processes <= 0:
             return stamp_document(self.signer, order)
         pool = self._new_pool()
+        if not order.specimen:
+            order = replace(order, specimen=self._specimen_of(order.sn))
         try:
             return pool.submit(_stamp_in_worker, order).result()
         except BrokenProcessPool as exc:  # a worker died: this stamp fails as 92, the next
@@ -137,11 +151,26 @@ class Stamper:
         if self.processes > 0:
             pool = self._new_pool()
             try:
-                return pool.submit(specimen_png, size_px, sn).result()
+                png = pool.submit(specimen_png, size_px, sn).result()
             except BrokenProcessPool as exc:
                 log.warning("signing worker lost: %s", exc)
                 self._drop(pool)
+            else:
+                if size_px == STAMP_PX:
+                    self._keep_specimen(sn, png)
+                return png
         return specimen_png(size_px, sn)
+
+    def _keep_specimen(self, sn: str, png: bytes) -> None:
+        """The last purchases' pictures, for their stamps (a few MB at most)."""
+        with self._guard:
+            self._specimens[sn] = png
+            while len(self._specimens) > _SPECIMENS_KEPT:
+                self._specimens.popitem(last=False)
+
+    def _specimen_of(self, sn: str) -> bytes:
+        with self._guard:
+            return self._specimens.get(sn, b"")
 
     def workers(self) -> tuple[int, ...]:
         """The worker processes' ids (none when signing inline or not yet started)."""
