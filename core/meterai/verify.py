@@ -11,9 +11,12 @@ it, and it carries the request's serial number.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -293,13 +296,14 @@ def _validated(
     A signature pyHanko cannot parse or check is a failed ``intact`` check ("damaged"),
     never an exception: a flipped digit in a file is the file's problem, not ours.
     """
-    from pyhanko.sign.validation import EmbeddedPdfSignature, validate_pdf_signature
+    from pyhanko.sign.validation import EmbeddedPdfSignature, async_validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
     context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
     try:
         sig = EmbeddedPdfSignature(reader, field_dict.get_object(), name)
-        return sig, validate_pdf_signature(sig, context)
+        checking = _released(async_validate_pdf_signature(sig, context), context)
+        return sig, _THREAD_LOOP.run(checking)
     except _damage_errors() as exc:
         log.info("signature %s is damaged: %r", name, exc)
         unreadable = Message(N_("its data cannot be read ({error})"), {"error": _first_line(exc)})
@@ -308,6 +312,49 @@ def _validated(
 
 
 _DAMAGED = N_("The signature is damaged: {detail}")
+
+
+async def _released(checking: Any, context: Any) -> Any:
+    """pyHanko's validation, then its context's network resources released: what its
+    synchronous ``validate_pdf_signature`` does, on the loop this thread keeps."""
+    try:
+        return await checking
+    finally:
+        await context.aclose()
+
+
+class _LoopOfThisThread(threading.local):
+    """One event loop per thread, kept for the thread's life, for pyHanko's validation.
+
+    pyHanko's synchronous ``validate_pdf_signature`` is ``asyncio.run`` around its async
+    validation: a new event loop (an epoll, a socket pair, a signal handler) built and torn
+    down for every stamp checked, about 0.1 ms, a fiftieth of a whole verification. The
+    validation is the same coroutine on a kept loop. ``asyncio.Runner`` keeps Ctrl+C what
+    ``asyncio.run`` makes it (the check is cancelled, ``KeyboardInterrupt`` raised); its
+    ``loop_factory`` keeps the loop out of the thread's ``get_event_loop``, so nothing else
+    finds it. The loop is closed when its thread ends (a step pool's worker, say).
+    """
+
+    def run(self, coroutine: Any) -> Any:
+        kept: _ClosedWithThread | None = getattr(self, "kept", None)
+        if kept is None:
+            kept = self.kept = _ClosedWithThread()
+        return kept.runner.run(coroutine)
+
+
+class _ClosedWithThread:
+    """A runner whose loop is closed when the thread's locals are dropped."""
+
+    def __init__(self) -> None:
+        self.runner = asyncio.Runner(loop_factory=asyncio.new_event_loop)
+
+    def __del__(self) -> None:
+        # A loop still running belongs to a thread that is still checking a stamp.
+        with contextlib.suppress(RuntimeError):
+            self.runner.close()
+
+
+_THREAD_LOOP = _LoopOfThisThread()
 
 
 def _first_line(exc: BaseException) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import io
 import random
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -126,6 +129,35 @@ def test_a_widget_without_its_page_is_found_by_walking_the_pages(
     page_index, rect = verify._widget_of(reader, sig)
     assert page_index == 6
     assert rect == pytest.approx(DEFAULT_BOX, abs=verify.RECT_TOLERANCE_PT)
+
+
+def test_each_thread_checks_on_one_event_loop_closed_when_the_thread_ends(
+    api: ApiClient, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """pyHanko's validation runs on a loop its thread keeps (``asyncio.run`` built one per
+    stamp); a sync run's step pools start and end threads, and an ended thread's loop (an
+    epoll and a socket pair) must be closed, not leaked."""
+    original = make_pdf(tmp_path / "one.pdf", pages=1)
+    stamped, expect = _stamp(api, original, 1, tmp_path / "stamped.pdf")
+    roots = _roots(sandbox)
+    verdicts: list[bool] = []
+    loops: list[list[asyncio.AbstractEventLoop]] = []
+
+    def check_twice() -> None:
+        seen = []
+        for _ in range(2):
+            verdicts.append(verify_stamped(stamped, roots, expect).ok)
+            seen.append(verify._THREAD_LOOP.kept.runner.get_loop())
+        loops.append(seen)
+
+    for _ in range(3):
+        thread = threading.Thread(target=check_twice)
+        thread.start()
+        thread.join()
+    gc.collect()
+    assert verdicts == [True] * 6
+    assert [len({id(loop) for loop in seen}) for seen in loops] == [1, 1, 1]
+    assert all(seen[0].is_closed() for seen in loops)
 
 
 def test_a_stamp_elsewhere_than_asked_fails_its_place_checks(
