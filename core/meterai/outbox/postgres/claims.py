@@ -109,6 +109,27 @@ def release(
     and ``wake``, wake the listening counters (at commit); whether it held it.
     ``unless_owner``: keep the claim when ``counter`` took the request in. One
     statement, one round trip."""
+    sql, params = _release_statement(counter, request_id, unless_owner=unless_owner, wake=wake)
+    return conn.execute(sql, params).fetchone() is not None
+
+
+def release_with_commit(
+    conn: psycopg.Connection[Any],
+    counter: str,
+    request_id: int,
+    *,
+    unless_owner: bool = False,
+    wake: bool = True,
+) -> None:
+    """``release`` inside a pipelined transaction, when nobody asks whether ``counter``
+    held the request: the statement goes out with ``COMMIT``, no round trip of its own."""
+    sql, params = _release_statement(counter, request_id, unless_owner=unless_owner, wake=wake)
+    conn.execute(sql, params)
+
+
+def _release_statement(
+    counter: str, request_id: int, *, unless_owner: bool, wake: bool
+) -> tuple[str, dict[str, Any]]:
     keep_own = " AND counter IS DISTINCT FROM %(counter)s" if unless_owner else ""
     released = (
         "UPDATE requests SET claimed_by = NULL, lease_until = NULL"
@@ -119,10 +140,7 @@ def release(
             f"WITH released AS ({released})"
             " SELECT pg_notify(%(channel)s, 'released:' || id) FROM released"
         )
-    row = conn.execute(
-        released, {"id": request_id, "counter": counter, "channel": CHANNEL}
-    ).fetchone()
-    return row is not None
+    return released, {"id": request_id, "counter": counter, "channel": CHANNEL}
 
 
 def hold(

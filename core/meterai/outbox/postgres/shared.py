@@ -259,7 +259,7 @@ class SharedOutbox(Outbox):
         self, request_id: int, src: State | None, dst: State, at: float, detail: Detail | None
     ) -> None:
         """The journal also says which counter made each move (one ledger, many counters)."""
-        self._db.run(
+        self._pg.send(
             "INSERT INTO journal (request_id, from_state, to_state, at, detail, counter) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             [
@@ -279,7 +279,7 @@ class SharedOutbox(Outbox):
         """Let go of the claim and wake the other counters, in one statement.
         ``unless_owner``: keep it when this counter took the request in (a verified
         request is exported by its owner)."""
-        claims.release(
+        claims.release_with_commit(
             self._pg.conn, self.counter, request_id, unless_owner=unless_owner, wake=wake
         )
 
@@ -291,7 +291,7 @@ class SharedOutbox(Outbox):
             content = self._stamped_file(request_id).read_bytes()
         except FileNotFoundError:
             return
-        self._db.run(
+        self._pg.send(
             "INSERT INTO results (request_id, sha256, content) VALUES (?, ?, ?)"
             " ON CONFLICT (request_id) DO UPDATE SET sha256 = excluded.sha256,"
             " content = excluded.content",

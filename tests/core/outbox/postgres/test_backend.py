@@ -78,3 +78,24 @@ def test_the_same_request_is_still_moved_by_one_transaction_at_a_time(
         with pytest.raises(StoreLocked):  # the row lock
             two.transition(first, State.NUMBERING)
     assert _moved(conn, first) == "uploaded"
+
+
+def test_a_statement_sent_without_waiting_that_fails_undoes_the_whole_transaction(
+    boxes: list[Outbox], conn: psycopg.Connection[Any]
+) -> None:
+    """Pipeline mode: a journal row goes out with COMMIT and nobody waits for its answer.
+    When the server refuses it, the move made before it in the same transaction must
+    not commit, the refusal must reach the caller, and the connection must still work."""
+    request_id = add_request(conn)
+    box = boxes[0]
+    backend = box.backend
+    assert isinstance(backend, PostgresBackend)
+    with pytest.raises(psycopg.errors.ForeignKeyViolation), box.atomic(one_request=True):
+        box.transition(request_id, State.UPLOADED, provider_file_id="f-1")
+        backend.send(
+            "INSERT INTO journal (request_id, from_state, to_state, at) VALUES (?, ?, ?, ?)",
+            [request_id + 1000, "queued", "uploaded", 0.0],
+        )
+    assert _moved(conn, request_id) == "queued"
+    assert box.transition(request_id, State.UPLOADED, provider_file_id="f-2").state == "uploaded"
+    assert _moved(conn, request_id) == "uploaded"
