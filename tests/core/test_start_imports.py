@@ -43,3 +43,39 @@ def test_httpx_still_offers_its_command_lines_replacement() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "httpx[cli]" in done.stdout
+
+
+_WARMING = (
+    "import gc, sys, threading\n"
+    "from meterai.cli.sync import _keep_what_the_start_built\n"
+    "moved, finished = threading.Event(), threading.Event()\n"
+    "warming = threading.Thread(target=_keep_what_the_start_built, args=(moved, finished))\n"
+    "warming.start()\n"
+    "warming.join(0.3)\n"
+    "print('before', 'pyhanko.sign.validation' in sys.modules, warming.is_alive())\n"
+    "{end}\n"
+    "moved.set()\n"
+    "warming.join(60)\n"
+    "print('after', 'pyhanko.sign.validation' in sys.modules, gc.get_freeze_count() > 0)\n"
+)
+
+
+def _warming(end: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _WARMING.format(end=end)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return done.stdout.splitlines()
+
+
+def test_the_checker_is_loaded_after_the_first_move_not_during_the_start() -> None:
+    """At three counters on two cores, each counter's checker (0.25 CPU-s of pyHanko)
+    loaded during the start held the other counters' first uploads back."""
+    assert _warming("") == ["before False True", "after True True"]
+
+
+def test_a_run_that_moved_nothing_never_loads_the_checker() -> None:
+    assert _warming("finished.set()") == ["before False True", "after False False"]
