@@ -85,6 +85,11 @@ class Outbox(SerialVerbs):
         on a shared database, while this counter's claim on it stands."""
         return True
 
+    def bring_files(self, row: RequestRow) -> None:
+        """Have the files of a request ``due()`` returned in this data folder before it
+        is worked on: they are here already for a folder's own outbox; on a shared
+        database another counter may have taken the request in."""
+
     def current(self, request_id: int) -> tuple[RequestRow, bool]:
         """The request and whether this process may keep working on it (``holds``), in
         one read where the database allows: the runner asks both after every step."""

@@ -476,7 +476,7 @@ class SyncRunner:
         for row in due:
             with self._cond:
                 self._inflight[row.id] = lane
-            future = lane.pool.submit(self._work, row.id, lane.states)
+            future = lane.pool.submit(self._work, row, lane.states)
             future.add_done_callback(self._finished(row.id, summary))
         return len(due)
 
@@ -528,9 +528,11 @@ class SyncRunner:
         except Exception as again:  # the outbox may be what failed: the hold still applies
             log.warning("could not record the hold of request %s: %s", request_id, again)
 
-    def _work(self, request_id: int, states: frozenset[State]) -> State:
+    def _work(self, claimed: RequestRow, states: frozenset[State]) -> State:
         """Keep stepping one request while it moves forward, is due, and stays in ``states``."""
         engine = self._engine()
+        request_id = claimed.id
+        self._outbox().bring_files(claimed)
         known: RequestRow | None = None
         for _turn in range(_MAX_TURN_STEPS):
             stepped = engine.advance(request_id, known)
