@@ -99,3 +99,31 @@ def test_a_statement_sent_without_waiting_that_fails_undoes_the_whole_transactio
     assert _moved(conn, request_id) == "queued"
     assert box.transition(request_id, State.UPLOADED, provider_file_id="f-2").state == "uploaded"
     assert _moved(conn, request_id) == "uploaded"
+
+
+def test_a_nested_atomic_that_fails_is_undone_alone_and_the_transaction_goes_on(
+    boxes: list[Outbox], conn: psycopg.Connection[Any]
+) -> None:
+    """A nested ``atomic()`` in a pipelined transaction is a savepoint sent with the
+    statements around it: a refusal inside it (a server error, or an exception of the
+    caller's) undoes that part alone, and a caller that catches it carries on."""
+    first, second = add_request(conn), add_request(conn)
+    box = boxes[0]
+    backend = box.backend
+    with box.atomic():
+        box.transition(first, State.UPLOADED, provider_file_id="f-1")
+        with pytest.raises(psycopg.errors.UniqueViolation), box.atomic():
+            box.transition(second, State.UPLOADED, provider_file_id="f-2")
+            backend.run("INSERT INTO meta (key, value) VALUES ('install_id', 'twice')")
+        with pytest.raises(ValueError), box.atomic():
+            box.transition(second, State.UPLOADED, provider_file_id="f-3")
+            raise ValueError("the caller's own failure")
+        box.note(first, "still in the same transaction")
+    assert _moved(conn, first) == "uploaded"
+    assert _moved(conn, second) == "queued"
+    journal = conn.execute(
+        "SELECT request_id, to_state FROM journal WHERE request_id IN (%s, %s) ORDER BY id",
+        [first, second],
+    ).fetchall()
+    assert journal[-2:] == [(first, "uploaded"), (first, "uploaded")]
+    assert (second, "uploaded") not in journal
