@@ -5,7 +5,6 @@ import multiprocessing
 import os
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +27,10 @@ from meterai.settings import Paths
 from tests.support.cli import run_in_process
 from tests.support.content import Things, make_page
 from tests.support.pdfs import make_encrypted, make_pdf
+
+HANG = 60.0
+"""How long a queue that waits for a writer that never comes is given before it counts
+as hung: any bound shows that, so a generous one keeps a loaded machine out of it."""
 
 
 def test_a_batch_queues_the_good_files_and_names_the_bad_one(paths: Paths, tmp_path: Path) -> None:
@@ -153,8 +156,13 @@ def test_a_batch_copies_files_in_side_by_side_and_commits_after_the_last(
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this OS")
-def test_a_fifo_is_refused_within_a_second_without_a_writer(paths: Paths, tmp_path: Path) -> None:
-    """Before: pre-flight opened the pipe and waited for a writer that never came."""
+def test_a_fifo_is_refused_at_once_without_a_writer(paths: Paths, tmp_path: Path) -> None:
+    """Before: pre-flight opened the pipe and waited for a writer that never came.
+
+    No writer ever comes here, so a queue that waits for one never ends: that it ends,
+    refused, is the proof. (It also had to end within 1 s, which a loaded machine
+    crossed with opening the outbox alone: 1.04 s at load 9.)
+    """
     fifo = tmp_path / "x.pdf"
     os.mkfifo(fifo)
     outcome: list[object] = []
@@ -167,13 +175,11 @@ def test_a_fifo_is_refused_within_a_second_without_a_writer(paths: Paths, tmp_pa
             box.close()
 
     worker = threading.Thread(target=queue, daemon=True)
-    started = time.monotonic()
     worker.start()
-    worker.join(5.0)
+    worker.join(HANG)
     assert not worker.is_alive(), "queueing a FIFO blocked"
     (refusal,) = outcome
     assert isinstance(refusal, NotARegularFile)
-    assert time.monotonic() - started < 1.0
     box = Outbox.open(paths)
     try:
         assert box.requests() == []

@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import time
 from pathlib import Path
 from typing import Any
 
@@ -122,15 +121,16 @@ def test_a_mixed_batch_queues_the_good_and_refuses_the_bad(
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this OS")
 def test_a_fifo_is_refused_at_once_with_exit_3(data: Path, home: Path, tmp_path: Path) -> None:
-    """Before: ``meterai add x.pdf`` on a named pipe blocked forever in the first read."""
+    """Before: ``meterai add x.pdf`` on a named pipe blocked forever in the first read.
+
+    No writer ever comes, so an answer at all shows it did not wait for one; a CLI that
+    waits never answers and ``meterai`` gives up on it (its timeout, not a 10 s bound that
+    a loaded machine's start-up may cross)."""
     fifo = tmp_path / "fifo.pdf"
     os.mkfifo(fifo)
-    started = time.monotonic()
     result = meterai("--lang", "en", "--data-dir", data, "add", fifo, "--type", "3", home=home)
-    elapsed = time.monotonic() - started
     assert result.code == EXIT_REJECTED
     assert "fifo.pdf is a named pipe (FIFO), not a file" in result.err
-    assert elapsed < 10, f"took {elapsed:.1f} s"  # the whole process, start-up included
     assert status_json(data, home) == []
 
 
