@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -68,26 +68,38 @@ def test_a_missing_folder_that_cannot_be_made_is_no_second_failure(tmp_path: Pat
     assert write_evidence(blocker / "inner", _raised("x")) is None
 
 
+@pytest.fixture
+def repeats(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """``caplog`` behind a fresh filter, taken off again after the test.
+
+    pytest's capture handler is one for the whole session: a filter left on it went on
+    counting into the next test, and the powers-of-two test failed when run after the
+    other one (2 records instead of 4, in reverse order)."""
+    repeated = RepeatedTracebackFilter()
+    caplog.handler.addFilter(repeated)
+    caplog.set_level(logging.ERROR, "tests.tracebacks")
+    yield caplog
+    caplog.handler.removeFilter(repeated)
+
+
 def test_repeats_reach_the_log_at_powers_of_two_without_their_traceback(
-    caplog: pytest.LogCaptureFixture,
+    repeats: pytest.LogCaptureFixture,
 ) -> None:
     log = logging.getLogger("tests.tracebacks")
-    caplog.handler.addFilter(RepeatedTracebackFilter())
-    caplog.set_level(logging.ERROR, "tests.tracebacks")
     for attempt in range(1, 10):
         log.error("step failed", exc_info=_raised(f"request {attempt}"))
-    written = caplog.records
+    written = repeats.records
     assert len(written) == 4  # the 1st, 2nd, 4th and 8th
     assert written[0].exc_info is not None
     assert all(r.exc_info is None for r in written[1:])
     assert "again: 8 times so far" in written[-1].getMessage()
 
 
-def test_another_bug_is_logged_in_full_among_the_repeats(caplog: pytest.LogCaptureFixture) -> None:
+def test_another_bug_is_logged_in_full_among_the_repeats(
+    repeats: pytest.LogCaptureFixture,
+) -> None:
     log = logging.getLogger("tests.tracebacks")
-    caplog.handler.addFilter(RepeatedTracebackFilter())
-    caplog.set_level(logging.ERROR, "tests.tracebacks")
     for attempt in range(3):
         log.error("step failed", exc_info=_raised(f"r{attempt}"))
     log.error("other step failed", exc_info=_raised_elsewhere())
-    assert caplog.records[-1].exc_info is not None
+    assert repeats.records[-1].exc_info is not None
