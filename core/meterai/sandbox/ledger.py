@@ -171,7 +171,11 @@ class Ledger:
             self._token_secret = bytes.fromhex(row[0])
 
     def reset(self) -> None:
-        """Forget everything, as a fresh data dir would; old tokens stop working."""
+        """Forget everything, as a fresh data dir would; old tokens stop working.
+
+        No token is valid while the accounts go: the service keeps checked tokens under
+        the secret that signed them, so it sees no account vanish under a valid one."""
+        self._token_secret = b""
         with self.atomic() as db:
             for table in ("meta", "accounts", "files", "serials", "results"):
                 db.execute(f"DELETE FROM {table}")
