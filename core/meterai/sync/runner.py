@@ -203,6 +203,7 @@ class SyncRunner:
         self._once = False
         self._refusal: DiskError | None = None
         self._start_abandoned = False
+        self._left_behind: list[ThreadPoolExecutor] = []
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -232,7 +233,7 @@ class SyncRunner:
                 box.close()
         self._outboxes.clear()
         if self._link is not None:
-            self._link.close()
+            self._close_link(self._link)
             self._link = None
         if self._links is not None:
             self._links.close()
@@ -240,6 +241,27 @@ class SyncRunner:
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
+
+    def _close_link(self, link: Connection) -> None:
+        """Close the provider link now, or once the start-up calls a stopped ``--once`` run
+        left behind are back (on a thread of its own, so the run still ends on time).
+
+        Closed under such a call, its socket's number went to the next file the process
+        opened (the outbox, for ``sync --once``'s summary), and the call's TLS, woken by
+        the provider's next byte, read that file and wrote its alert into it: "file is
+        not a database" (found when tests ran in reverse order).
+        """
+        pools, self._left_behind = self._left_behind, []
+        if not pools:
+            link.close()
+            return
+
+        def close_when_back() -> None:
+            for pool in pools:
+                pool.shutdown(wait=True)
+            link.close()
+
+        threading.Thread(target=close_when_back, name="meterai-start-close").start()
 
     def _token_share(self) -> TokenShare | None:
         """On a shared database, the account's token is shared by every counter."""
@@ -379,6 +401,8 @@ class SyncRunner:
                     last_probe = time.time()
             self._wait_inflight()
             self._start_abandoned = stop_when_idle and not starting.done()
+            if self._start_abandoned:
+                self._left_behind.append(start)
         if stop_when_idle:
             with self._cond:
                 self._stopping = False  # gave up on this run; the runner may run again

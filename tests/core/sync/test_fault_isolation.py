@@ -12,6 +12,7 @@ import functools
 import itertools
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -19,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from meterai.cli import sync as cli_sync
@@ -26,6 +28,8 @@ from meterai.cli.errors import EXIT_FAILED, EXIT_PENDING
 from meterai.cli.main import run
 from meterai.logs import LOG_NAME
 from meterai.outbox import Outbox, RequestRow, State
+from meterai.provider.link import RateFloor
+from meterai.sandbox import SandboxServer
 from meterai.settings import Paths
 from meterai.sync.backoff import Backoff
 from meterai.sync.engine import Engine, Stepped
@@ -71,6 +75,15 @@ def _sync_once(
     code = run(["--data-dir", str(paths.data_dir), "--lang", "en", "sync", "--once"])
     ended = time.time()
     return code, capsys.readouterr().out, ended
+
+
+def _sockets_to(port: int) -> set[int]:
+    """The local ports of this process's open TCP connections to ``port`` (the client side)."""
+    return {
+        c.laddr.port
+        for c in psutil.Process().net_connections("tcp")
+        if c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED
+    }
 
 
 def _last_deadline(out: str, ended: float) -> float:
@@ -193,6 +206,7 @@ def test_a_failure_outside_the_engine_is_held_back_not_spun(
 def test_sync_once_ends_by_its_printed_deadline_while_a_start_up_call_is_still_out(
     client_paths: Paths,
     admin: Admin,
+    provider: SandboxServer,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -204,8 +218,23 @@ def test_sync_once_ends_by_its_printed_deadline_while_a_start_up_call_is_still_o
     admin.faults({"rules": [{"endpoint": "jenisdoc", "fault": "trickle", "seconds": 1}]})
     queue_documents(client_paths, 1, tmp_path / "docs")
 
-    code, out, ended = _sync_once(monkeypatch, capsys, client_paths, patience=2.0)
+    # The rate floor cuts the trickle after 4 s, so the call left behind ends in this test.
+    floor = RateFloor(1000.0, 4.0)
+    admins = _sockets_to(provider.port)  # the test's own admin client's
+    code, out, ended = _sync_once(monkeypatch, capsys, client_paths, patience=2.0, rate_floor=floor)
+    left_behind = [t for t in threading.enumerate() if t.name.startswith("meterai-start")]
+    sockets = _sockets_to(provider.port) - admins
 
     assert code == EXIT_PENDING, out
     assert ended <= _last_deadline(out, ended) + 1.5, out
-    assert "unreachable" not in out, "a call left behind spoke after the run"
+    assert left_behind, "the start-up call was back in time: nothing was left behind"
+    # Escaped bug: the run closed its provider link under the call, the socket's number
+    # went to the next file opened (the outbox, in a reversed-order run the next test's)
+    # and the call's TLS, woken by the next byte, read that file and wrote its alert into
+    # it: "file is not a database".
+    assert sockets, "the link was closed under the start-up call still reading from it"
+    for thread in left_behind:
+        thread.join(30)
+    assert not any(t.is_alive() for t in left_behind), "the call left behind never ended"
+    assert not _sockets_to(provider.port) - admins, "the link was not closed once the call was back"
+    assert "unreachable" not in capsys.readouterr().out, "a call left behind spoke after the run"
