@@ -20,8 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from meterai.outbox import Outbox, State
-from meterai.outbox.postgres.address import ENV_VAR
+from meterai.outbox.postgres.address import ENV_VAR, DatabaseUrl
+from meterai.outbox.postgres.connect import connect
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths, resolve_paths
 from meterai.verify import Expectation, load_trust_roots, verify_stamped
@@ -153,17 +156,34 @@ def run_counters(
     runner.start()
     done_kills = 0
     try:
-        while done_kills < kills and runner.is_alive():
-            # About as often as a counter starts (1 s): with 0.3-2.5 s between kills
-            # the quicker sync finished its 60 documents after 15 or 16 of the 20.
-            time.sleep(rng.uniform(0.1, 0.7))
-            done_kills += group.kill_one(rng)
+        with connect(DatabaseUrl.parse(url)) as db:
+            while done_kills < kills and runner.is_alive():
+                _wait_for_moves(db, _journalled(db) + rng.randint(1, 3), runner)
+                time.sleep(rng.uniform(0.0, 0.05))  # into the calls and writes after a move
+                done_kills += group.kill_one(rng)
         runner.join()
     finally:
         group.stop()
     tally = judge_counters(root, server, paths, docs)
     tally.kills, tally.seconds = done_kills, time.monotonic() - started
     return tally
+
+
+def _journalled(db: psycopg.Connection[Any]) -> int:
+    """The shared journal's last row id: how far the counters have got."""
+    row = db.execute("SELECT max(id) FROM journal").fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def _wait_for_moves(db: psycopg.Connection[Any], moves: int, runner: threading.Thread) -> None:
+    """Until the counters journalled ``moves`` rows or stopped: kills follow their progress.
+
+    They came every 0.1-0.7 s of the clock before; faster counters could finish their
+    documents before the last kill, and a test asking for that many kills then failed
+    (the same clock-bound flaw as the single-client torture's ``random_kills``).
+    """
+    while runner.is_alive() and _journalled(db) < moves:
+        time.sleep(0.01)
 
 
 def judge_counters(
