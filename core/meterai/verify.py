@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from meterai import asn1names, lazyinit, pdfhex
+from meterai import asn1names, lazyinit, pdfdicts, pdfhex
 from meterai.disk import os_reason
 from meterai.errors import VerificationError
 from meterai.fsutil import open_regular
@@ -156,6 +156,7 @@ def load_checker() -> None:
     for module in _CHECKER_MODULES:
         importlib.import_module(module)
     pdfhex.install()
+    pdfdicts.install()
     _quiet_diff_refusals()
 
 
@@ -179,6 +180,7 @@ def verify_stamped(path: Path, trust_roots: list[Any], expect: Expectation) -> V
 
     _prepare_pyhanko()
     pdfhex.install()
+    pdfdicts.install()
     _quiet_diff_refusals()
     data = _read(path, "stamped")
     checks: list[Check] = []
