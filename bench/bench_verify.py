@@ -12,6 +12,9 @@ times, and the row's ratio is the median of the pairs' ratios, each pair timed i
 CPU seconds of this process (``time.process_time``: time spent waiting for a core
 while the other engineers' work runs is not counted). The note gives the spread
 (quartiles of the pairs' ratios) and the wall-clock medians, with the load average.
+With ``METERAI_BENCH_CALLGRIND=1`` (and valgrind installed) the note also gives each
+side's instructions per verification, counted by callgrind (``_verify_child.py``):
+a figure the load does not move, for comparing before and after (about 2 minutes).
 
     .venv/bin/python bench/bench_verify.py [--runs 5]
 """
@@ -21,7 +24,11 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import re
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -58,10 +65,13 @@ def run(args: argparse.Namespace) -> list[Row]:
             sn, data = api.full_stamp(original, page=10)
             api.close()
             roots = load_trust_roots([server.ca_file])
+            ca = work / "ca.pem"
+            shutil.copyfile(server.ca_file, ca)
         stamped = work / "stamped.pdf"
         stamped.write_bytes(data)
         expect = Expectation(original=original, page_index=9, rect=DEFAULT_BOX, serial_number=sn)
         assert verify_stamped(stamped, roots, expect).ok
+        counted = _instructions(stamped, original, ca, sn)
 
         def timed(check: Callable[[], object]) -> Callable[[], tuple[float, float]]:
             def sample() -> tuple[float, float]:
@@ -80,10 +90,53 @@ def run(args: argparse.Namespace) -> list[Row]:
             ],
             args.runs * PAIRS_PER_RUN,
         )
-    return [paired_row(ours_s, floor_s, load_before)]
+    return [paired_row(ours_s, floor_s, load_before, counted)]
 
 
-def paired_row(ours: list[Sample], floor: list[Sample], load_before: float) -> Row:
+CALLGRIND_COUNT = 20
+_COLLECTED = re.compile(r"Collected : ([0-9]+)")
+
+
+def _instructions(stamped: Path, original: Path, ca: Path, sn: str) -> str:
+    """Each side's instructions per verification under callgrind, if asked for."""
+    if not os.environ.get("METERAI_BENCH_CALLGRIND") or shutil.which("valgrind") is None:
+        return ""
+    child = Path(__file__).with_name("_verify_child.py")
+    counts = {}
+    for side in ("ours", "floor"):
+        done = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--collect-atstart=no",
+                "--toggle-collect=functools_reduce",
+                "--callgrind-out-file=/dev/null",
+                sys.executable,
+                str(child),
+                side,
+                str(CALLGRIND_COUNT),
+                str(stamped),
+                str(original),
+                str(ca),
+                sn,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        found = _COLLECTED.search(done.stderr)
+        assert found is not None, done.stderr[-2000:]
+        counts[side] = int(found[1]) / CALLGRIND_COUNT
+    ratio = counts["ours"] / counts["floor"]
+    return (
+        f"; instructions per verification (callgrind): {counts['ours'] / 1e6:.2f}M vs "
+        f"{counts['floor'] / 1e6:.2f}M ({ratio:.3f}x)"
+    )
+
+
+def paired_row(
+    ours: list[Sample], floor: list[Sample], load_before: float, counted: str = ""
+) -> Row:
     """The median of the pairs' CPU-time ratios, with their quartiles and the wall medians."""
     ratios = [o[1] / f[1] for o, f in zip(ours, floor, strict=True)]
     q1, ratio, q3 = statistics.quantiles(ratios, n=4)
@@ -93,7 +146,7 @@ def paired_row(ours: list[Sample], floor: list[Sample], load_before: float) -> R
         f"CPU time per verification, median of {len(ratios)} interleaved pairs' ratios "
         f"(quartiles {q1:.2f}-{q3:.2f}x); wall clock {wall_ours * 1e3:.2f} vs "
         f"{wall_floor * 1e3:.2f} ms ({wall_ours / wall_floor:.2f}x); load average "
-        f"{load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
+        f"{load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at the end{counted}"
     )
     row = ratio_row(
         "verify, stamped 10-page PDF",
