@@ -160,6 +160,8 @@ class SandboxServer:
             self._middleware,
             http=protocol_class(registry, self.plan.link_rate),
             lifespan="off",
+            # Nobody's proxy: the socket's peer is the caller, whatever a header says.
+            proxy_headers=False,
             log_level=self.log_level,
             access_log=False,
             timeout_graceful_shutdown=1,

@@ -83,3 +83,14 @@ def test_the_sandbox_inside_sync_guards_its_admin_api_on_its_random_port(paths: 
         _assert_guarded(server)
     finally:
         runner.close()
+
+
+def test_a_forwarded_for_header_does_not_change_who_the_caller_is(sandbox: SandboxServer) -> None:
+    """The sandbox is nobody's proxy: the peer of the socket is the caller.
+
+    Before: uvicorn took ``X-Forwarded-For`` from any loopback peer as the client's
+    address, so a local caller could make the admin guard see someone else (and the
+    fault layer's drop of "this connection" miss it)."""
+    with sandbox.admin_client() as starter:
+        answer = starter.get("/_sandbox/ledger", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert answer.status_code == 200, answer.text
