@@ -12,13 +12,20 @@ would (the same classes, the same values, the same ``container_ref`` on each val
 the stream left at the same place). Anything else (a string, a comment, a duplicate
 key, a stream, a token that pyHanko would read differently, the end of the read-ahead)
 is handed back to pyHanko's own reader from the dictionary's start, so its errors and
-its handling of odd files stay its own.
+its handling of odd files stay its own. So is anything the fast path itself raises (a
+number too long for ``int``, nesting deeper than the stack allows): pyHanko says what
+it makes of that.
+
+Once pyHanko's reader has a dictionary, the dictionaries inside it are its own too, in
+that thread: tried again, each level would rescan what its parent just failed on, and
+nested dictionaries in a provider's file would make the fast path quadratic.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
@@ -39,6 +46,7 @@ _TOKEN = re.compile(
 _AFTER_TOKEN = frozenset(b" \n\r\t\f\x00()<>[]{}/%")
 _SPACES = re.compile(_WS)
 _INDIRECT_PEEK = 20  # pyHanko looks this far ahead for "N G R" after a number
+_FALLING_BACK = threading.local()  # pyHanko's reader is reading a dictionary here
 
 
 class _NotPlain(Exception):
@@ -77,15 +85,23 @@ def fast_reader(original: Reader, generic: Any) -> Reader:
         as_metadata_stream: bool = False,
         in_content_stream: Any = generic.ContentOpReading.NO,
     ) -> Any:
-        if as_metadata_stream or in_content_stream != generic.ContentOpReading.NO:
+        if (
+            as_metadata_stream
+            or in_content_stream != generic.ContentOpReading.NO
+            or getattr(_FALLING_BACK, "active", False)
+        ):
             return original(stream, container_ref, as_metadata_stream, in_content_stream)
         start = stream.tell()
         chunk = stream.read(_READ_AHEAD)
         try:
             parsed, end = _Plain(chunk, container_ref, generic).dictionary()
-        except _NotPlain:
+        except Exception:  # _NotPlain, or whatever the fast path tripped on
             stream.seek(start)
-            return original(stream, container_ref, as_metadata_stream, in_content_stream)
+            _FALLING_BACK.active = True
+            try:
+                return original(stream, container_ref, as_metadata_stream, in_content_stream)
+            finally:
+                _FALLING_BACK.active = False
         stream.seek(start + end)
         return parsed
 
@@ -106,9 +122,9 @@ class _Plain:
 
     def dictionary(self) -> tuple[Any, int]:
         """The top dictionary and the offset just after its ``>>``."""
-        token = self._token()
-        if token.lastgroup != "open":
+        if not self.chunk.startswith(b"<<"):  # pyHanko's reader skips no whitespace here
             raise _NotPlain
+        self.pos = 2
         parsed = self._dictionary_body()
         spaces = _SPACES.match(self.chunk, self.pos)
         following = self.chunk[spaces.end() : spaces.end() + 1] if spaces else b""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,7 @@ CASES = [
     b"<< /A [ 1 2 R ] >> endobj",
     b"<< /A [ 5 10 0 R ] /B 1 0 R >>\nendobj",
     b"<< /A 12345678901234567890 0 R >> endobj",
+    b"<< /A " + b"1" * 4301 + b" >> endobj",  # too long for int(): pyHanko's error, and position
 ]
 
 
@@ -146,3 +148,59 @@ def test_install_replaces_pyhankos_reader_once() -> None:
     assert getattr(first.__func__, "_meterai_fast", False)
     assert pdfdicts.install()
     assert generic.DictionaryObject.__dict__["read_from_stream"] is first
+
+
+def test_a_dictionary_with_leading_whitespace_is_pyhankos_to_refuse(handler: Any) -> None:
+    """Called directly (as the trailer is), pyHanko's reader wants "<<" right there."""
+    fast = pdfdicts.fast_reader(_original(), generic)
+    for reader in (_original(), fast):
+        with pytest.raises(generic.PdfReadError):
+            reader(io.BytesIO(b" << /A 1 >> endobj"), generic.Reference(7, 0, handler))
+
+
+def test_nesting_as_deep_as_the_stack_allows_reads_as_pyhanko_does(
+    handler: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast reader's own recursion must not fail where pyHanko's would not: at the
+    deepest nesting pyHanko reads (through one frame, as the installed reader calls it)
+    and just beyond, the results and positions are pyHanko's."""
+    original = _original()
+
+    def through_one_frame(*args: Any, **kwargs: Any) -> Any:
+        return original(*args, **kwargs)
+
+    def data(depth: int) -> bytes:
+        return b"<< /A " + b"[" * depth + b"]" * depth + b" >> endobj"
+
+    def reads(depth: int) -> bool:
+        shape, _ = _read(through_one_frame, data(depth), handler, monkeypatch)
+        return shape[0] != "error"
+
+    low, high = 1, sys.getrecursionlimit()
+    assert reads(low) and not reads(high)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if reads(middle) else (low, middle)
+    fast = pdfdicts.fast_reader(original, generic)
+    for depth in range(low - 2, low + 3):
+        theirs = _read(through_one_frame, data(depth), handler, monkeypatch)
+        assert _read(fast, data(depth), handler, monkeypatch) == theirs, depth
+
+
+def test_a_dictionary_pyhanko_reads_is_tried_once_not_at_every_level(
+    handler: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nested dictionaries around a string: each level tried again would rescan the
+    rest, quadratic in the depth (a provider's file could make verifying crawl)."""
+    attempts = 0
+    dictionary = pdfdicts._Plain.dictionary
+
+    def counted(self: Any) -> Any:
+        nonlocal attempts
+        attempts += 1
+        return dictionary(self)
+
+    monkeypatch.setattr(pdfdicts._Plain, "dictionary", counted)
+    data = b"<< " + b"/A << " * 60 + b"/S (s) " + b">> " * 60 + b">> endobj"
+    _same(data, handler, monkeypatch)
+    assert attempts == 1
