@@ -9,7 +9,6 @@ behind it never moved and ``meterai sync --once`` never returned.
 from __future__ import annotations
 
 import functools
-import itertools
 import logging
 import re
 import threading
@@ -28,6 +27,7 @@ from meterai.cli.errors import EXIT_FAILED, EXIT_PENDING
 from meterai.cli.main import run
 from meterai.logs import LOG_NAME
 from meterai.outbox import Outbox, RequestRow, State
+from meterai.outbox.requests import RequestVerbs
 from meterai.provider.link import RateFloor
 from meterai.sandbox import SandboxServer
 from meterai.settings import Paths
@@ -62,6 +62,21 @@ def _break_upload_of(monkeypatch: pytest.MonkeyPatch, request_id: int) -> list[f
 
     monkeypatch.setattr(Engine, "_upload", upload)
     return fired
+
+
+def _next_attempts_of(monkeypatch: pytest.MonkeyPatch, request_id: int) -> list[float]:
+    """When each failure of one request scheduled its next attempt, as the outbox recorded it."""
+    real = RequestVerbs.record_failure
+    due: list[float] = []
+
+    def record_failure(self: RequestVerbs, failed: int, *args: Any, **kwargs: Any) -> RequestRow:
+        row = real(self, failed, *args, **kwargs)
+        if failed == request_id and row.next_attempt_at is not None:
+            due.append(row.next_attempt_at)
+        return row
+
+    monkeypatch.setattr(RequestVerbs, "record_failure", record_failure)
+    return due
 
 
 def _sync_once(
@@ -111,6 +126,7 @@ def test_a_bug_in_one_request_fails_that_request_only(
 ) -> None:
     first, bad, third = queue_documents(client_paths, 3, tmp_path / "docs")
     fired = _break_upload_of(monkeypatch, bad)
+    scheduled = _next_attempts_of(monkeypatch, bad)
 
     code, out, ended = _sync_once(
         monkeypatch, capsys, client_paths, engine={"max_failures": 3, "backoff": Backoff(0.3, 1)}
@@ -123,8 +139,11 @@ def test_a_bug_in_one_request_fails_that_request_only(
     assert rows[first].state == rows[third].state == State.DONE
     assert rows[bad].state == State.NEEDS_ATTENTION
     assert len(fired) == 3, "the budget is 3 attempts, no more"
-    gaps = [b - a for a, b in itertools.pairwise(fired)]
-    assert all(gap >= 0.05 for gap in gaps), f"retried without backing off: {gaps}"
+    # Full jitter may choose a wait of a few ms; what must hold is that every retry waited
+    # for the time its failure scheduled (before: the same request again at once, for ever).
+    assert len(scheduled) == 2, scheduled
+    early = [(t, due) for t, due in zip(fired[1:], scheduled, strict=True) if t < due]
+    assert not early, f"retried before its backoff was over: {early}"
     assert len(admin.serials()) == 2, "nothing was bought for the broken request"
 
     (evidence,) = client_paths.logs_dir.glob(f"{EVIDENCE_PREFIX}*.txt")
