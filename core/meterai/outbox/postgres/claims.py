@@ -51,6 +51,12 @@ def claim_due(
     """Claim up to ``limit`` due requests in ``states`` for ``counter``: their rows, the
     longest-waiting first (one round trip: the claim returns what it took).
 
+    The requests ``counter`` took in itself come before other counters' ones: their
+    document is in this folder already and their result is delivered here, while
+    another counter's request needs its document fetched from the database and comes
+    back to its owner for delivery (a hand-over the owner has to notice). A counter
+    with none of its own left still takes the others', so no queue waits on a busy one.
+
     A request is free when nobody claims it, its lease ran out, or ``counter`` itself
     holds it (a restarted counter takes its own claims back at once); ``busy`` are the
     ones this process is working on already. A request in one of ``owners_only`` is
@@ -66,7 +72,7 @@ def claim_due(
               AND NOT (id = ANY(%(busy)s))
               AND (NOT (state = ANY(%(owners_only)s)) OR counter = %(counter)s)
               AND (claimed_by IS NULL OR claimed_by = %(counter)s OR lease_until < {NOW})
-            ORDER BY coalesce(next_attempt_at, 0), id
+            ORDER BY counter IS DISTINCT FROM %(counter)s, coalesce(next_attempt_at, 0), id
             LIMIT %(limit)s
             FOR UPDATE SKIP LOCKED
         )

@@ -56,15 +56,22 @@ def pool(db_url: DatabaseUrl) -> Iterator[psycopg_pool.ConnectionPool]:
         p.close()
 
 
-def add_request(conn: psycopg.Connection[Any], *, state: str = "queued", at: float = 0.0) -> int:
-    """A request row as the store would write it (the document row first)."""
+def add_request(
+    conn: psycopg.Connection[Any],
+    *,
+    state: str = "queued",
+    at: float = 0.0,
+    counter: str | None = None,
+) -> int:
+    """A request row as the store would write it (the document row first), taken in by
+    ``counter``."""
     conn.execute(
         "INSERT INTO documents (sha256, size, added_at) VALUES ('d', 1, 0) ON CONFLICT DO NOTHING"
     )
     row = conn.execute(
         "INSERT INTO requests (state, doc_sha256, file_name, doc_type, created_at, updated_at,"
-        " next_attempt_at) VALUES (%s, 'd', 'a.pdf', '2', 0, 0, %s) RETURNING id",
-        [state, at],
+        " next_attempt_at, counter) VALUES (%s, 'd', 'a.pdf', '2', 0, 0, %s, %s) RETURNING id",
+        [state, at, counter],
     ).fetchone()
     assert row is not None
     return int(row[0])

@@ -77,6 +77,17 @@ def test_only_due_requests_in_the_given_states_are_claimed(
     assert _claim(db_url, "c1") == [due]
 
 
+def test_a_counter_takes_its_own_requests_first_and_others_once_it_has_none(
+    db_url: DatabaseUrl, conn: psycopg.Connection[Any]
+) -> None:
+    """Its own documents are in its folder and their results are delivered there; another
+    counter's need fetching and a hand-over back (2 in 3 at three counters, before)."""
+    theirs = [add_request(conn, at=1.0, counter="loket-1") for _ in range(2)]
+    mine = [add_request(conn, at=5.0, counter="loket-2") for _ in range(2)]
+    assert set(_claim(db_url, "loket-2", limit=3)) == {*mine, theirs[0]}
+    assert _claim(db_url, "loket-3", limit=5) == [theirs[1]]
+
+
 def test_a_live_claim_is_left_alone_and_an_expired_one_is_taken_over(
     db_url: DatabaseUrl, conn: psycopg.Connection[Any]
 ) -> None:
