@@ -37,7 +37,7 @@ from meterai.documents import (
     apply_fixes,
     preflight,
 )
-from meterai.documents.store import sha256_file
+from meterai.documents.store import HASHERS, sha256_file
 from meterai.errors import InputError, PdfRejected
 from meterai.fsutil import fsync_dir
 from meterai.i18n import N_
@@ -60,9 +60,9 @@ from meterai.settings import Paths
 
 log = logging.getLogger(__name__)
 
-STORERS = 4
+STORERS = HASHERS
 """Copies a batch makes at once: each waits mostly for its own fsync, and the disk
-flushes several about as fast as one."""
+flushes several about as fast as one (each has its hash made on a hasher beside it)."""
 
 
 class UnknownDocType(InputError):

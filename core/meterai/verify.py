@@ -155,6 +155,13 @@ def load_checker() -> None:
     _prepare_pyhanko()
     for module in _CHECKER_MODULES:
         importlib.import_module(module)
+    _install_our_readers()
+
+
+def _install_our_readers() -> None:
+    """Our fast readers in front of pyHanko's (hex strings, plain dictionaries) and its
+    refusals kept out of the log: once per process, whichever comes first of the
+    start's ``load_checker`` and the first check."""
     pdfhex.install()
     pdfdicts.install()
     _quiet_diff_refusals()
@@ -179,9 +186,7 @@ def verify_stamped(path: Path, trust_roots: list[Any], expect: Expectation) -> V
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     _prepare_pyhanko()
-    pdfhex.install()
-    pdfdicts.install()
-    _quiet_diff_refusals()
+    _install_our_readers()
     data = _read(path, "stamped")
     checks: list[Check] = []
     prefix_len = _check_prefix(data, expect.original, checks)

@@ -22,7 +22,8 @@ from meterai.fsutil import AtomicFile, atomic_writer, sweep_temp_files
 
 READ_ONLY = 0o444
 HASHERS = 4
-"""As many as ``intake.STORERS``: each copy going in has its hash made beside its fsync."""
+"""Hashes made at once: a batch copies as many files in side by side (``intake.STORERS``),
+each hashed beside its fsync."""
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
